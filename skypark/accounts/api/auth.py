@@ -1,0 +1,94 @@
+"""Partner authentication: ``Authorization: Api-Key sk_<prefix>.<secret>``.
+
+A request authenticated this way has ``request.user`` = a ``PartnerPrincipal`` and
+``request.auth`` = the ``MerchantApiKey``; views read ``request.auth.merchant`` and never
+take a merchant from the URL or body on trust.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from skypark.core.errors import NotFound
+
+from ..models import MerchantApiKey
+from ..services import api_key_lookup, api_key_touch
+
+KEYWORD = "Api-Key"
+
+
+class PartnerPrincipal:
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    is_active = True
+    pk = None
+    id = None
+
+    def __init__(self, key: MerchantApiKey):
+        self.key = key
+        self.merchant = key.merchant
+
+    def __str__(self):
+        return f"merchant:{self.merchant.code}"
+
+
+class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if parts[0] != KEYWORD:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid API key header."), code="invalid_api_key")
+        try:
+            key = api_key_lookup(parts[1])
+        except NotFound as exc:
+            raise exceptions.AuthenticationFailed(exc.message, code=exc.code)
+        api_key_touch(key=key)
+        return PartnerPrincipal(key), key
+
+    def authenticate_header(self, request):
+        return KEYWORD
+
+
+class IsPartner(permissions.BasePermission):
+    message = _("A merchant API key is required.")
+
+    def has_permission(self, request, view):
+        return isinstance(request.auth, MerchantApiKey)
+
+
+class IsCustomer(permissions.BasePermission):
+    message = _("Log in as a customer.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and not isinstance(request.auth, MerchantApiKey))
+
+
+class MerchantApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = MerchantApiKeyAuthentication
+    name = "MerchantApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key sk_<prefix>.<secret>`, issued per merchant in the admin.",
+        }
+
+
+class PartnerApiMixin:
+    """Base for partner endpoints: API-key auth only, partner permission, partner throttle."""
+
+    authentication_classes = [MerchantApiKeyAuthentication]
+    permission_classes = [IsPartner]
+    throttle_scope = "partner"
+
+    @property
+    def merchant(self):
+        return self.request.auth.merchant

@@ -1,0 +1,88 @@
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+
+from ..models import Child, Language, Merchant, MerchantApiKey, User
+from ..phones import normalise_phone
+
+
+class PhoneField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalise_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code="phone_invalid")
+
+
+class LoginTokenSerializer(TokenObtainPairSerializer):
+    """Obtain a JWT pair with a phone number or e-mail (``login``) and password."""
+
+    username_field = "login"
+    default_error_messages = {"no_active_account": _("Wrong phone/e-mail or password.")}
+
+
+class RegisterInput(serializers.Serializer):
+    phone = PhoneField()
+    password = serializers.CharField(write_only=True, min_length=8, style={"input_type": "password"})
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, default=None)
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.RU)
+
+    def validate(self, attrs):
+        try:
+            password_validation.validate_password(attrs["password"], User(phone=attrs["phone"], name=attrs.get("name", "")))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}, code="password_weak")
+        return attrs
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    age = serializers.SerializerMethodField(help_text="Full years today.")
+
+    class Meta:
+        model = Child
+        fields = ("id", "name", "birth_date", "gender", "age")
+
+    def get_age(self, child) -> int:
+        return child.age_on(timezone.localdate())
+
+    def validate_birth_date(self, value):
+        if value > timezone.localdate():
+            raise serializers.ValidationError(_("The birth date cannot be in the future."), code="birth_date_future")
+        return value
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ("id", "phone", "email", "name", "language", "birth_date", "phone_verified",
+                  "email_verified", "customer_code", "date_joined", "children")
+        read_only_fields = ("id", "phone", "phone_verified", "email_verified", "customer_code", "date_joined")
+
+    def get_children(self, user) -> list[dict]:
+        return ChildSerializer([c for c in user.children.all() if c.is_active], many=True).data
+
+
+class ProfileUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+
+
+class MerchantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Merchant
+        fields = ("code", "name", "status", "currency", "business_email", "address")
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MerchantApiKey
+        fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/refresh/", views.TokenRefreshApi.as_view(), name="auth-token-refresh"),
+    path("auth/register/", views.RegisterApi.as_view(), name="auth-register"),
+    path("me/", views.MeApi.as_view(), name="me"),
+    path("me/children/", views.ChildListApi.as_view(), name="me-children"),
+    path("me/children/<int:pk>/", views.ChildDetailApi.as_view(), name="me-child"),
+    path("partner/me/", views.PartnerMeApi.as_view(), name="partner-me"),
+    path("partner/merchants/<slug:code>/", views.PartnerMerchantDetailApi.as_view(), name="partner-merchant"),
+    path("partner/keys/", views.PartnerApiKeyListApi.as_view(), name="partner-keys"),
+]

@@ -1,0 +1,132 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from skypark.core.errors import NotFound
+
+from .. import services
+from ..models import Child
+from .auth import IsCustomer, PartnerApiMixin
+from .serializers import (
+    ApiKeySerializer,
+    ChildSerializer,
+    LoginTokenSerializer,
+    MerchantSerializer,
+    ProfileSerializer,
+    ProfileUpdateInput,
+    RegisterInput,
+)
+
+
+class LoginThrottleMixin:
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+@extend_schema(tags=["auth"], summary="Log in: obtain an access and a refresh token",
+               examples=[OpenApiExample("phone", value={"login": "+996555123456", "password": "secret-pass"}, request_only=True)])
+class TokenObtainApi(LoginThrottleMixin, TokenObtainPairView):
+    serializer_class = LoginTokenSerializer
+
+
+@extend_schema(tags=["auth"], summary="Exchange a refresh token for a new pair")
+class TokenRefreshApi(LoginThrottleMixin, TokenRefreshView):
+    pass
+
+
+class RegisterApi(LoginThrottleMixin, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(tags=["auth"], summary="Register a customer", request=RegisterInput, responses={201: ProfileSerializer},
+                   examples=[OpenApiExample("new customer", request_only=True,
+                                            value={"phone": "0555 123 456", "password": "long-secret-1", "name": "Aida", "language": "ky"})])
+    def post(self, request):
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.customer_register(**data.validated_data)
+        return Response(ProfileSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeApi(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(tags=["customer"], summary="My profile with my children", responses=ProfileSerializer)
+    def get(self, request):
+        user = type(request.user).objects.prefetch_related("children").get(pk=request.user.pk)
+        return Response(ProfileSerializer(user).data)
+
+    @extend_schema(tags=["customer"], summary="Update my profile", request=ProfileUpdateInput, responses=ProfileSerializer)
+    def patch(self, request):
+        data = ProfileUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.customer_update(user=request.user, **data.validated_data)
+        user = type(request.user).objects.prefetch_related("children").get(pk=request.user.pk)
+        return Response(ProfileSerializer(user).data)
+
+
+@extend_schema(tags=["customer"])
+class ChildListApi(generics.ListCreateAPIView):
+    permission_classes = [IsCustomer]
+    serializer_class = ChildSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return Child.objects.filter(parent=self.request.user, is_active=True)
+
+    def create(self, request, *args, **kwargs):
+        data = ChildSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        child = services.child_add(parent=request.user, **data.validated_data)
+        return Response(ChildSerializer(child).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["customer"])
+class ChildDetailApi(generics.RetrieveUpdateDestroyAPIView):
+    permission_classes = [IsCustomer]
+    serializer_class = ChildSerializer
+    http_method_names = ["get", "patch", "delete"]
+
+    def get_queryset(self):
+        return Child.objects.filter(parent=self.request.user, is_active=True)
+
+    def update(self, request, *args, **kwargs):
+        child = self.get_object()
+        data = ChildSerializer(child, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        child = services.child_update(child=child, actor=request.user, **data.validated_data)
+        return Response(ChildSerializer(child).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.child_remove(child=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PartnerMeApi(PartnerApiMixin, APIView):
+    @extend_schema(tags=["partner"], summary="The merchant this API key belongs to", responses=MerchantSerializer)
+    def get(self, request):
+        return Response(MerchantSerializer(self.merchant).data)
+
+
+class PartnerMerchantDetailApi(PartnerApiMixin, APIView):
+    @extend_schema(tags=["partner"], summary="A merchant by code (only your own)", responses=MerchantSerializer)
+    def get(self, request, code):
+        if code != self.merchant.code:
+            # Another merchant's data does not exist as far as this key is concerned.
+            raise NotFound()
+        return Response(MerchantSerializer(self.merchant).data)
+
+
+class PartnerApiKeyListApi(PartnerApiMixin, generics.ListAPIView):
+    serializer_class = ApiKeySerializer
+
+    @extend_schema(tags=["partner"], summary="Your merchant's API keys (metadata only)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.merchant.api_keys.order_by("-created_at")

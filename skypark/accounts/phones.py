@@ -1,0 +1,32 @@
+"""Phone numbers: parsed and normalised with ``phonenumbers`` to E.164, default region KG."""
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_REGION = getattr(settings, "PHONE_DEFAULT_REGION", "KG")
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return the number in E.164 (``+996555123456``) or raise ``ValidationError``."""
+    if not raw or not str(raw).strip():
+        raise ValidationError(_("Enter a phone number."), code="phone_required")
+    try:
+        number = phonenumbers.parse(str(raw), region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("Enter a valid phone number, e.g. +996 555 123 456."), code="phone_invalid")
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Enter a valid phone number, e.g. +996 555 123 456."), code="phone_invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def looks_like_phone(value: str) -> bool:
+    return "@" not in (value or "")
+
+
+def format_phone(e164: str) -> str:
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164

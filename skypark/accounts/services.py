@@ -1,0 +1,159 @@
+"""Writes for customers, children, merchants, staff memberships and API keys."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from skypark.audit.services import audit_log, snapshot
+from skypark.core.errors import Conflict, NotFound
+
+from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User, hash_api_key
+from .phones import normalise_phone
+
+
+class PhoneTaken(Conflict):
+    code = "phone_taken"
+    default_message = "A customer with this phone number already exists."
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = "A customer with this e-mail already exists."
+
+
+@transaction.atomic
+def customer_register(*, phone, password, name="", email=None, language="ru", birth_date=None):
+    """Create a customer. The phone is normalised to E.164; phone and e-mail are unique."""
+    phone = normalise_phone(phone)
+    if User.objects.filter(phone=phone).exists():
+        raise PhoneTaken()
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken()
+    user = User(phone=phone, email=email or None, name=name, language=language, birth_date=birth_date)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_log(actor=user, action="accounts.customer.registered", obj=user, after=snapshot(user))
+    return user
+
+
+PROFILE_FIELDS = ("name", "email", "language", "birth_date")
+
+
+@transaction.atomic
+def customer_update(*, user, actor=None, **changes):
+    """Change profile fields. Changing the e-mail clears its verified flag."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user)
+    for field, value in changes.items():
+        if field not in PROFILE_FIELDS:
+            raise ValueError(f"{field} is not a profile field")
+        if field == "email":
+            value = value or None
+            if (value or "").lower() != (user.email or "").lower():
+                user.email_verified = False
+        setattr(user, field, value)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_log(actor=actor or user, action="accounts.customer.updated", obj=user, before=before, after=snapshot(user))
+    return user
+
+
+@transaction.atomic
+def child_add(*, parent, name, birth_date, gender=""):
+    child = Child(parent=parent, name=name.strip(), birth_date=birth_date, gender=gender or "")
+    child.full_clean()
+    child.save()
+    audit_log(actor=parent, action="accounts.child.added", obj=child, after=snapshot(child))
+    return child
+
+
+@transaction.atomic
+def child_update(*, child, actor, **changes):
+    before = snapshot(child)
+    for field in ("name", "birth_date", "gender"):
+        if field in changes:
+            setattr(child, field, changes[field] or ("" if field == "gender" else changes[field]))
+    child.full_clean()
+    child.save()
+    audit_log(actor=actor, action="accounts.child.updated", obj=child, before=before, after=snapshot(child))
+    return child
+
+
+@transaction.atomic
+def child_remove(*, child, actor):
+    """Children are deactivated, not deleted: past tickets keep pointing at them."""
+    child.is_active = False
+    child.save(update_fields=["is_active", "updated_at"])
+    audit_log(actor=actor, action="accounts.child.removed", obj=child)
+    return child
+
+
+@transaction.atomic
+def merchant_create(*, name, code, actor, **fields):
+    merchant = Merchant(name=name, code=code, **fields)
+    merchant.full_clean()
+    merchant.save()
+    audit_log(actor=actor, action="accounts.merchant.created", obj=merchant, after=snapshot(merchant))
+    return merchant
+
+
+@transaction.atomic
+def merchant_membership_add(*, merchant, user, role, actor):
+    membership, created = MerchantMembership.objects.update_or_create(
+        merchant=merchant, user=user, defaults={"role": role}
+    )
+    if not user.is_staff:
+        # Merchant staff work in the back-office, limited to their merchant.
+        User.objects.filter(pk=user.pk).update(is_staff=True)
+    audit_log(actor=actor, action="accounts.membership.saved", obj=membership, data={"role": role, "created": created})
+    return membership
+
+
+@transaction.atomic
+def api_key_issue(*, merchant, name, actor):
+    """Create a key and return ``(key, plaintext)``. The plaintext is never stored and
+    cannot be shown again."""
+    prefix, plaintext = MerchantApiKey.generate()
+    key = MerchantApiKey.objects.create(
+        merchant=merchant, name=name, prefix=prefix, key_hash=hash_api_key(plaintext),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_log(actor=actor, action="accounts.api_key.issued", obj=key, data={"merchant": merchant.code, "prefix": prefix})
+    return key, plaintext
+
+
+@transaction.atomic
+def api_key_revoke(*, key, actor):
+    key = MerchantApiKey.objects.select_for_update().get(pk=key.pk)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_log(actor=actor, action="accounts.api_key.revoked", obj=key, data={"prefix": key.prefix})
+    return key
+
+
+def api_key_lookup(plaintext):
+    """The active key matching ``plaintext`` (with its merchant), or raise NotFound."""
+    import hmac
+
+    if not plaintext or not plaintext.startswith("sk_") or "." not in plaintext:
+        raise NotFound("Unknown API key.", code="invalid_api_key")
+    prefix = plaintext[3:].split(".", 1)[0]
+    key = (
+        MerchantApiKey.objects.select_related("merchant")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(plaintext)):
+        raise NotFound("Unknown API key.", code="invalid_api_key")
+    if not key.merchant.is_active:
+        raise NotFound("The merchant is not active.", code="merchant_inactive")
+    return key
+
+
+def api_key_touch(*, key, now=None):
+    """Record use at most once a minute, so a busy till does not write on every call."""
+    now = now or timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        MerchantApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now

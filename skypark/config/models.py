@@ -1,0 +1,84 @@
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SystemSetting(models.Model):
+    """A typed, validated configuration value that staff can change without a deploy."""
+
+    class DataType(models.TextChoices):
+        STRING = "string", _("string")
+        NUMBER = "number", _("number")
+        BOOLEAN = "boolean", _("boolean")
+        JSON = "json", _("JSON object")
+        ARRAY = "array", _("array")
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    value = models.JSONField(_("value"), encoder=DjangoJSONEncoder)
+    data_type = models.CharField(_("type"), max_length=10, choices=DataType.choices)
+    category = models.CharField(_("category"), max_length=50, default="general", db_index=True)
+    description = models.TextField(_("description"), blank=True)
+    validation_rules = models.JSONField(
+        _("validation rules"), default=dict, blank=True,
+        help_text=_('Optional: {"min": 0, "max": 1, "integer": true, "choices": [...]}'),
+    )
+    is_public = models.BooleanField(_("public"), default=False, help_text=_("Pages and the API may show it."))
+    is_sensitive = models.BooleanField(_("sensitive"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("system setting")
+        verbose_name_plural = _("system settings")
+        ordering = ["category", "key"]
+
+    def __str__(self):
+        return self.key
+
+    def clean(self):
+        super().clean()
+        self.value = coerce_value(self.data_type, self.value, self.validation_rules or {})
+
+
+def coerce_value(data_type, value, rules):
+    """Check ``value`` against its type and rules; return it in its stored JSON form."""
+    DT = SystemSetting.DataType
+    if data_type == DT.NUMBER:
+        if isinstance(value, bool):
+            raise ValidationError({"value": _("Enter a number.")})
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            raise ValidationError({"value": _("Enter a number.")})
+        if not number.is_finite():
+            raise ValidationError({"value": _("Enter a number.")})
+        if rules.get("integer") and number != number.to_integral_value():
+            raise ValidationError({"value": _("Enter a whole number.")})
+        if "min" in rules and number < Decimal(str(rules["min"])):
+            raise ValidationError({"value": _("The value must be at least %(min)s.") % {"min": rules["min"]}})
+        if "max" in rules and number > Decimal(str(rules["max"])):
+            raise ValidationError({"value": _("The value must be at most %(max)s.") % {"max": rules["max"]}})
+        value = int(number) if number == number.to_integral_value() else float(number)
+    elif data_type == DT.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValidationError({"value": _("Enter true or false.")})
+    elif data_type == DT.STRING:
+        if not isinstance(value, str):
+            raise ValidationError({"value": _("Enter text.")})
+    elif data_type == DT.JSON:
+        if not isinstance(value, dict):
+            raise ValidationError({"value": _("Enter a JSON object.")})
+    elif data_type == DT.ARRAY:
+        if not isinstance(value, list):
+            raise ValidationError({"value": _("Enter a JSON array.")})
+    choices = rules.get("choices")
+    if choices and value not in choices:
+        raise ValidationError({"value": _("Choose one of: %(choices)s.") % {"choices": ", ".join(map(str, choices))}})
+    return value

@@ -1,0 +1,22 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from skypark.core.health import broker_ok, database_ok
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    checks = {"database": database_ok(connection), "broker": broker_ok()}
+    healthy = all(checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": {k: "ok" if v else "down" for k, v in checks.items()}},
+        status=200 if healthy else 503,
+    )
+
+
+def home(request):
+    return render(request, "home.html")

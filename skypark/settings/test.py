@@ -1,0 +1,21 @@
+"""Settings for the test suite: the same as development, with tasks run eagerly, mail
+kept in memory and a fast password hasher. ``DATABASE_URL`` still picks the engine, so
+CI runs the suite on PostgreSQL and on SQLite."""
+
+from . import *  # noqa: F403
+from . import env
+
+DEBUG = False
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "skypark.notify.sms.MemorySmsBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://skypark-test")}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "10000/min", "user": "10000/min"}
+LANGUAGE_CODE = "en"
