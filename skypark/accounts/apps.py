@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "skypark.accounts"
     label = "accounts"
     verbose_name = _("Customers, staff and merchants")
+
+    def ready(self):
+        from . import dashboard  # noqa: F401

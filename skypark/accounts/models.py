@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower, Now
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,13 +129,8 @@ class Child(TimeStampedModel):
         verbose_name = _("child")
         verbose_name_plural = _("children")
         ordering = ["birth_date", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(birth_date__lte=Now()),
-                name="accounts_child_birth_date_not_future",
-                violation_error_message=_("The birth date cannot be in the future."),
-            ),
-        ]
+        # "Not in the future" is also a CHECK on PostgreSQL (migration 0003); SQLite
+        # refuses non-deterministic functions in constraints, so there it is clean() only.
         indexes = [models.Index(fields=["parent", "is_active"], name="accounts_child_parent_idx")]
 
     def __str__(self):
@@ -180,6 +175,7 @@ class Merchant(TimeStampedModel):
         verbose_name = _("merchant")
         verbose_name_plural = _("merchants")
         ordering = ["name"]
+        permissions = [("view_all_merchants", _("Can see every merchant's data"))]
         constraints = [
             models.UniqueConstraint(
                 Lower("business_email"),

@@ -6,3 +6,4 @@ class CoreConfig(AppConfig):
     name = "skypark.core"
     label = "core"
     verbose_name = _("Platform core")
+

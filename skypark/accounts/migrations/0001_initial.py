@@ -143,10 +143,6 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['parent', 'is_active'], name='accounts_child_parent_idx'),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_date__lte', django.db.models.functions.datetime.Now())), name='accounts_child_birth_date_not_future', violation_error_message='The birth date cannot be in the future.'),
-        ),
-        migrations.AddConstraint(
             model_name='merchantmembership',
             constraint=models.UniqueConstraint(fields=('merchant', 'user'), name='accounts_membership_unique'),
         ),

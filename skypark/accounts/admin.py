@@ -1,0 +1,231 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashField
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from skypark.audit.admin import AuditedAdminMixin
+
+from . import services
+from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
+from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
+from .phones import normalise_phone
+
+
+class UserCreationForm(forms.ModelForm):
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = User
+        fields = ("phone", "email", "name", "language")
+
+    def clean_phone(self):
+        try:
+            phone = normalise_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages)
+        if User.objects.filter(phone=phone).exists():
+            raise forms.ValidationError(_("A user with this phone number already exists."))
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+class UserChangeForm(forms.ModelForm):
+    password = ReadOnlyPasswordHashField(label=_("Password"))
+
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_phone(self):
+        try:
+            return normalise_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages)
+
+
+class ChildInline(admin.TabularInline):
+    model = Child
+    extra = 0
+    fields = ("name", "birth_date", "gender", "is_active")
+
+
+class MembershipInline(admin.TabularInline):
+    model = MerchantMembership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ("merchant",)
+    verbose_name_plural = _("merchant memberships")
+
+
+@admin.register(User)
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ("phone", "name", "email", "language", "children_count", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", "language", "phone_verified", "email_verified",
+                   ("date_joined", admin.DateFieldListFilter))
+    search_fields = ("=phone", "email", "name", "=customer_code")
+    ordering = ("-date_joined",)
+    date_hierarchy = "date_joined"
+    show_full_result_count = False
+    readonly_fields = ("customer_code", "date_joined", "last_login", "updated_at")
+    inlines = [ChildInline, MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("phone", "password", "customer_code")}),
+        (_("Personal"), {"fields": ("name", "email", "language", "birth_date")}),
+        (_("Verification"), {"fields": ("phone_verified", "email_verified")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                            "classes": ("collapse",)}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "updated_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "email", "language", "password1", "password2")}),)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _children=Count("children", filter=Q(children__is_active=True))
+        )
+
+    @admin.display(description=_("children"), ordering="_children")
+    def children_count(self, user):
+        return user._children
+
+
+@admin.register(Child)
+class ChildAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "parent", "birth_date", "gender", "is_active")
+    list_select_related = ("parent",)
+    list_filter = ("gender", "is_active")
+    search_fields = ("name", "=parent__phone")
+    autocomplete_fields = ("parent",)
+    show_full_result_count = False
+
+
+class MerchantMembershipInline(admin.TabularInline):
+    model = MerchantMembership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class MerchantApiKeyInline(admin.TabularInline):
+    model = MerchantApiKey
+    extra = 0
+    fields = ("prefix", "name", "created_at", "created_by", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # Keys are issued through "Issue API key", which shows the secret once.
+        return False
+
+
+@admin.register(Merchant)
+class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "code", "status", "currency", "business_email", "staff_count", "active_keys", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("name", "=code", "business_email")
+    prepopulated_fields = {"code": ("name",)}
+    inlines = [MerchantMembershipInline, MerchantApiKeyInline]
+    change_form_template = "admin/accounts/merchant/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("name", "code", "status", "currency")}),
+        (_("Contact"), {"fields": ("business_email", "contact_name", "contact_phone", "address")}),
+    )
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).annotate(
+            _staff=Count("memberships", distinct=True),
+            _keys=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True), distinct=True),
+        )
+        ids = merchant_ids_for(request.user)
+        return qs if ids is None else qs.filter(pk__in=ids)
+
+    @admin.display(description=_("staff"), ordering="_staff")
+    def staff_count(self, merchant):
+        return merchant._staff
+
+    @admin.display(description=_("active API keys"), ordering="_keys")
+    def active_keys(self, merchant):
+        return merchant._keys
+
+    def get_urls(self):
+        return [
+            path("<int:merchant_id>/issue-key/", self.admin_site.admin_view(self.issue_key_view),
+                 name="accounts_merchant_issue_key"),
+            *super().get_urls(),
+        ]
+
+    def issue_key_view(self, request, merchant_id):
+        merchant = get_object_or_404(self.get_queryset(request), pk=merchant_id)
+        if not request.user.has_perm("accounts.add_merchantapikey"):
+            messages.error(request, _("You may not issue API keys."))
+            return redirect(reverse("admin:accounts_merchant_change", args=[merchant.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "merchant": merchant,
+                   "title": _("Issue an API key for %s") % merchant}
+        if request.method == "POST":
+            name = (request.POST.get("name") or "").strip()
+            if not name:
+                context["error"] = _("Give the key a name, e.g. 'POS till 1'.")
+            else:
+                key, plaintext = services.api_key_issue(merchant=merchant, name=name[:100], actor=request.user)
+                context.update(key=key, plaintext=plaintext)
+        return TemplateResponse(request, "admin/accounts/merchant/issue_key.html", context)
+
+
+@admin.action(description=_("Revoke selected keys"), permissions=["change"])
+def revoke_keys(modeladmin, request, queryset):
+    count = 0
+    for key in queryset.filter(revoked_at__isnull=True):
+        services.api_key_revoke(key=key, actor=request.user)
+        count += 1
+    modeladmin.message_user(request, _("%d key(s) revoked.") % count, messages.SUCCESS)
+
+
+@admin.register(MerchantApiKey)
+class MerchantApiKeyAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("prefix", "name", "merchant", "status", "created_at", "created_by", "last_used_at")
+    list_select_related = ("merchant", "created_by")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "merchant")
+    search_fields = ("=prefix", "name", "=merchant__code")
+    readonly_fields = ("merchant", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    fields = ("merchant", "name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    actions = [revoke_keys]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("status"))
+    def status(self, key):
+        if key.revoked_at:
+            return format_html('<span style="color:#b00">{}</span>', _("revoked"))
+        return _("active")
+
+
+@admin.register(MerchantMembership)
+class MerchantMembershipAdmin(AuditedAdminMixin, MerchantScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "merchant", "role", "created_at")
+    list_select_related = ("user", "merchant")
+    list_filter = ("role", "merchant")
+    search_fields = ("=user__phone", "user__name", "=merchant__code")
+    autocomplete_fields = ("user", "merchant")

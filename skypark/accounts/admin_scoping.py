@@ -1,0 +1,39 @@
+"""Limit the back-office to a merchant's own data for merchant staff.
+
+Superusers, and staff with the ``accounts.view_all_merchants`` permission, see
+everything; a user whose only link is a merchant membership sees rows of their
+merchant(s) only.
+"""
+
+from .models import Merchant
+
+
+def merchant_ids_for(user):
+    if user.is_superuser or user.has_perm("accounts.view_all_merchants"):
+        return None
+    cached = getattr(user, "_merchant_ids_cache", None)
+    if cached is None:
+        cached = set(user.merchant_memberships.values_list("merchant_id", flat=True))
+        user._merchant_ids_cache = cached
+    return cached
+
+
+class MerchantScopedAdminMixin:
+    """For ModelAdmins of models that belong to a merchant. ``merchant_lookup`` is the
+    ORM path from the model to its merchant id (``"merchant"`` or e.g.
+    ``"account__merchant"``)."""
+
+    merchant_lookup = "merchant"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = merchant_ids_for(request.user)
+        if ids is None:
+            return qs
+        return qs.filter(**{f"{self.merchant_lookup}__in": ids})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        ids = merchant_ids_for(request.user)
+        if ids is not None and db_field.related_model is Merchant:
+            kwargs["queryset"] = Merchant.objects.filter(pk__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
