@@ -54,7 +54,21 @@ class UserChangeForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = "__all__"
+        fields = (
+            "phone",
+            "password",
+            "name",
+            "email",
+            "language",
+            "birth_date",
+            "phone_verified",
+            "email_verified",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        )
 
     def clean_phone(self):
         try:
@@ -83,8 +97,15 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
     list_display = ("phone", "name", "email", "language", "children_count", "is_staff", "is_active", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active", "language", "phone_verified", "email_verified",
-                   ("date_joined", admin.DateFieldListFilter))
+    list_filter = (
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "language",
+        "phone_verified",
+        "email_verified",
+        ("date_joined", admin.DateFieldListFilter),
+    )
     search_fields = ("=phone", "email", "name", "=customer_code")
     ordering = ("-date_joined",)
     date_hierarchy = "date_joined"
@@ -95,16 +116,21 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         (None, {"fields": ("phone", "password", "customer_code")}),
         (_("Personal"), {"fields": ("name", "email", "language", "birth_date")}),
         (_("Verification"), {"fields": ("phone_verified", "email_verified")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
-                            "classes": ("collapse",)}),
+        (
+            _("Permissions"),
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "classes": ("collapse",),
+            },
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined", "updated_at")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "name", "email", "language", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("phone", "name", "email", "language", "password1", "password2")}),
+    )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            _children=Count("children", filter=Q(children__is_active=True))
-        )
+        return super().get_queryset(request).annotate(_children=Count("children", filter=Q(children__is_active=True)))
 
     @admin.display(description=_("children"), ordering="_children")
     def children_count(self, user):
@@ -154,9 +180,13 @@ class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).annotate(
-            _staff=Count("memberships", distinct=True),
-            _keys=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True), distinct=True),
+        qs = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _staff=Count("memberships", distinct=True),
+                _keys=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True), distinct=True),
+            )
         )
         ids = merchant_ids_for(request.user)
         return qs if ids is None else qs.filter(pk__in=ids)
@@ -171,8 +201,11 @@ class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("<int:merchant_id>/issue-key/", self.admin_site.admin_view(self.issue_key_view),
-                 name="accounts_merchant_issue_key"),
+            path(
+                "<int:merchant_id>/issue-key/",
+                self.admin_site.admin_view(self.issue_key_view),
+                name="accounts_merchant_issue_key",
+            ),
             *super().get_urls(),
         ]
 
@@ -181,8 +214,12 @@ class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if not request.user.has_perm("accounts.add_merchantapikey"):
             messages.error(request, _("You may not issue API keys."))
             return redirect(reverse("admin:accounts_merchant_change", args=[merchant.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "merchant": merchant,
-                   "title": _("Issue an API key for %s") % merchant}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "merchant": merchant,
+            "title": _("Issue an API key for %s") % merchant,
+        }
         if request.method == "POST":
             name = (request.POST.get("name") or "").strip()
             if not name:

@@ -24,7 +24,9 @@ def customers_panel(request):
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
-    points = [((start + timedelta(days=i)).strftime("%d.%m"), per_day.get(start + timedelta(days=i), 0)) for i in range(14)]
+    points = [
+        ((start + timedelta(days=i)).strftime("%d.%m"), per_day.get(start + timedelta(days=i), 0)) for i in range(14)
+    ]
     return Panel(
         title=_("Customers"),
         figures=[

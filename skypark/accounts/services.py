@@ -115,10 +115,15 @@ def api_key_issue(*, merchant, name, actor):
     cannot be shown again."""
     prefix, plaintext = MerchantApiKey.generate()
     key = MerchantApiKey.objects.create(
-        merchant=merchant, name=name, prefix=prefix, key_hash=hash_api_key(plaintext),
+        merchant=merchant,
+        name=name,
+        prefix=prefix,
+        key_hash=hash_api_key(plaintext),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit_log(actor=actor, action="accounts.api_key.issued", obj=key, data={"merchant": merchant.code, "prefix": prefix})
+    audit_log(
+        actor=actor, action="accounts.api_key.issued", obj=key, data={"merchant": merchant.code, "prefix": prefix}
+    )
     return key, plaintext
 
 
@@ -139,11 +144,7 @@ def api_key_lookup(plaintext):
     if not plaintext or not plaintext.startswith("sk_") or "." not in plaintext:
         raise NotFound("Unknown API key.", code="invalid_api_key")
     prefix = plaintext[3:].split(".", 1)[0]
-    key = (
-        MerchantApiKey.objects.select_related("merchant")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
-    )
+    key = MerchantApiKey.objects.select_related("merchant").filter(prefix=prefix, revoked_at__isnull=True).first()
     if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(plaintext)):
         raise NotFound("Unknown API key.", code="invalid_api_key")
     if not key.merchant.is_active:

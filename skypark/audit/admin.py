@@ -113,5 +113,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
         )
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
-            _("field"), _("before"), _("after"), rows,
+            _("field"),
+            _("before"),
+            _("after"),
+            rows,
         )

@@ -36,8 +36,9 @@ def actor_label(actor) -> str:
     return str(actor)[:255]
 
 
-def audit_log(*, actor, action, obj=None, before=None, after=None, data=None,
-              source=AuditEntry.Source.SERVICE, ip_address=None) -> AuditEntry:
+def audit_log(
+    *, actor, action, obj=None, before=None, after=None, data=None, source=AuditEntry.Source.SERVICE, ip_address=None
+) -> AuditEntry:
     """Append one entry. ``actor`` is a user, a label string (``"merchant:cafe"``) or None
     for the system. ``before``/``after`` are dicts (see ``snapshot``)."""
     entry = AuditEntry(

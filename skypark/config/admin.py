@@ -14,8 +14,18 @@ class SystemSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("key", "description")
     list_select_related = ("updated_by",)
     readonly_fields = ("updated_at", "updated_by")
-    fields = ("key", "value", "data_type", "category", "description", "validation_rules",
-              "is_public", "is_sensitive", "updated_at", "updated_by")
+    fields = (
+        "key",
+        "value",
+        "data_type",
+        "category",
+        "description",
+        "validation_rules",
+        "is_public",
+        "is_sensitive",
+        "updated_at",
+        "updated_by",
+    )
 
     def get_readonly_fields(self, request, obj=None):
         # The key and type are part of the contract with the code that reads them.

@@ -23,14 +23,20 @@ class SystemSetting(models.Model):
     category = models.CharField(_("category"), max_length=50, default="general", db_index=True)
     description = models.TextField(_("description"), blank=True)
     validation_rules = models.JSONField(
-        _("validation rules"), default=dict, blank=True,
+        _("validation rules"),
+        default=dict,
+        blank=True,
         help_text=_('Optional: {"min": 0, "max": 1, "integer": true, "choices": [...]}'),
     )
     is_public = models.BooleanField(_("public"), default=False, help_text=_("Pages and the API may show it."))
     is_sensitive = models.BooleanField(_("sensitive"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("updated by"),
     )
 

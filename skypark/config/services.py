@@ -17,7 +17,9 @@ def system_setting_update(*, key, value, actor, source="service"):
     setting.updated_by = actor if getattr(actor, "pk", None) else None
     setting.full_clean()
     setting.save()
-    audit_log(actor=actor, action="config.setting.updated", obj=setting, before=before, after=snapshot(setting), source=source)
+    audit_log(
+        actor=actor, action="config.setting.updated", obj=setting, before=before, after=snapshot(setting), source=source
+    )
     transaction.on_commit(selectors.invalidate)
     return setting
 
@@ -28,8 +30,14 @@ def system_settings_seed():
     for key, value, data_type, category, is_public, description, rules in DEFAULTS:
         _obj, was_created = SystemSetting.objects.get_or_create(
             key=key,
-            defaults=dict(value=value, data_type=data_type, category=category, is_public=is_public,
-                          description=description, validation_rules=rules),
+            defaults=dict(
+                value=value,
+                data_type=data_type,
+                category=category,
+                is_public=is_public,
+                description=description,
+                validation_rules=rules,
+            ),
         )
         created += was_created
     if created:

@@ -6,4 +6,3 @@ class CoreConfig(AppConfig):
     name = "skypark.core"
     label = "core"
     verbose_name = _("Platform core")
-

@@ -27,9 +27,14 @@ class Series:
         top = max((float(v) for _, v in self.points), default=0) or 1
         width = 100 / max(len(self.points), 1)
         return [
-            {"label": label, "value": value, "x": round(i * width, 2), "w": round(width * 0.8, 2),
-             "h": round(float(value) / top * 100, 2),
-             "y": round(100 - float(value) / top * 100, 2)}
+            {
+                "label": label,
+                "value": value,
+                "x": round(i * width, 2),
+                "w": round(width * 0.8, 2),
+                "h": round(float(value) / top * 100, 2),
+                "y": round(100 - float(value) / top * 100, 2),
+            }
             for i, (label, value) in enumerate(self.points)
         ]
 

@@ -34,7 +34,9 @@ class RegisterInput(serializers.Serializer):
 
     def validate(self, attrs):
         try:
-            password_validation.validate_password(attrs["password"], User(phone=attrs["phone"], name=attrs.get("name", "")))
+            password_validation.validate_password(
+                attrs["password"], User(phone=attrs["phone"], name=attrs.get("name", ""))
+            )
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": exc.messages}, code="password_weak")
         return attrs
@@ -61,8 +63,19 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ("id", "phone", "email", "name", "language", "birth_date", "phone_verified",
-                  "email_verified", "customer_code", "date_joined", "children")
+        fields = (
+            "id",
+            "phone",
+            "email",
+            "name",
+            "language",
+            "birth_date",
+            "phone_verified",
+            "email_verified",
+            "customer_code",
+            "date_joined",
+            "children",
+        )
         read_only_fields = ("id", "phone", "phone_verified", "email_verified", "customer_code", "date_joined")
 
     def get_children(self, user) -> list[dict]:

@@ -68,8 +68,12 @@ def exception_handler(exc, context):
             _codes(detail),
         )
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    if isinstance(code, dict):  # e.g. simplejwt's {"detail": ..., "code": "token_not_valid"}
+        code = code.get("code") or code.get("detail")
     if not isinstance(code, str):
         code = "error"
     if isinstance(exc, exceptions.Throttled):
         code = "throttled"
-    return error_response(code, _first_message(response.data.get("detail", response.data)), response.status_code, headers=headers)
+    return error_response(
+        code, _first_message(response.data.get("detail", response.data)), response.status_code, headers=headers
+    )

@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from skypark.audit.models import AuditEntry
+from skypark.config import selectors
+from skypark.config.models import SystemSetting
+from skypark.config.services import system_setting_update, system_settings_seed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_defaults_are_present_after_migrate():
+    assert selectors.get_decimal("pricing.under_3") == Decimal("590")
+    assert selectors.get_decimal("pricing.over_3") == Decimal("790")
+    assert selectors.get_decimal("loyalty.points_per_som") == Decimal("0.1")
+    assert selectors.get_int("loyalty.expiry_months") == 12
+    assert selectors.get_decimal("capacity.warning_threshold") == Decimal("0.8")
+    assert selectors.get_int("qr.expiry_hours") == 24
+
+
+def test_seed_is_idempotent_and_keeps_edited_values(staff_user):
+    system_setting_update(key="pricing.over_3", value=850, actor=staff_user)
+    assert system_settings_seed() == 0
+    assert SystemSetting.objects.get(key="pricing.over_3").value == 850
+
+
+def test_update_validates_type_and_rules(staff_user):
+    with pytest.raises(ValidationError):
+        system_setting_update(key="pricing.over_3", value="a lot", actor=staff_user)
+    with pytest.raises(ValidationError):
+        system_setting_update(key="pricing.over_3", value=-1, actor=staff_user)
+    with pytest.raises(ValidationError):
+        system_setting_update(key="capacity.warning_threshold", value=1.5, actor=staff_user)
+    with pytest.raises(ValidationError):
+        system_setting_update(key="loyalty.expiry_months", value=6.5, actor=staff_user)
+    assert selectors.get_int("loyalty.expiry_months") == 12
+
+
+def test_update_is_audited_and_visible_at_once(staff_user, django_capture_on_commit_callbacks):
+    assert selectors.get_decimal("pricing.under_3") == Decimal("590")  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        system_setting_update(key="pricing.under_3", value=600, actor=staff_user)
+    assert selectors.get_decimal("pricing.under_3") == Decimal("600")
+    entry = AuditEntry.objects.get(action="config.setting.updated")
+    assert entry.changes["value"] == (590, 600)
+
+
+def test_reads_are_cached(django_assert_num_queries):
+    selectors.get("pricing.under_3")
+    with django_assert_num_queries(0):
+        selectors.get("pricing.over_3")
+        selectors.get("qr.expiry_hours")
+
+
+def test_unknown_key_is_an_error():
+    with pytest.raises(selectors.UnknownSetting):
+        selectors.get("no.such.key")
+
+
+def test_public_api_shows_only_public_values(api_client):
+    response = api_client.get(reverse("api:config-public"))
+    assert response.status_code == 200
+    values = response.json()["settings"]
+    assert values["pricing.under_3"] == 590
+    assert "loyalty.points_per_som" not in values
+
+
+def test_admin_edit_goes_through_validation_and_audit(admin_client_logged):
+    setting = SystemSetting.objects.get(key="pricing.under_3")
+    url = reverse("admin:config_systemsetting_change", args=[setting.pk])
+    base = {
+        "value": "600",
+        "category": "pricing",
+        "description": "x",
+        "validation_rules": '{"min": 0}',
+        "is_public": "on",
+    }
+    bad = admin_client_logged.post(url, {**base, "value": '"cheap"'})
+    assert bad.status_code == 200 and "value" in bad.context["adminform"].form.errors
+    good = admin_client_logged.post(url, base)
+    assert good.status_code == 302
+    assert selectors.get_decimal("pricing.under_3") == Decimal("600")
+    assert AuditEntry.objects.filter(action="config.systemsetting.changed", source="admin").exists()

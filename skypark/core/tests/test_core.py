@@ -1,0 +1,60 @@
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_broker_is_down(client, monkeypatch):
+    from skypark.core import views
+
+    monkeypatch.setattr(views, "broker_ok", lambda: False)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "down"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid_openapi_3(client):
+    from drf_spectacular.validation import validate_schema
+
+    response = client.get(reverse("api-schema"), {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    validate_schema(schema)
+    assert schema["openapi"].startswith("3.")
+    assert "MerchantApiKey" in schema["components"]["securitySchemes"]
+    assert "/api/v1/partner/me/" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_schema_generation_has_no_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", "/dev/null")
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_without_a_cdn(client):
+    response = client.get(reverse("api-docs"))
+    assert response.status_code == 200
+    assert b"cdn.jsdelivr" not in response.content and b"unpkg" not in response.content
+
+
+@pytest.mark.django_db
+def test_unknown_api_route_is_json_404(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_an_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
