@@ -1,0 +1,79 @@
+from rest_framework import serializers
+
+from ..models import Order, OrderLine, Payment, PaymentMethod, Refund
+
+
+class OrderLineOutput(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ("kind", "object_id", "description", "quantity", "unit_price", "discount", "total")
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = (
+            "id",
+            "provider",
+            "method",
+            "amount",
+            "currency",
+            "status",
+            "failure_reason",
+            "created_at",
+            "processed_at",
+        )
+
+
+class RefundOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ("id", "amount", "reason", "status", "created_at", "processed_at")
+
+
+class OrderListOutput(serializers.ModelSerializer):
+    lines = OrderLineOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = (
+            "reference",
+            "status",
+            "currency",
+            "subtotal",
+            "discount_total",
+            "total",
+            "refunded_total",
+            "expires_at",
+            "paid_at",
+            "cancelled_at",
+            "created_at",
+            "lines",
+        )
+
+
+class OrderDetailOutput(OrderListOutput):
+    payments = PaymentOutput(many=True, read_only=True)
+    refunds = RefundOutput(many=True, read_only=True)
+
+    class Meta(OrderListOutput.Meta):
+        fields = (*OrderListOutput.Meta.fields, "payments", "refunds")
+
+
+class PayInput(serializers.Serializer):
+    provider = serializers.CharField(max_length=32)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    return_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class PayOutput(serializers.Serializer):
+    payment = PaymentOutput()
+    redirect_url = serializers.CharField(allow_blank=True)
+    instructions = serializers.CharField(allow_blank=True)
+
+
+class ProviderOutput(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    methods = serializers.ListField(child=serializers.CharField())
+    hosted = serializers.BooleanField()

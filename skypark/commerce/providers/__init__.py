@@ -1,0 +1,47 @@
+"""The provider registry. ``settings.PAYMENT_PROVIDERS`` lists the enabled names; Stripe
+also switches on by itself when ``STRIPE_SECRET_KEY`` is set."""
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from ..errors import ProviderUnavailable
+from .base import PaymentAction, PaymentProvider, RefundResult
+
+REGISTRY = {
+    "cash": "skypark.commerce.providers.base.CashProvider",
+    "sandbox": "skypark.commerce.providers.sandbox.SandboxProvider",
+    "stripe": "skypark.commerce.providers.stripe.StripeProvider",
+}
+
+__all__ = ["PaymentAction", "PaymentProvider", "RefundResult", "enabled_providers", "get_provider", "load_provider"]
+
+
+def load_provider(name) -> PaymentProvider:
+    """The provider class for ``name`` whether enabled or not: callbacks for payments
+    started before a provider was switched off must still be honoured."""
+    try:
+        return import_string(REGISTRY[name])()
+    except KeyError:
+        raise ProviderUnavailable(details={"provider": name})
+
+
+def _enabled_names():
+    names = list(dict.fromkeys(settings.PAYMENT_PROVIDERS))
+    if getattr(settings, "STRIPE_SECRET_KEY", "") and "stripe" not in names:
+        names.append("stripe")
+    return [name for name in names if name in REGISTRY]
+
+
+def enabled_providers() -> list[PaymentProvider]:
+    providers = [load_provider(name) for name in _enabled_names()]
+    return [provider for provider in providers if provider.is_configured()]
+
+
+def get_provider(name) -> PaymentProvider:
+    """An enabled, configured provider, or ``ProviderUnavailable``."""
+    if name not in _enabled_names():
+        raise ProviderUnavailable(details={"provider": name})
+    provider = load_provider(name)
+    if not provider.is_configured():
+        raise ProviderUnavailable(details={"provider": name})
+    return provider

@@ -1,0 +1,18 @@
+"""What the checkout tells the rest of the platform. Domains connect receivers here and
+pick their own lines out of ``order.lines`` by ``kind``; commerce never imports them.
+
+All signals are sent from ``transaction.on_commit``: a write that rolls back sends nothing,
+and a receiver runs only once the change is visible to other connections.
+
+- ``order_paid(sender=Order, order=order)``
+- ``order_refunded(sender=Order, order=order, amount=Decimal, refund=Refund)``
+- ``order_expired(sender=Order, order=order)``
+- ``order_cancelled(sender=Order, order=order)``
+"""
+
+from django.dispatch import Signal
+
+order_paid = Signal()
+order_refunded = Signal()
+order_expired = Signal()
+order_cancelled = Signal()
