@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("skypark.accounts.api.urls")),
     path("", include("skypark.config.api.urls")),
     path("", include("skypark.commerce.api.urls")),
+    path("", include("skypark.notify.api.urls")),
 ]
 
 urlpatterns = [

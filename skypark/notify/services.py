@@ -1,0 +1,332 @@
+"""Writes for notifications: request, deliver, mark read, resend.
+
+Other apps call ``notification_send``; everything after that (rendering is done at once,
+delivery by the ``deliver_notification`` Celery task after the caller's transaction
+commits) is this app's business.
+
+Delivery is a claim in three short steps so that no database transaction stays open
+while an SMTP server or SMS gateway is being talked to:
+
+1. lock the row, skip it if it is already sent or failed, mark it ``sending`` and count
+   the attempt (commit);
+2. talk to the transport, outside any transaction;
+3. record the outcome, but only on a row that is still ``sending`` (commit).
+
+A second task for the same notification that arrives during step 2 sees ``sending``
+with a fresh claim and backs off with a temporary error; after the first task finishes
+it sees ``sent`` and does nothing. A worker that dies in step 2 leaves a stale claim,
+which a retry takes over once ``SENDING_LEASE`` has passed, so a crash delays a message
+instead of losing it.
+"""
+
+import base64
+import logging
+import smtplib
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skypark.accounts.phones import normalise_phone
+from skypark.audit.services import audit_log
+from skypark.core.errors import DomainError
+
+from .models import Notification
+from .rendering import render_kind, validate_kind
+from .sms import NotificationError, NotificationPermanentError, NotificationTemporaryError, get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+Channel = Notification.Channel
+Status = Notification.Status
+
+SENDING_LEASE = timedelta(minutes=5)
+MAX_ERROR_LENGTH = 2000
+
+
+class NotificationNotResendable(DomainError):
+    code = "notification_not_resendable"
+
+
+def _language_for(recipient, language):
+    codes = {code for code, _name in settings.LANGUAGES}
+    for candidate in (language, getattr(recipient, "language", None)):
+        if candidate in codes:
+            return candidate
+    return settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in codes else "en"
+
+
+def _normalise_address(channel, address):
+    address = (address or "").strip()
+    if not address:
+        return ""
+    if channel == Channel.EMAIL:
+        validate_email(address)
+        return address
+    if channel == Channel.SMS:
+        return normalise_phone(address)
+    return ""
+
+
+def _address_for(channel, recipient, to_address):
+    """The address to use on ``channel``, or "" when the message cannot go there."""
+    if channel == Channel.IN_APP:
+        return ""
+    explicit = to_address.get(channel) if isinstance(to_address, Mapping) else to_address
+    if explicit:
+        return _normalise_address(channel, explicit)
+    if recipient is None:
+        return ""
+    return (recipient.email or "") if channel == Channel.EMAIL else (recipient.phone or "")
+
+
+def _encode_attachments(attachments) -> list[dict]:
+    encoded = []
+    for filename, content, mimetype in attachments or ():
+        raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        encoded.append(
+            {"filename": filename, "mimetype": mimetype, "content_b64": base64.b64encode(raw).decode("ascii")}
+        )
+    return encoded
+
+
+def _queue_delivery(notification_id):
+    # Imported here because the tasks module imports this one.
+    from .tasks import deliver_notification
+
+    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
+
+
+@transaction.atomic
+def notification_send(
+    *,
+    recipient=None,
+    kind: str,
+    context: dict | None = None,
+    channels: Iterable[str] = (Channel.EMAIL,),
+    related=None,
+    to_address: str | Mapping[str, str] | None = None,
+    language: str | None = None,
+    dedupe_key: str | None = None,
+) -> list[Notification]:
+    """Render ``kind`` in the recipient's language and queue one notification per channel.
+
+    ``recipient`` is a user (their e-mail, phone and language are used) or None for a bare
+    ``to_address``. ``to_address`` overrides the recipient's address: a string applies to
+    every requested channel, a mapping such as ``{"email": ..., "sms": ...}`` to each one.
+    Channels the recipient has no address for are skipped; ``in_app`` needs a recipient.
+    ``context`` goes to the templates; its ``attachments`` entry, a list of
+    ``(filename, content, mimetype)``, is attached to e-mails.
+
+    ``dedupe_key`` makes the call idempotent: asking again with the same key returns the
+    rows created the first time and sends nothing new (a unique constraint on key and
+    channel settles concurrent callers).
+
+    Delivery is queued with ``transaction.on_commit``, so a caller whose transaction
+    rolls back sends nothing. Returns the notifications, new or existing.
+    """
+    validate_kind(kind)
+    context = dict(context or {})
+    attachments = _encode_attachments(context.pop("attachments", None))
+    channels = list(dict.fromkeys(channels))
+    unknown = set(channels) - set(Channel.values)
+    if unknown:
+        raise ValueError(f"Unknown notification channels: {sorted(unknown)}")
+    if recipient is None and not to_address:
+        raise ValueError("A notification needs a recipient or a to_address.")
+
+    addresses = {}
+    for channel in channels:
+        if channel == Channel.IN_APP and recipient is None:
+            continue
+        address = _address_for(channel, recipient, to_address)
+        if channel != Channel.IN_APP and not address:
+            continue
+        addresses[channel] = address
+    if not addresses:
+        return []
+
+    language = _language_for(recipient, language)
+    rendered = render_kind(kind, language=language, context={"recipient": recipient, **context})
+    content_type = ContentType.objects.get_for_model(related) if related is not None else None
+
+    notifications = []
+    for channel, address in addresses.items():
+        fields = {
+            "recipient": recipient,
+            "kind": kind,
+            "language": language,
+            "to_address": address,
+            "subject": rendered.subject,
+            "body": rendered.sms if channel == Channel.SMS else rendered.body,
+            "body_html": rendered.body_html if channel == Channel.EMAIL else "",
+            "attachments": attachments if channel == Channel.EMAIL else [],
+            "content_type": content_type,
+            "object_id": str(related.pk) if related is not None else "",
+        }
+        if dedupe_key:
+            notification, created = Notification.objects.get_or_create(
+                dedupe_key=dedupe_key, channel=channel, defaults=fields
+            )
+        else:
+            notification, created = Notification.objects.create(channel=channel, **fields), True
+        if created:
+            _queue_delivery(notification.pk)
+        notifications.append(notification)
+    return notifications
+
+
+def _claim(notification_id):
+    """Step 1: the row, now ``sending`` with one more attempt, or None if done."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id)
+        if notification.status in (Status.SENT, Status.FAILED):
+            return None
+        now = timezone.now()
+        if notification.status == Status.SENDING and notification.updated_at > now - SENDING_LEASE:
+            raise NotificationTemporaryError(_("Another worker is delivering this notification."))
+        notification.status = Status.SENDING
+        notification.attempts += 1
+        notification.save(update_fields=["status", "attempts", "updated_at"])
+        return notification
+
+
+def _classify(exc):
+    """Map a transport's exception onto temporary or permanent."""
+    if isinstance(exc, NotificationTemporaryError | NotificationPermanentError):
+        return exc
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        permanent = bool(codes) and all(code >= 500 for code in codes)
+        kind = NotificationPermanentError if permanent else NotificationTemporaryError
+        return kind(f"SMTP recipients refused: {exc.recipients}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        kind = NotificationPermanentError if exc.smtp_code >= 500 else NotificationTemporaryError
+        return kind(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        # Disconnects, refused connections, timeouts, DNS failures.
+        return NotificationTemporaryError(f"{type(exc).__name__}: {exc}")
+    return NotificationPermanentError(f"{type(exc).__name__}: {exc}")
+
+
+def _transport(notification):
+    if notification.channel == Channel.EMAIL:
+        message = EmailMultiAlternatives(
+            subject=notification.subject,
+            body=notification.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.to_address],
+        )
+        if notification.body_html:
+            message.attach_alternative(notification.body_html, "text/html")
+        for item in notification.attachments:
+            message.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
+        message.send()
+    elif notification.channel == Channel.SMS:
+        get_sms_backend().send(notification.to_address, notification.body)
+    # An in-app message is delivered by existing: the row is the inbox entry.
+
+
+def _finish(notification, **fields):
+    """Step 3: record the outcome on a row that is still ours."""
+    fields["updated_at"] = timezone.now()
+    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(**fields)
+    for name, value in fields.items():
+        setattr(notification, name, value)
+
+
+def notification_deliver(notification_id) -> Notification | None:
+    """Send one notification through its channel and record the outcome.
+
+    Idempotent: a notification that is already sent (or failed for good) is left alone
+    and None is returned. Locks the row only to claim it and never holds a transaction
+    open while the transport is called (see the module docstring).
+
+    On success the row is ``sent`` with ``sent_at``. On a temporary failure it goes back
+    to ``queued`` with ``last_error`` and ``NotificationTemporaryError`` is raised for the
+    task to retry; on a permanent one it is ``failed`` and ``NotificationPermanentError``
+    is raised. Every try counts in ``attempts``.
+    """
+    notification = _claim(notification_id)
+    if notification is None:
+        return None
+    try:
+        _transport(notification)
+    except Exception as exc:
+        if not isinstance(exc, NotificationError | smtplib.SMTPException | OSError):
+            logger.exception("Notification %s failed with an unexpected error", notification.pk)
+        error = _classify(exc)
+        permanent = isinstance(error, NotificationPermanentError)
+        _finish(
+            notification,
+            status=Status.FAILED if permanent else Status.QUEUED,
+            last_error=str(error)[:MAX_ERROR_LENGTH],
+        )
+        raise error from exc
+    _finish(notification, status=Status.SENT, sent_at=timezone.now(), last_error="")
+    return notification
+
+
+def notification_fail(notification_id, *, error: str) -> bool:
+    """Give up on a notification (its retries are exhausted). A notification that was
+    sent meanwhile stays sent. Returns whether the row changed."""
+    now = timezone.now()
+    changed = (
+        Notification.objects.filter(pk=notification_id)
+        .exclude(status=Status.SENT)
+        # A live claim belongs to a worker that is sending right now; its outcome wins.
+        .exclude(status=Status.SENDING, updated_at__gt=now - SENDING_LEASE)
+        .update(status=Status.FAILED, last_error=str(error)[:MAX_ERROR_LENGTH], updated_at=now)
+    )
+    return bool(changed)
+
+
+def notification_mark_read(*, recipient, ids: Iterable[int] | None = None) -> int:
+    """Mark the recipient's in-app notifications read: those in ``ids``, or all of them
+    when ``ids`` is None. Ids that are not theirs are ignored. Returns how many changed."""
+    qs = Notification.objects.filter(recipient=recipient, channel=Channel.IN_APP, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now(), updated_at=timezone.now())
+
+
+@transaction.atomic
+def notification_resend(*, notification: Notification, actor=None) -> Notification:
+    """Send an e-mail or SMS again, for staff ("I never got my receipt").
+
+    The log is kept as it happened: the original row stays as it is and a copy with the
+    same content is queued, linked through ``resent_from``. A recipient's current address
+    is used, so a corrected e-mail or phone gets the message. In-app messages are never
+    resent; they are in the inbox already. Writes an audit entry on the original.
+    """
+    if notification.channel == Channel.IN_APP:
+        raise NotificationNotResendable(_("In-app messages stay in the inbox; there is nothing to resend."))
+    address = notification.to_address
+    if notification.recipient_id:
+        current = _address_for(notification.channel, notification.recipient, None)
+        address = current or address
+    if not address:
+        raise NotificationNotResendable(_("The recipient has no address for this channel."))
+    copy = Notification.objects.create(
+        recipient_id=notification.recipient_id,
+        channel=notification.channel,
+        kind=notification.kind,
+        language=notification.language,
+        to_address=address,
+        subject=notification.subject,
+        body=notification.body,
+        body_html=notification.body_html,
+        attachments=notification.attachments,
+        content_type_id=notification.content_type_id,
+        object_id=notification.object_id,
+        resent_from=notification,
+    )
+    audit_log(actor=actor, action="notify.notification.resent", obj=notification, data={"copy_id": copy.pk})
+    _queue_delivery(copy.pk)
+    return copy

@@ -1,0 +1,37 @@
+"""Celery tasks for notifications: load by id, call the service, own the retry policy."""
+
+import logging
+
+from celery import shared_task
+
+from .models import Notification
+from .services import notification_deliver, notification_fail
+from .sms import NotificationPermanentError, NotificationTemporaryError
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+BASE_COUNTDOWN = 30
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, name="notify.deliver_notification")
+def deliver_notification(self, notification_id):
+    """Deliver one notification; safe to run twice (the service skips sent ones).
+
+    Temporary failures (the service maps SMTP, socket and gateway outages onto
+    ``NotificationTemporaryError``) are retried after 30 s, 1, 2, 4 and 8 min; after the
+    last retry the notification is marked failed. Permanent failures are already
+    recorded as failed by the service and are not retried.
+    """
+    try:
+        notification_deliver(notification_id)
+    except Notification.DoesNotExist:
+        logger.warning("Notification %s no longer exists; nothing to deliver", notification_id)
+    except NotificationTemporaryError as exc:
+        if self.request.retries >= self.max_retries:
+            notification_fail(notification_id, error=str(exc))
+            logger.warning("Notification %s failed after %s retries: %s", notification_id, self.request.retries, exc)
+            return
+        raise self.retry(exc=exc, countdown=BASE_COUNTDOWN * 2**self.request.retries)
+    except NotificationPermanentError as exc:
+        logger.warning("Notification %s failed permanently: %s", notification_id, exc)
