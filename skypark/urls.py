@@ -33,3 +33,6 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "skypark.core.views.page_not_found"
+handler500 = "skypark.core.views.server_error"
