@@ -1,0 +1,53 @@
+"""The loyalty port: how checkouts of parks, events and courses ask about a customer's
+tier discount and points without importing the loyalty app.
+
+The loyalty app registers its implementation with ``set_provider`` in its
+``AppConfig.ready``; until then every customer has no tier and no points to spend.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+
+@dataclass(frozen=True)
+class TierBenefits:
+    code: str = "none"
+    name: str = ""
+    discount_percent: Decimal = Decimal("0")
+    points_multiplier: Decimal = Decimal("1")
+
+    def discount_on(self, amount: Decimal) -> Decimal:
+        """The tier discount on ``amount``, rounded to the currency's cents."""
+        return (amount * self.discount_percent / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+NO_TIER = TierBenefits()
+
+
+class NullLoyaltyProvider:
+    def tier_for(self, customer) -> TierBenefits:
+        return NO_TIER
+
+    def spendable_points(self, customer) -> int:
+        return 0
+
+    def points_value(self, points: int, currency: str) -> Decimal:
+        return Decimal("0")
+
+
+_provider = NullLoyaltyProvider()
+
+
+def set_provider(provider):
+    global _provider
+    _provider = provider
+
+
+def get_provider():
+    return _provider
+
+
+def tier_for(customer) -> TierBenefits:
+    if customer is None or not getattr(customer, "is_authenticated", False):
+        return NO_TIER
+    return _provider.tier_for(customer)
