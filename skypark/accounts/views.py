@@ -1,7 +1,178 @@
+"""Customer pages: sign-up, log-in, profile and children. Views parse a form, call one
+service and render; the services hold the rules."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from skypark.core.errors import DomainError
+
+from . import services
+from .forms import ChildForm, LoginForm, ProfileForm, SignupForm
+from .models import Child
+
+# Refusals whose stored message is not translated: the page says it in the reader's language.
+SERVICE_ERROR_FIELDS = {
+    services.PhoneTaken: ("phone", lambda: _("A customer with this phone number already exists.")),
+    services.EmailTaken: ("email", lambda: _("A customer with this e-mail already exists.")),
+}
+
+
+def add_service_error(form, exc):
+    """Show a service's refusal on the form: on the field it concerns, or above the form."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
+        else:
+            form.add_error(None, exc)
+        return
+    for error_class, (field, message) in SERVICE_ERROR_FIELDS.items():
+        if isinstance(exc, error_class):
+            form.add_error(field if field in form.fields else None, message())
+            return
+    form.add_error(None, exc.message)
+
+
+def redirect_in_language(url_name, language, **kwargs):
+    """Redirect to a page in ``language``, e.g. after the customer has just chosen it."""
+    with translation.override(language):
+        return redirect(reverse(url_name, kwargs=kwargs or None))
+
+
+class CustomerLoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.customer_register(
+                phone=data["phone"],
+                password=data["password1"],
+                name=data["name"],
+                email=data["email"] or None,
+                language=data["language"],
+            )
+        except (DomainError, ValidationError) as exc:
+            add_service_error(form, exc)
+        else:
+            login(request, user)
+            with translation.override(user.language):
+                messages.success(request, _("Welcome to Sky Park! Your account is ready."))
+            return redirect_in_language("accounts:profile", user.language)
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def _children_of(user):
+    return Child.objects.filter(parent=user, is_active=True).order_by("birth_date", "pk")
+
+
+def _own_child(request, pk):
+    # Another customer's child is simply not found: no hint that it exists.
+    return get_object_or_404(Child, pk=pk, parent=request.user, is_active=True)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def profile(request):
-    return render(request, "accounts/profile.html")
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.customer_update(user=user, **form.cleaned_data)
+            except (DomainError, ValidationError) as exc:
+                add_service_error(form, exc)
+            else:
+                with translation.override(user.language):
+                    messages.success(request, _("Your details have been saved."))
+                return redirect_in_language("accounts:profile", user.language)
+    else:
+        form = ProfileForm(
+            initial={
+                "name": user.name,
+                "email": user.email or "",
+                "language": user.language,
+                "birth_date": user.birth_date,
+            }
+        )
+    today = timezone.localdate()
+    children = [(child, child.age_on(today)) for child in _children_of(user)]
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "child_form": ChildForm(auto_id="id_child_%s"), "children": children, "today": today},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_add(request):
+    form = ChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.child_add(parent=request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s has been added.") % {"name": child.name})
+            return redirect(reverse("accounts:profile") + "#children")
+    return render(request, "accounts/child_form.html", {"form": form, "child": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_edit(request, pk):
+    child = _own_child(request, pk)
+    if request.method == "POST":
+        form = ChildForm(request.POST)
+        if form.is_valid():
+            try:
+                child = services.child_update(child=child, actor=request.user, **form.cleaned_data)
+            except (DomainError, ValidationError) as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, _("The details of %(name)s have been saved.") % {"name": child.name})
+                return redirect(reverse("accounts:profile") + "#children")
+    else:
+        form = ChildForm(initial={"name": child.name, "birth_date": child.birth_date, "gender": child.gender})
+    return render(request, "accounts/child_form.html", {"form": form, "child": child})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_remove(request, pk):
+    child = _own_child(request, pk)
+    if request.method == "POST":
+        services.child_remove(child=child, actor=request.user)
+        messages.success(request, _("%(name)s has been removed from your profile.") % {"name": child.name})
+        return redirect(reverse("accounts:profile") + "#children")
+    return render(request, "accounts/child_confirm_remove.html", {"child": child})
+
+
+password_change = auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done"))
+password_change_done = auth_views.PasswordChangeDoneView.as_view()
+password_reset = auth_views.PasswordResetView.as_view(
+    email_template_name="registration/password_reset_email.txt",
+    subject_template_name="registration/password_reset_subject.txt",
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view()
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    success_url=reverse_lazy("accounts:password_reset_complete")
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
