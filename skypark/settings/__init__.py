@@ -214,6 +214,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" with different choices; name each enum explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "skypark.commerce.models.OrderStatus",
+        "PaymentStatusEnum": "skypark.commerce.models.PaymentStatus",
+        "RefundStatusEnum": "skypark.commerce.models.RefundStatus",
+    },
 }
 
 # Payments. The sandbox card provider is a local stand-in for a card acquirer with a

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
+from ..models import Order
 from ..providers import enabled_providers
 from ..services import order_cancel, payment_start
 from .serializers import OrderDetailOutput, OrderListOutput, PayInput, PayOutput, ProviderOutput
@@ -28,6 +29,8 @@ class OrderListApi(generics.ListAPIView):
     serializer_class = OrderListOutput
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
         return selectors.order_list(customer=self.request.user)
 
 
