@@ -153,7 +153,6 @@ def order_create(
     if order.total == ZERO:
         order.status = Order.Status.PAID
         order.paid_at = now
-    order.full_clean(exclude=["customer"])
     order.save()
     for line in built:
         line.order = order

@@ -5,7 +5,8 @@ All signals are sent from ``transaction.on_commit``: a write that rolls back sen
 and a receiver runs only once the change is visible to other connections.
 
 - ``order_paid(sender=Order, order=order)``
-- ``order_refunded(sender=Order, order=order, amount=Decimal, refund=Refund)``
+- ``order_refunded(sender=Order, order=order, amount=Decimal, refunds=[Refund, ...])`` —
+  ``amount`` is what this refund gave back; ``order.refunded_total`` is the running sum
 - ``order_expired(sender=Order, order=order)``
 - ``order_cancelled(sender=Order, order=order)``
 """

@@ -242,3 +242,23 @@ def test_cash_choice_shows_instructions(client, customer):
     assert response.status_code == 200
     assert b"at the desk" in response.content
     assert order.payments.get().status == Payment.Status.PENDING
+
+
+def test_flow_for_a_customer_browsing_in_russian(client, django_capture_on_commit_callbacks):
+    from skypark.accounts.tests.factories import UserFactory
+
+    customer = UserFactory(language="ru")
+    order = pending_order(customer)
+    client.force_login(customer)
+    page = client.get(f"/pay/{order.reference}/", follow=True)
+    assert page.redirect_chain[-1][0] == f"/ru/pay/{order.reference}/"
+    response = client.post(f"/ru/pay/{order.reference}/", {"choice": "sandbox:visa"})
+    assert response["Location"].startswith("/ru/pay/sandbox/")
+    card_url = response["Location"]
+    assert client.get(card_url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(card_url, {"card_number": "4242424242424242", "expiry": "12/30", "cvc": "123"}, follow=True)
+    assert done.status_code == 200
+    assert done.redirect_chain[0][0] == f"/ru/pay/{order.reference}/result/"
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
