@@ -40,3 +40,51 @@ def staff_user(db):
 def admin_client_logged(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="session")
+def browser_driver():
+    """Headless Debian Chromium driven by Selenium. CI installs chromium and
+    chromium-driver (``.ci/run``); on a machine without them the browser tests skip,
+    except under CI, where a missing browser is a failure."""
+    import os
+    import shutil
+
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium and chromedriver are required for browser tests in CI")
+        pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=420,900",
+        "--lang=en",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(3)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def browser(browser_driver, live_server):
+    browser_driver.delete_all_cookies()
+    browser_driver.base_url = live_server.url
+    return browser_driver
