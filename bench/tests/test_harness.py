@@ -1,0 +1,87 @@
+"""The pure parts of the harness: figures, the summary line and the exit status. No
+server and no database here; the scenarios themselves are run by ``make bench``."""
+
+import json
+import sys
+import types
+
+import pytest
+
+from bench import harness
+from bench.harness import LoadResult, Sample, build_summary, exit_code, failed_counters, percentile
+
+
+def test_percentile_interpolates_between_ranks():
+    values = list(range(1, 11))
+    assert percentile(values, 0) == 1
+    assert percentile(values, 50) == 5.5
+    assert percentile(values, 95) == pytest.approx(9.55)
+    assert percentile(values, 99) == pytest.approx(9.91)
+    assert percentile(values, 100) == 10
+    assert percentile(reversed(values), 50) == 5.5
+
+
+def test_percentile_edges():
+    assert percentile([], 50) is None
+    assert percentile([7.0], 99) == 7.0
+    with pytest.raises(ValueError):
+        percentile([1, 2], 101)
+
+
+def test_row_counts_errors_by_status_and_averages_queries():
+    samples = [Sample(10.0, 200, 3), Sample(20.0, 200, 5), Sample(30.0, 503, 1), Sample(40.0, 0, None)]
+    row = LoadResult(clients=4, samples=samples, seconds=2.0, cpu_ms=80.0).row()
+    assert row["requests"] == 4
+    assert row["req_s"] == 2.0
+    assert row["errors"] == {"503": 1, "conn": 1}
+    assert row["queries_per_request"] == 3.0
+    assert row["cpu_ms_per_request"] == 20.0
+    assert row["p50_ms"] == 25.0
+
+
+def test_summary_has_every_documented_key_and_is_json():
+    row = LoadResult(clients=1, samples=[Sample(1.0, 200, 1)], seconds=1.0).row()
+    summary = build_summary("floor", row, counters={"oversold": 0}, runs=[row])
+    assert set(harness.SUMMARY_KEYS) <= set(summary)
+    assert summary["type"] == "summary"
+    assert summary["concurrency"] == 1
+    assert summary["ok"] is True
+    assert json.loads(json.dumps(summary))["counters"] == {"oversold": 0}
+
+
+def test_a_counter_that_is_not_zero_fails():
+    assert failed_counters({"oversold": 0, "double_admitted": 2}) == ["double_admitted"]
+    assert failed_counters({"oversold": None}) == ["oversold"]
+    assert build_summary("x", {}, counters={"oversold": 1}, runs=[])["ok"] is False
+    assert exit_code([{"counters": {"a": 0}}, {"counters": {"b": 0}}]) == 0
+    assert exit_code([{"counters": {"a": 0}}, {"counters": {"b": 1}}]) == 1
+
+
+def test_run_scenarios_exits_non_zero_when_a_scenario_reports_a_counter(monkeypatch, tmp_path):
+    fake = types.ModuleType("bench_fake_scenario")
+
+    def run(ctx):
+        ctx.emit({"type": "run", "note": "no server in unit tests"})
+        return build_summary(ctx.scenario, {}, counters={"oversold": 3 if ctx.scenario == "bad" else 0}, runs=[])
+
+    fake.run = run
+    monkeypatch.setitem(sys.modules, "bench_fake_scenario", fake)
+    monkeypatch.setattr("bench.scenarios.REGISTRY", {"good": "bench_fake_scenario", "bad": "bench_fake_scenario"})
+
+    class NoDatabase:
+        def __init__(self, scenario):
+            self.name = f"fake_{scenario}"
+
+        def recreate(self):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(harness, "Database", NoDatabase)
+    monkeypatch.setattr(harness, "RESULTS_DIR", tmp_path)
+    assert harness.run_scenarios(["good"], quick=True, chart=False) == 0
+    assert harness.run_scenarios(["good", "bad"], quick=True, chart=False) == 1
+    written = json.loads((tmp_path / "bad.json").read_text())
+    assert written["summary"]["counters"] == {"oversold": 3}
+    assert written["summary"]["ok"] is False
