@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("skypark.config.api.urls")),
     path("", include("skypark.commerce.api.urls")),
     path("", include("skypark.notify.api.urls")),
+    path("", include("skypark.parks.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
     path("accounts/", include("skypark.accounts.urls")),
     path("pay/", include("skypark.commerce.urls")),
+    path("parks/", include("skypark.parks.urls")),
     prefix_default_language=False,
 )
 

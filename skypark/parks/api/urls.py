@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("parks/", views.ParkListApi.as_view(), name="park-list"),
+    path("parks/tickets/", views.TicketListApi.as_view(), name="park-ticket-list"),
+    path("parks/tickets/<int:pk>/", views.TicketDetailApi.as_view(), name="park-ticket-detail"),
+    path("parks/tickets/<int:pk>/cancel/", views.TicketCancelApi.as_view(), name="park-ticket-cancel"),
+    path("parks/gate/admit/", views.GateAdmitApi.as_view(), name="park-gate-admit"),
+    path("parks/<slug:slug>/", views.ParkDetailApi.as_view(), name="park-detail"),
+    path("parks/<slug:slug>/availability/", views.ParkAvailabilityApi.as_view(), name="park-availability"),
+    path("parks/<slug:slug>/quote/", views.ParkQuoteApi.as_view(), name="park-quote"),
+    path("parks/<slug:slug>/orders/", views.TicketOrderCreateApi.as_view(), name="park-order-create"),
+]

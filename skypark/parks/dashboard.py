@@ -1,0 +1,32 @@
+"""The admin index panel: occupancy per park right now."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from skypark.config.selectors import get_decimal
+from skypark.core.dashboard import Figure, Panel, Series, register
+
+from .selectors import occupancy_board
+
+
+@register
+def occupancy_panel(request):
+    if not request.user.has_perm("parks.view_park"):
+        return None
+    rows = occupancy_board()
+    threshold = get_decimal("capacity.warning_threshold") * 100
+    figures = [
+        Figure(
+            row["park"].name,
+            f"{row['inside']} / {row['capacity']}",
+            _("Warning: above %(t)s%%") % {"t": threshold.normalize()} if row["percent"] >= threshold else "",
+        )
+        for row in rows
+    ]
+    return Panel(
+        title=_("Park occupancy"),
+        figures=figures,
+        series=[Series(_("Inside now, % of capacity"), [(row["park"].name, row["percent"]) for row in rows])],
+        link=reverse("admin:parks-occupancy"),
+        order=10,
+    )

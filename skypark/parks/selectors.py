@@ -1,0 +1,236 @@
+"""Reads of the parks domain: parks, availability, tickets, occupancy and daily stats."""
+
+import datetime
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import WHOLE_DAY, OpeningHours, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
+
+LIMITED_SHARE = Decimal("0.3")
+
+REASON_MESSAGES = {
+    "inactive": _("This park is not taking bookings."),
+    "past_date": _("This date has already passed."),
+    "closed_day": _("The park is closed on this day."),
+    "temporarily_closed": _("The park is temporarily closed."),
+    "unknown_slot": _("There is no such time slot in this park."),
+    "slot_required": _("Choose a time slot."),
+}
+
+
+def park_list(*, search: str = "", include_inactive=False):
+    """Parks with their hours and slots prefetched; ``search`` matches the name or
+    address in any of the three languages."""
+    parks = Park.objects.all() if include_inactive else Park.objects.active()
+    if search:
+        query = Q()
+        for field in ("name", "name_ky", "name_en", "address", "address_ky", "address_en"):
+            query |= Q(**{f"{field}__icontains": search})
+        parks = parks.filter(query)
+    return parks.prefetch_related(
+        Prefetch("hours", queryset=OpeningHours.objects.order_by("weekday")),
+        Prefetch("slots", queryset=TimeSlot.objects.filter(is_active=True).order_by("starts")),
+    ).order_by("name", "pk")
+
+
+def park_get(*, slug: str) -> Park:
+    return park_list().get(slug=slug)
+
+
+def hours_on(park: Park, day: datetime.date) -> OpeningHours | None:
+    for hours in park.hours.all():
+        if hours.weekday == day.weekday():
+            return hours
+    return None
+
+
+def park_is_open_at(park: Park, moment: datetime.datetime) -> bool:
+    """Open at local ``moment``, counting yesterday's hours when they run past midnight."""
+    moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    day, time = moment.date(), moment.time()
+    today = hours_on(park, day)
+    if today is not None:
+        if today.overnight and time >= today.opens:
+            return True
+        if not today.overnight and today.opens <= time < today.closes:
+            return True
+    yesterday = hours_on(park, day - datetime.timedelta(days=1))
+    return bool(yesterday and yesterday.overnight and time < yesterday.closes)
+
+
+def slot_capacity_for(park: Park, slot: str) -> int:
+    if slot == WHOLE_DAY:
+        return park.capacity
+    for candidate in park.slots.all():
+        if candidate.code == slot:
+            return candidate.capacity or park.capacity
+    raise KeyError(slot)
+
+
+def booking_refusal(park: Park, day: datetime.date, slot: str, *, today=None, dated=True) -> str | None:
+    """Why ``park`` cannot be booked for ``day``/``slot``, or None when it can.
+    ``dated=False`` (a subscription starting on ``day``) skips the weekday and slot."""
+    today = today or timezone.localdate()
+    if not park.is_active:
+        return "inactive"
+    if day < today:
+        return "past_date"
+    if park.is_closed_on(day):
+        return "temporarily_closed"
+    if not dated:
+        return None
+    if hours_on(park, day) is None:
+        return "closed_day"
+    slots = [s.code for s in park.slots.all()]
+    if slot == WHOLE_DAY and slots:
+        return "slot_required"
+    if slot != WHOLE_DAY and slot not in slots:
+        return "unknown_slot"
+    return None
+
+
+@dataclass
+class Availability:
+    park: str
+    date: datetime.date
+    slot: str
+    bookable: bool
+    status: str  # available / limited / full / closed
+    reason: str
+    message: str
+    capacity: int
+    sold: int
+    available_spots: int
+    occupancy_percentage: Decimal
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def availability(
+    *, park: Park, day: datetime.date, slot: str = WHOLE_DAY, visitors: int = 1, today=None
+) -> Availability:
+    """Places left for ``park`` on ``day``/``slot``, as the seed's
+    ``check_park_availability``: ``limited`` when at most 30 % of the capacity is left.
+
+    Unlike the seed, the people inside right now are not subtracted: they came on
+    tickets already counted in ``sold`` for today, so subtracting them would count
+    them twice and would wrongly shrink future dates.
+    """
+    reason = booking_refusal(park, day, slot, today=today)
+    if reason:
+        return Availability(
+            park=park.slug,
+            date=day,
+            slot=slot,
+            bookable=False,
+            status="closed",
+            reason=reason,
+            message=str(REASON_MESSAGES[reason]),
+            capacity=0,
+            sold=0,
+            available_spots=0,
+            occupancy_percentage=Decimal("0"),
+        )
+    row = SlotCapacity.objects.filter(park=park, date=day, slot=slot).only("capacity", "sold").first()
+    capacity = row.capacity if row else slot_capacity_for(park, slot)
+    sold = row.sold if row else 0
+    left = max(capacity - sold, 0)
+    if left < max(visitors, 1):
+        status = "full"
+    elif Decimal(left) > Decimal(capacity) * LIMITED_SHARE:
+        status = "available"
+    else:
+        status = "limited"
+    return Availability(
+        park=park.slug,
+        date=day,
+        slot=slot,
+        bookable=status != "full",
+        status=status,
+        reason="sold_out" if status == "full" else "",
+        message="",
+        capacity=capacity,
+        sold=sold,
+        available_spots=left,
+        occupancy_percentage=(Decimal(sold) * 100 / Decimal(capacity)).quantize(Decimal("0.1")),
+    )
+
+
+def ticket_list(*, customer):
+    return (
+        Ticket.objects.filter(customer=customer)
+        .exclude(status=Ticket.Status.CANCELLED)
+        .select_related("park", "order")
+        .order_by("-visit_date", "-pk")
+    )
+
+
+def ticket_get(*, customer, pk) -> Ticket:
+    return ticket_list(customer=customer).get(pk=pk)
+
+
+def admin_ticket_queryset():
+    return Ticket.objects.select_related("park", "customer", "order", "validated_by")
+
+
+def occupancy_board(*, today=None):
+    """Per active park: inside now, places booked for today, % of capacity."""
+    today = today or timezone.localdate()
+    booked = dict(
+        SlotCapacity.objects.filter(date=today).values_list("park").annotate(n=Sum("sold")).values_list("park", "n")
+    )
+    rows = []
+    for park in Park.objects.active().order_by("name", "pk"):
+        rows.append(
+            {
+                "park": park,
+                "inside": park.current_occupancy,
+                "capacity": park.capacity,
+                "booked_today": booked.get(park.pk, 0),
+                "percent": park.occupancy_percent,
+            }
+        )
+    return rows
+
+
+def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=None):
+    """The seed's ``daily_park_stats`` per park and day, computed on demand: tickets,
+    visitors, average group size, QR vs manual entries, first/last activity and the
+    revenue of the tickets that came in."""
+    visits = ParkVisit.objects.filter(visit_date__gte=date_from, visit_date__lte=date_to)
+    if park is not None:
+        visits = visits.filter(park=park)
+    rows = (
+        visits.values("park", "park__name", "visit_date")
+        .annotate(
+            total_tickets=Count("ticket", distinct=True),
+            total_visitors=Sum("visitor_count"),
+            entries=Count("id"),
+            qr_entries=Count("ticket", filter=Q(entry_method="qr"), distinct=True),
+            manual_entries=Count("ticket", filter=Q(entry_method="manual"), distinct=True),
+            paying_customers=Count("ticket__customer", distinct=True),
+        )
+        .order_by("-visit_date", "park__name")
+    )
+    revenue = {
+        (r["park"], r["visit_date"]): r["revenue"] or Decimal("0")
+        for r in Ticket.objects.filter(
+            ticket_type=Ticket.Type.SINGLE,
+            visit_date__gte=date_from,
+            visit_date__lte=date_to,
+            status__in=[Ticket.Status.ACTIVE, Ticket.Status.USED, Ticket.Status.EXPIRED],
+        )
+        .values("park", "visit_date")
+        .annotate(revenue=Sum("price") - Sum("discount_amount"))
+    }
+    result = []
+    for row in rows:
+        row["avg_group_size"] = (Decimal(row["total_visitors"]) / row["entries"]).quantize(Decimal("0.01"))
+        row["total_revenue"] = revenue.get((row["park"], row["visit_date"]), Decimal("0"))
+        result.append(row)
+    return result

@@ -1,0 +1,555 @@
+"""Writes of the parks domain: selling tickets, reacting to the checkout, gates, sweeps.
+
+Lock order, everywhere: ticket rows, then slot-capacity rows, then the park row. The
+counters (``SlotCapacity.sold``, ``Park.current_occupancy``) only change through
+conditional UPDATEs whose WHERE clause re-checks the bound, so a concurrent writer waits
+for the row lock and then re-evaluates against the committed value: capacity is never
+oversold and occupancy never leaves ``0..capacity``, whatever the interleaving.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Greatest, Now
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from skypark.accounts.models import Child
+from skypark.audit.services import audit_log, snapshot
+from skypark.commerce import qr
+from skypark.commerce.models import Order
+from skypark.commerce.services import order_cancel, order_create
+from skypark.core import loyalty
+
+from . import selectors
+from .errors import InvalidVisitors, NotBookable, NotEnoughPoints, SoldOut, TicketNotCancellable
+from .models import WHOLE_DAY, Park, ParkVisit, SlotCapacity, Ticket
+
+ZERO = Decimal("0.00")
+LINE_KIND = "parks.ticket"
+MAX_VISITORS = 20
+UNDER_3 = 3
+
+# --- pricing ----------------------------------------------------------------------------
+
+
+@dataclass
+class QuoteLine:
+    name: str
+    age: int
+    child_id: int | None
+    band: str
+    price: Decimal
+
+
+@dataclass
+class Quote:
+    park: Park
+    visit_date: datetime.date
+    ticket_type: str
+    visits: int
+    lines: list = field(default_factory=list)
+    subtotal: Decimal = ZERO
+    tier: str = "none"
+    tier_discount: Decimal = ZERO
+    points: int = 0
+    points_discount: Decimal = ZERO
+    currency: str = "KGS"
+
+    @property
+    def discount(self) -> Decimal:
+        return self.tier_discount + self.points_discount
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount
+
+
+def _visitors_resolve(*, customer, visitors) -> list[dict]:
+    """``visitors`` is a list of ``{"child_id": id}`` (the customer's own children) or
+    ``{"name": ..., "age": years}`` (a named guest, age on the visit date)."""
+    if not visitors:
+        raise InvalidVisitors()
+    if len(visitors) > MAX_VISITORS:
+        raise InvalidVisitors(
+            _("At most %(n)s visitors fit on one ticket.") % {"n": MAX_VISITORS}, details={"field": "visitors"}
+        )
+    ids = [v["child_id"] for v in visitors if v.get("child_id")]
+    if len(ids) != len(set(ids)):
+        raise InvalidVisitors(_("Each child can be chosen once."), details={"field": "visitors"})
+    children = {}
+    if ids:
+        owner = customer.pk if customer is not None and customer.is_authenticated else None
+        children = {c.pk: c for c in Child.objects.filter(pk__in=ids, parent_id=owner, is_active=True)}
+        if len(children) != len(ids):
+            raise InvalidVisitors(_("One of the chosen children is not yours."), details={"field": "visitors"})
+    resolved = []
+    for visitor in visitors:
+        if visitor.get("child_id"):
+            child = children[int(visitor["child_id"])]
+            resolved.append({"child": child, "name": child.name})
+            continue
+        name = str(visitor.get("name") or "").strip()
+        age = visitor.get("age")
+        if not name or age is None or not 0 <= int(age) <= 17:
+            raise InvalidVisitors(_("A guest needs a name and an age from 0 to 17."), details={"field": "visitors"})
+        resolved.append({"child": None, "name": name[:100], "age": int(age)})
+    return resolved
+
+
+def price_quote(*, park: Park, visit_date, visitors, customer=None, ticket_type=Ticket.Type.SINGLE, points=0) -> Quote:
+    """What the visitors cost: each child priced by their age ON THE VISIT DATE (under 3
+    → ``price_under_3``, otherwise ``price_over_3``), a subscription costs
+    ``subscription_visits`` visits; then the customer's tier discount from the loyalty
+    port, then the value of ``points`` redeemed. Writes nothing."""
+    visits = park.subscription_visits if ticket_type == Ticket.Type.SUBSCRIPTION else 1
+    quote = Quote(park=park, visit_date=visit_date, ticket_type=ticket_type, visits=visits)
+    for visitor in _visitors_resolve(customer=customer, visitors=visitors):
+        child = visitor["child"]
+        age = child.age_on(visit_date) if child is not None else visitor["age"]
+        band = "under_3" if age < UNDER_3 else "over_3"
+        unit = park.price_under_3 if band == "under_3" else park.price_over_3
+        quote.lines.append(
+            QuoteLine(
+                name=visitor["name"],
+                age=age,
+                child_id=child.pk if child is not None else None,
+                band=band,
+                price=unit * visits,
+            )
+        )
+    quote.subtotal = sum((line.price for line in quote.lines), ZERO)
+    tier = loyalty.tier_for(customer)
+    quote.tier = tier.code
+    quote.tier_discount = min(tier.discount_on(quote.subtotal), quote.subtotal)
+    if points:
+        provider = loyalty.get_provider()
+        if points < 0 or points > provider.spendable_points(customer):
+            raise NotEnoughPoints(details={"field": "points"})
+        quote.points = points
+        quote.points_discount = min(provider.points_value(points, quote.currency), quote.subtotal - quote.tier_discount)
+    return quote
+
+
+# --- buying -----------------------------------------------------------------------------
+
+
+def _capacity_row(park, day, slot) -> SlotCapacity:
+    row, _created = SlotCapacity.objects.get_or_create(
+        park=park, date=day, slot=slot, defaults={"capacity": selectors.slot_capacity_for(park, slot)}
+    )
+    return row
+
+
+def _capacity_take(park, day, slot, count):
+    """Takes ``count`` places or raises ``SoldOut``. The UPDATE's WHERE re-checks the
+    bound after waiting for any concurrent buyer's row lock."""
+    row = _capacity_row(park, day, slot)
+    taken = SlotCapacity.objects.filter(pk=row.pk, sold__lte=F("capacity") - count).update(sold=F("sold") + count)
+    if not taken:
+        row.refresh_from_db()
+        raise SoldOut(details={"available_spots": row.left, "requested": count})
+
+
+def _capacity_release(ticket):
+    if ticket.is_subscription:
+        return
+    SlotCapacity.objects.filter(park_id=ticket.park_id, date=ticket.visit_date, slot=ticket.slot).update(
+        sold=Greatest(F("sold") - ticket.visitors, 0)
+    )
+
+
+@transaction.atomic
+def ticket_order_create(
+    *,
+    customer,
+    park: Park,
+    visit_date,
+    slot: str = WHOLE_DAY,
+    visitors,
+    ticket_type=Ticket.Type.SINGLE,
+    points: int = 0,
+    today=None,
+) -> Ticket:
+    """Sells a ticket: takes the places on the slot-capacity row (conditional UPDATE,
+    which holds the row lock until commit), creates the ticket ``pending_payment`` and its
+    order through the checkout. Refuses with ``NotBookable`` (closed day, closure, past
+    date, unknown slot), ``SoldOut`` and ``InvalidVisitors``. A subscription is not bound
+    to one date, so it reserves no slot; it is limited by occupancy at the gate."""
+    if ticket_type not in Ticket.Type.values:
+        raise NotBookable(details={"field": "ticket_type"})
+    is_subscription = ticket_type == Ticket.Type.SUBSCRIPTION
+    slot = WHOLE_DAY if is_subscription else (slot or WHOLE_DAY)
+    reason = selectors.booking_refusal(park, visit_date, slot, today=today, dated=not is_subscription)
+    if reason:
+        raise NotBookable(str(selectors.REASON_MESSAGES[reason]), details={"reason": reason})
+    quote = price_quote(
+        park=park, visit_date=visit_date, visitors=visitors, customer=customer, ticket_type=ticket_type, points=points
+    )
+    if not is_subscription:
+        _capacity_take(park, visit_date, slot, len(quote.lines))
+
+    ticket = Ticket.objects.create(
+        customer=customer,
+        park=park,
+        ticket_type=ticket_type,
+        visit_date=visit_date,
+        slot=slot,
+        valid_until=visit_date + datetime.timedelta(days=park.subscription_days - 1) if is_subscription else None,
+        visits_allowed=quote.visits,
+        price=quote.subtotal,
+        discount_amount=quote.discount,
+        loyalty_points_used=quote.points,
+        children_data=[
+            {"name": line.name, "age": line.age, "child_id": line.child_id, "price": str(line.price)}
+            for line in quote.lines
+        ],
+    )
+    ticket.qr_code = qr.code_issue("ticket", ticket.pk)
+    label = _("subscription") if is_subscription else _("entry")
+    order = order_create(
+        customer=customer,
+        currency=quote.currency,
+        lines=[
+            {
+                "kind": LINE_KIND,
+                "item": ticket,
+                "description": f"{park.name}, {visit_date:%d.%m.%Y}, {label}: {line.name} ({line.age})",
+                "unit_price": line.price,
+                "metadata": {"band": line.band, "age": line.age},
+            }
+            for line in quote.lines
+        ],
+        discount_total=quote.discount,
+        metadata={"park": park.slug, "ticket": ticket.pk, "loyalty_points_used": quote.points, "tier": quote.tier},
+        actor=customer,
+    )
+    ticket.order = order
+    if order.status == Order.Status.PAID:
+        ticket.status = Ticket.Status.ACTIVE
+    ticket.save(update_fields=["qr_code", "order", "status", "updated_at"])
+    audit_log(actor=customer, action="parks.ticket.created", obj=ticket, after=snapshot(ticket))
+    return ticket
+
+
+@transaction.atomic
+def ticket_order_cancel(*, ticket: Ticket, actor) -> Ticket:
+    """Cancels the unpaid order of ``ticket`` through the checkout and frees its places
+    at once (the ``order_cancelled`` receiver then finds nothing left to do)."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status != Ticket.Status.PENDING_PAYMENT or ticket.order_id is None:
+        raise TicketNotCancellable(details={"status": ticket.status})
+    order_cancel(order=ticket.order, actor=actor, reason="cancelled by the customer")
+    return tickets_release(order=ticket.order, status=Ticket.Status.CANCELLED)[0]
+
+
+# --- reacting to the checkout -----------------------------------------------------------
+
+
+def _order_tickets_locked(order, *statuses):
+    return list(Ticket.objects.select_for_update().filter(order_id=order.pk, status__in=statuses).order_by("pk"))
+
+
+@transaction.atomic
+def tickets_activate(*, order) -> int:
+    """The order is paid: its pending tickets become active. Idempotent."""
+    tickets = _order_tickets_locked(order, Ticket.Status.PENDING_PAYMENT)
+    for ticket in tickets:
+        ticket.status = Ticket.Status.ACTIVE
+        ticket.save(update_fields=["status", "updated_at"])
+        audit_log(actor=None, action="parks.ticket.activated", obj=ticket, data={"order": order.reference})
+    return len(tickets)
+
+
+@transaction.atomic
+def tickets_release(*, order, status) -> list[Ticket]:
+    """The order expired or was cancelled unpaid: its pending tickets get ``status`` and
+    their places go back on sale. Locks the tickets, then the capacity rows.
+    Idempotent: a ticket already released is not pending any more."""
+    tickets = _order_tickets_locked(order, Ticket.Status.PENDING_PAYMENT)
+    for ticket in tickets:
+        ticket.status = status
+        ticket.save(update_fields=["status", "updated_at"])
+        _capacity_release(ticket)
+        audit_log(actor=None, action=f"parks.ticket.{status}", obj=ticket, data={"order": order.reference})
+    return tickets
+
+
+@transaction.atomic
+def tickets_refund(*, order) -> int:
+    """The order was refunded in full: its unused tickets become refunded and their
+    places go back on sale. A partial refund (a goodwill gesture) leaves tickets valid."""
+    order = Order.objects.get(pk=order.pk)
+    if order.status != Order.Status.REFUNDED:
+        return 0
+    tickets = _order_tickets_locked(order, Ticket.Status.ACTIVE, Ticket.Status.PENDING_PAYMENT)
+    for ticket in tickets:
+        ticket.status = Ticket.Status.REFUNDED
+        ticket.save(update_fields=["status", "updated_at"])
+        if ticket.visit_date >= timezone.localdate():
+            _capacity_release(ticket)
+        audit_log(actor=None, action="parks.ticket.refunded", obj=ticket, data={"order": order.reference})
+    return len(tickets)
+
+
+# --- gates ------------------------------------------------------------------------------
+
+REFUSALS = {
+    "wrong_park": gettext_lazy("This ticket is for another park."),
+    "wrong_date": gettext_lazy("This ticket is for another day."),
+    "already_used": gettext_lazy("This ticket has already been used."),
+    "expired": gettext_lazy("This ticket has expired."),
+    "refunded": gettext_lazy("This ticket was refunded."),
+    "cancelled": gettext_lazy("This ticket was cancelled."),
+    "not_paid": gettext_lazy("This ticket has not been paid."),
+    "forged": gettext_lazy("This code is not genuine."),
+    "unknown": gettext_lazy("No ticket has this code."),
+    "park_full": gettext_lazy("The park is full right now."),
+}
+STATUS_REFUSALS = {
+    Ticket.Status.PENDING_PAYMENT: "not_paid",
+    Ticket.Status.USED: "already_used",
+    Ticket.Status.EXPIRED: "expired",
+    Ticket.Status.REFUNDED: "refunded",
+    Ticket.Status.CANCELLED: "cancelled",
+}
+
+
+@dataclass
+class AdmitResult:
+    admitted: bool
+    reason: str = ""
+    ticket: Ticket | None = None
+    visit: ParkVisit | None = None
+
+    @property
+    def message(self) -> str:
+        return str(REFUSALS[self.reason]) if self.reason else _("Admitted")
+
+
+def _refused(reason, ticket=None) -> AdmitResult:
+    return AdmitResult(admitted=False, reason=reason, ticket=ticket)
+
+
+def _ticket_for_code(code: str):
+    """``(ticket locked, entry method)`` or an ``AdmitResult`` refusal. A signed code is
+    verified by computation first, so a forged one costs no query."""
+    code = (code or "").strip()
+    if "." in code:
+        try:
+            payload = qr.code_read(code, kind="ticket")
+        except qr.ForgedCode:
+            return _refused("forged")
+        if not payload.object_id.isdigit():
+            return _refused("forged")
+        ticket = Ticket.objects.select_for_update().filter(pk=int(payload.object_id)).first()
+        if ticket is None:
+            return _refused("unknown")
+        if ticket.qr_code != code:
+            return _refused("forged")
+        return ticket, ParkVisit.EntryMethod.QR
+    backup = qr.backup_code_normalise(code)
+    if backup is None:
+        return _refused("unknown")
+    ticket = Ticket.objects.select_for_update().filter(backup_code=backup).first()
+    if ticket is None:
+        return _refused("unknown")
+    return ticket, ParkVisit.EntryMethod.MANUAL
+
+
+@transaction.atomic
+def ticket_admit(*, code: str, park: Park, gate: str = "", staff=None, now=None) -> AdmitResult:
+    """Lets a ticket's group in at ``park``'s ``gate``, or says why not.
+
+    Locks the ticket row, re-checks it, then raises occupancy with a conditional UPDATE
+    (refused with ``park_full`` at capacity). Two gates scanning one code at once
+    queue on the ticket lock; the second sees it used and is refused."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    found = _ticket_for_code(code)
+    if isinstance(found, AdmitResult):
+        return found
+    ticket, method = found
+    if ticket.park_id != park.pk:
+        return _refused("wrong_park", ticket)
+    if ticket.status in STATUS_REFUSALS:
+        return _refused(STATUS_REFUSALS[ticket.status], ticket)
+    last_day = ticket.valid_until if ticket.is_subscription else ticket.visit_date
+    if today > last_day:
+        return _refused("expired", ticket)
+    if today < ticket.visit_date:
+        return _refused("wrong_date", ticket)
+    count = ticket.visitors
+    entered = Park.objects.filter(pk=park.pk, current_occupancy__lte=F("capacity") - count).update(
+        current_occupancy=F("current_occupancy") + count
+    )
+    if not entered:
+        return _refused("park_full", ticket)
+    before = snapshot(ticket)
+    ticket.visits_used += 1
+    ticket.entry_time = now
+    ticket.exit_time = None
+    ticket.validated_by = staff if getattr(staff, "pk", None) else None
+    if ticket.visits_used >= ticket.visits_allowed:
+        ticket.status = Ticket.Status.USED
+        ticket.used_at = now
+    ticket.save(
+        update_fields=["visits_used", "entry_time", "exit_time", "validated_by", "status", "used_at", "updated_at"]
+    )
+    visit = ParkVisit.objects.create(
+        park=park,
+        ticket=ticket,
+        entry_time=now,
+        visit_date=today,
+        visitor_count=count,
+        visitor_ages=[c.get("age") for c in ticket.children_data],
+        entry_method=method,
+        gate=gate[:50],
+        validated_by=ticket.validated_by,
+    )
+    audit_log(
+        actor=staff,
+        action="parks.ticket.admitted",
+        obj=ticket,
+        before=before,
+        after=snapshot(ticket),
+        data={"park": park.slug, "gate": gate, "visit": visit.pk, "method": method},
+    )
+    return AdmitResult(admitted=True, ticket=ticket, visit=visit)
+
+
+@transaction.atomic
+def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
+    """The group left: the visit is closed and occupancy drops (never below zero).
+    Locks the visit. A second exit for the same visit changes nothing."""
+    now = now or timezone.now()
+    visit = ParkVisit.objects.select_for_update().get(pk=visit.pk)
+    if visit.status != ParkVisit.Status.ACTIVE:
+        return visit
+    visit.status = ParkVisit.Status.EXITED
+    visit.exit_time = max(now, visit.entry_time)
+    visit.save(update_fields=["status", "exit_time", "updated_at"])
+    if visit.ticket_id:
+        Ticket.objects.filter(pk=visit.ticket_id).update(exit_time=visit.exit_time, updated_at=Now())
+    Park.objects.filter(pk=visit.park_id).update(
+        current_occupancy=Greatest(F("current_occupancy") - visit.visitor_count, 0)
+    )
+    audit_log(actor=staff, action="parks.visit.exited", obj=visit, data={"visitors": visit.visitor_count})
+    return visit
+
+
+# --- sweeps -----------------------------------------------------------------------------
+
+
+def tickets_expire(*, today=None) -> int:
+    """Active tickets whose last valid day has passed become expired: one UPDATE."""
+    today = today or timezone.localdate()
+    return Ticket.objects.filter(
+        Q(ticket_type=Ticket.Type.SINGLE, visit_date__lt=today)
+        | Q(ticket_type=Ticket.Type.SUBSCRIPTION, valid_until__lt=today),
+        status=Ticket.Status.ACTIVE,
+    ).update(status=Ticket.Status.EXPIRED, updated_at=Now())
+
+
+def ticket_remind(*, ticket_id: int) -> bool:
+    """Sends the day-before reminder for one ticket, once. Locks the ticket (skipping it
+    if another worker holds it); ``reminder_sent_at`` and the notification's dedupe key
+    make a re-run send nothing."""
+    from skypark.notify.services import notification_send
+
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("park", "customer")
+            .filter(pk=ticket_id, status=Ticket.Status.ACTIVE, reminder_sent_at__isnull=True)
+            .first()
+        )
+        if ticket is None:
+            return False
+        notification_send(
+            recipient=ticket.customer,
+            kind="parks.visit_reminder",
+            context={
+                "ticket": ticket,
+                "park": ticket.park,
+                "ticket_url": settings.SITE_URL.rstrip("/") + reverse("parks:ticket-detail", args=[ticket.pk]),
+            },
+            channels=("email", "sms", "in_app"),
+            related=ticket,
+            dedupe_key=f"parks.visit_reminder.{ticket.pk}",
+        )
+        ticket.reminder_sent_at = timezone.now()
+        ticket.save(update_fields=["reminder_sent_at", "updated_at"])
+    return True
+
+
+def tickets_remind(*, day=None) -> int:
+    """Reminds everyone with an active ticket for ``day`` (tomorrow by default)."""
+    day = day or timezone.localdate() + datetime.timedelta(days=1)
+    ids = list(
+        Ticket.objects.filter(
+            status=Ticket.Status.ACTIVE, visit_date=day, reminder_sent_at__isnull=True, ticket_type=Ticket.Type.SINGLE
+        ).values_list("pk", flat=True)
+    )
+    return sum(1 for pk in ids if ticket_remind(ticket_id=pk))
+
+
+@transaction.atomic
+def visits_close(*, before=None, now=None) -> int:
+    """End of day: visits still open from days before ``before`` (today by default) are
+    closed as expired and their visitors leave the occupancy count. Locks the parks
+    concerned, then updates set-wise; a second run finds nothing open."""
+    before = before or timezone.localdate()
+    now = now or timezone.now()
+    open_visits = ParkVisit.objects.filter(status=ParkVisit.Status.ACTIVE, visit_date__lt=before)
+    per_park = dict(open_visits.values_list("park").annotate(n=Sum("visitor_count")).values_list("park", "n"))
+    if not per_park:
+        return 0
+    list(Park.objects.select_for_update().filter(pk__in=per_park).order_by("pk").values_list("pk", flat=True))
+    closed = open_visits.update(
+        status=ParkVisit.Status.EXPIRED, exit_time=Greatest(F("entry_time"), now), updated_at=Now()
+    )
+    for park_id, count in per_park.items():
+        Park.objects.filter(pk=park_id).update(current_occupancy=Greatest(F("current_occupancy") - count, 0))
+    audit_log(actor=None, action="parks.visits.closed", data={"visits": closed, "parks": sorted(per_park)})
+    return closed
+
+
+# --- schedules --------------------------------------------------------------------------
+
+SCHEDULES = [
+    # name, task, hour, minute
+    ("parks: expire past tickets", "skypark.parks.tasks.parks_tickets_expire", 0, 10),
+    ("parks: close open visits", "skypark.parks.tasks.parks_visits_close", 4, 0),
+    ("parks: remind tomorrow's visitors", "skypark.parks.tasks.parks_tickets_remind", 10, 0),
+]
+
+
+@transaction.atomic
+def schedules_install() -> list:
+    """Registers the parks' periodic tasks with django-celery-beat, where staff can see
+    and change them. Safe to call any number of times. Visits are closed at 04:00 so
+    that parks open past midnight are not emptied while still open."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    tasks = []
+    for name, task, hour, minute in SCHEDULES:
+        crontab, _created = CrontabSchedule.objects.get_or_create(
+            minute=str(minute),
+            hour=str(hour),
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone=settings.TIME_ZONE,
+        )
+        periodic, _created = PeriodicTask.objects.get_or_create(
+            name=name, defaults={"task": task, "crontab": crontab, "enabled": True}
+        )
+        tasks.append(periodic)
+    return tasks
