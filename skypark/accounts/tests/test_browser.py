@@ -52,7 +52,10 @@ def test_sign_up_add_child_switch_language_and_log_in_again(browser):
     # The language switcher is a plain form: no JavaScript needed.
     Select(browser.find_element(By.CSS_SELECTOR, "select[name=language]")).select_by_value("ru")
     click_and_wait(browser, "form[action$='/i18n/setlang/'] [type=submit]")
+    assert browser.get_cookie("django_language")["value"] == "ru"
+    browser.get(browser.base_url + "/ru/accounts/profile/")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru"
+    assert "Bek" in browser.find_element(By.TAG_NAME, "main").text
 
     click_and_wait(browser, "form[action*='logout'] [type=submit]")
     browser.get(browser.base_url + "/accounts/login/")
