@@ -1,0 +1,111 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from skypark.parks.models import SlotCapacity, Ticket
+
+from .factories import ParkFactory, tomorrow
+
+pytestmark = pytest.mark.django_db
+
+
+def test_park_list_search_and_constant_queries(api_client, django_assert_max_num_queries):
+    ParkFactory(name="Sky Park Азия", address="Чуй 3")
+    for _ in range(5):
+        ParkFactory()
+    with django_assert_max_num_queries(4):
+        response = api_client.get("/api/v1/parks/")
+    assert response.status_code == 200
+    assert response.json()["count"] == 6
+    found = api_client.get("/api/v1/parks/", {"search": "Азия"}).json()
+    assert [p["name"] for p in found["results"]] == ["Sky Park Азия"]
+
+
+def test_park_detail_and_404_json(api_client, park):
+    assert api_client.get(f"/api/v1/parks/{park.slug}/").json()["slug"] == park.slug
+    missing = api_client.get("/api/v1/parks/nope/")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+
+
+def test_availability(api_client, park):
+    body = api_client.get(f"/api/v1/parks/{park.slug}/availability/", {"date": tomorrow()}).json()
+    assert (body["status"], body["available_spots"]) == ("available", 50)
+    past = api_client.get(
+        f"/api/v1/parks/{park.slug}/availability/", {"date": timezone.localdate() - datetime.timedelta(days=1)}
+    ).json()
+    assert (past["bookable"], past["reason"]) == (False, "past_date")
+    bad = api_client.get(f"/api/v1/parks/{park.slug}/availability/", {"date": "soon"})
+    assert bad.status_code == 400 and "error" in bad.json()
+
+
+def test_quote_and_order_create(customer_client, park, child):
+    payload = {"visit_date": str(tomorrow()), "visitors": [{"child_id": child.pk}, {"name": "Dana", "age": 2}]}
+    quote = customer_client.post(f"/api/v1/parks/{park.slug}/quote/", payload).json()
+    assert quote["total"] == "1380.00"
+    response = customer_client.post(f"/api/v1/parks/{park.slug}/orders/", payload)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["order_reference"].startswith("SP-")
+    assert body["payment_url"].endswith(reverse("commerce:order-pay", args=[body["order_reference"]]))
+    assert body["ticket"]["status"] == "pending_payment"
+    assert body["ticket"]["qr_code"] is None
+
+
+def test_order_errors_are_4xx_json(customer_client, park, child, api_client):
+    SlotCapacity.objects.create(park=park, date=tomorrow(), capacity=1, sold=1)
+    payload = {"visit_date": str(tomorrow()), "visitors": [{"child_id": child.pk}]}
+    sold_out = customer_client.post(f"/api/v1/parks/{park.slug}/orders/", payload)
+    assert sold_out.status_code == 409
+    assert sold_out.json()["error"]["code"] == "sold_out"
+    past = customer_client.post(
+        f"/api/v1/parks/{park.slug}/orders/",
+        {**payload, "visit_date": str(timezone.localdate() - datetime.timedelta(days=3))},
+    )
+    assert past.status_code == 400
+    assert past.json()["error"]["details"]["reason"] == "past_date"
+    empty = customer_client.post(f"/api/v1/parks/{park.slug}/orders/", {"visit_date": str(tomorrow()), "visitors": []})
+    assert empty.status_code == 400 and empty.json()["error"]["code"]
+    assert api_client.post(f"/api/v1/parks/{park.slug}/orders/", payload).status_code == 401
+    assert Ticket.objects.count() == 0
+
+
+def test_my_tickets_with_qr_url_constant_queries(customer_client, buy, pay, django_assert_max_num_queries):
+    for _ in range(4):
+        pay(buy())
+    with django_assert_max_num_queries(4):
+        body = customer_client.get("/api/v1/parks/tickets/").json()
+    assert body["count"] == 4
+    ticket = body["results"][0]
+    assert ticket["qr_image_url"].endswith(reverse("parks:ticket-qr", args=[ticket["id"]]))
+
+
+def test_cancel_unpaid_and_refuse_paid(customer_client, buy, pay):
+    pending = buy()
+    response = customer_client.post(f"/api/v1/parks/tickets/{pending.pk}/cancel/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    paid = pay(buy())
+    refused = customer_client.post(f"/api/v1/parks/tickets/{paid.pk}/cancel/")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "ticket_not_cancellable"
+
+
+def test_gate_endpoint_for_staff_only(active_ticket, park, staff_user, customer_client):
+    payload = {"park": park.slug, "code": active_ticket.qr_code, "gate": "g1"}
+    assert customer_client.post("/api/v1/parks/gate/admit/", payload).status_code == 403
+    staff = APIClient()
+    staff.force_authenticate(staff_user)
+    first = staff.post("/api/v1/parks/gate/admit/", payload).json()
+    second = staff.post("/api/v1/parks/gate/admit/", payload).json()
+    assert (first["admitted"], first["visitors"]) == (True, 1)
+    assert (second["admitted"], second["reason"]) == (False, "already_used")
+
+
+def test_schema_generates(api_client):
+    response = api_client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/parks/{slug}/orders/" in response.content
