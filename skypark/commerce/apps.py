@@ -6,3 +6,6 @@ class CommerceConfig(AppConfig):
     name = "skypark.commerce"
     label = "commerce"
     verbose_name = _("Orders and payments")
+
+    def ready(self):
+        from . import dashboard  # noqa: F401

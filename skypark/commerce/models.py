@@ -133,6 +133,7 @@ class Order(TimeStampedModel):
                 name="commerce_order_pending_exp_idx",
             ),
             models.Index(fields=["status", "-created_at"], name="commerce_order_status_idx"),
+            models.Index(fields=["paid_at"], name="commerce_order_paid_at_idx", condition=Q(paid_at__isnull=False)),
         ]
 
     def __str__(self):
