@@ -544,7 +544,9 @@ def run_load(
             count = headers.get("X-Query-Count")
             mine.append(Sample(elapsed, status, int(count) if count is not None else None))
             if on_response is not None:
-                on_response(i, status, body)
+                # Serialised, so scenario callbacks can count without their own locks.
+                with lock:
+                    on_response(i, status, body)
         conn.close()
         with lock:
             samples.extend(mine)

@@ -9,13 +9,13 @@ benchmarks issue whose endpoints or services do not exist yet, with what they wa
 REGISTRY = {
     "floor": "bench.scenarios.floor",
     "admin": "bench.scenarios.admin",
+    "buy": "bench.scenarios.buy",
+    "oversell": "bench.scenarios.oversell",
+    "gate": "bench.scenarios.gate",
+    "double-admit": "bench.scenarios.double_admit",
 }
 
 PENDING = {
-    "buy": "parks purchase service and API (skypark/parks/services.py, skypark/parks/api)",
-    "oversell": "parks purchase service and API: 500 concurrent buyers for 100 places",
-    "gate": "parks gate-scan service and API: 10,000 distinct codes at 8/32 clients",
-    "double-admit": "parks gate-scan service and API: one code from 16 concurrent gates",
     "pos": "loyalty partner transactions API and batch import",
     "redeem": "loyalty redemption API",
     "expiry": "parks ticket-expiry service (1,000,000 tickets, half qualifying)",
