@@ -13,7 +13,7 @@ def insert_series(model, count: int, exprs: dict, *, start: int = 1) -> int:
     ``generate_series(start, start + count - 1)``.
 
     ``exprs`` maps field names to SQL expressions over ``i``. Every other concrete field
-    takes its Python default (evaluated once) or NULL; a unique field or one with neither
+    takes its Python default (evaluated once; "" for text), or NULL; a unique field or one with neither
     has to be given, and its absence is an error rather than a silent clash.
     """
     columns, values, params = [], [], []
@@ -25,7 +25,8 @@ def insert_series(model, count: int, exprs: dict, *, start: int = 1) -> int:
             columns.append(field.column)
             # Expressions are plain SQL (``i % 10``), never placeholders.
             values.append("(" + given.pop(field.name).replace("%", "%%") + ")")
-        elif field.has_default() and not field.unique:
+        elif not field.unique and (field.has_default() or (field.empty_strings_allowed and not field.null)):
+            # Django's own default for a text field without one is "", as in a form.
             columns.append(field.column)
             values.append(f"%s::{field.db_type(connection)}")
             params.append(field.get_db_prep_save(field.get_default(), connection))

@@ -13,12 +13,12 @@ REGISTRY = {
     "oversell": "bench.scenarios.oversell",
     "gate": "bench.scenarios.gate",
     "double-admit": "bench.scenarios.double_admit",
+    "expiry": "bench.scenarios.expiry",
 }
 
 PENDING = {
     "pos": "loyalty partner transactions API and batch import",
     "redeem": "loyalty redemption API",
-    "expiry": "parks ticket-expiry service (1,000,000 tickets, half qualifying)",
     "leaderboard": "events leaderboard API",
     "scale-out": "buy: two gunicorn instances and two Celery workers on one PostgreSQL and Redis",
 }
