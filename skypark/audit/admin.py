@@ -4,6 +4,8 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.admin_mixins import ReadOnlyAdminMixin
+
 from .models import AuditEntry
 from .selectors import audit_entries_for
 from .services import audit_log, snapshot
@@ -74,7 +76,7 @@ class AuditedAdminMixin:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_label", "action", "source", "object_link", "ip_address")
     list_filter = ("source", ("created_at", admin.DateFieldListFilter), "content_type")
     search_fields = ("=object_id", "action", "actor_label", "object_repr")
@@ -87,15 +89,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
         (_("Object"), {"fields": ("content_type", "object_id", "object_repr")}),
         (_("Changes"), {"fields": ("changes_table", "data", "before", "after")}),
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("object"))
     def object_link(self, entry):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from skypark.audit.admin import AuditedAdminMixin
+from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 
 from .forms import RefundForm
@@ -18,22 +19,13 @@ from .models import Order, OrderLine, Payment, Refund
 from .services import order_refund, payment_confirm_cash
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -167,7 +159,7 @@ class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "order",
@@ -200,15 +192,6 @@ class PaymentAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "processed_at",
     )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_confirm_cash_permission(self, request):
         return request.user.has_perm("commerce.confirm_cash_payment")
 
@@ -218,7 +201,7 @@ class PaymentAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("id", "order", "payment", "amount", "status", "reason", "created_by", "created_at", "processed_at")
     list_select_related = ("order", "payment", "created_by")
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))
@@ -236,12 +219,3 @@ class RefundAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "created_at",
         "processed_at",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from skypark.accounts.phones import normalise_phone
 from skypark.audit.admin import AuditedAdminMixin
+from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 
 from .models import Notification
@@ -38,7 +39,7 @@ def resend_selected(modeladmin, request, queryset):
 
 
 @admin.register(Notification)
-class NotificationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """The notification log: read-only, searchable, with a resend action."""
 
     list_display = ("created_at", "recipient", "channel", "kind", "to_address", "status", "attempts", "sent_at")
@@ -75,15 +76,6 @@ class NotificationAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "resent_from",
         "updated_at",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resend_permission(self, request):
         return request.user.has_perm(f"{self.opts.app_label}.resend_notification")
