@@ -8,6 +8,10 @@ The loyalty app registers its implementation with ``set_provider`` in its
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_lazy as _
+
+from skypark.core.errors import DomainError
+
 
 @dataclass(frozen=True)
 class TierBenefits:
@@ -24,7 +28,14 @@ class TierBenefits:
 NO_TIER = TierBenefits()
 
 
+class NotEnoughPoints(DomainError):
+    code = "not_enough_points"
+    default_message = _("You do not have that many loyalty points.")
+
+
 class NullLoyaltyProvider:
+    """What every checkout sees while no loyalty app is installed."""
+
     def tier_for(self, customer) -> TierBenefits:
         return NO_TIER
 
@@ -33,6 +44,19 @@ class NullLoyaltyProvider:
 
     def points_value(self, points: int, currency: str) -> Decimal:
         return Decimal("0")
+
+    def points_redeem_for_order(self, *, customer, points: int, order) -> Decimal:
+        """Spend ``points`` on ``order`` inside the caller's transaction (locking the
+        balance) and return their value in the order's currency. The loyalty app gives
+        them back when the order expires or is cancelled."""
+        if points > 0:
+            raise NotEnoughPoints()
+        return Decimal("0")
+
+    def points_award(self, *, customer, points: int, source: str, reference: str, description: str = "") -> int:
+        """Award ``points`` once per ``(source, reference)``; returns the points added
+        (0 when that reference was already rewarded)."""
+        return 0
 
 
 _provider = NullLoyaltyProvider()

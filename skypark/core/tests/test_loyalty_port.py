@@ -32,3 +32,15 @@ def test_registered_provider_is_used_and_discount_is_rounded_to_cents():
 @pytest.mark.parametrize("amount", [Decimal("0"), Decimal("0.01"), Decimal("1580")])
 def test_no_tier_never_discounts(amount):
     assert loyalty.NO_TIER.discount_on(amount) == Decimal("0.00")
+
+
+def test_null_provider_refuses_to_spend_points_it_does_not_have():
+    provider = loyalty.NullLoyaltyProvider()
+    assert provider.points_redeem_for_order(customer=None, points=0, order=None) == Decimal("0")
+    with pytest.raises(loyalty.NotEnoughPoints) as exc:
+        provider.points_redeem_for_order(customer=None, points=10, order=None)
+    assert exc.value.code == "not_enough_points"
+
+
+def test_null_provider_awards_nothing():
+    assert loyalty.NullLoyaltyProvider().points_award(customer=None, points=5, source="event", reference="1") == 0
