@@ -7,12 +7,15 @@ locks and the audit trail. Every field is read-only.
 
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
+from skypark.core.jobs import job_start
 
 from .forms import RefundForm
 from .models import Order, OrderLine, Payment, Refund
@@ -123,7 +126,22 @@ class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if request.POST.get("confirm"):
             form = RefundForm(request.POST)
             if form.is_valid():
-                amount = form.cleaned_data["amount"] if single else None
+                if not single:
+                    job = job_start(
+                        kind="commerce.refund_orders",
+                        params={"order_ids": [o.pk for o in orders], "reason": form.cleaned_data["reason"]},
+                        actor=request.user,
+                        description=ngettext("Refund %d order", "Refund %d orders", len(orders)) % len(orders),
+                    )
+                    messages.success(
+                        request,
+                        format_html(
+                            _('Refunding in the background: <a href="{}">follow its progress</a>.'),
+                            reverse("admin:core_staffjob_change", args=[job.pk]),
+                        ),
+                    )
+                    return None
+                amount = form.cleaned_data["amount"]
                 done = 0
                 for order in orders:
                     try:

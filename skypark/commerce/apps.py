@@ -8,4 +8,4 @@ class CommerceConfig(AppConfig):
     verbose_name = _("Orders and payments")
 
     def ready(self):
-        from . import dashboard  # noqa: F401
+        from . import dashboard, jobs  # noqa: F401

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from skypark.accounts.tests.factories import UserFactory
 from skypark.commerce.models import Order, Payment
@@ -126,21 +127,32 @@ def test_refund_action_needs_a_reason(admin_client_logged):
     assert not order.refunds.exists()
 
 
-def test_refund_action_for_several_orders_refunds_in_full(admin_client_logged):
+def test_refund_action_for_several_orders_runs_as_a_background_job(
+    admin_client_logged, django_capture_on_commit_callbacks
+):
+    from skypark.core.models import StaffJob
+
     orders = [paid_order(), paid_order(), pending_order()]
-    response = admin_client_logged.post(
-        ORDERS,
-        {
-            "action": "refund_orders",
-            "_selected_action": [o.pk for o in orders],
-            "confirm": "yes",
-            "reason": "closed",
-        },
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_logged.post(
+            ORDERS,
+            {
+                "action": "refund_orders",
+                "_selected_action": [o.pk for o in orders],
+                "confirm": "yes",
+                "reason": "closed",
+            },
+            follow=True,
+        )
+    assert "follow its progress" in response.content.decode()
     statuses = [Order.objects.get(pk=o.pk).status for o in orders]
     assert statuses == [Order.Status.REFUNDED, Order.Status.REFUNDED, Order.Status.PENDING_PAYMENT]
-    assert "only paid orders can be refunded" in response.content.decode()
+    job = StaffJob.objects.get(kind="commerce.refund_orders")
+    assert job.status == StaffJob.Status.SUCCEEDED and (job.done, job.total) == (3, 3)
+    assert len(job.result["refunded"]) == 2 and job.result["refused"] == [orders[2].reference]
+    assert "only paid orders can be refunded" in job.errors[0]
+    page = admin_client_logged.get(reverse("admin:core_staffjob_change", args=[job.pk]))
+    assert page.status_code == 200 and b"<progress" in page.content
 
 
 def test_refund_action_needs_the_permission(client):

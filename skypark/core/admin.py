@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .admin_mixins import ReadOnlyAdminMixin
+from .models import StaffJob
+
+
+@admin.register(StaffJob)
+class StaffJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "description", "kind", "status", "progress_bar", "created_by", "finished_at")
+    list_filter = ("status", "kind")
+    search_fields = ("description", "kind")
+    list_select_related = ("created_by",)
+    show_full_result_count = False
+    fields = (
+        "kind",
+        "description",
+        "status",
+        "progress_bar",
+        "created_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "params",
+        "result",
+        "errors",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("progress"))
+    def progress_bar(self, job):
+        return format_html(
+            '<progress max="100" value="{}" aria-label="{}">{}%</progress> {}/{}',
+            job.percent,
+            _("progress"),
+            job.percent,
+            job.done,
+            job.total,
+        )
