@@ -9,13 +9,21 @@ from django.db import models
 from .models import AuditEntry
 
 SENSITIVE_FIELDS = {"password", "key_hash", "secret", "token"}
+HIDDEN = "[hidden]"
 
 
 def snapshot(obj, fields=None) -> dict:
-    """A JSON-safe dict of a model instance's concrete fields, without secrets."""
+    """A JSON-safe dict of a model instance's concrete fields, without secrets.
+
+    A model whose rows are secret only sometimes (a setting marked sensitive) names the
+    fields to hide in ``audit_hidden_fields``; they are recorded as ``HIDDEN``."""
     data = {}
+    hidden = set(getattr(obj, "audit_hidden_fields", ()))
     for field in obj._meta.concrete_fields:
         if field.name in SENSITIVE_FIELDS or (fields is not None and field.name not in fields):
+            continue
+        if field.name in hidden:
+            data[field.name] = HIDDEN
             continue
         value = getattr(obj, field.attname)
         if isinstance(field, models.FileField):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from skypark.audit.admin import AuditedAdminMixin
 
@@ -9,7 +10,7 @@ from .models import SystemSetting
 
 @admin.register(SystemSetting)
 class SystemSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("key", "value", "data_type", "category", "is_public", "updated_at", "updated_by")
+    list_display = ("key", "shown_value", "data_type", "category", "is_public", "updated_at", "updated_by")
     list_filter = ("category", "data_type", "is_public")
     search_fields = ("key", "description")
     list_select_related = ("updated_by",)
@@ -26,6 +27,10 @@ class SystemSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "updated_at",
         "updated_by",
     )
+
+    @admin.display(description=_("value"))
+    def shown_value(self, setting):
+        return "••••••" if setting.is_sensitive else setting.value
 
     def get_readonly_fields(self, request, obj=None):
         # The key and type are part of the contract with the code that reads them.

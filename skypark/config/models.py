@@ -48,6 +48,10 @@ class SystemSetting(models.Model):
     def __str__(self):
         return self.key
 
+    @property
+    def audit_hidden_fields(self):
+        return ("value",) if self.is_sensitive else ()
+
     def clean(self):
         super().clean()
         self.value = coerce_value(self.data_type, self.value, self.validation_rules or {})

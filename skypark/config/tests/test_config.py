@@ -84,3 +84,31 @@ def test_admin_edit_goes_through_validation_and_audit(admin_client_logged):
     assert good.status_code == 302
     assert selectors.get_decimal("pricing.under_3") == Decimal("600")
     assert AuditEntry.objects.filter(action="config.systemsetting.changed", source="admin").exists()
+
+
+def _sensitive_setting():
+    return SystemSetting.objects.create(
+        key="sms.gateway_token", value="tok-old-secret", data_type="string", category="sms", is_sensitive=True
+    )
+
+
+def test_sensitive_value_stays_out_of_the_audit_log(staff_user):
+    _sensitive_setting()
+    system_setting_update(key="sms.gateway_token", value="tok-new-secret", actor=staff_user)
+    entry = AuditEntry.objects.get(action="config.setting.updated")
+    stored = f"{entry.before} {entry.after} {entry.data}"
+    assert "tok-old-secret" not in stored and "tok-new-secret" not in stored
+    assert "value" in entry.after
+
+
+def test_sensitive_value_stays_out_of_admin_audit_and_changelist(admin_client_logged):
+    setting = _sensitive_setting()
+    url = reverse("admin:config_systemsetting_change", args=[setting.pk])
+    data = {"value": '"tok-new-secret"', "category": "sms", "description": "", "validation_rules": "{}"}
+    data["is_sensitive"] = "on"
+    assert admin_client_logged.post(url, data).status_code == 302
+    entry = AuditEntry.objects.get(action="config.systemsetting.changed")
+    assert "tok-new-secret" not in f"{entry.before} {entry.after}"
+    assert "tok-old-secret" not in f"{entry.before} {entry.after}"
+    changelist = admin_client_logged.get(reverse("admin:config_systemsetting_changelist"))
+    assert b"tok-new-secret" not in changelist.content
