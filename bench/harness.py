@@ -566,6 +566,22 @@ def run_load(
     return LoadResult(clients=clients, samples=samples, seconds=took, cpu_ms=cpu, label=label)
 
 
+def trace_request(server: Server, req: Req) -> dict:
+    """Sends ``req`` once with ``X-Bench-Trace`` and returns its status, the start of its
+    body and the SQL of each of its queries in order (recorded by the bench middleware)."""
+    status, body, _headers = request_once(
+        server.port, req.method, req.path, body=req.body, headers={**req.headers, "X-Bench-Trace": "1"}
+    )
+    lines = server.query_log.read_text().splitlines() if server.query_log.exists() else []
+    queries = json.loads(lines[-1])["queries"] if lines else []
+    return {
+        "status": status,
+        "body": body.decode("utf-8", "replace")[:300],
+        "queries": len(queries),
+        "sql": [{"ms": q["ms"], "sql": q["sql"][:200]} for q in queries],
+    }
+
+
 def admin_session(port: int, username: str, password: str) -> str:
     """Log in through the admin login form like a browser and return the Cookie header
     (session + CSRF) for later requests."""

@@ -10,10 +10,9 @@ and every COUNT query on it is listed with its duration under ``count_queries``.
 Tickets and loyalty transactions join this scenario when their admins exist.
 """
 
-import json
 import time
 
-from bench.harness import BenchError, CpuMeter, Req, Server, admin_session, build_summary, request_once, run_load
+from bench.harness import BenchError, CpuMeter, Req, Server, admin_session, build_summary, run_load, trace_request
 from bench.scenarios import floor
 
 ADMIN_PHONE = "+996555999999"
@@ -111,18 +110,14 @@ def seed(customers: int, orders: int) -> dict:
 
 
 def _trace(server, cookie, path) -> dict:
-    """One request with the SQL of each query recorded by the bench middleware."""
-    status, _body, headers = request_once(server.port, "GET", path, headers={"Cookie": cookie, "X-Bench-Trace": "1"})
-    if status != 200:
-        raise BenchError(f"GET {path} answered {status}")
-    entries = [json.loads(line) for line in server.query_log.read_text().splitlines() if line.strip()]
-    queries = entries[-1]["queries"] if entries else []
-    counts = [q for q in queries if "COUNT(" in q["sql"].upper()]
-    slowest = sorted(queries, key=lambda q: q["ms"], reverse=True)[:3]
+    traced = trace_request(server, Req("GET", path, headers={"Cookie": cookie}))
+    if traced["status"] != 200:
+        raise BenchError(f"GET {path} answered {traced['status']}")
+    queries = traced["sql"]
     return {
-        "queries": int(headers.get("X-Query-Count", len(queries))),
-        "count_queries": [{"ms": q["ms"], "sql": q["sql"][:200]} for q in counts],
-        "slowest_queries": [{"ms": q["ms"], "sql": q["sql"][:200]} for q in slowest],
+        "queries": traced["queries"],
+        "count_queries": [q for q in queries if "COUNT(" in q["sql"].upper()],
+        "slowest_queries": sorted(queries, key=lambda q: q["ms"], reverse=True)[:3],
     }
 
 

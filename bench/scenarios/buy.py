@@ -9,7 +9,7 @@ with the number of 201s (``sold_mismatch``), never above capacity (``oversold``)
 import datetime
 import json
 
-from bench.harness import CpuMeter, Req, Server, build_summary, run_load
+from bench.harness import CpuMeter, Req, Server, build_summary, run_load, trace_request
 from bench.scenarios import floor, parkkit
 
 CLIENTS = (1, 8, 32)
@@ -51,6 +51,10 @@ def run(ctx):
     rows = []
     with Server(ctx.db, ctx.scenario) as server:
         floor_rows = floor.measure(ctx, server, seeded["target"], clients=(32,))
+        traced = trace_request(server, order_request(slug, day, tokens[0]))
+        if traced["status"] == 201:
+            created[0] += 1
+        ctx.emit({"type": "trace", **traced})
         warmup = Req("GET", seeded["target"]["path"])
         for n in CLIENTS:
             result = run_load(

@@ -9,7 +9,7 @@ holds exactly one visit per admitted answer and no ticket entered twice
 
 import json
 
-from bench.harness import CpuMeter, Req, Server, build_summary, run_load
+from bench.harness import CpuMeter, Req, Server, build_summary, run_load, trace_request
 from bench.scenarios import floor, parkkit
 
 CLIENTS = (8, 32)
@@ -46,8 +46,10 @@ def admitted_in(body: bytes) -> bool:
 
 def run(ctx):
     total = ctx.size(10_000, 1_000)
-    seeded = ctx.step("seed", codes=total)
+    seeded = ctx.step("seed", codes=total + 1)
     slug, codes, token = seeded["park"]["slug"], seeded["codes"], seeded["staff_token"]
+    # One extra code for a traced scan, whose SQL goes into the output.
+    traced_code, codes = codes[0], codes[1:]
     # A third of the codes for the 8-client step, the rest at 32: no code is scanned twice.
     split = total // 3
     batches = {8: codes[:split], 32: codes[split:]}
@@ -59,6 +61,9 @@ def run(ctx):
     rows = []
     with Server(ctx.db, ctx.scenario) as server:
         floor_rows = floor.measure(ctx, server, seeded["target"], clients=(32,))
+        traced = trace_request(server, scan_request(slug, traced_code, token, "gate-trace"))
+        on_response(-1, traced["status"], traced["body"].encode())
+        ctx.emit({"type": "trace", **traced})
         for n in CLIENTS:
             batch = batches[n]
             result = run_load(
