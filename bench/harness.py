@@ -712,8 +712,10 @@ def run_scenarios(names: list[str], *, quick: bool, chart: bool) -> int:
             ctx.emit({"type": "start", "quick": quick, "database": db.name})
             db.recreate()
             summary = module.run(ctx)
-        except (BenchError, OSError, subprocess.SubprocessError) as exc:
-            ctx.emit({"type": "error", "message": str(exc)})
+        except Exception as exc:
+            # One broken scenario (often a domain mid-change) must not hide the others'
+            # figures; it is reported and fails the run through ``harness_error``.
+            ctx.emit({"type": "error", "error": type(exc).__name__, "message": str(exc)})
             summary = build_summary(name, {}, counters={"harness_error": 1}, runs=[])
         finally:
             db.close()

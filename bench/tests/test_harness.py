@@ -62,11 +62,16 @@ def test_run_scenarios_exits_non_zero_when_a_scenario_reports_a_counter(monkeypa
 
     def run(ctx):
         ctx.emit({"type": "run", "note": "no server in unit tests"})
+        if ctx.scenario == "broken":
+            raise RuntimeError("seed failed")
         return build_summary(ctx.scenario, {}, counters={"oversold": 3 if ctx.scenario == "bad" else 0}, runs=[])
 
     fake.run = run
     monkeypatch.setitem(sys.modules, "bench_fake_scenario", fake)
-    monkeypatch.setattr("bench.scenarios.REGISTRY", {"good": "bench_fake_scenario", "bad": "bench_fake_scenario"})
+    monkeypatch.setattr(
+        "bench.scenarios.REGISTRY",
+        {"good": "bench_fake_scenario", "bad": "bench_fake_scenario", "broken": "bench_fake_scenario"},
+    )
 
     class NoDatabase:
         def __init__(self, scenario):
@@ -85,3 +90,8 @@ def test_run_scenarios_exits_non_zero_when_a_scenario_reports_a_counter(monkeypa
     written = json.loads((tmp_path / "bad.json").read_text())
     assert written["summary"]["counters"] == {"oversold": 3}
     assert written["summary"]["ok"] is False
+    (tmp_path / "good.json").unlink()
+    assert harness.run_scenarios(["broken", "good"], quick=True, chart=False) == 1
+    broken = json.loads((tmp_path / "broken.json").read_text())
+    assert broken["summary"]["counters"] == {"harness_error": 1}
+    assert (tmp_path / "good.json").exists()
