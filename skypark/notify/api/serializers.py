@@ -32,7 +32,9 @@ class NotificationListQuery(serializers.Serializer):
 
 
 class NotificationMarkReadInput(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=500
+    )
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):

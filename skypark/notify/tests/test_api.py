@@ -77,7 +77,9 @@ def test_mark_all_read(customer, customer_client):
     assert customer_client.get(LIST_URL, {"unread": "true"}).json()["count"] == 0
 
 
-@pytest.mark.parametrize("payload", [{}, {"ids": []}, {"ids": [1], "all": True}, {"ids": ["x"]}])
+@pytest.mark.parametrize(
+    "payload", [{}, {"ids": []}, {"ids": [1], "all": True}, {"ids": ["x"]}, {"ids": [10**20]}, {"ids": [2**63]}]
+)
 def test_mark_read_bad_input_is_a_400_with_a_code(customer_client, payload):
     response = customer_client.post(READ_URL, payload, format="json")
     assert response.status_code == 400
