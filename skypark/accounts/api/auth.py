@@ -40,7 +40,7 @@ class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         parts = header.split()
-        if parts[0] != KEYWORD:
+        if not parts or parts[0] != KEYWORD:
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid API key header."), code="invalid_api_key")

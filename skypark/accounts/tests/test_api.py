@@ -141,3 +141,11 @@ def test_login_is_throttled(api_client, settings):
     assert statuses[:3] == [401, 401, 401]
     assert statuses[3] == 429
     assert api_client.post(reverse("api:auth-token"), {"login": "x", "password": "x"}).status_code in (401, 429)
+
+
+@pytest.mark.parametrize("header", ["   ", "\t"])
+def test_blank_authorization_header_is_a_401_not_a_500(api_client, header):
+    api_client.raise_request_exception = False
+    response = api_client.get(reverse("api:partner-me"), HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+
