@@ -88,6 +88,11 @@ class ProfileUpdateInput(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     birth_date = serializers.DateField(required=False, allow_null=True)
 
+    def validate_birth_date(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError(_("The birth date cannot be in the future."), code="birth_date_future")
+        return value
+
 
 class MerchantSerializer(serializers.ModelSerializer):
     class Meta:

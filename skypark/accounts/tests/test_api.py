@@ -149,3 +149,9 @@ def test_blank_authorization_header_is_a_401_not_a_500(api_client, header):
     response = api_client.get(reverse("api:partner-me"), HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
 
+
+def test_profile_api_refuses_a_birth_date_in_the_future(customer_client, customer):
+    response = customer_client.patch(reverse("api:me"), {"birth_date": "2999-01-01"}, format="json")
+    assert_error(response, 400, "validation_error")
+    customer.refresh_from_db()
+    assert customer.birth_date is None
