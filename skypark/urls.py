@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("skypark.commerce.api.urls")),
     path("", include("skypark.notify.api.urls")),
     path("", include("skypark.parks.api.urls")),
+    path("", include("bookings.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("skypark.accounts.urls")),
     path("pay/", include("skypark.commerce.urls")),
     path("parks/", include("skypark.parks.urls")),
+    path("courses/", include("bookings.urls")),
     prefix_default_language=False,
 )
 

@@ -1,0 +1,186 @@
+"""Customer pages (catalogue, sessions, booking, my bookings, certificates), the public
+certificate check and the instructors' roster. No JavaScript needed: every action is a
+plain form post."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from skypark.core.errors import DomainError
+
+from . import selectors, services
+from .documents import PDF_MIMETYPE, certificate_pdf
+from .forms import BookingForm, SessionFilterForm, VerifyForm
+from .models import Attendee, Booking, Certificate, Course, CourseSession
+
+
+def course_list(request):
+    courses = selectors.course_list()
+    return render(request, "bookings/course_list.html", {"courses": courses})
+
+
+def _filtered_sessions(request, course=None):
+    form = SessionFilterForm(request.GET or None, cities=selectors.city_list())
+    filters = form.cleaned_data if form.is_valid() else {}
+    sessions = selectors.session_list(
+        course=course,
+        city=filters.get("city") or "",
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    return form, sessions
+
+
+def course_detail(request, pk):
+    try:
+        course = selectors.course_get(pk=pk)
+    except Course.DoesNotExist:
+        raise Http404
+    form, sessions = _filtered_sessions(request, course=course)
+    return render(request, "bookings/course_detail.html", {"course": course, "form": form, "sessions": sessions})
+
+
+def session_list(request):
+    form, sessions = _filtered_sessions(request)
+    return render(request, "bookings/session_list.html", {"form": form, "sessions": sessions})
+
+
+@require_http_methods(["GET", "POST"])
+def session_book(request, pk):
+    try:
+        session = selectors.session_get(pk=pk)
+    except CourseSession.DoesNotExist:
+        raise Http404
+    if session.status not in CourseSession.OPEN_STATUSES:
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
+    form = BookingForm(request.POST or None)
+    price = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        attendees = form.attendees()
+        try:
+            if "book" not in request.POST:
+                price = services.price_quote(
+                    session=session, places=max(len(attendees), 1), discount_code=data["discount_code"]
+                )
+            else:
+                booking = services.booking_create(
+                    customer=request.user,
+                    session=session,
+                    attendees=attendees,
+                    discount_code=data["discount_code"],
+                    notes=data["notes"],
+                )
+                if booking.order.is_payable:
+                    return redirect("commerce:order-pay", booking.order.reference)
+                return redirect("bookings:booking-detail", booking.reference)
+        except DomainError as exc:
+            form.add_error("discount_code" if exc.code == "discount_refused" else None, exc.message)
+    return render(request, "bookings/session_book.html", {"session": session, "form": form, "price": price})
+
+
+@login_required
+def booking_list(request):
+    bookings = selectors.booking_list(customer=request.user)
+    return render(request, "bookings/booking_list.html", {"bookings": bookings})
+
+
+def _my_booking(request, reference) -> Booking:
+    try:
+        return selectors.booking_get(customer=request.user, reference=reference)
+    except Booking.DoesNotExist:
+        raise Http404
+
+
+@never_cache
+@login_required
+def booking_detail(request, reference):
+    booking = _my_booking(request, reference)
+    can_cancel = booking.is_active and booking.session.starts_at > timezone.now()
+    refund = services.refund_due(booking=booking) if can_cancel else None
+    return render(
+        request, "bookings/booking_detail.html", {"booking": booking, "can_cancel": can_cancel, "refund": refund}
+    )
+
+
+@login_required
+@require_POST
+def booking_cancel(request, reference):
+    booking = _my_booking(request, reference)
+    try:
+        services.booking_cancel(booking=booking, actor=request.user, reason=request.POST.get("reason", "")[:255])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your booking was cancelled."))
+    return redirect("bookings:booking-detail", booking.reference)
+
+
+@never_cache
+@login_required
+def certificate_download(request, number):
+    try:
+        certificate = selectors.certificate_get(number=number)
+    except Certificate.DoesNotExist:
+        raise Http404
+    if certificate.booking.customer_id != request.user.pk and not request.user.has_perm("bookings.view_certificate"):
+        raise Http404
+    response = HttpResponse(certificate_pdf(certificate), content_type=PDF_MIMETYPE)
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
+    return response
+
+
+def certificate_verify(request, number=None):
+    """Public: anyone with a number can see whether the certificate is genuine and
+    valid. Shows the learner's name, course and dates only."""
+    if number is None and request.GET.get("number"):
+        return redirect("bookings:certificate-verify", request.GET["number"].strip().upper()[:30])
+    form = VerifyForm(initial={"number": number} if number else None)
+    certificate = None
+    if number:
+        certificate = Certificate.objects.select_related("course").filter(number=number.strip().upper()).first()
+    return render(
+        request,
+        "bookings/certificate_verify.html",
+        {"form": form, "number": number, "certificate": certificate},
+        status=404 if number and certificate is None else 200,
+    )
+
+
+@never_cache
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def roster(request, pk):
+    """The attendance list of one session. Instructors see their own sessions; staff who
+    may change sessions see all."""
+    try:
+        session = selectors.session_get(pk=pk)
+    except CourseSession.DoesNotExist:
+        raise Http404
+    user = request.user
+    if not user.has_perm("bookings.mark_attendance"):
+        raise Http404
+    if session.instructor_id != user.pk and not user.has_perm("bookings.change_coursesession"):
+        raise Http404
+    if request.method == "POST":
+        attendee = Attendee.objects.filter(pk=request.POST.get("attendee"), booking__session=session).first()
+        if attendee is None:
+            raise Http404
+        try:
+            services.attendance_mark(attendee=attendee, present=request.POST.get("present") == "1", actor=user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Attendance saved for %(name)s.") % {"name": attendee.name})
+        return redirect("bookings:roster", session.pk)
+    bookings = selectors.roster(session=session)
+    return render(request, "bookings/roster.html", {"session": session, "bookings": bookings})
