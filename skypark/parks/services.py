@@ -230,6 +230,10 @@ def ticket_order_create(
         metadata={"park": park.slug, "ticket": ticket.pk, "loyalty_points_used": quote.points, "tier": quote.tier},
         actor=customer,
     )
+    if quote.points:
+        # Spent inside this transaction (the loyalty account is locked until commit), so a
+        # refused sale spends nothing; loyalty gives the points back if the order expires.
+        loyalty.get_provider().points_redeem_for_order(customer=customer, points=quote.points, order=order)
     ticket.order = order
     if order.status == Order.Status.PAID:
         ticket.status = Ticket.Status.ACTIVE

@@ -350,3 +350,14 @@ def test_demo_seed_is_idempotent():
     for park in Park.objects.all():
         slot = park.slots.values_list("code", flat=True).first() or ""
         assert selectors.availability(park=park, day=day, slot=slot).bookable
+
+
+def test_points_are_spent_on_the_order_and_come_back_when_it_expires(buy, customer, django_capture_on_commit_callbacks):
+    provider = loyalty.get_provider()
+    provider.points_award(customer=customer, points=300, source="test", reference="parks-points")
+    ticket = buy(points=200)
+    assert ticket.loyalty_points_used == 200
+    assert provider.spendable_points(customer) == 100, "the points are deducted with the sale"
+    with django_capture_on_commit_callbacks(execute=True):
+        orders_expire(now=timezone.now() + datetime.timedelta(hours=2))
+    assert provider.spendable_points(customer) == 300, "and given back when the order expires"

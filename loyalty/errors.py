@@ -1,0 +1,85 @@
+"""The refusals of the loyalty domain, each with a stable machine code for the API."""
+
+from django.utils.translation import gettext_lazy as _
+
+from skypark.core.errors import Conflict, DomainError, NotFound
+from skypark.core.loyalty import NotEnoughPoints
+
+__all__ = [
+    "NotEnoughPoints",
+    "PointsNotAccepted",
+    "InvalidPoints",
+    "CustomerNotFound",
+    "CouponNotFound",
+    "CouponNotValid",
+    "CouponExhausted",
+    "CouponLimitPerCustomer",
+    "TransactionConflict",
+    "TransactionNotRefundable",
+    "RefundTooLarge",
+    "ReferralNotAllowed",
+    "ReasonRequired",
+]
+
+
+class PointsNotAccepted(DomainError):
+    code = "points_not_accepted"
+    default_message = _("Points cannot pay for this purchase.")
+
+
+class InvalidPoints(DomainError):
+    code = "invalid_points"
+    default_message = _("The number of points is not valid.")
+
+
+class CustomerNotFound(NotFound):
+    code = "customer_not_found"
+    default_message = _("No customer has this card or code.")
+
+
+class CouponNotFound(NotFound):
+    code = "coupon_not_found"
+    default_message = _("No coupon has this code.")
+
+
+class CouponNotValid(DomainError):
+    """``details["reason"]`` says why: inactive, not_started, expired, other_customer,
+    other_merchant, min_purchase."""
+
+    code = "coupon_not_valid"
+    default_message = _("This coupon cannot be used here.")
+
+
+class CouponExhausted(Conflict):
+    code = "coupon_exhausted"
+    default_message = _("This coupon has been used up.")
+
+
+class CouponLimitPerCustomer(Conflict):
+    code = "coupon_limit_per_customer"
+    default_message = _("You have already used this coupon as often as allowed.")
+
+
+class TransactionConflict(Conflict):
+    code = "external_id_conflict"
+    default_message = _("A different transaction was already recorded with this external id.")
+
+
+class TransactionNotRefundable(Conflict):
+    code = "transaction_not_refundable"
+    default_message = _("This transaction cannot be refunded or voided any more.")
+
+
+class RefundTooLarge(DomainError):
+    code = "refund_exceeds_refundable"
+    default_message = _("The refund is larger than what can still be refunded.")
+
+
+class ReferralNotAllowed(DomainError):
+    code = "referral_not_allowed"
+    default_message = _("This referral code cannot be used.")
+
+
+class ReasonRequired(DomainError):
+    code = "reason_required"
+    default_message = _("Say why the balance is adjusted.")

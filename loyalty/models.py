@@ -1,0 +1,722 @@
+"""The loyalty network: tiers, accounts, the points ledger and its lots, merchant
+programs, POS transactions, coupons, cross-promo chains, referrals, QR-scan log, fraud
+flags, webhooks, CRM imports and daily aggregates.
+
+The ledger (``LedgerEntry``) is the single source of truth: rows are only ever inserted.
+``Account.balance`` is kept in step with the ledger inside the same transaction (the
+account row is locked), and the database refuses a negative balance. Positive movements
+create a ``PointLot`` with an expiry date and a ``remaining`` counter; spending takes
+from lots first-expiring-first, and expiry removes only what is left of a lot, so at any
+moment ``balance == sum(entries.points) == sum(lots.remaining)``.
+
+Only services in ``loyalty.services`` write these tables.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from skypark.accounts.models import Merchant
+from skypark.core.models import Currency, TimeStampedModel
+
+ZERO = Decimal("0.00")
+
+
+def money_field(verbose_name, **kwargs):
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+class Tier(models.Model):
+    """A status level of the network. Which tier a customer holds follows from their
+    *qualifying points*: points earned (and bonuses, minus refund reversals) in the last
+    ``loyalty.tier_window_months`` months, so spending points never demotes anyone."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (ru)"), max_length=100)
+    name_ky = models.CharField(_("name (ky)"), max_length=100, blank=True)
+    name_en = models.CharField(_("name (en)"), max_length=100, blank=True)
+    min_points = models.PositiveIntegerField(_("qualifying points from"), unique=True)
+    multiplier = models.DecimalField(_("points multiplier"), max_digits=4, decimal_places=2, default=Decimal("1.00"))
+    discount_percent = models.DecimalField(_("discount, %"), max_digits=5, decimal_places=2, default=ZERO)
+    colour = models.CharField(_("colour"), max_length=7, default="#999999", help_text=_("e.g. #CD7F32"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+        ordering = ["min_points"]
+        constraints = [
+            models.CheckConstraint(condition=Q(multiplier__gt=0), name="loyalty_tier_multiplier_gt_0"),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100), name="loyalty_tier_discount_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        language = (get_language() or "ru")[:2]
+        if language in ("ky", "en"):
+            value = getattr(self, f"name_{language}", "")
+            if value:
+                return value
+        return self.name
+
+
+class MerchantProgram(TimeStampedModel):
+    """How a merchant takes part in the network.
+
+    ``mode=network`` (the default for a merchant without a row): purchases earn and spend
+    the customer's shared coalition balance by the network rule. ``mode=own``: the merchant
+    runs its own points program while it is active (``starts_on``..``ends_on``), and its
+    customers earn and spend a per-merchant balance by the rules below."""
+
+    class Mode(models.TextChoices):
+        NETWORK = "network", _("coalition balance")
+        OWN = "own", _("own program")
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, related_name="loyalty_program")
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.NETWORK)
+    name = models.CharField(_("program name"), max_length=255, blank=True)
+    points_per_unit = models.DecimalField(
+        _("points per currency unit"), max_digits=8, decimal_places=4, default=Decimal("0.1000")
+    )
+    min_spend = money_field(_("minimum spend to earn"))
+    redemption_rate = models.DecimalField(
+        _("value of one point"), max_digits=8, decimal_places=4, default=Decimal("1.0000")
+    )
+    min_redeem_points = models.PositiveIntegerField(_("minimum points per redemption"), default=0)
+    max_redeem_percent = models.DecimalField(
+        _("points may pay at most, % of a purchase"), max_digits=5, decimal_places=2, default=Decimal("100")
+    )
+    expiry_months = models.PositiveSmallIntegerField(_("points expire after, months"), default=12)
+    starts_on = models.DateField(_("active from"), null=True, blank=True)
+    ends_on = models.DateField(_("active until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    webhook_secret = models.CharField(_("webhook signing secret"), max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("merchant program")
+        verbose_name_plural = _("merchant programs")
+        constraints = [
+            models.CheckConstraint(condition=Q(points_per_unit__gte=0), name="loyalty_program_ppu_gte_0"),
+            models.CheckConstraint(condition=Q(redemption_rate__gte=0), name="loyalty_program_rate_gte_0"),
+            models.CheckConstraint(
+                condition=Q(max_redeem_percent__gte=0, max_redeem_percent__lte=100),
+                name="loyalty_program_max_redeem_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True) | Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="loyalty_program_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or str(self.merchant)
+
+    def runs_own_on(self, day) -> bool:
+        if self.mode != self.Mode.OWN or not self.is_active:
+            return False
+        return (self.starts_on is None or self.starts_on <= day) and (self.ends_on is None or day <= self.ends_on)
+
+
+class Account(TimeStampedModel):
+    """A points balance: the customer's coalition account (``merchant`` empty, one per
+    customer) or their account in one merchant's own program."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loyalty_accounts", verbose_name=_("customer")
+    )
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loyalty_accounts",
+        verbose_name=_("merchant"),
+        help_text=_("Empty for the coalition balance shared by all partners."),
+    )
+    balance = models.IntegerField(_("balance"), default=0)
+    lifetime_earned = models.PositiveIntegerField(_("earned in total"), default=0)
+    lifetime_redeemed = models.PositiveIntegerField(_("redeemed in total"), default=0)
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("tier")
+    )
+    tier_points = models.PositiveIntegerField(_("qualifying points"), default=0)
+    tier_changed_at = models.DateTimeField(_("tier since"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    last_birthday_bonus_year = models.PositiveSmallIntegerField(_("birthday bonus given for"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="loyalty_account_balance_gte_0"),
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(merchant__isnull=True), name="loyalty_account_one_coalition"
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "merchant"],
+                condition=Q(merchant__isnull=False),
+                name="loyalty_account_one_per_merchant",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "-id"], name="loyalty_account_merchant_idx")]
+
+    def __str__(self):
+        where = self.merchant.code if self.merchant_id else _("coalition")
+        return f"{self.customer} · {where}"
+
+    @property
+    def is_coalition(self):
+        return self.merchant_id is None
+
+
+class LedgerEntry(models.Model):
+    """One immutable movement of points. ``points`` is signed: positive for earned,
+    bonus and positive adjustments or give-backs; negative for redeemed, expired,
+    negative adjustments and refund reversals."""
+
+    class Kind(models.TextChoices):
+        EARNED = "earned", _("earned")
+        REDEEMED = "redeemed", _("redeemed")
+        EXPIRED = "expired", _("expired")
+        ADJUSTED = "adjusted", _("adjusted")
+        BONUS = "bonus", _("bonus")
+        REVERSED = "reversed", _("reversed")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    points = models.IntegerField(_("points"))
+    balance_after = models.IntegerField(_("balance after"))
+    multiplier = models.DecimalField(_("multiplier"), max_digits=4, decimal_places=2, default=Decimal("1.00"))
+    source = models.CharField(_("source"), max_length=32)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("where"),
+        help_text=_("The partner where the movement happened, if any."),
+    )
+    amount = money_field(_("purchase amount"))
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    actor_label = models.CharField(_("by (label)"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["earned", "redeemed", "expired", "adjusted", "bonus", "reversed"]),
+                name="loyalty_entry_kind_valid",
+            ),
+            models.CheckConstraint(condition=~Q(points=0), name="loyalty_entry_points_nonzero"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["earned", "bonus"]) | Q(points__gt=0), name="loyalty_entry_earn_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["redeemed", "expired"]) | Q(points__lt=0), name="loyalty_entry_spend_negative"
+            ),
+            models.CheckConstraint(condition=Q(balance_after__gte=0), name="loyalty_entry_balance_after_gte_0"),
+            # What makes awards, redemptions and reversals idempotent per (source, reference).
+            models.UniqueConstraint(
+                fields=["account", "kind", "source", "reference"],
+                condition=~Q(reference="") & ~Q(kind__in=["expired", "adjusted"]),
+                name="loyalty_entry_once_per_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="loyalty_entry_account_idx"),
+            models.Index(fields=["merchant", "created_at"], name="loyalty_entry_merchant_idx"),
+            models.Index(fields=["source", "reference"], name="loyalty_entry_reference_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.points:+d} {self.get_kind_display()} ({self.source} {self.reference})".strip()
+
+
+class PointLot(models.Model):
+    """Points that arrived together and expire together. ``remaining`` is what is left
+    of them after spending and expiry."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
+    entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="lot")
+    points = models.PositiveIntegerField(_("points"))
+    remaining = models.PositiveIntegerField(_("remaining"))
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("points lot")
+        verbose_name_plural = _("points lots")
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(remaining__lte=F("points")), name="loyalty_lot_remaining_lte_points"),
+            models.CheckConstraint(condition=Q(remaining__gte=0), name="loyalty_lot_remaining_gte_0"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["account", "expires_at", "id"], condition=Q(remaining__gt=0), name="loyalty_lot_open_idx"
+            ),
+            models.Index(fields=["expires_at"], condition=Q(remaining__gt=0), name="loyalty_lot_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.remaining}/{self.points} until {self.expires_at:%Y-%m-%d}"
+
+
+class LotUse(models.Model):
+    """How many points a negative entry took from which lot; what a give-back restores."""
+
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="lot_uses")
+    lot = models.ForeignKey(PointLot, on_delete=models.PROTECT, related_name="uses")
+    points = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="loyalty_lotuse_points_gt_0")]
+
+    def __str__(self):
+        return f"{self.points} from lot {self.lot_id}"
+
+
+class TierChange(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    qualifying_points = models.PositiveIntegerField(_("qualifying points"))
+    is_upgrade = models.BooleanField(_("upgrade"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.from_tier} → {self.to_tier}"
+
+
+class PosTransaction(TimeStampedModel):
+    """A purchase a partner's till reported. ``external_id`` is the partner's own id and
+    is unique per merchant: a retry returns the first row and changes nothing."""
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", _("completed")
+        PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
+        REFUNDED = "refunded", _("refunded")
+        VOIDED = "voided", _("voided")
+
+    class Source(models.TextChoices):
+        POS = "pos", _("POS")
+        IMPORT = "import", _("CRM import")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="pos_transactions")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pos_transactions", verbose_name=_("customer")
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    external_id = models.CharField(_("external id"), max_length=100)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.POS)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.COMPLETED)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.KGS)
+    amount = money_field(_("amount"))
+    discount = money_field(_("discount"))
+    refunded_amount = money_field(_("refunded"))
+    points_earned = models.PositiveIntegerField(_("points earned"), default=0)
+    points_redeemed = models.PositiveIntegerField(_("points redeemed"), default=0)
+    coupon_code = models.CharField(_("coupon"), max_length=32, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("POS transaction")
+        verbose_name_plural = _("POS transactions")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "external_id"], name="loyalty_tx_external_unique"),
+            models.UniqueConstraint(
+                fields=["merchant", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="loyalty_tx_idempotency_unique",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="loyalty_tx_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")), name="loyalty_tx_refund_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-occurred_at"], name="loyalty_tx_merchant_idx"),
+            models.Index(fields=["customer", "-occurred_at"], name="loyalty_tx_customer_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant.code}:{self.external_id}"
+
+
+class PosTransactionLine(models.Model):
+    transaction = models.ForeignKey(PosTransaction, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(_("SKU"), max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=255)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3, default=Decimal("1"))
+    unit_price = money_field(_("unit price"))
+    total = money_field(_("total"))
+
+    class Meta:
+        ordering = ["transaction", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="loyalty_txline_quantity_gt_0"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="loyalty_txline_price_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"
+
+
+class CrossPromo(TimeStampedModel):
+    """A chain: a purchase at ``source_merchant`` of at least ``min_purchase`` issues the
+    customer a personal coupon for ``target_merchant``; redeeming it counts a conversion."""
+
+    name = models.CharField(_("name"), max_length=255)
+    source_merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="promos_out")
+    target_merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="promos_in")
+    min_purchase = money_field(_("minimum purchase"))
+    coupon_kind = models.CharField(_("coupon kind"), max_length=10, default="percent")
+    coupon_value = money_field(_("coupon value"))
+    coupon_item = models.CharField(_("free item"), max_length=255, blank=True)
+    valid_days = models.PositiveSmallIntegerField(_("coupon valid for, days"), default=30)
+    is_active = models.BooleanField(_("active"), default=True)
+    issued_count = models.PositiveIntegerField(_("coupons issued"), default=0)
+    converted_count = models.PositiveIntegerField(_("conversions"), default=0)
+
+    class Meta:
+        verbose_name = _("cross-promo chain")
+        verbose_name_plural = _("cross-promo chains")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source_merchant=F("target_merchant")), name="loyalty_promo_distinct_merchants"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def conversion_rate(self):
+        return round(100 * self.converted_count / self.issued_count, 1) if self.issued_count else 0
+
+
+class Coupon(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("percent off")
+        FIXED = "fixed", _("fixed amount off")
+        FREE_ITEM = "free_item", _("free item")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coupons",
+        help_text=_("Empty: valid at every partner."),
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coupons",
+        help_text=_("Empty: a public coupon anyone may use."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERCENT)
+    value = money_field(_("value"))
+    item_name = models.CharField(_("free item"), max_length=255, blank=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    min_purchase = money_field(_("minimum purchase"))
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    max_uses = models.PositiveIntegerField(_("uses allowed"), null=True, blank=True)
+    max_uses_per_customer = models.PositiveIntegerField(_("uses per customer"), default=1)
+    uses_count = models.PositiveIntegerField(_("used"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    promo = models.ForeignKey(CrossPromo, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupons")
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(uses_count__lte=F("max_uses")),
+                name="loyalty_coupon_uses_within_limit",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="loyalty_coupon_value_gte_0"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100), name="loyalty_coupon_percent_lte_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gt=F("valid_from")),
+                name="loyalty_coupon_window_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="loyalty_coupon_customer_idx")]
+
+    def __str__(self):
+        return self.code
+
+    def discount_on(self, amount: Decimal) -> Decimal:
+        if self.kind == self.Kind.PERCENT:
+            return (amount * self.value / 100).quantize(Decimal("0.01"))
+        if self.kind == self.Kind.FIXED:
+            return min(self.value, amount)
+        return ZERO
+
+
+class CouponRedemption(models.Model):
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="coupon_redemptions")
+    transaction = models.ForeignKey(
+        PosTransaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon_redemptions"
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    amount = money_field(_("purchase amount"))
+    discount = money_field(_("discount"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coupon redemption")
+        verbose_name_plural = _("coupon redemptions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coupon", "merchant", "reference"],
+                condition=~Q(reference=""),
+                name="loyalty_coupon_redemption_once_per_reference",
+            )
+        ]
+        indexes = [models.Index(fields=["coupon", "customer"], name="loyalty_coupon_red_cust_idx")]
+
+    def __str__(self):
+        return f"{self.coupon} · {self.customer}"
+
+
+class ReferralCode(models.Model):
+    customer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral_code")
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+
+    def __str__(self):
+        return self.code
+
+
+class Referral(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the first purchase")
+        REWARDED = "rewarded", _("rewarded")
+
+    referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals_made")
+    referred = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referred_by")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    rewarded_at = models.DateTimeField(_("rewarded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(referrer=F("referred")), name="loyalty_referral_not_self")]
+
+    def __str__(self):
+        return f"{self.referrer} → {self.referred}"
+
+
+class ScanLog(models.Model):
+    class Result(models.TextChoices):
+        FOUND = "found", _("found")
+        FORGED = "forged", _("forged")
+        EXPIRED = "expired", _("expired")
+        UNKNOWN = "unknown", _("unknown")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="scans")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.CharField(_("scanned"), max_length=200, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    ip_address = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("QR scan")
+        verbose_name_plural = _("QR scans")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "created_at"], name="loyalty_scan_customer_idx")]
+
+    def __str__(self):
+        return f"{self.merchant} · {self.get_result_display()}"
+
+
+class FraudFlag(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("to review")
+        CONFIRMED = "confirmed", _("confirmed")
+        DISMISSED = "dismissed", _("dismissed")
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rule = models.CharField(_("rule"), max_length=40)
+    details = models.JSONField(_("details"), default=dict, encoder=DjangoJSONEncoder)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    window_key = models.CharField(max_length=60, help_text=_("Stops one burst raising many flags."))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fraud flag")
+        verbose_name_plural = _("fraud flags")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "rule", "window_key"], name="loyalty_fraud_once_per_window")
+        ]
+
+    def __str__(self):
+        return f"{self.rule} · {self.customer}"
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    event = models.CharField(_("event"), max_length=40)
+    event_id = models.CharField(_("event id"), max_length=100, unique=True)
+    url = models.URLField(_("URL"))
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "-created_at"], name="loyalty_webhook_merchant_idx")]
+
+    def __str__(self):
+        return f"{self.event} → {self.url}"
+
+
+class ImportBatch(TimeStampedModel):
+    """A batch of transactions pushed from a partner's CRM. Each row is imported on its
+    own, all-or-nothing (its transaction, lines and points together), and idempotently
+    by ``external_id``; rows that fail are listed in ``errors`` with their index."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="import_batches")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(_("source"), max_length=10, default="api")
+    rows = models.JSONField(_("rows"), default=list, encoder=DjangoJSONEncoder)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed"), default=0)
+    created_count = models.PositiveIntegerField(_("imported"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("already there"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("row errors"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CRM import")
+        verbose_name_plural = _("CRM imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.merchant} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self):
+        return round(100 * self.processed_rows / self.total_rows) if self.total_rows else 100
+
+
+class MerchantDailyStats(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="daily_stats")
+    date = models.DateField(_("date"))
+    sales = money_field(_("sales"))
+    transactions = models.PositiveIntegerField(_("transactions"), default=0)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    new_customers = models.PositiveIntegerField(_("new customers"), default=0)
+    points_issued = models.PositiveIntegerField(_("points issued"), default=0)
+    points_redeemed = models.PositiveIntegerField(_("points redeemed"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("merchant daily figures")
+        verbose_name_plural = _("merchant daily figures")
+        ordering = ["-date", "merchant"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "date"], name="loyalty_daily_stats_unique")]
+
+    def __str__(self):
+        return f"{self.merchant} · {self.date}"
+
+
+class CustomerVisit(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="customer_visits")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    transactions = models.PositiveIntegerField(_("transactions"), default=0)
+    amount = money_field(_("amount"))
+
+    class Meta:
+        verbose_name = _("customer visit")
+        verbose_name_plural = _("customer visits")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "customer", "date"], name="loyalty_customer_visit_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.customer} @ {self.merchant} · {self.date}"

@@ -1,0 +1,421 @@
+"""Earning, reversing and spending coalition points for platform orders; tiers; birthday
+bonuses; referrals.
+
+Rules (all from system settings, editable in the admin):
+
+- a paid order in the network currency (KGS) earns
+  ``floor(order.total × loyalty.points_per_som × tier multiplier)`` coalition points
+  (1 point per 10 som by default), once per order;
+- a refund takes back the same share of those points as the share of the order refunded
+  so far; points already spent cannot be taken back, and what could not be is recorded as
+  ``data["shortfall"]`` on the reversal entry (the balance stays at zero, never below);
+- one point is worth ``loyalty.point_value`` som when spent at checkout;
+- a customer's tier follows their *qualifying points*: earned and bonus points of the last
+  ``loyalty.tier_window_months`` months minus refund reversals. Spending never demotes;
+  points simply ageing out of the window can, and the nightly recalculation logs that.
+"""
+
+import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skypark.accounts.models import User
+from skypark.audit.services import audit_log
+from skypark.config.selectors import get_decimal, get_int
+from skypark.core.loyalty import NO_TIER, TierBenefits
+from skypark.core.references import random_code
+
+from ..errors import InvalidPoints, PointsNotAccepted, ReferralNotAllowed
+from ..models import Account, LedgerEntry, Referral, ReferralCode, Tier, TierChange
+from .ledger import (
+    _credit,
+    _debit,
+    _give_back,
+    account_get_or_create,
+    account_lock,
+    points_floor,
+    spendable_locked,
+)
+
+Kind = LedgerEntry.Kind
+NETWORK_CURRENCY = "KGS"
+
+
+# --- tiers ------------------------------------------------------------------------------
+
+
+def tier_ladder() -> list[Tier]:
+    return list(Tier.objects.order_by("min_points"))
+
+
+def tier_for_points(points: int, ladder=None) -> Tier | None:
+    chosen = None
+    for tier in ladder if ladder is not None else tier_ladder():
+        if tier.min_points <= points:
+            chosen = tier
+    return chosen
+
+
+def qualifying_points(account: Account, *, now=None) -> int:
+    now = now or timezone.now()
+    since = now - relativedelta(months=get_int("loyalty.tier_window_months"))
+    total = account.entries.filter(
+        Q(kind__in=[Kind.EARNED, Kind.BONUS]) | Q(kind=Kind.REVERSED, source="refund"), created_at__gte=since
+    ).aggregate(s=Sum("points"))["s"]
+    return max(total or 0, 0)
+
+
+def tier_recalculate(*, account: Account, now=None, ladder=None) -> TierChange | None:
+    """Puts the account in the tier its qualifying points reach; logs a ``TierChange``
+    and an audit entry on an upgrade or a downgrade. Locks the account. Idempotent."""
+    if not account.is_coalition:
+        return None
+    with transaction.atomic():
+        account = account_lock(account)
+        points = qualifying_points(account, now=now)
+        tier = tier_for_points(points, ladder)
+        new_id = tier.pk if tier else None
+        if account.tier_points != points:
+            Account.objects.filter(pk=account.pk).update(tier_points=points)
+        if new_id == account.tier_id:
+            return None
+        old = Tier.objects.filter(pk=account.tier_id).first() if account.tier_id else None
+        upgrade = (tier.min_points if tier else -1) > (old.min_points if old else -1)
+        Account.objects.filter(pk=account.pk).update(tier=tier, tier_changed_at=now or timezone.now())
+        change = TierChange.objects.create(
+            account=account, from_tier=old, to_tier=tier, qualifying_points=points, is_upgrade=upgrade
+        )
+        audit_log(
+            actor=None,
+            action="loyalty.tier.upgraded" if upgrade else "loyalty.tier.downgraded",
+            obj=account,
+            before={"tier": old.code if old else None},
+            after={"tier": tier.code if tier else None},
+            data={"qualifying_points": points},
+        )
+        return change
+
+
+def tiers_recalculate_all(*, now=None) -> int:
+    """The nightly pass over every coalition account (points age out of the window)."""
+    ladder = tier_ladder()
+    changed = 0
+    for pk in Account.objects.filter(merchant__isnull=True).values_list("pk", flat=True).iterator():
+        if tier_recalculate(account=Account(pk=pk), now=now, ladder=ladder):
+            changed += 1
+    return changed
+
+
+def tier_benefits(tier: Tier | None) -> TierBenefits:
+    if tier is None:
+        return NO_TIER
+    return TierBenefits(
+        code=tier.code,
+        name=tier.display_name,
+        discount_percent=tier.discount_percent,
+        points_multiplier=tier.multiplier,
+    )
+
+
+def customer_tier(customer) -> Tier | None:
+    account = Account.objects.filter(customer=customer, merchant__isnull=True).select_related("tier").first()
+    if account is not None and account.tier is not None:
+        return account.tier
+    return Tier.objects.order_by("min_points").first()
+
+
+# --- earning for platform orders --------------------------------------------------------
+
+
+def network_points_for(amount: Decimal, multiplier: Decimal) -> int:
+    return points_floor(Decimal(amount) * get_decimal("loyalty.points_per_som") * Decimal(multiplier))
+
+
+def _after_purchase(customer):
+    referral_reward(referred=customer)
+
+
+def points_earn_for_order(*, order) -> LedgerEntry | None:
+    """Credits the coalition points a paid order earns, once per order (a second call
+    returns the first entry). Locks the customer's coalition account, then recalculates
+    the tier and rewards a pending referral."""
+    if order.currency != NETWORK_CURRENCY or order.total <= 0:
+        _after_purchase(order.customer)
+        return None
+    account = account_get_or_create(customer=order.customer)
+    with transaction.atomic():
+        account = account_lock(account)
+        tier = account.tier or customer_tier(order.customer)
+        multiplier = tier.multiplier if tier else Decimal("1")
+        points = network_points_for(order.total, multiplier)
+        entry = None
+        if points > 0:
+            entry = _credit(
+                account,
+                kind=Kind.EARNED,
+                points=points,
+                source="order",
+                reference=order.reference,
+                description=_("Order %(ref)s") % {"ref": order.reference},
+                multiplier=multiplier,
+                amount=order.total,
+            )
+    if entry is not None:
+        tier_recalculate(account=account)
+    _after_purchase(order.customer)
+    return entry
+
+
+def _reverse_share(account, *, earned: LedgerEntry, share: Decimal, key_prefix: str, reference: str, merchant=None):
+    """Takes back ``share`` (0..1) of what ``earned`` brought, minus what earlier
+    reversals of it already took back (account row must be locked)."""
+    target = points_floor(Decimal(earned.points) * share)
+    previous = account.entries.filter(kind=Kind.REVERSED, source="refund", reference__startswith=key_prefix)
+    taken = -(previous.aggregate(s=Sum("points"))["s"] or 0)
+    shortfall = sum(e.data.get("shortfall", 0) for e in previous)
+    due = target - taken - shortfall
+    if due <= 0:
+        return None
+    return _debit(
+        account,
+        kind=Kind.REVERSED,
+        points=due,
+        source="refund",
+        reference=reference,
+        description=_("Refund of %(ref)s") % {"ref": earned.reference},
+        merchant=merchant,
+        allow_partial=True,
+        prefer_lot=getattr(earned, "lot", None),
+        data={"reverses": earned.pk},
+    )
+
+
+def points_reverse_for_order_refund(*, order) -> LedgerEntry | None:
+    """An order was (partly) refunded: reverses the matching share of the points it
+    earned. Keyed by the running refunded total, so a signal delivered twice reverses
+    once. Locks the coalition account."""
+    account = Account.objects.filter(customer_id=order.customer_id, merchant__isnull=True).first()
+    if account is None or order.total <= 0:
+        return None
+    with transaction.atomic():
+        account = account_lock(account)
+        earned = account.entries.filter(kind=Kind.EARNED, source="order", reference=order.reference).first()
+        if earned is None:
+            return None
+        share = min(Decimal(order.refunded_total) / Decimal(order.total), Decimal(1))
+        entry = _reverse_share(
+            account,
+            earned=earned,
+            share=share,
+            key_prefix=f"{order.reference}:",
+            reference=f"{order.reference}:{order.refunded_total}",
+        )
+    if entry is not None:
+        tier_recalculate(account=account)
+    return entry
+
+
+def points_value(points: int, currency: str) -> Decimal:
+    if currency != NETWORK_CURRENCY or points <= 0:
+        return Decimal("0.00")
+    return (Decimal(points) * get_decimal("loyalty.point_value")).quantize(Decimal("0.01"))
+
+
+def spendable_points(customer) -> int:
+    account = Account.objects.filter(customer=customer, merchant__isnull=True).first()
+    if account is None:
+        return 0
+    return spendable_locked(account, now=timezone.now())
+
+
+def points_redeem_for_order(*, customer, points: int, order) -> Decimal:
+    """Spends ``points`` of the customer's coalition balance on ``order`` inside the
+    caller's transaction: locks the account, then its lots, first-expiring-first.
+    Raises ``NotEnoughPoints`` (nothing written). Spending twice on one order returns the
+    first redemption's value. ``points_release_for_order`` gives them back."""
+    if points is None or points == 0:
+        return Decimal("0.00")
+    if points < 0:
+        raise InvalidPoints(details={"field": "points"})
+    if order.currency != NETWORK_CURRENCY:
+        raise PointsNotAccepted(details={"currency": order.currency})
+    account = account_get_or_create(customer=customer)
+    with transaction.atomic():
+        account = account_lock(account)
+        entry = _debit(
+            account,
+            kind=Kind.REDEEMED,
+            points=points,
+            source="order",
+            reference=order.reference,
+            description=_("Paid part of order %(ref)s") % {"ref": order.reference},
+            amount=order.subtotal,
+        )
+    return points_value(-entry.points, order.currency)
+
+
+def points_release_for_order(*, order) -> LedgerEntry | None:
+    """An unpaid order expired or was cancelled: the points spent on it come back to
+    the lots they came from. Locks the account. Idempotent."""
+    account = Account.objects.filter(customer_id=order.customer_id, merchant__isnull=True).first()
+    if account is None:
+        return None
+    with transaction.atomic():
+        account = account_lock(account)
+        debit = account.entries.filter(kind=Kind.REDEEMED, source="order", reference=order.reference).first()
+        if debit is None:
+            return None
+        return _give_back(
+            account,
+            debit=debit,
+            source="order_release",
+            reference=order.reference,
+            description=_("Order %(ref)s was not paid") % {"ref": order.reference},
+        )
+
+
+def points_award(*, customer, points: int, source: str, reference: str, description: str = "", kind=Kind.EARNED):
+    """Awards ``points`` to the coalition balance once per ``(source, reference)``;
+    returns the points added (0 when that reference was already rewarded). Locks the
+    account."""
+    if points <= 0:
+        return 0
+    account = account_get_or_create(customer=customer)
+    with transaction.atomic():
+        account = account_lock(account)
+        if account.entries.filter(kind=kind, source=source, reference=reference).exists():
+            return 0
+        _credit(account, kind=kind, points=points, source=source, reference=reference, description=description)
+    tier_recalculate(account=account)
+    return points
+
+
+# --- birthday bonus ---------------------------------------------------------------------
+
+
+def _birthday_query(today: datetime.date):
+    query = Q(birth_date__month=today.month, birth_date__day=today.day)
+    # Customers born on 29 February celebrate on 28 February in other years.
+    if today.month == 2 and today.day == 28 and not _is_leap(today.year):
+        query |= Q(birth_date__month=2, birth_date__day=29)
+    return query
+
+
+def _is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def birthday_bonuses_award(*, today=None) -> int:
+    """Gives ``loyalty.birthday_bonus`` points to every active customer whose birthday
+    is ``today``, once per year (the ledger reference is the year). Safe to re-run."""
+    today = today or timezone.localdate()
+    bonus = get_int("loyalty.birthday_bonus")
+    if bonus <= 0:
+        return 0
+    awarded = 0
+    for customer in User.objects.filter(_birthday_query(today), is_active=True, is_staff=False).iterator():
+        added = points_award(
+            customer=customer,
+            points=bonus,
+            source="birthday",
+            reference=str(today.year),
+            description=_("Happy birthday!"),
+            kind=Kind.BONUS,
+        )
+        if added:
+            Account.objects.filter(customer=customer, merchant__isnull=True).update(last_birthday_bonus_year=today.year)
+            awarded += 1
+    return awarded
+
+
+# --- referrals --------------------------------------------------------------------------
+
+
+def referral_code_get(*, customer) -> ReferralCode:
+    existing = ReferralCode.objects.filter(customer=customer).first()
+    if existing:
+        return existing
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return ReferralCode.objects.create(customer=customer, code=random_code(8))
+        except Exception:
+            existing = ReferralCode.objects.filter(customer=customer).first()
+            if existing:
+                return existing
+    raise RuntimeError("could not allocate a referral code")
+
+
+@transaction.atomic
+def referral_register(*, referred, code: str) -> Referral:
+    """Links a new customer to whoever invited them. Refused for one's own code, for a
+    customer who was already referred, or one who has already bought something."""
+    owner = ReferralCode.objects.filter(code=(code or "").strip().upper()).select_related("customer").first()
+    if owner is None or owner.customer_id == referred.pk:
+        raise ReferralNotAllowed(details={"field": "code"})
+    if Referral.objects.filter(referred=referred).exists():
+        raise ReferralNotAllowed(_("You were already invited by someone."), details={"reason": "already_referred"})
+    if Account.objects.filter(customer=referred, lifetime_earned__gt=0).exists():
+        raise ReferralNotAllowed(_("Invitations are for new customers."), details={"reason": "not_new"})
+    referral = Referral.objects.create(referrer=owner.customer, referred=referred)
+    audit_log(actor=referred, action="loyalty.referral.registered", obj=referral)
+    return referral
+
+
+def referral_reward(*, referred) -> bool:
+    """The referred customer made a purchase: if their referral is still pending, both
+    sides get their bonus, once (the referral row is locked and marked rewarded)."""
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update().filter(referred=referred, status=Referral.Status.PENDING).first()
+        )
+        if referral is None:
+            return False
+        referral.status = Referral.Status.REWARDED
+        referral.rewarded_at = timezone.now()
+        referral.save(update_fields=["status", "rewarded_at"])
+        reference = f"referral:{referral.pk}"
+        points_award(
+            customer=referral.referrer,
+            points=get_int("loyalty.referral_bonus"),
+            source="referral",
+            reference=reference,
+            description=_("A friend you invited made a purchase"),
+            kind=Kind.BONUS,
+        )
+        points_award(
+            customer=referral.referred,
+            points=get_int("loyalty.referral_welcome_bonus"),
+            source="referral_welcome",
+            reference=reference,
+            description=_("Welcome bonus"),
+            kind=Kind.BONUS,
+        )
+        audit_log(actor=None, action="loyalty.referral.rewarded", obj=referral)
+    return True
+
+
+class LoyaltyProvider:
+    """The implementation of ``skypark.core.loyalty``'s port for the rest of the platform."""
+
+    def tier_for(self, customer) -> TierBenefits:
+        return tier_benefits(customer_tier(customer))
+
+    def spendable_points(self, customer) -> int:
+        return spendable_points(customer)
+
+    def points_value(self, points: int, currency: str) -> Decimal:
+        return points_value(points, currency)
+
+    def points_redeem_for_order(self, *, customer, points: int, order) -> Decimal:
+        return points_redeem_for_order(customer=customer, points=points, order=order)
+
+    def points_award(self, *, customer, points: int, source: str, reference: str, description: str = "") -> int:
+        return points_award(
+            customer=customer, points=points, source=source, reference=reference, description=description
+        )

@@ -1,0 +1,595 @@
+"""What partners do: find a customer by card, record and refund POS transactions, spend
+points at the till, validate and redeem coupons, run cross-promo chains.
+
+Lock order: the POS transaction row (or the merchant's idempotency slot, through the
+unique constraint), then the coupon row, then the points account, then its lots.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skypark.accounts.models import User
+from skypark.audit.services import audit_log
+from skypark.commerce import qr
+from skypark.config.selectors import get_decimal, get_int
+from skypark.core.references import normalise_code, random_code
+
+from ..errors import (
+    CouponExhausted,
+    CouponLimitPerCustomer,
+    CouponNotFound,
+    CouponNotValid,
+    CustomerNotFound,
+    InvalidPoints,
+    RefundTooLarge,
+    TransactionConflict,
+    TransactionNotRefundable,
+)
+from ..models import (
+    Account,
+    Coupon,
+    CouponRedemption,
+    CrossPromo,
+    FraudFlag,
+    LedgerEntry,
+    MerchantProgram,
+    PosTransaction,
+    PosTransactionLine,
+    ScanLog,
+)
+from .earning import customer_tier, network_points_for, referral_reward, tier_recalculate
+from .ledger import _credit, _debit, _give_back, account_get_or_create, account_lock, points_floor
+from .webhooks import webhook_queue
+
+Kind = LedgerEntry.Kind
+CENT = Decimal("0.01")
+CARD_KIND = "card"
+
+
+# --- the customer's card ----------------------------------------------------------------
+
+
+def card_code_for(customer) -> str:
+    """The signed payload of the customer's personal QR card."""
+    return qr.code_issue(CARD_KIND, customer.customer_code)
+
+
+def _customer_for_payload(payload: str):
+    payload = (payload or "").strip()
+    if "." in payload:
+        try:
+            read = qr.code_read(payload, kind=CARD_KIND)
+        except qr.CodeExpired:
+            return None, ScanLog.Result.EXPIRED
+        except qr.ForgedCode:
+            return None, ScanLog.Result.FORGED
+        code = read.object_id
+    else:
+        code = normalise_code(payload)
+    customer = User.objects.filter(customer_code=code, is_active=True).first() if code else None
+    return customer, ScanLog.Result.FOUND if customer else ScanLog.Result.UNKNOWN
+
+
+def customer_scan(*, merchant, payload: str, ip_address=None, user_agent: str = "", now=None):
+    """Finds the customer behind a scanned QR payload or a typed customer code, logs
+    the scan (merchant, customer, result, IP, user agent) and runs the burst rule.
+    Raises ``CustomerNotFound`` after logging a failed scan."""
+    now = now or timezone.now()
+    customer, result = _customer_for_payload(payload)
+    with transaction.atomic():
+        ScanLog.objects.create(
+            merchant=merchant,
+            customer=customer,
+            payload=(payload or "")[:200],
+            result=result,
+            ip_address=ip_address,
+            user_agent=(user_agent or "")[:255],
+        )
+        if customer is not None:
+            fraud_check_scans(customer=customer, now=now)
+    if customer is None:
+        raise CustomerNotFound(details={"result": result})
+    return customer
+
+
+def fraud_check_scans(*, customer, now=None) -> FraudFlag | None:
+    """The burst rule: the same card scanned at ``loyalty.fraud_merchants`` or more
+    different merchants within ``loyalty.fraud_window_minutes`` raises one flag per
+    window for staff review (a unique constraint keeps it to one)."""
+    now = now or timezone.now()
+    minutes = get_int("loyalty.fraud_window_minutes")
+    limit = get_int("loyalty.fraud_merchants")
+    since = now - datetime.timedelta(minutes=minutes)
+    merchants = sorted(
+        set(
+            ScanLog.objects.filter(customer=customer, created_at__gte=since, result=ScanLog.Result.FOUND).values_list(
+                "merchant_id", flat=True
+            )
+        )
+    )
+    if len(merchants) < limit:
+        return None
+    window = int(now.timestamp()) // (minutes * 60)
+    try:
+        with transaction.atomic():
+            flag, created = FraudFlag.objects.get_or_create(
+                customer=customer,
+                rule="scan_burst",
+                window_key=str(window),
+                defaults={"details": {"merchants": merchants, "minutes": minutes}},
+            )
+    except IntegrityError:
+        return None
+    if created:
+        audit_log(actor=None, action="loyalty.fraud.flagged", obj=flag, data=flag.details)
+    return flag
+
+
+# --- which account a merchant works with ------------------------------------------------
+
+
+@dataclass
+class Rules:
+    account: Account
+    own: bool
+    multiplier: Decimal
+    program: MerchantProgram | None
+
+    def points_for(self, amount: Decimal) -> int:
+        if self.own:
+            if amount < self.program.min_spend:
+                return 0
+            return points_floor(amount * self.program.points_per_unit)
+        return network_points_for(amount, self.multiplier)
+
+    def value_of(self, points: int) -> Decimal:
+        rate = self.program.redemption_rate if self.own else get_decimal("loyalty.point_value")
+        return (Decimal(points) * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def max_redeem_percent(self) -> Decimal:
+        return self.program.max_redeem_percent if self.own else Decimal(100)
+
+    @property
+    def min_redeem_points(self) -> int:
+        return self.program.min_redeem_points if self.own else 0
+
+
+def rules_for(*, customer, merchant, day=None) -> Rules:
+    """A merchant running its own active program works with the customer's account in
+    that program; every other partner with the shared coalition balance."""
+    day = day or timezone.localdate()
+    program = MerchantProgram.objects.filter(merchant=merchant).first()
+    if program is not None and program.runs_own_on(day):
+        account = account_get_or_create(customer=customer, merchant=merchant)
+        return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
+    account = account_get_or_create(customer=customer)
+    tier = customer_tier(customer)
+    return Rules(account=account, own=False, multiplier=tier.multiplier if tier else Decimal("1"), program=program)
+
+
+# --- coupons ----------------------------------------------------------------------------
+
+
+def _coupon_refusal(coupon: Coupon, *, customer, merchant, amount, now):
+    if not coupon.is_active:
+        return "inactive"
+    if coupon.valid_from and now < coupon.valid_from:
+        return "not_started"
+    if coupon.valid_until and now >= coupon.valid_until:
+        return "expired"
+    if coupon.customer_id and coupon.customer_id != getattr(customer, "pk", None):
+        return "other_customer"
+    if coupon.merchant_id and coupon.merchant_id != merchant.pk:
+        return "other_merchant"
+    if amount is not None and amount < coupon.min_purchase:
+        return "min_purchase"
+    return ""
+
+
+REFUSAL_MESSAGES = {
+    "inactive": _("This coupon is no longer active."),
+    "not_started": _("This coupon is not valid yet."),
+    "expired": _("This coupon has expired."),
+    "other_customer": _("This coupon belongs to another customer."),
+    "other_merchant": _("This coupon is for another partner."),
+    "min_purchase": _("The purchase is below this coupon's minimum."),
+}
+
+
+def coupon_validate(*, code: str, customer, merchant, amount=None, now=None) -> tuple[Coupon, Decimal]:
+    """Whether the coupon could be used now, and the discount it would give on
+    ``amount``. Writes nothing; ``coupon_redeem`` re-checks under the lock."""
+    now = now or timezone.now()
+    coupon = Coupon.objects.filter(code=normalise_code(code or "")).first()
+    if coupon is None:
+        raise CouponNotFound(details={"field": "code"})
+    _coupon_check(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
+    return coupon, coupon.discount_on(amount) if amount is not None else Decimal("0.00")
+
+
+def _coupon_check(coupon, *, customer, merchant, amount, now):
+    reason = _coupon_refusal(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
+    if reason:
+        raise CouponNotValid(str(REFUSAL_MESSAGES[reason]), details={"reason": reason})
+    if coupon.max_uses is not None and coupon.uses_count >= coupon.max_uses:
+        raise CouponExhausted()
+    used = CouponRedemption.objects.filter(coupon=coupon, customer=customer).count()
+    if used >= coupon.max_uses_per_customer:
+        raise CouponLimitPerCustomer(details={"used": used})
+
+
+def coupon_redeem(
+    *, code: str, customer, merchant, amount: Decimal, reference: str = "", pos_transaction=None, now=None
+) -> CouponRedemption:
+    """Uses a coupon once. Locks the coupon row, re-checks the window, the total limit
+    and the per-customer limit against committed data, then counts the use: concurrent
+    redemptions queue on the lock, so neither limit is ever exceeded (the CHECK on
+    ``uses_count <= max_uses`` backs this). A repeated ``reference`` returns the first
+    redemption. A coupon issued by a cross-promo chain counts a conversion."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        coupon = Coupon.objects.select_for_update().filter(code=normalise_code(code or "")).first()
+        if coupon is None:
+            raise CouponNotFound(details={"field": "code"})
+        if reference:
+            done = CouponRedemption.objects.filter(coupon=coupon, merchant=merchant, reference=reference).first()
+            if done is not None:
+                return done
+        _coupon_check(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
+        redemption = CouponRedemption.objects.create(
+            coupon=coupon,
+            customer=customer,
+            merchant=merchant,
+            transaction=pos_transaction,
+            reference=reference,
+            amount=amount,
+            discount=coupon.discount_on(amount),
+        )
+        Coupon.objects.filter(pk=coupon.pk).update(uses_count=F("uses_count") + 1, updated_at=now)
+        if coupon.promo_id:
+            CrossPromo.objects.filter(pk=coupon.promo_id).update(converted_count=F("converted_count") + 1)
+        audit_log(
+            actor=f"merchant:{merchant.code}",
+            action="loyalty.coupon.redeemed",
+            obj=coupon,
+            data={"customer": customer.pk, "discount": str(redemption.discount), "reference": reference},
+        )
+        webhook_queue(
+            merchant=merchant,
+            event="coupon.redeemed",
+            event_id=f"coupon.redeemed:{redemption.pk}",
+            payload={
+                "coupon": coupon.code,
+                "customer_code": customer.customer_code,
+                "discount": str(redemption.discount),
+                "reference": reference,
+            },
+        )
+    return redemption
+
+
+@transaction.atomic
+def coupon_create(*, actor=None, **fields) -> Coupon:
+    """A coupon from staff or a chain; ``code`` is generated when not given."""
+    fields["code"] = normalise_code(fields.get("code") or "") or random_code(10)
+    coupon = Coupon(**fields)
+    coupon.full_clean()
+    coupon.save()
+    audit_log(actor=actor, action="loyalty.coupon.created", obj=coupon)
+    return coupon
+
+
+def promos_issue(*, pos_transaction: PosTransaction, now=None) -> list[Coupon]:
+    """A purchase at a chain's source merchant issues the customer a personal coupon for
+    the target merchant, once per (chain, transaction)."""
+    now = now or timezone.now()
+    issued = []
+    promos = CrossPromo.objects.filter(
+        source_merchant_id=pos_transaction.merchant_id, is_active=True, min_purchase__lte=pos_transaction.amount
+    ).select_related("target_merchant")
+    for promo in promos:
+        code = f"X{promo.pk}T{pos_transaction.pk}"
+        if Coupon.objects.filter(code=code).exists():
+            continue
+        coupon = Coupon.objects.create(
+            code=code,
+            merchant=promo.target_merchant,
+            customer_id=pos_transaction.customer_id,
+            kind=promo.coupon_kind,
+            value=promo.coupon_value,
+            item_name=promo.coupon_item,
+            description=promo.name,
+            valid_from=now,
+            valid_until=now + datetime.timedelta(days=promo.valid_days),
+            max_uses=1,
+            max_uses_per_customer=1,
+            promo=promo,
+        )
+        CrossPromo.objects.filter(pk=promo.pk).update(issued_count=F("issued_count") + 1)
+        issued.append(coupon)
+    return issued
+
+
+# --- POS transactions -------------------------------------------------------------------
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _same_request(tx: PosTransaction, *, customer, amount) -> bool:
+    return tx.customer_id == customer.pk and tx.amount == _money(amount)
+
+
+def pos_transaction_record(
+    *,
+    merchant,
+    customer,
+    external_id: str,
+    amount,
+    lines=(),
+    occurred_at=None,
+    idempotency_key: str = "",
+    points_to_redeem: int = 0,
+    coupon_code: str = "",
+    source=PosTransaction.Source.POS,
+    metadata=None,
+    actor=None,
+) -> tuple[PosTransaction, bool]:
+    """Records a purchase at a partner's till and returns ``(transaction, created)``.
+
+    Idempotent: a retry with the same ``external_id`` (or ``Idempotency-Key``) returns
+    the first transaction with ``created=False`` and writes nothing; 20 concurrent
+    retries create one row, because the unique constraint on (merchant, external_id)
+    makes all but one insert wait and then fail, and the losers read the winner's row.
+    A retry that reuses the id for a different customer or amount is refused.
+
+    Inside one transaction: the transaction row and its lines, the coupon (locked, see
+    ``coupon_redeem``), the points spent (account then lots locked, never overdrawn) and
+    the points earned on what was paid; then cross-promo coupons, the tier and a pending
+    referral. Webhooks are queued to go out after commit."""
+    amount = _money(amount)
+    occurred_at = occurred_at or timezone.now()
+    found = _pos_existing(merchant, external_id, idempotency_key)
+    if found is not None:
+        if not _same_request(found, customer=customer, amount=amount):
+            raise TransactionConflict(details={"external_id": found.external_id})
+        return found, False
+    rules = rules_for(customer=customer, merchant=merchant, day=timezone.localdate(occurred_at))
+    try:
+        with transaction.atomic():
+            tx = PosTransaction.objects.create(
+                merchant=merchant,
+                customer=customer,
+                account=rules.account,
+                external_id=external_id,
+                idempotency_key=idempotency_key or "",
+                source=source,
+                currency=merchant.currency,
+                amount=amount,
+                occurred_at=occurred_at,
+                metadata=metadata or {},
+            )
+            _pos_apply(
+                tx, rules=rules, lines=lines, points_to_redeem=points_to_redeem, coupon_code=coupon_code, actor=actor
+            )
+    except IntegrityError:
+        found = _pos_existing(merchant, external_id, idempotency_key)
+        if found is None:
+            raise
+        if not _same_request(found, customer=customer, amount=amount):
+            raise TransactionConflict(details={"external_id": found.external_id})
+        return found, False
+    if tx.points_earned:
+        tier_recalculate(account=rules.account)
+    referral_reward(referred=customer)
+    return tx, True
+
+
+def _pos_existing(merchant, external_id, idempotency_key):
+    if idempotency_key:
+        found = PosTransaction.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
+        if found is not None:
+            return found
+    return PosTransaction.objects.filter(merchant=merchant, external_id=external_id).first()
+
+
+def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor):
+    PosTransactionLine.objects.bulk_create(
+        [
+            PosTransactionLine(
+                transaction=tx,
+                sku=str(line.get("sku", ""))[:64],
+                name=str(line.get("name", ""))[:255],
+                quantity=Decimal(str(line.get("quantity", 1))),
+                unit_price=_money(line.get("unit_price", 0)),
+                total=_money(Decimal(str(line.get("quantity", 1))) * _money(line.get("unit_price", 0))),
+            )
+            for line in lines
+        ]
+    )
+    merchant, customer = tx.merchant, tx.customer
+    due = tx.amount
+    if coupon_code:
+        redemption = coupon_redeem(
+            code=coupon_code,
+            customer=customer,
+            merchant=merchant,
+            amount=due,
+            reference=tx.external_id,
+            pos_transaction=tx,
+        )
+        tx.coupon_code = redemption.coupon.code
+        tx.discount += redemption.discount
+        due -= redemption.discount
+    account = account_lock(rules.account)
+    if points_to_redeem:
+        if points_to_redeem < 0 or points_to_redeem < rules.min_redeem_points:
+            raise InvalidPoints(
+                _("At least %(n)s points per redemption.") % {"n": rules.min_redeem_points},
+                details={"field": "points_to_redeem", "min": rules.min_redeem_points},
+            )
+        limit = (due * rules.max_redeem_percent / 100).quantize(CENT)
+        value = rules.value_of(points_to_redeem)
+        if value > limit:
+            raise InvalidPoints(
+                _("Points may pay at most %(limit)s of this purchase.") % {"limit": limit},
+                details={"field": "points_to_redeem", "max_value": str(limit)},
+            )
+        _debit(
+            account,
+            kind=Kind.REDEEMED,
+            points=points_to_redeem,
+            source="pos",
+            reference=f"{merchant.pk}:{tx.external_id}",
+            description=_("Purchase at %(m)s") % {"m": merchant.name},
+            merchant=merchant,
+            amount=tx.amount,
+            actor=actor,
+        )
+        tx.points_redeemed = points_to_redeem
+        tx.discount += value
+        due -= value
+    earned = rules.points_for(max(due, Decimal(0)))
+    if earned > 0:
+        _credit(
+            account,
+            kind=Kind.EARNED,
+            points=earned,
+            source="pos",
+            reference=f"{merchant.pk}:{tx.external_id}",
+            description=_("Purchase at %(m)s") % {"m": merchant.name},
+            multiplier=rules.multiplier,
+            merchant=merchant,
+            amount=due,
+            actor=actor,
+        )
+        tx.points_earned = earned
+        webhook_queue(
+            merchant=merchant,
+            event="points.awarded",
+            event_id=f"points.awarded:{tx.pk}",
+            payload={
+                "external_id": tx.external_id,
+                "customer_code": customer.customer_code,
+                "points": earned,
+                "balance": account.balance,
+            },
+        )
+    tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
+    promos_issue(pos_transaction=tx)
+    audit_log(
+        actor=actor or f"merchant:{merchant.code}",
+        action="loyalty.transaction.recorded",
+        obj=tx,
+        data={"amount": str(tx.amount), "earned": earned, "redeemed": tx.points_redeemed},
+    )
+
+
+def pos_transaction_refund(*, pos_transaction: PosTransaction, amount=None, reason: str = "", actor=None):
+    """Refunds ``amount`` (all that is left by default) of a POS transaction: takes back
+    the matching share of the points it earned (never below zero; a shortfall is
+    recorded) and, on a full refund, gives back the points it spent. Locks the
+    transaction row, then the account. A refund that exceeds what is left is refused."""
+    with transaction.atomic():
+        tx = PosTransaction.objects.select_for_update().select_related("merchant").get(pk=pos_transaction.pk)
+        if tx.status in (PosTransaction.Status.REFUNDED, PosTransaction.Status.VOIDED):
+            raise TransactionNotRefundable(details={"status": tx.status})
+        left = tx.amount - tx.refunded_amount
+        amount = left if amount is None else _money(amount)
+        if amount <= 0 or amount > left:
+            raise RefundTooLarge(details={"refundable": str(left)})
+        tx.refunded_amount += amount
+        full = tx.refunded_amount == tx.amount
+        tx.status = PosTransaction.Status.REFUNDED if full else PosTransaction.Status.PARTIALLY_REFUNDED
+        tx.save(update_fields=["refunded_amount", "status", "updated_at"])
+        _pos_points_back(tx, full=full)
+        audit_log(
+            actor=actor or f"merchant:{tx.merchant.code}",
+            action="loyalty.transaction.refunded",
+            obj=tx,
+            data={"amount": str(amount), "reason": reason},
+        )
+    tier_recalculate(account=tx.account)
+    return tx
+
+
+def pos_transaction_void(*, pos_transaction: PosTransaction, reason: str = "", actor=None):
+    """Cancels a transaction entered by mistake: all points it earned are taken back and
+    all it spent are given back. Locks the transaction row, then the account."""
+    with transaction.atomic():
+        tx = PosTransaction.objects.select_for_update().select_related("merchant").get(pk=pos_transaction.pk)
+        if tx.status != PosTransaction.Status.COMPLETED:
+            raise TransactionNotRefundable(details={"status": tx.status})
+        tx.status = PosTransaction.Status.VOIDED
+        tx.refunded_amount = tx.amount
+        tx.save(update_fields=["status", "refunded_amount", "updated_at"])
+        _pos_points_back(tx, full=True)
+        audit_log(
+            actor=actor or f"merchant:{tx.merchant.code}",
+            action="loyalty.transaction.voided",
+            obj=tx,
+            data={"reason": reason},
+        )
+    tier_recalculate(account=tx.account)
+    return tx
+
+
+def _pos_points_back(tx: PosTransaction, *, full: bool):
+    from .earning import _reverse_share
+
+    account = account_lock(tx.account_id)
+    key = f"{tx.merchant_id}:{tx.external_id}"
+    earned = account.entries.filter(kind=Kind.EARNED, source="pos", reference=key).first()
+    if earned is not None:
+        share = Decimal(1) if full else tx.refunded_amount / tx.amount
+        _reverse_share(
+            account,
+            earned=earned,
+            share=share,
+            key_prefix=f"pos:{key}:",
+            reference=f"pos:{key}:{tx.refunded_amount}",
+            merchant=tx.merchant,
+        )
+    if full:
+        spent = account.entries.filter(kind=Kind.REDEEMED, source="pos", reference=key).first()
+        if spent is not None:
+            _give_back(
+                account,
+                debit=spent,
+                source="pos_refund",
+                reference=key,
+                description=_("Refund at %(m)s") % {"m": tx.merchant.name},
+            )
+
+
+def pos_points_redeem(*, merchant, customer, points: int, reference: str, amount=None, actor=None):
+    """Spends points at a partner's till outside a recorded transaction (e.g. a gift).
+    Returns ``(entry, value)``. Idempotent per ``reference``. Locks the account, then
+    its lots; refuses with ``NotEnoughPoints`` and writes nothing."""
+    if points <= 0:
+        raise InvalidPoints(details={"field": "points"})
+    rules = rules_for(customer=customer, merchant=merchant)
+    if points < rules.min_redeem_points:
+        raise InvalidPoints(details={"field": "points", "min": rules.min_redeem_points})
+    with transaction.atomic():
+        account = account_lock(rules.account)
+        entry = _debit(
+            account,
+            kind=Kind.REDEEMED,
+            points=points,
+            source="pos_redeem",
+            reference=f"{merchant.pk}:{reference}",
+            description=_("Spent at %(m)s") % {"m": merchant.name},
+            merchant=merchant,
+            amount=_money(amount or 0),
+            actor=actor or f"merchant:{merchant.code}",
+        )
+    return entry, rules.value_of(-entry.points)
