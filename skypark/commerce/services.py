@@ -38,6 +38,8 @@ from .models import ZERO, Order, OrderLine, Payment, Refund
 from .providers import get_provider, load_provider
 
 CENT = Decimal("0.01")
+# The largest amount the money columns (12 digits, 2 of them decimals) can hold.
+MAX_MONEY = Decimal("9999999999.99")
 EXPIRE_TASK_NAME = "commerce: expire unpaid orders"
 EXPIRE_TASK = "skypark.commerce.tasks.orders_expire_unpaid"
 
@@ -49,9 +51,9 @@ def money(value, *, field="amount") -> Decimal:
         raise TypeError("Money must be a Decimal, an int or a string, not a float.")
     try:
         amount = Decimal(str(value))
+        if not amount.is_finite() or abs(amount) > MAX_MONEY or amount != amount.quantize(CENT, ROUND_HALF_UP):
+            raise InvalidAmount(details={"field": field})
     except (InvalidOperation, ValueError):
-        raise InvalidAmount(details={"field": field})
-    if not amount.is_finite() or amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise InvalidAmount(details={"field": field})
     return amount.quantize(CENT)
 
@@ -110,6 +112,8 @@ def _line_build(order, line) -> OrderLine:
     discount = money(line.get("discount", 0), field="discount")
     if unit_price < 0 or discount < 0 or discount > unit_price * quantity:
         raise InvalidAmount(details={"field": "discount" if discount else "unit_price"})
+    if unit_price * quantity > MAX_MONEY:
+        raise InvalidAmount(details={"field": "quantity"})
     item = line.get("item")
     content_type = ContentType.objects.get_for_model(item) if item is not None else line.get("content_type")
     object_id = str(item.pk) if item is not None else str(line.get("object_id") or "")
@@ -145,6 +149,8 @@ def order_create(
     order = Order(customer=customer, currency=currency, metadata=metadata or {})
     built = [_line_build(order, line) for line in lines]
     order.subtotal = sum((line.total for line in built), ZERO)
+    if order.subtotal > MAX_MONEY:
+        raise InvalidAmount(details={"field": "lines"})
     order.discount_total = money(discount_total, field="discount_total")
     if order.discount_total < 0 or order.discount_total > order.subtotal:
         raise InvalidAmount(_("The discount is larger than the order."), details={"field": "discount_total"})

@@ -108,6 +108,10 @@ def test_free_order_is_paid_at_once(customer, django_capture_on_commit_callbacks
         ([{"kind": "t", "description": "x", "unit_price": "10", "discount": "11"}], 0),
         ([{"kind": "t", "description": "x", "unit_price": "10.001"}], 0),
         ([{"kind": "t", "description": "x", "unit_price": "10"}], "10.01"),
+        ([{"kind": "t", "description": "x", "unit_price": "1e30"}], 0),
+        ([{"kind": "t", "description": "x", "unit_price": "10000000000"}], 0),
+        ([{"kind": "t", "description": "x", "unit_price": "1000000000", "quantity": 1000}], 0),
+        ([{"kind": "t", "description": "x", "unit_price": "9000000000"}] * 2, 0),
     ],
 )
 def test_order_create_refuses_bad_money(customer, lines, discount):
