@@ -25,3 +25,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# The sandbox acquirer approves a public test card number; a live site takes it only
+# when PAYMENT_PROVIDERS names it explicitly.
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["cash"])

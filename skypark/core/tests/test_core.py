@@ -58,3 +58,20 @@ def test_unknown_page_is_an_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_production_settings_do_not_take_sandbox_card_payments():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "skypark.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "skypark.kg",
+    }
+    env.pop("PAYMENT_PROVIDERS", None)
+    code = "import django; django.setup(); from django.conf import settings; print(','.join(settings.PAYMENT_PROVIDERS))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert "sandbox" not in out.strip().split(",")
