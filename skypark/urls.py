@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("skypark.notify.api.urls")),
     path("", include("skypark.parks.api.urls")),
     path("", include("bookings.api.urls")),
+    path("", include("events.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("pay/", include("skypark.commerce.urls")),
     path("parks/", include("skypark.parks.urls")),
     path("courses/", include("bookings.urls")),
+    path("events/", include("events.urls")),
     prefix_default_language=False,
 )
 

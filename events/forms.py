@@ -1,0 +1,58 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Event, EventType, LeaderboardPeriod
+
+
+class EventFilterForm(forms.Form):
+    """Shape only: the filters of the events list (all optional, sent with GET)."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    price = forms.ChoiceField(
+        label=_("Price"),
+        required=False,
+        choices=[("", _("Any")), ("free", _("Free")), ("paid", _("Paid"))],
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = EventType.objects.filter(is_active=True).order_by("name")
+        self.fields["type"].choices = [("", _("Any"))] + [(t.code, t.display_name) for t in types]
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "type_code": data.get("type") or "",
+            "price": data.get("price") or "",
+            "place": (data.get("place") or "").strip(),
+        }
+
+
+class LeaderboardForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"), required=False, choices=LeaderboardPeriod.choices)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = EventType.objects.filter(is_active=True).order_by("name")
+        self.fields["type"].choices = [("", _("All types"))] + [(t.code, t.display_name) for t in types]
+
+
+class CheckInForm(forms.Form):
+    event = forms.ModelChoiceField(label=_("Event"), queryset=Event.objects.none())
+    code = forms.CharField(
+        label=_("QR code or backup code"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .selectors import event_checkin_list
+
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = event_checkin_list()

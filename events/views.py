@@ -1,0 +1,170 @@
+"""Customer pages (browse, register, my registrations, badges, leaderboards) and the
+staff check-in page. No JavaScript needed: every action is a plain form post."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from skypark.commerce import qr
+from skypark.core.errors import DomainError
+
+from . import selectors, services
+from .forms import CheckInForm, EventFilterForm, LeaderboardForm
+from .models import Event, EventType, Registration
+
+
+def event_list(request):
+    form = EventFilterForm(request.GET or None)
+    events = selectors.event_list(**form.filters())[:100]
+    return render(request, "events/event_list.html", {"form": form, "events": events})
+
+
+def _event(pk) -> Event:
+    try:
+        return selectors.event_get(pk=pk)
+    except Event.DoesNotExist:
+        raise Http404
+
+
+def event_detail(request, pk):
+    event = _event(pk)
+    registration = selectors.registration_for(customer=request.user, event=event)
+    return render(
+        request,
+        "events/event_detail.html",
+        {
+            "event": event,
+            "registration": registration,
+            "position": services.waitlist_position(registration) if registration else None,
+            "refusal": services.registration_refusal(event),
+            "deadline": services.cancellation_deadline(event),
+        },
+    )
+
+
+@login_required
+@require_POST
+def event_register(request, pk):
+    event = _event(pk)
+    try:
+        registration = services.registration_create(customer=request.user, event=event)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("events:event-detail", event.pk)
+    if registration.status == Registration.Status.PENDING_PAYMENT:
+        return redirect("commerce:order-pay", registration.order.reference)
+    if registration.status == Registration.Status.WAITLISTED:
+        messages.info(request, _("The event is full: you are on the waiting list."))
+    else:
+        messages.success(request, _("You are registered."))
+    return redirect("events:registration-detail", registration.pk)
+
+
+@login_required
+def registration_list(request):
+    registrations = selectors.registration_list(customer=request.user)
+    return render(request, "events/registration_list.html", {"registrations": registrations})
+
+
+def _mine(request, pk) -> Registration:
+    try:
+        return selectors.registration_get(customer=request.user, pk=pk)
+    except Registration.DoesNotExist:
+        raise Http404
+
+
+@never_cache
+@login_required
+def registration_detail(request, pk):
+    registration = _mine(request, pk)
+    svg = qr.qr_svg(registration.qr_code) if registration.shows_code and registration.qr_code else ""
+    return render(
+        request,
+        "events/registration_detail.html",
+        {
+            "registration": registration,
+            "event": registration.event,
+            "qr_svg": svg,
+            "position": services.waitlist_position(registration),
+            "deadline": services.cancellation_deadline(registration.event),
+        },
+    )
+
+
+@never_cache
+@login_required
+def registration_qr_png(request, pk):
+    registration = _mine(request, pk)
+    if not (registration.shows_code and registration.qr_code):
+        raise Http404
+    response = HttpResponse(qr.qr_png(registration.qr_code), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="event-{registration.backup_code}.png"'
+    return response
+
+
+@login_required
+@require_POST
+def registration_cancel(request, pk):
+    registration = _mine(request, pk)
+    try:
+        services.registration_cancel(registration=registration, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your registration is cancelled."))
+    return redirect("events:registration-detail", registration.pk)
+
+
+@login_required
+@require_POST
+def registration_accept(request, pk):
+    registration = _mine(request, pk)
+    try:
+        registration = services.registration_offer_accept(registration=registration)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("events:registration-detail", registration.pk)
+    if registration.status == Registration.Status.PENDING_PAYMENT:
+        return redirect("commerce:order-pay", registration.order.reference)
+    return redirect("events:registration-detail", registration.pk)
+
+
+@login_required
+def me(request):
+    summary = selectors.member_summary(customer=request.user)
+    return render(request, "events/me.html", {"summary": summary})
+
+
+def leaderboard(request):
+    form = LeaderboardForm(request.GET or None)
+    period, type_code = "week", ""
+    if form.is_valid():
+        period = form.cleaned_data["period"] or "week"
+        type_code = form.cleaned_data["type"] or ""
+    event_type = EventType.objects.filter(code=type_code).first() if type_code else None
+    board = selectors.leaderboard(period=period, event_type=event_type, customer=request.user, limit=20)
+    in_top = board.me is not None and any(row.customer_id == board.me.customer_id for row in board.top)
+    return render(request, "events/leaderboard.html", {"form": form, "board": board, "me_in_top": in_top})
+
+
+@never_cache
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def check_in(request):
+    """The staff check-in page: a typed, pasted or scanner-typed code gets a big
+    verdict. The event stays selected between scans."""
+    if not request.user.has_perm("events.change_registration"):
+        raise Http404
+    result = None
+    form = CheckInForm(request.POST or None, initial={"event": request.session.get("checkin_event")})
+    if request.method == "POST" and form.is_valid():
+        event = form.cleaned_data["event"]
+        request.session["checkin_event"] = event.pk
+        result = services.registration_check_in(code=form.cleaned_data["code"], event=event, staff=request.user)
+        form = CheckInForm(initial={"event": event.pk})
+    return render(request, "events/check_in.html", {"form": form, "result": result})
