@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, Count, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
 from .models import (
@@ -65,9 +65,24 @@ def registration_for(*, customer, event) -> Registration | None:
 
 
 def registration_list(*, customer):
+    """The customer's registrations, latest event first, each annotated with
+    ``position`` on its waiting list (None when not waiting) in the same query."""
+    waiting = Registration.Status.WAITLISTED
+    ahead = (
+        Registration.objects.filter(event_id=OuterRef("event_id"), status=waiting)
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lte=OuterRef("pk"))
+        )
+        .order_by()
+        .values("event_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Registration.objects.filter(customer=customer)
         .select_related("event__event_type", "event__organiser", "order")
+        .annotate(position=Case(When(status=waiting, then=Subquery(ahead)), default=None))
         .order_by("-event__starts_at", "-pk")
     )
 
