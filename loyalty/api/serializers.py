@@ -1,0 +1,223 @@
+"""Shapes of the partner and customer loyalty APIs. They check input and render output;
+they never save."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction, PosTransactionLine, Tier
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+class LookupInput(serializers.Serializer):
+    payload = serializers.CharField(max_length=200, help_text="The scanned QR payload or the typed customer code.")
+
+
+class LineInput(serializers.Serializer):
+    sku = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    name = serializers.CharField(max_length=255)
+    quantity = serializers.DecimalField(
+        max_digits=10, decimal_places=3, min_value=Decimal("0.001"), default=Decimal("1")
+    )
+    unit_price = serializers.DecimalField(**MONEY)
+
+
+class TransactionInput(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100, help_text="Your id for this sale; unique per merchant.")
+    customer_code = serializers.CharField(max_length=12)
+    amount = serializers.DecimalField(help_text="Purchase total before loyalty discounts.", **MONEY)
+    occurred_at = serializers.DateTimeField(required=False)
+    lines = LineInput(many=True, required=False, default=list)
+    points_to_redeem = serializers.IntegerField(min_value=0, default=0)
+    coupon_code = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+
+    def validate_occurred_at(self, value):
+        if value > timezone.now() + timezone.timedelta(minutes=5):
+            raise serializers.ValidationError("occurred_at is in the future.", code="in_future")
+        return value
+
+
+class RefundInput(serializers.Serializer):
+    amount = serializers.DecimalField(required=False, help_text="Omit to refund everything left.", **MONEY)
+    reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class VoidInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class RedeemPointsInput(serializers.Serializer):
+    customer_code = serializers.CharField(max_length=12)
+    points = serializers.IntegerField(min_value=1)
+    reference = serializers.CharField(
+        max_length=80, help_text="Your id for this redemption; a retry returns the first."
+    )
+    amount = serializers.DecimalField(required=False, default=Decimal("0"), **MONEY)
+
+
+class CouponInput(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    customer_code = serializers.CharField(max_length=12)
+    amount = serializers.DecimalField(**MONEY)
+
+
+class CouponRedeemInput(CouponInput):
+    reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+
+class ImportInput(serializers.Serializer):
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=10_000,
+        help_text="Transactions as in POST transactions/.",
+    )
+
+
+class ReferralInput(serializers.Serializer):
+    code = serializers.CharField(max_length=16)
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+class TierOutput(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+
+    class Meta:
+        model = Tier
+        fields = ["code", "name", "min_points", "multiplier", "discount_percent", "colour"]
+
+
+class CustomerBalanceOutput(serializers.Serializer):
+    customer_code = serializers.CharField()
+    name = serializers.CharField()
+    account = serializers.ChoiceField(choices=["coalition", "merchant"], help_text="Which balance this merchant uses.")
+    balance = serializers.IntegerField()
+    points_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="What the balance is worth here."
+    )
+    tier = TierOutput(allow_null=True)
+
+
+class LineOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PosTransactionLine
+        fields = ["sku", "name", "quantity", "unit_price", "total"]
+
+
+class TransactionOutput(serializers.ModelSerializer):
+    customer_code = serializers.CharField(source="customer.customer_code")
+    lines = LineOutput(many=True)
+    amount_due = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PosTransaction
+        fields = [
+            "external_id",
+            "customer_code",
+            "status",
+            "source",
+            "currency",
+            "amount",
+            "discount",
+            "amount_due",
+            "refunded_amount",
+            "points_earned",
+            "points_redeemed",
+            "coupon_code",
+            "occurred_at",
+            "created_at",
+            "lines",
+        ]
+
+    def get_amount_due(self, tx) -> Decimal:
+        return max(tx.amount - tx.discount, Decimal("0.00"))
+
+
+class RedeemPointsOutput(serializers.Serializer):
+    points = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class CouponOutput(serializers.ModelSerializer):
+    merchant = serializers.CharField(source="merchant.code", allow_null=True, default=None)
+
+    class Meta:
+        model = Coupon
+        fields = [
+            "code",
+            "kind",
+            "value",
+            "item_name",
+            "description",
+            "merchant",
+            "min_purchase",
+            "valid_from",
+            "valid_until",
+        ]
+
+
+class CouponCheckOutput(serializers.Serializer):
+    valid = serializers.BooleanField()
+    coupon = CouponOutput()
+    discount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class ImportOutput(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField()
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "progress_percent",
+            "created_count",
+            "duplicate_count",
+            "error_count",
+            "errors",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class EntryOutput(serializers.ModelSerializer):
+    merchant = serializers.CharField(source="merchant.name", allow_null=True, default=None)
+    account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "kind", "points", "balance_after", "source", "description", "merchant", "account", "created_at"]
+
+    def get_account(self, entry) -> str:
+        return entry.account.merchant.code if entry.account.merchant_id else "coalition"
+
+
+class MerchantAccountOutput(serializers.Serializer):
+    merchant = serializers.CharField(source="merchant.name")
+    merchant_code = serializers.CharField(source="merchant.code")
+    balance = serializers.IntegerField()
+
+
+class SummaryOutput(serializers.Serializer):
+    customer_code = serializers.CharField(source="customer.customer_code")
+    card_payload = serializers.CharField(help_text="What the personal QR card encodes (signed).")
+    balance = serializers.IntegerField()
+    spendable = serializers.IntegerField()
+    tier = TierOutput(allow_null=True)
+    next_tier = TierOutput(allow_null=True)
+    qualifying_points = serializers.IntegerField()
+    points_to_next_tier = serializers.IntegerField()
+    progress_percent = serializers.IntegerField()
+    referral_code = serializers.CharField()
+    merchant_accounts = MerchantAccountOutput(many=True)

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("partner/customers/lookup/", views.PartnerCustomerLookupApi.as_view(), name="partner-customer-lookup"),
+    path(
+        "partner/customers/<str:customer_code>/",
+        views.PartnerCustomerBalanceApi.as_view(),
+        name="partner-customer-balance",
+    ),
+    path("partner/transactions/", views.PartnerTransactionListCreateApi.as_view(), name="partner-transactions"),
+    path(
+        "partner/transactions/<str:external_id>/",
+        views.PartnerTransactionDetailApi.as_view(),
+        name="partner-transaction-detail",
+    ),
+    path(
+        "partner/transactions/<str:external_id>/refund/",
+        views.PartnerTransactionRefundApi.as_view(),
+        name="partner-transaction-refund",
+    ),
+    path(
+        "partner/transactions/<str:external_id>/void/",
+        views.PartnerTransactionVoidApi.as_view(),
+        name="partner-transaction-void",
+    ),
+    path("partner/points/redeem/", views.PartnerPointsRedeemApi.as_view(), name="partner-points-redeem"),
+    path("partner/coupons/validate/", views.PartnerCouponValidateApi.as_view(), name="partner-coupon-validate"),
+    path("partner/coupons/redeem/", views.PartnerCouponRedeemApi.as_view(), name="partner-coupon-redeem"),
+    path("partner/imports/", views.PartnerImportCreateApi.as_view(), name="partner-import-create"),
+    path("partner/imports/<int:pk>/", views.PartnerImportDetailApi.as_view(), name="partner-import-detail"),
+    path("me/loyalty/", views.MyLoyaltyApi.as_view(), name="my-loyalty"),
+    path("me/loyalty/history/", views.MyHistoryApi.as_view(), name="my-loyalty-history"),
+    path("me/loyalty/coupons/", views.MyCouponsApi.as_view(), name="my-loyalty-coupons"),
+    path("me/loyalty/referral/", views.MyReferralApi.as_view(), name="my-loyalty-referral"),
+]

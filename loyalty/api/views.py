@@ -1,0 +1,495 @@
+"""Partner API (per-merchant API key) and the customer's loyalty API. Thin: parse, call
+one service or selector, render. A partner only ever reaches its own merchant's rows:
+every query below is filtered by ``self.merchant`` (from the key), never by input."""
+
+import django_filters
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from skypark.accounts.api.auth import IsCustomer, PartnerApiMixin
+from skypark.core.errors import NotFound
+
+from .. import selectors, services
+from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction
+from . import serializers as s
+
+PARTNER = ["partner"]
+ME = ["loyalty"]
+
+
+def _error(code, message, details=None, status_codes=("400",)):
+    body = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return OpenApiExample(code, value={"error": body}, response_only=True, status_codes=list(status_codes))
+
+
+NOT_FOUND = _error("customer_not_found", "No customer has this card or code.", {"result": "unknown"}, ("404",))
+NO_POINTS = _error(
+    "not_enough_points", "You do not have that many loyalty points.", {"available": 40, "requested": 100}
+)
+CONFLICT = _error(
+    "external_id_conflict",
+    "A different transaction was already recorded with this external id.",
+    {"external_id": "till1-000123"},
+    ("409",),
+)
+VALIDATION = _error(
+    "validation_error",
+    "A valid number is required.",
+    {"amount": [{"code": "invalid", "message": "A valid number is required."}]},
+)
+COUPON_BAD = _error("coupon_not_valid", "This coupon has expired.", {"reason": "expired"})
+TX_EXAMPLE = {
+    "external_id": "till1-000123",
+    "customer_code": "7K3M9P2QXA",
+    "amount": "1250.00",
+    "occurred_at": "2025-06-01T12:30:00+06:00",
+    "lines": [
+        {"sku": "LATTE", "name": "Latte", "quantity": "2", "unit_price": "350.00"},
+        {"sku": "CAKE", "name": "Honey cake", "quantity": "1", "unit_price": "550.00"},
+    ],
+    "points_to_redeem": 50,
+    "coupon_code": "",
+}
+TX_OUT = {
+    "external_id": "till1-000123",
+    "customer_code": "7K3M9P2QXA",
+    "status": "completed",
+    "source": "pos",
+    "currency": "KGS",
+    "amount": "1250.00",
+    "discount": "50.00",
+    "amount_due": "1200.00",
+    "refunded_amount": "0.00",
+    "points_earned": 120,
+    "points_redeemed": 50,
+    "coupon_code": "",
+    "occurred_at": "2025-06-01T12:30:00+06:00",
+    "created_at": "2025-06-01T12:30:02+06:00",
+    "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2.000", "unit_price": "350.00", "total": "700.00"}],
+}
+BALANCE_OUT = {
+    "customer_code": "7K3M9P2QXA",
+    "name": "Aida",
+    "account": "coalition",
+    "balance": 1240,
+    "points_value": "1240.00",
+    "tier": {
+        "code": "friend",
+        "name": "Friend",
+        "min_points": 1000,
+        "multiplier": "1.50",
+        "discount_percent": "5.00",
+        "colour": "#FFD700",
+    },
+}
+
+
+def _client_ip(request):
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _transaction(merchant, external_id) -> PosTransaction:
+    try:
+        return selectors.transaction_get(merchant=merchant, external_id=external_id)
+    except PosTransaction.DoesNotExist:
+        raise NotFound(code="transaction_not_found")
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Find a customer by card",
+    description="Looks up the customer behind a scanned QR card payload or a typed customer code and returns the balance this merchant works with. Every scan is logged (merchant, customer, result, IP, user agent); bursts across merchants are flagged for review.",
+    request=s.LookupInput,
+    responses={200: s.CustomerBalanceOutput, 404: OpenApiResponse(description="Unknown, forged or expired card")},
+    examples=[
+        OpenApiExample("Scanned card", value={"payload": "card.7K3M9P2QXA.1KX9Z2Q.8H3K2M9P.5W3…"}, request_only=True),
+        OpenApiExample("Found", value=BALANCE_OUT, response_only=True),
+        NOT_FOUND,
+    ],
+)
+class PartnerCustomerLookupApi(PartnerApiMixin, APIView):
+    def post(self, request):
+        data = s.LookupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_scan(
+            merchant=self.merchant,
+            payload=data.validated_data["payload"],
+            ip_address=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return Response(
+            s.CustomerBalanceOutput(selectors.partner_balance(customer=customer, merchant=self.merchant)).data
+        )
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="A customer's balance and tier",
+    responses={200: s.CustomerBalanceOutput, 404: OpenApiResponse(description="No such customer")},
+    examples=[OpenApiExample("Balance", value=BALANCE_OUT, response_only=True), NOT_FOUND],
+)
+class PartnerCustomerBalanceApi(PartnerApiMixin, APIView):
+    def get(self, request, customer_code):
+        customer = selectors.customer_by_code(customer_code)
+        return Response(
+            s.CustomerBalanceOutput(selectors.partner_balance(customer=customer, merchant=self.merchant)).data
+        )
+
+
+class TransactionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PosTransaction.Status.choices)
+    source = django_filters.ChoiceFilter(choices=PosTransaction.Source.choices)
+    customer_code = django_filters.CharFilter(field_name="customer__customer_code")
+    external_id = django_filters.CharFilter()
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
+    max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
+
+    class Meta:
+        model = PosTransaction
+        fields = []
+
+
+@extend_schema(tags=PARTNER)
+class PartnerTransactionListCreateApi(PartnerApiMixin, generics.ListAPIView):
+    serializer_class = s.TransactionOutput
+    filterset_class = TransactionFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PosTransaction.objects.none()
+        return selectors.transaction_list(merchant=self.merchant)
+
+    @extend_schema(
+        summary="The merchant's transactions",
+        description="Newest first; only this merchant's own transactions.",
+        request=None,
+        responses={200: s.TransactionOutput(many=True)},
+        examples=[OpenApiExample("Page", value=TX_OUT, response_only=True)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record a purchase",
+        description=(
+            "Records a sale with its lines; optionally spends points (`points_to_redeem`) and a coupon, then earns "
+            "points on what is left to pay. Idempotent: a retry with the same `external_id` (unique per merchant) or "
+            "the same `Idempotency-Key` header returns the first result with **200** and changes nothing; the first "
+            "call answers **201**. Reusing an id for a different customer or amount is a 409."
+        ),
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        request=s.TransactionInput,
+        responses={
+            201: s.TransactionOutput,
+            200: OpenApiResponse(s.TransactionOutput, description="A retry: the first result, unchanged"),
+            400: OpenApiResponse(description="Bad input, not enough points, invalid coupon"),
+            404: OpenApiResponse(description="Unknown customer or coupon"),
+            409: OpenApiResponse(description="external_id reused for another sale; coupon used up"),
+        },
+        examples=[
+            OpenApiExample("Sale with points", value=TX_EXAMPLE, request_only=True),
+            OpenApiExample("Recorded", value=TX_OUT, response_only=True, status_codes=["201", "200"]),
+            CONFLICT,
+            NO_POINTS,
+            VALIDATION,
+        ],
+    )
+    def post(self, request):
+        data = s.TransactionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        customer = selectors.customer_by_code(values.pop("customer_code"))
+        tx, created = services.pos_transaction_record(
+            merchant=self.merchant,
+            customer=customer,
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+            actor=f"merchant:{self.merchant.code}",
+            **values,
+        )
+        tx = _transaction(self.merchant, tx.external_id)
+        return Response(s.TransactionOutput(tx).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="One transaction",
+    responses={200: s.TransactionOutput, 404: OpenApiResponse(description="Not this merchant's transaction")},
+    examples=[OpenApiExample("Transaction", value=TX_OUT, response_only=True)],
+)
+class PartnerTransactionDetailApi(PartnerApiMixin, APIView):
+    def get(self, request, external_id):
+        return Response(s.TransactionOutput(_transaction(self.merchant, external_id)).data)
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Refund a transaction",
+    description="Refunds `amount` (all that is left when omitted). The matching share of earned points is taken back (never below zero); a full refund also gives back the points spent.",
+    request=s.RefundInput,
+    responses={
+        200: s.TransactionOutput,
+        400: OpenApiResponse(description="Too large"),
+        409: OpenApiResponse(description="Already refunded or voided"),
+    },
+    examples=[
+        OpenApiExample("Half", value={"amount": "600.00", "reason": "returned one item"}, request_only=True),
+        _error(
+            "refund_exceeds_refundable",
+            "The refund is larger than what can still be refunded.",
+            {"refundable": "650.00"},
+        ),
+    ],
+)
+class PartnerTransactionRefundApi(PartnerApiMixin, APIView):
+    def post(self, request, external_id):
+        data = s.RefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tx = _transaction(self.merchant, external_id)
+        services.pos_transaction_refund(
+            pos_transaction=tx, amount=data.validated_data.get("amount"), reason=data.validated_data["reason"]
+        )
+        return Response(s.TransactionOutput(_transaction(self.merchant, external_id)).data)
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Void a transaction",
+    description="Cancels a transaction entered by mistake: earned points are taken back, spent points given back.",
+    request=s.VoidInput,
+    responses={200: s.TransactionOutput, 409: OpenApiResponse(description="Already refunded or voided")},
+    examples=[
+        _error(
+            "transaction_not_refundable",
+            "This transaction cannot be refunded or voided any more.",
+            {"status": "voided"},
+            ("409",),
+        )
+    ],
+)
+class PartnerTransactionVoidApi(PartnerApiMixin, APIView):
+    def post(self, request, external_id):
+        data = s.VoidInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tx = _transaction(self.merchant, external_id)
+        services.pos_transaction_void(pos_transaction=tx, reason=data.validated_data["reason"])
+        return Response(s.TransactionOutput(_transaction(self.merchant, external_id)).data)
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Spend points",
+    description="Spends points from the balance this merchant works with, first-expiring-first. Idempotent per `reference`.",
+    request=s.RedeemPointsInput,
+    responses={200: s.RedeemPointsOutput, 400: OpenApiResponse(description="Not enough points")},
+    examples=[
+        OpenApiExample(
+            "Spend 100", value={"customer_code": "7K3M9P2QXA", "points": 100, "reference": "gift-77"}, request_only=True
+        ),
+        OpenApiExample(
+            "Spent",
+            value={"points": 100, "value": "100.00", "balance": 1140, "reference": "gift-77"},
+            response_only=True,
+        ),
+        NO_POINTS,
+    ],
+)
+class PartnerPointsRedeemApi(PartnerApiMixin, APIView):
+    def post(self, request):
+        data = s.RedeemPointsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        customer = selectors.customer_by_code(values["customer_code"])
+        entry, value = services.pos_points_redeem(
+            merchant=self.merchant,
+            customer=customer,
+            points=values["points"],
+            reference=values["reference"],
+            amount=values["amount"],
+        )
+        body = {
+            "points": -entry.points,
+            "value": value,
+            "balance": entry.balance_after,
+            "reference": values["reference"],
+        }
+        return Response(s.RedeemPointsOutput(body).data)
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Check a coupon",
+    description="Whether the coupon can be used by this customer here now, and the discount on `amount`. Writes nothing.",
+    request=s.CouponInput,
+    responses={
+        200: s.CouponCheckOutput,
+        400: OpenApiResponse(description="Not valid here/now"),
+        404: OpenApiResponse(description="Unknown code"),
+    },
+    examples=[
+        OpenApiExample(
+            "Check", value={"code": "SUMMER10", "customer_code": "7K3M9P2QXA", "amount": "800.00"}, request_only=True
+        ),
+        COUPON_BAD,
+    ],
+)
+class PartnerCouponValidateApi(PartnerApiMixin, APIView):
+    def post(self, request):
+        data = s.CouponInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        customer = selectors.customer_by_code(values["customer_code"])
+        coupon, discount = services.coupon_validate(
+            code=values["code"], customer=customer, merchant=self.merchant, amount=values["amount"]
+        )
+        return Response(s.CouponCheckOutput({"valid": True, "coupon": coupon, "discount": discount}).data)
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Redeem a coupon",
+    description="Uses the coupon once (limits per coupon and per customer hold under concurrency). A repeated `reference` returns the first redemption.",
+    request=s.CouponRedeemInput,
+    responses={
+        200: s.CouponCheckOutput,
+        400: OpenApiResponse(description="Not valid here/now"),
+        409: OpenApiResponse(description="Used up, or per-customer limit reached"),
+    },
+    examples=[
+        OpenApiExample(
+            "Redeem",
+            value={"code": "SUMMER10", "customer_code": "7K3M9P2QXA", "amount": "800.00", "reference": "till1-000124"},
+            request_only=True,
+        ),
+        _error("coupon_exhausted", "This coupon has been used up.", status_codes=("409",)),
+        COUPON_BAD,
+    ],
+)
+class PartnerCouponRedeemApi(PartnerApiMixin, APIView):
+    def post(self, request):
+        data = s.CouponRedeemInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        customer = selectors.customer_by_code(values["customer_code"])
+        redemption = services.coupon_redeem(
+            code=values["code"],
+            customer=customer,
+            merchant=self.merchant,
+            amount=values["amount"],
+            reference=values["reference"],
+        )
+        return Response(
+            s.CouponCheckOutput({"valid": True, "coupon": redemption.coupon, "discount": redemption.discount}).data
+        )
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Import a batch from the CRM",
+    description=(
+        "Queues an import of past transactions (`external_id`, `customer_code` or `phone`, `amount`, optional "
+        "`occurred_at` and `lines`). Each row is imported all-or-nothing and idempotently by `external_id`; rows "
+        "that fail are listed in `errors` with their index. Poll the batch for progress."
+    ),
+    request=s.ImportInput,
+    responses={202: s.ImportOutput, 400: OpenApiResponse(description="Not a list of rows")},
+    examples=[
+        OpenApiExample(
+            "Two rows",
+            value={
+                "rows": [
+                    {
+                        "external_id": "crm-1",
+                        "customer_code": "7K3M9P2QXA",
+                        "amount": "500.00",
+                        "occurred_at": "2025-05-01T10:00:00+06:00",
+                    },
+                    {"external_id": "crm-2", "phone": "+996555123456", "amount": "120.00"},
+                ]
+            },
+            request_only=True,
+        )
+    ],
+)
+class PartnerImportCreateApi(PartnerApiMixin, APIView):
+    def post(self, request):
+        data = s.ImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = services.import_batch_create(merchant=self.merchant, rows=data.validated_data["rows"])
+        return Response(s.ImportOutput(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=PARTNER, summary="An import's progress and row report", responses={200: s.ImportOutput})
+class PartnerImportDetailApi(PartnerApiMixin, APIView):
+    def get(self, request, pk):
+        batch = ImportBatch.objects.filter(merchant=self.merchant, pk=pk).first()
+        if batch is None:
+            raise NotFound(code="import_not_found")
+        return Response(s.ImportOutput(batch).data)
+
+
+# --- the customer's side ----------------------------------------------------------------
+
+
+@extend_schema(
+    tags=ME,
+    summary="My loyalty card",
+    description="Balance, tier, progress to the next tier, the signed payload of the personal QR card, referral code and merchant program balances.",
+    responses={200: s.SummaryOutput},
+)
+class MyLoyaltyApi(APIView):
+    permission_classes = [IsCustomer]
+
+    def get(self, request):
+        summary = selectors.loyalty_summary(customer=request.user)
+        body = {
+            **summary.__dict__,
+            "card_payload": services.card_code_for(request.user),
+            "spendable": services.spendable_points(request.user),
+            "referral_code": services.referral_code_get(customer=request.user).code,
+        }
+        return Response(s.SummaryOutput(body).data)
+
+
+@extend_schema(tags=ME, summary="My points history", description="Every movement on my balances, newest first.")
+class MyHistoryApi(generics.ListAPIView):
+    permission_classes = [IsCustomer]
+    serializer_class = s.EntryOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LedgerEntry.objects.none()
+        return selectors.entry_list(customer=self.request.user)
+
+
+@extend_schema(tags=ME, summary="My coupons", description="My personal coupons and public coupons valid now.")
+class MyCouponsApi(generics.ListAPIView):
+    permission_classes = [IsCustomer]
+    serializer_class = s.CouponOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Coupon.objects.none()
+        return selectors.coupon_list_for(customer=self.request.user)
+
+
+@extend_schema(
+    tags=ME,
+    summary="Use a friend's referral code",
+    request=s.ReferralInput,
+    responses={204: None, 400: OpenApiResponse(description="Own code, already referred, or not a new customer")},
+    examples=[_error("referral_not_allowed", "This referral code cannot be used.", {"field": "code"})],
+)
+class MyReferralApi(APIView):
+    permission_classes = [IsCustomer]
+
+    def post(self, request):
+        data = s.ReferralInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.referral_register(referred=request.user, code=data.validated_data["code"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
