@@ -54,7 +54,32 @@ class SystemSetting(models.Model):
 
     def clean(self):
         super().clean()
+        check_rules(self.validation_rules)
         self.value = coerce_value(self.data_type, self.value, self.validation_rules or {})
+
+
+RULE_KEYS = {"min", "max", "integer", "choices"}
+
+
+def check_rules(rules):
+    """The rules themselves must be well-formed before a value is checked against them."""
+    if rules in (None, {}):
+        return
+    message = _('Rules are a JSON object with optional "min"/"max" numbers, "integer" true/false and a "choices" list.')
+    if not isinstance(rules, dict) or set(rules) - RULE_KEYS:
+        raise ValidationError({"validation_rules": message})
+    for bound in ("min", "max"):
+        if bound in rules:
+            if isinstance(rules[bound], bool):
+                raise ValidationError({"validation_rules": message})
+            try:
+                Decimal(str(rules[bound]))
+            except (InvalidOperation, ValueError):
+                raise ValidationError({"validation_rules": message})
+    if "integer" in rules and not isinstance(rules["integer"], bool):
+        raise ValidationError({"validation_rules": message})
+    if "choices" in rules and not isinstance(rules["choices"], list):
+        raise ValidationError({"validation_rules": message})
 
 
 def coerce_value(data_type, value, rules):

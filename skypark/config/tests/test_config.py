@@ -112,3 +112,17 @@ def test_sensitive_value_stays_out_of_admin_audit_and_changelist(admin_client_lo
     assert "tok-old-secret" not in f"{entry.before} {entry.after}"
     changelist = admin_client_logged.get(reverse("admin:config_systemsetting_changelist"))
     assert b"tok-new-secret" not in changelist.content
+
+
+@pytest.mark.parametrize("rules", [{"min": "abc"}, ["min", 0], {"min": True}, {"maximum": 3}, {"choices": "a,b"}])
+def test_malformed_rules_are_a_form_error_not_a_crash(admin_client_logged, rules):
+    import json
+
+    setting = SystemSetting.objects.get(key="pricing.under_3")
+    url = reverse("admin:config_systemsetting_change", args=[setting.pk])
+    response = admin_client_logged.post(
+        url, {"value": "600", "category": "pricing", "description": "x", "validation_rules": json.dumps(rules)}
+    )
+    assert response.status_code == 200
+    assert "validation_rules" in response.context["adminform"].form.errors
+    assert selectors.get_decimal("pricing.under_3") == Decimal("590")
