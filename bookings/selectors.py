@@ -115,6 +115,11 @@ def week_calendar(*, venue, week_start: datetime.date) -> list[dict]:
     return days
 
 
+def _money(value) -> Decimal:
+    # SQLite sums decimals without their scale; show pence on every engine.
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def revenue_by_type_month(*, date_from=None, date_to=None) -> list[dict]:
     """Net revenue (paid minus refunded) of bookings paid between the dates, per course
     type and calendar month of confirmation, with bookings and places counted."""
@@ -148,9 +153,9 @@ def revenue_by_type_month(*, date_from=None, date_to=None) -> list[dict]:
             "currency": row["currency"],
             "bookings": row["bookings"],
             "places": row["places"] or 0,
-            "gross": row["gross"] or Decimal("0.00"),
-            "refunded": row["refunded"] or Decimal("0.00"),
-            "net": row["net"] or Decimal("0.00"),
+            "gross": _money(row["gross"]),
+            "refunded": _money(row["refunded"]),
+            "net": _money(row["net"]),
         }
         for row in rows
     ]
