@@ -11,7 +11,7 @@ class LoyaltyConfig(AppConfig):
         from skypark.commerce import signals
         from skypark.core import loyalty
 
-        from . import receivers
+        from . import dashboard, receivers
         from .services import LoyaltyProvider
 
         loyalty.set_provider(LoyaltyProvider())
@@ -19,3 +19,4 @@ class LoyaltyConfig(AppConfig):
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="loyalty.order_refunded")
         signals.order_expired.connect(receivers.on_order_released, dispatch_uid="loyalty.order_expired")
         signals.order_cancelled.connect(receivers.on_order_released, dispatch_uid="loyalty.order_cancelled")
+        del dashboard
