@@ -324,11 +324,6 @@ class Database:
         ).fetchall()
         return [row[0] for row in rows]
 
-    def scalar(self, sql: str, params=None):
-        with self.psycopg.connect(self.url, autocommit=True) as conn:
-            row = conn.execute(sql, params or []).fetchone()
-            return row[0] if row else None
-
     def close(self):
         if self._monitor is not None:
             self._monitor.close()
