@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("skypark.accounts.urls")),
     path("pay/", include("skypark.commerce.urls")),
     path("parks/", include("skypark.parks.urls")),
+    path("loyalty/", include("loyalty.urls")),
     path("courses/", include("bookings.urls")),
     path("events/", include("events.urls")),
     prefix_default_language=False,

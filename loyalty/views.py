@@ -1,0 +1,60 @@
+"""Customer pages of the loyalty network: the personal QR card with balance, tier and
+progress, the points history and coupons. No JavaScript needed; the referral code is a
+plain form post."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from skypark.commerce import qr
+from skypark.core.errors import DomainError
+
+from . import selectors, services
+from .forms import ReferralForm
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def card(request):
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_register(referred=request.user, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            form.add_error("code", exc.message)
+        else:
+            messages.success(request, _("Thank you! You both get a bonus after your first purchase."))
+            return redirect("loyalty:card")
+    summary = selectors.loyalty_summary(customer=request.user)
+    payload = services.card_code_for(request.user)
+    context = {
+        "summary": summary,
+        "spendable": services.spendable_points(request.user),
+        "qr_svg": qr.qr_svg(payload),
+        "referral_code": services.referral_code_get(customer=request.user).code,
+        "form": form,
+        "entries": selectors.entry_list(customer=request.user)[:5],
+        "coupons": selectors.coupon_list_for(customer=request.user)[:20],
+    }
+    return render(request, "loyalty/card.html", context)
+
+
+@never_cache
+@login_required
+def card_png(request):
+    response = HttpResponse(qr.qr_png(services.card_code_for(request.user)), content_type="image/png")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = 'attachment; filename="skypark-card.png"'
+    return response
+
+
+@login_required
+def history(request):
+    page = Paginator(selectors.entry_list(customer=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "loyalty/history.html", {"page": page})
