@@ -9,6 +9,10 @@ from .models import Merchant
 
 
 def merchant_ids_for(user):
+    """``None`` for users who see every merchant, else the set of their merchants' ids
+    (empty for anyone who is not a logged-in member, e.g. on the admin login page)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
     if user.is_superuser or user.has_perm("accounts.view_all_merchants"):
         return None
     cached = getattr(user, "_merchant_ids_cache", None)

@@ -132,3 +132,16 @@ def test_merchant_staff_see_only_their_merchant(client):
     keys = client.get(reverse("admin:accounts_merchantapikey_changelist"))
     assert [k.name for k in keys.context["cl"].result_list] == ["mine-key"]
     assert client.post(reverse("admin:accounts_merchant_issue_key", args=[other.pk]), {"name": "x"}).status_code == 404
+
+
+def test_admin_login_page_works_for_anonymous_visitors(client):
+    assert client.get(reverse("admin:login")).status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_anonymous_user_is_scoped_to_no_merchant():
+    from django.contrib.auth.models import AnonymousUser
+
+    from skypark.accounts.admin_scoping import merchant_ids_for
+
+    assert merchant_ids_for(AnonymousUser()) == set()
