@@ -957,7 +957,26 @@ def offers_expire(*, now=None) -> int:
             _release_locked(event, registration, status=Status.EXPIRED, now=now)
             audit_log(actor=None, action="events.registration.offer_expired", obj=registration)
             done += 1
+    waitlists_fill(now=now)
     return done
+
+
+def waitlists_fill(*, now=None) -> int:
+    """Gives places that became free outside a cancellation (staff raised the capacity)
+    to the waiting lists of upcoming events. Locks each event, then promotes in order."""
+    now = now or timezone.now()
+    candidates = (
+        Event.objects.published()
+        .filter(starts_at__gt=now, registrations__status=Status.WAITLISTED)
+        .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("places_taken")))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    promoted = 0
+    for event_id in list(candidates):
+        with transaction.atomic():
+            promoted += len(_promote(_event_locked(event_id), now=now))
+    return promoted
 
 
 def no_shows_mark(*, now=None) -> int:

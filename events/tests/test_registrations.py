@@ -265,3 +265,13 @@ def test_duplicate_event_makes_a_draft_a_week_later(event):
     assert copy.starts_at == event.starts_at + datetime.timedelta(days=7)
     assert copy.ends_at - copy.starts_at == event.ends_at - event.starts_at
     assert not copy.registrations.exists()
+
+
+def test_raised_capacity_is_given_to_the_waiting_list_by_the_sweep():
+    event = EventFactory(capacity=1)
+    register(event)
+    waiting = [register(event) for _ in range(3)]
+    Event.objects.filter(pk=event.pk).update(capacity=3)
+    assert services.waitlists_fill() == 2
+    assert services.waitlists_fill() == 0
+    assert [Registration.objects.get(pk=r.pk).status for r in waiting] == [S.CONFIRMED, S.CONFIRMED, S.WAITLISTED]
