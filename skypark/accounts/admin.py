@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from skypark.audit.admin import AuditedAdminMixin
+from skypark.core.admin_mixins import LargeTableAdminMixin
 
 from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
@@ -92,7 +93,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+class UserAdmin(LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -108,8 +109,6 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     )
     search_fields = ("=phone", "email", "name", "=customer_code")
     ordering = ("-date_joined",)
-    date_hierarchy = "date_joined"
-    show_full_result_count = False
     readonly_fields = ("customer_code", "date_joined", "last_login", "updated_at")
     inlines = [ChildInline, MembershipInline]
     fieldsets = (
@@ -138,7 +137,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ChildAdmin(LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "parent", "birth_date", "gender", "is_active")
     list_select_related = ("parent",)
     list_filter = ("gender", "is_active")

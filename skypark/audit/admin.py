@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from skypark.core.admin_mixins import ReadOnlyAdminMixin
+from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 
 from .models import AuditEntry
 from .selectors import audit_entries_for
@@ -76,11 +76,10 @@ class AuditedAdminMixin:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_label", "action", "source", "object_link", "ip_address")
     list_filter = ("source", ("created_at", admin.DateFieldListFilter), "content_type")
     search_fields = ("=object_id", "action", "actor_label", "object_repr")
-    date_hierarchy = "created_at"
     list_select_related = ("content_type",)
     show_full_result_count = False
     readonly_fields = [f.name for f in AuditEntry._meta.fields] + ["changes_table"]

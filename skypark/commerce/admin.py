@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from skypark.audit.admin import AuditedAdminMixin
-from skypark.core.admin_mixins import ReadOnlyAdminMixin
+from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 from skypark.core.jobs import job_start
 
@@ -74,7 +74,7 @@ def _confirm_cash(request, payments):
 
 
 @admin.register(Order)
-class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class OrderAdmin(LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "customer",
@@ -177,7 +177,7 @@ class OrderAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "order",
@@ -219,7 +219,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class RefundAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("id", "order", "payment", "amount", "status", "reason", "created_by", "created_at", "processed_at")
     list_select_related = ("order", "payment", "created_by")
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))

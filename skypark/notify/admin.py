@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 
 from skypark.accounts.phones import normalise_phone
 from skypark.audit.admin import AuditedAdminMixin
-from skypark.core.admin_mixins import ReadOnlyAdminMixin
+from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 
 from .models import Notification
@@ -39,7 +39,7 @@ def resend_selected(modeladmin, request, queryset):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """The notification log: read-only, searchable, with a resend action."""
 
     list_display = ("created_at", "recipient", "channel", "kind", "to_address", "status", "attempts", "sent_at")

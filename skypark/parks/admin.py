@@ -20,6 +20,7 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_refund
 from skypark.config.selectors import get_decimal
+from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.core.errors import DomainError
 
 from . import selectors
@@ -177,7 +178,7 @@ def cancel_selected(modeladmin, request, queryset):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "backup_code",
         "park",
@@ -193,7 +194,6 @@ class TicketAdmin(admin.ModelAdmin):
     list_select_related = ("park", "customer", "order")
     list_filter = ("status", "ticket_type", "park", ("visit_date", admin.DateFieldListFilter))
     search_fields = ("=backup_code", "=customer__phone", "=order__reference")
-    date_hierarchy = "visit_date"
     show_full_result_count = False
     actions = [refund_selected, cancel_selected]
     readonly_fields = [f.name for f in Ticket._meta.fields if f.name != "notes"]
@@ -215,7 +215,7 @@ def exit_selected(modeladmin, request, queryset):
 
 
 @admin.register(ParkVisit)
-class ParkVisitAdmin(admin.ModelAdmin):
+class ParkVisitAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "park",
         "visit_date",

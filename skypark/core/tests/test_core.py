@@ -72,6 +72,8 @@ def test_production_settings_do_not_take_sandbox_card_payments():
         "ALLOWED_HOSTS": "skypark.kg",
     }
     env.pop("PAYMENT_PROVIDERS", None)
-    code = "import django; django.setup(); from django.conf import settings; print(','.join(settings.PAYMENT_PROVIDERS))"
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(','.join(settings.PAYMENT_PROVIDERS))"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert "sandbox" not in out.strip().split(",")
