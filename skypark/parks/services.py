@@ -177,9 +177,10 @@ def ticket_order_create(
     points: int = 0,
     today=None,
 ) -> Ticket:
-    """Sells a ticket: takes the places on the slot-capacity row (conditional UPDATE,
-    which holds the row lock until commit), creates the ticket ``pending_payment`` and its
-    order through the checkout. Refuses with ``NotBookable`` (closed day, closure, past
+    """Sells a ticket: creates the ticket ``pending_payment`` and its order through the
+    checkout, then takes the places on the slot-capacity row with a conditional UPDATE.
+    That row is the one every buyer of the slot shares, so it is locked last and held only
+    until commit; when it is full the whole sale rolls back. Refuses with ``NotBookable`` (closed day, closure, past
     date, unknown slot), ``SoldOut`` and ``InvalidVisitors``. A subscription is not bound
     to one date, so it reserves no slot; it is limited by occupancy at the gate."""
     if ticket_type not in Ticket.Type.values:
@@ -192,9 +193,6 @@ def ticket_order_create(
     quote = price_quote(
         park=park, visit_date=visit_date, visitors=visitors, customer=customer, ticket_type=ticket_type, points=points
     )
-    if not is_subscription:
-        _capacity_take(park, visit_date, slot, len(quote.lines))
-
     ticket = Ticket.objects.create(
         customer=customer,
         park=park,
@@ -239,6 +237,8 @@ def ticket_order_create(
         ticket.status = Ticket.Status.ACTIVE
     ticket.save(update_fields=["qr_code", "order", "status", "updated_at"])
     audit_log(actor=customer, action="parks.ticket.created", obj=ticket, after=snapshot(ticket))
+    if not is_subscription:
+        _capacity_take(park, visit_date, slot, len(quote.lines))
     return ticket
 
 
@@ -371,8 +371,8 @@ def _ticket_for_code(code: str):
 def ticket_admit(*, code: str, park: Park, gate: str = "", staff=None, now=None) -> AdmitResult:
     """Lets a ticket's group in at ``park``'s ``gate``, or says why not.
 
-    Locks the ticket row, re-checks it, then raises occupancy with a conditional UPDATE
-    (refused with ``park_full`` at capacity). Two gates scanning one code at once
+    Locks the ticket row, re-checks it, records the entry, and raises occupancy last with
+    a conditional UPDATE (refused with ``park_full`` at capacity, the entry undone). Two gates scanning one code at once
     queue on the ticket lock; the second sees it used and is refused."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -389,12 +389,20 @@ def ticket_admit(*, code: str, park: Park, gate: str = "", staff=None, now=None)
         return _refused("expired", ticket)
     if today < ticket.visit_date:
         return _refused("wrong_date", ticket)
-    count = ticket.visitors
-    entered = Park.objects.filter(pk=park.pk, current_occupancy__lte=F("capacity") - count).update(
-        current_occupancy=F("current_occupancy") + count
-    )
-    if not entered:
+    try:
+        with transaction.atomic():
+            return _admit_locked(ticket=ticket, park=park, gate=gate, staff=staff, now=now, today=today, method=method)
+    except _ParkFull:
+        ticket.refresh_from_db()
         return _refused("park_full", ticket)
+
+
+class _ParkFull(Exception):
+    pass
+
+
+def _admit_locked(*, ticket, park, gate, staff, now, today, method) -> AdmitResult:
+    count = ticket.visitors
     before = snapshot(ticket)
     ticket.visits_used += 1
     ticket.entry_time = now
@@ -425,6 +433,13 @@ def ticket_admit(*, code: str, park: Park, gate: str = "", staff=None, now=None)
         after=snapshot(ticket),
         data={"park": park.slug, "gate": gate, "visit": visit.pk, "method": method},
     )
+    # The park's occupancy row is shared by every gate: raise it last, so its lock is held
+    # only until commit. At capacity the savepoint undoes this admission.
+    entered = Park.objects.filter(pk=park.pk, current_occupancy__lte=F("capacity") - count).update(
+        current_occupancy=F("current_occupancy") + count
+    )
+    if not entered:
+        raise _ParkFull
     return AdmitResult(admitted=True, ticket=ticket, visit=visit)
 
 

@@ -312,6 +312,8 @@ def test_occupancy_never_above_capacity_or_below_zero(buy, pay, customer):
     assert refused.reason == "park_full"
     second.refresh_from_db()
     assert second.status == Ticket.Status.ACTIVE
+    assert (second.visits_used, second.entry_time) == (0, None)
+    assert not ParkVisit.objects.filter(ticket=second).exists()
     park.refresh_from_db()
     assert park.current_occupancy == 2
     # Someone corrected the counter by hand meanwhile: the exit still cannot go below zero.
