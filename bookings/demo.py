@@ -12,6 +12,7 @@ from skypark.accounts.models import User
 from skypark.config.services import system_settings_seed
 
 from . import services
+from .errors import ScheduleClash
 from .models import INSTRUCTORS_GROUP, Course, CourseSession, CourseType, DiscountCode, Venue
 
 INSTRUCTOR_PHONE, INSTRUCTOR_PASSWORD = "+996700000301", "skypark-instructor-2026"
@@ -112,14 +113,18 @@ def seed(command):
             ends = starts + datetime.timedelta(hours=int(min(course.duration_hours, 7)))
             if CourseSession.objects.filter(course=course, venue=venue, starts_at=starts).exists():
                 continue
-            services.session_create(
-                course=course,
-                venue=venue,
-                starts_at=starts,
-                ends_at=ends,
-                instructor=teacher if index == 0 else None,
-                status=CourseSession.Status.PUBLISHED,
-            )
+            try:
+                services.session_create(
+                    course=course,
+                    venue=venue,
+                    starts_at=starts,
+                    ends_at=ends,
+                    instructor=teacher if index == 0 else None,
+                    status=CourseSession.Status.PUBLISHED,
+                )
+            except ScheduleClash:
+                # Seeded on an earlier day: that day's sessions already hold the room.
+                continue
 
     for spec in CODES:
         spec = dict(spec)

@@ -22,3 +22,15 @@ def test_seed_demo_is_idempotent():
     assert counts == again == (3, 2, 12, 3)
     assert CourseSession.objects.filter(status=CourseSession.Status.PUBLISHED).count() == 12
     assert "Instructor login" in out.getvalue()
+
+
+def test_seed_demo_on_a_later_day_skips_clashing_sessions(monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    call_command("seed_demo", stdout=io.StringIO())
+    tomorrow = timezone.localdate() + datetime.timedelta(days=2)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: tomorrow)
+    call_command("seed_demo", stdout=io.StringIO())
+    assert CourseSession.objects.count() >= 12
