@@ -489,6 +489,10 @@ class Coupon(TimeStampedModel):
     def __str__(self):
         return self.code
 
+    def clean(self):
+        super().clean()
+        self.code = str(self.code or "").strip().upper().replace(" ", "").replace("-", "")
+
     def discount_on(self, amount: Decimal) -> Decimal:
         if self.kind == self.Kind.PERCENT:
             return (amount * self.value / 100).quantize(Decimal("0.01"))

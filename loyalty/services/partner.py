@@ -177,6 +177,12 @@ def rules_for(*, customer, merchant, day=None) -> Rules:
 # --- coupons ----------------------------------------------------------------------------
 
 
+def coupon_code_clean(value) -> str:
+    """Coupon codes are chosen by people ("WELCOME10"), so unlike customer codes they are
+    only upper-cased and stripped of spaces and dashes, never letter-mapped."""
+    return str(value or "").strip().upper().replace(" ", "").replace("-", "")
+
+
 def _coupon_refusal(coupon: Coupon, *, customer, merchant, amount, now):
     if not coupon.is_active:
         return "inactive"
@@ -207,7 +213,7 @@ def coupon_validate(*, code: str, customer, merchant, amount=None, now=None) -> 
     """Whether the coupon could be used now, and the discount it would give on
     ``amount``. Writes nothing; ``coupon_redeem`` re-checks under the lock."""
     now = now or timezone.now()
-    coupon = Coupon.objects.filter(code=normalise_code(code or "")).first()
+    coupon = Coupon.objects.filter(code=coupon_code_clean(code)).first()
     if coupon is None:
         raise CouponNotFound(details={"field": "code"})
     _coupon_check(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
@@ -235,7 +241,7 @@ def coupon_redeem(
     redemption. A coupon issued by a cross-promo chain counts a conversion."""
     now = now or timezone.now()
     with transaction.atomic():
-        coupon = Coupon.objects.select_for_update().filter(code=normalise_code(code or "")).first()
+        coupon = Coupon.objects.select_for_update().filter(code=coupon_code_clean(code)).first()
         if coupon is None:
             raise CouponNotFound(details={"field": "code"})
         if reference:
@@ -278,7 +284,7 @@ def coupon_redeem(
 @transaction.atomic
 def coupon_create(*, actor=None, **fields) -> Coupon:
     """A coupon from staff or a chain; ``code`` is generated when not given."""
-    fields["code"] = normalise_code(fields.get("code") or "") or random_code(10)
+    fields["code"] = coupon_code_clean(fields.get("code")) or random_code(10)
     coupon = Coupon(**fields)
     coupon.full_clean()
     coupon.save()

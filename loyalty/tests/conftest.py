@@ -27,3 +27,31 @@ def on_commit(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _tier_ladder(request):
+    """The ladder comes from a data migration; a transactional test elsewhere flushes
+    the tables, so put it back when it is missing."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    from decimal import Decimal
+    from importlib import import_module
+
+    from loyalty.models import Tier
+
+    seed = import_module("loyalty.migrations.0002_seed_tiers_and_settings")
+    for code, ru, ky, en, min_points, multiplier, discount, colour, order in seed.TIERS:
+        Tier.objects.get_or_create(
+            code=code,
+            defaults=dict(
+                name=ru,
+                name_ky=ky,
+                name_en=en,
+                min_points=min_points,
+                multiplier=Decimal(multiplier),
+                discount_percent=Decimal(discount),
+                colour=colour,
+                order=order,
+            ),
+        )

@@ -20,6 +20,7 @@ from skypark.audit.models import AuditEntry
 from .factories import give_points
 
 Kind = LedgerEntry.Kind
+pytestmark = pytest.mark.django_db
 
 
 def now_plus(days):
