@@ -170,3 +170,14 @@ def upcoming_counts(*, now=None) -> dict:
         capacity=Sum("capacity"),
         full=Count("pk", filter=Q(status=Status.FULL)),
     )
+
+
+def cancellation_policy() -> dict:
+    """The configured policy, for pages and e-mails that explain it."""
+    from skypark.config.selectors import get_decimal, get_int
+
+    return {
+        "full_days": get_int("bookings.refund_full_days"),
+        "partial_hours": get_int("bookings.refund_partial_hours"),
+        "partial_percent": get_decimal("bookings.refund_partial_percent").normalize(),
+    }

@@ -679,9 +679,18 @@ def booking_cancel(
     before = snapshot(booking)
     reason = (reason or _("Cancelled by the customer.")).strip()
     refunded = ZERO
-    if booking.status == Booking.Status.PENDING:
-        if booking.order_id and booking.order.status == Order.Status.PENDING_PAYMENT:
-            order_cancel(order=booking.order, actor=actor, reason=reason)
+    paid = booking.status == Booking.Status.CONFIRMED
+    if booking.status == Booking.Status.PENDING and booking.order_id:
+        # Race condition: the payment may have completed a moment ago, with the
+        # order_paid receiver not yet run. Read the order under its lock and treat a paid
+        # one as paid, so the customer's money is refunded rather than kept.
+        order = Order.objects.select_for_update().get(pk=booking.order_id)
+        if order.status == Order.Status.PENDING_PAYMENT:
+            order_cancel(order=order, actor=actor, reason=reason)
+        elif order.status in Order.PAID_STATUSES:
+            paid = True
+            booking.payment_status = Booking.PaymentStatus.PAID
+    if not paid:
         booking.payment_status = Booking.PaymentStatus.FAILED
         _discount_return(booking)
     else:

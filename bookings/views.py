@@ -108,7 +108,9 @@ def booking_detail(request, reference):
     can_cancel = booking.is_active and booking.session.starts_at > timezone.now()
     refund = services.refund_due(booking=booking) if can_cancel else None
     return render(
-        request, "bookings/booking_detail.html", {"booking": booking, "can_cancel": can_cancel, "refund": refund}
+        request,
+        "bookings/booking_detail.html",
+        {"booking": booking, "can_cancel": can_cancel, "refund": refund, "policy": selectors.cancellation_policy()},
     )
 
 
