@@ -1,0 +1,229 @@
+"""Scheduling sessions: overlap checks (the service side of the PostgreSQL exclusion
+constraints), capacity against venue and course, publishing, cancelling, completing."""
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skypark.audit.services import audit_log, snapshot
+
+from ..errors import InvalidSession, ScheduleClash
+from ..models import INSTRUCTORS_GROUP, Attendee, Booking, CourseSession, Venue
+from ._common import Status, status_for_places
+from .cancelling import booking_cancel
+
+SESSION_FIELDS = ("course", "venue", "instructor", "starts_at", "ends_at", "capacity", "notes")
+
+
+def session_clash(session) -> tuple[str, CourseSession] | None:
+    """``("venue" | "instructor", other session)`` when ``session`` overlaps another
+    live session at its venue or with its instructor; None otherwise. Sessions that
+    merely touch (one ends when the next starts) do not overlap, as in the database's
+    half-open ``tstzrange``."""
+    if not (session.starts_at and session.ends_at) or session.status == Status.CANCELLED:
+        return None
+    overlapping = (
+        CourseSession.objects.exclude(status=Status.CANCELLED)
+        .exclude(pk=session.pk)
+        .filter(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at)
+        .order_by("starts_at")
+    )
+    other = overlapping.filter(venue_id=session.venue_id).first()
+    if other is not None:
+        return "venue", other
+    if session.instructor_id:
+        other = overlapping.filter(instructor_id=session.instructor_id).first()
+        if other is not None:
+            return "instructor", other
+    return None
+
+
+def _clash_error(kind, other) -> ScheduleClash:
+    start = timezone.localtime(other.starts_at)
+    if kind == "venue":
+        message = _("The venue already has a session then: %(other)s.")
+    else:
+        message = _("The instructor is already teaching then: %(other)s.")
+    return ScheduleClash(
+        message % {"other": f"{other.course.name}, {start:%d.%m.%Y %H:%M}"},
+        details={"clash": kind, "session": other.pk},
+    )
+
+
+def session_validate(session) -> None:
+    """Raises ``InvalidSession`` (field errors in ``details``) or ``ScheduleClash``.
+    Shared by the service, the admin form and the API."""
+    errors = {}
+    if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
+        errors["ends_at"] = _("The session must end after it starts.")
+    venue = session.venue if session.venue_id else None
+    course = session.course if session.course_id else None
+    if session.capacity is not None and venue is not None and session.capacity > venue.capacity:
+        errors["capacity"] = _("The venue holds at most %(n)s people.") % {"n": venue.capacity}
+    elif session.capacity is not None and course is not None and session.capacity > course.max_capacity:
+        errors["capacity"] = _("This course takes at most %(n)s learners.") % {"n": course.max_capacity}
+    if session.capacity is not None and session.capacity < session.places_taken:
+        errors["capacity"] = _("%(n)s places are already taken.") % {"n": session.places_taken}
+    if session.instructor_id and not (
+        session.instructor.is_staff and session.instructor.groups.filter(name=INSTRUCTORS_GROUP).exists()
+    ):
+        errors["instructor"] = _("Choose a staff member from the Instructors group.")
+    if venue is not None and not venue.is_active and session.status != Status.CANCELLED:
+        errors["venue"] = _("This venue is not active.")
+    if errors:
+        raise InvalidSession(" ".join(str(v) for v in errors.values()), details=errors)
+    clash = session_clash(session)
+    if clash:
+        raise _clash_error(*clash)
+
+
+def _session_save(session, *, update_fields=None):
+    """Saves inside a savepoint so that the PostgreSQL exclusion constraints, which catch
+    the race two schedulers can win against ``session_clash``, surface as
+    ``ScheduleClash`` instead of an IntegrityError."""
+    try:
+        with transaction.atomic():
+            session.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        text = str(exc)
+        for kind in ("venue", "instructor"):
+            if f"bookings_session_no_{kind}_overlap" in text:
+                raise ScheduleClash(details={"clash": kind})
+        raise
+
+
+@transaction.atomic
+def session_create(
+    *, course, venue, starts_at, ends_at, instructor=None, capacity=None, status=Status.DRAFT, notes="", actor=None
+) -> CourseSession:
+    """Schedules a session. Locks the venue row, so two schedulers at one venue queue
+    and the second sees the first's session; an instructor clash raced across venues is
+    refused by the PostgreSQL exclusion constraint. Capacity defaults to the smaller of
+    the course's and the venue's."""
+    Venue.objects.select_for_update().get(pk=venue.pk)
+    if status not in (Status.DRAFT, Status.PUBLISHED):
+        raise InvalidSession(details={"status": _("A new session is a draft or published.")})
+    session = CourseSession(
+        course=course,
+        venue=venue,
+        instructor=instructor,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity or min(course.max_capacity, venue.capacity),
+        status=status,
+        notes=notes,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    session_validate(session)
+    _session_save(session)
+    audit_log(actor=actor, action="bookings.session.created", obj=session, after=snapshot(session))
+    return session
+
+
+@transaction.atomic
+def session_update(*, session, actor=None, **fields) -> CourseSession:
+    """Changes a session's schedule, venue, instructor, capacity or notes. Locks the
+    session, then its venue (the new one if it moves). Capacity never drops below the
+    places taken; the status follows the places (full ↔ published)."""
+    unknown = set(fields) - set(SESSION_FIELDS)
+    if unknown:
+        raise TypeError(f"session_update() got unexpected fields {sorted(unknown)}")
+    session = CourseSession.objects.select_for_update().get(pk=session.pk)
+    before = snapshot(session)
+    for name, value in fields.items():
+        setattr(session, name, value)
+    Venue.objects.select_for_update().get(pk=session.venue_id)
+    if session.status == Status.CANCELLED:
+        raise InvalidSession(_("A cancelled session cannot be changed."))
+    session_validate(session)
+    session.status = status_for_places(session)
+    _session_save(session)
+    audit_log(actor=actor, action="bookings.session.updated", obj=session, before=before, after=snapshot(session))
+    return session
+
+
+@transaction.atomic
+def session_publish(*, session, actor=None) -> CourseSession:
+    """A draft goes on sale (or straight to full if its places are taken)."""
+    session = CourseSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != Status.DRAFT:
+        return session
+    before = snapshot(session)
+    session.status = Status.PUBLISHED
+    session.status = status_for_places(session)
+    session_validate(session)
+    session.save(update_fields=["status", "updated_at"])
+    audit_log(actor=actor, action="bookings.session.published", obj=session, before=before, after=snapshot(session))
+    return session
+
+
+def session_cancel(*, session, actor=None, reason="") -> CourseSession:
+    """Cancels a session: every pending or confirmed booking is cancelled with a full
+    refund (the policy does not apply when we cancel), then the session. Each booking is
+    its own transaction, so a provider failure on one leaves the others done and the
+    session open for a retry."""
+    reason = reason or _("The session was cancelled by the organiser.")
+    ids = list(
+        Booking.objects.filter(
+            session_id=session.pk, status__in=(Booking.Status.PENDING, Booking.Status.CONFIRMED)
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        booking = Booking.objects.get(pk=pk)
+        booking_cancel(booking=booking, actor=actor, reason=reason, full_refund=True, by_staff=True)
+    with transaction.atomic():
+        session = CourseSession.objects.select_for_update().get(pk=session.pk)
+        before = snapshot(session)
+        session.status = Status.CANCELLED
+        session.save(update_fields=["status", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="bookings.session.cancelled",
+            obj=session,
+            before=before,
+            after=snapshot(session),
+            data={"reason": reason, "bookings": ids},
+        )
+    return session
+
+
+@transaction.atomic
+def session_complete(*, session, actor=None, now=None) -> CourseSession:
+    """Marks a session that has ended as completed. Confirmed bookings with someone
+    present become completed, the rest no-shows. Locks the session, then its bookings.
+    Running it again changes nothing."""
+    now = now or timezone.now()
+    session = CourseSession.objects.select_for_update().get(pk=session.pk)
+    if session.completed_at:
+        return session
+    if session.status == Status.CANCELLED or session.ends_at > now:
+        raise InvalidSession(_("Only a session that has ended can be completed."), details={"status": session.status})
+    before = snapshot(session)
+    session.completed_at = now
+    session.save(update_fields=["completed_at", "updated_at"])
+    present = Attendee.objects.filter(booking=OuterRef("pk"), attendance=Attendee.Attendance.PRESENT)
+    bookings = Booking.objects.select_for_update().filter(
+        session=session, status__in=(Booking.Status.CONFIRMED, Booking.Status.NO_SHOW)
+    )
+    list(bookings.order_by("pk").values_list("pk", flat=True))
+    completed = bookings.filter(Exists(present)).update(status=Booking.Status.COMPLETED, updated_at=Now())
+    no_show = bookings.filter(~Exists(present), status=Booking.Status.CONFIRMED).update(
+        status=Booking.Status.NO_SHOW, updated_at=Now()
+    )
+    audit_log(
+        actor=actor,
+        action="bookings.session.completed",
+        obj=session,
+        before=before,
+        after=snapshot(session),
+        data={"completed": completed, "no_show": no_show},
+    )
+    return session
+
+
+def instructors():
+    """Staff in the Instructors group, for forms and the admin."""
+    return get_user_model().objects.filter(is_staff=True, is_active=True, groups__name=INSTRUCTORS_GROUP).distinct()
