@@ -61,11 +61,13 @@ def session_validate(session) -> None:
         errors["ends_at"] = _("The session must end after it starts.")
     venue = session.venue if session.venue_id else None
     course = session.course if session.course_id else None
-    if session.capacity is not None and venue is not None and session.capacity > venue.capacity:
+    if session.capacity is None or session.capacity < 1:
+        errors["capacity"] = _("Give the number of places (at least one).")
+    elif venue is not None and session.capacity > venue.capacity:
         errors["capacity"] = _("The venue holds at most %(n)s people.") % {"n": venue.capacity}
-    elif session.capacity is not None and course is not None and session.capacity > course.max_capacity:
+    elif course is not None and session.capacity > course.max_capacity:
         errors["capacity"] = _("This course takes at most %(n)s learners.") % {"n": course.max_capacity}
-    if session.capacity is not None and session.capacity < session.places_taken:
+    elif session.capacity < session.places_taken:
         errors["capacity"] = _("%(n)s places are already taken.") % {"n": session.places_taken}
     if session.instructor_id and not (
         session.instructor.is_staff and session.instructor.groups.filter(name=INSTRUCTORS_GROUP).exists()

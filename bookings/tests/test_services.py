@@ -690,3 +690,24 @@ def test_cancel_while_the_paid_signal_is_still_on_its_way_refunds(customer, sess
     assert Order.objects.get(pk=booking.order_id).status == Order.Status.REFUNDED
     # The late signal then finds nothing pending to confirm.
     assert services.bookings_confirm(order=booking.order) == 0
+
+
+def test_database_refuses_a_confirmed_booking_that_is_not_paid(customer, session):
+    from django.db import IntegrityError, transaction
+
+    booking = book(customer, session)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED)
+
+
+def test_raising_capacity_reopens_a_full_session(customer):
+    session = SessionFactory(capacity=1)
+    book(customer, session)
+    session.refresh_from_db()
+    assert session.status == CourseSession.Status.FULL
+    for capacity in (0, None):
+        with pytest.raises(InvalidSession) as exc:
+            services.session_update(session=session, capacity=capacity)
+        assert "capacity" in exc.value.details
+    session = services.session_update(session=session, capacity=2)
+    assert session.status == CourseSession.Status.PUBLISHED
