@@ -211,3 +211,22 @@ def test_code_use_is_returned_once_when_a_booking_is_released():
     assert code.times_used == 0
     assert session.places_taken == 0
     assert DiscountCode.objects.get(pk=code.pk).times_used == 0
+
+
+def test_concurrent_cancels_refund_once():
+    from skypark.commerce.models import Order, Refund
+    from skypark.commerce.services import payment_complete, payment_start
+
+    session = SessionFactory()
+    booking = services.booking_create(customer=UserFactory(), session=session)
+    payment, _action = payment_start(order=booking.order, provider="sandbox", method="visa")
+    payment_complete(payment=payment, external_id=payment.external_id)
+    results, errors = run_together(
+        [lambda: services.booking_cancel(booking=booking, actor=None, reason="race") for _ in range(4)]
+    )
+    assert len(results) == 1
+    assert {e.code for e in errors} == {"booking_not_cancellable"}
+    assert Refund.objects.filter(order_id=booking.order_id).count() == 1
+    assert Order.objects.get(pk=booking.order_id).refunded_total == booking.amount
+    session.refresh_from_db()
+    assert session.places_taken == 0
