@@ -192,6 +192,8 @@ class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         session = CourseSession.objects.select_related("course", "venue", "instructor").filter(pk=pk).first()
         if session is None:
             raise Http404
+        if request.method == "POST" and request.POST.get("do") in ("complete", "certificates"):
+            return self._roster_session_action(request, session)
         if request.method == "POST":
             if not request.user.has_perm("bookings.mark_attendance"):
                 raise PermissionDenied
@@ -211,9 +213,30 @@ class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
             "session": session,
             "bookings": selectors.roster(session=session),
             "can_mark": request.user.has_perm("bookings.mark_attendance"),
+            "can_complete": self.has_change_permission(request, session) and not session.completed_at,
+            "can_issue": self.has_issue_permission(request) and session.completed_at is not None,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/bookings/roster.html", context)
+
+    def _roster_session_action(self, request, session):
+        """Completing the session and issuing its certificates, from the roster."""
+        if request.POST["do"] == "complete":
+            allowed = self.has_change_permission(request, session)
+        else:
+            allowed = self.has_issue_permission(request)
+        if not allowed:
+            raise PermissionDenied
+        try:
+            if request.POST["do"] == "complete":
+                services.session_complete(session=session, actor=request.user)
+                messages.success(request, _("The session is completed."))
+            else:
+                issued = services.certificates_issue(session=session, actor=request.user)
+                messages.success(request, _("%(n)s certificate(s) issued.") % {"n": len(issued)})
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(request.path)
 
     def week_view(self, request, venue_id):
         if not self.has_view_permission(request):

@@ -212,3 +212,21 @@ def test_instructor_uses_the_customer_roster_page(client, customer, pay):
     assert booking.attendees.get().attendance == "absent"
     other = SessionFactory()
     assert client.get(reverse("bookings:roster", args=[other.pk])).status_code == 404
+
+
+def test_roster_completes_the_session_and_issues_certificates(admin_client_logged, customer, pay):
+    from bookings.models import Certificate
+
+    booking = _paid(customer, pay)
+    session = booking.session
+    url = reverse("admin:bookings-roster", args=[session.pk])
+    early = admin_client_logged.post(url, {"do": "certificates"}, follow=True).content.decode()
+    assert "Certificates can only be issued after the session is completed." in early
+    past = timezone.now() - datetime.timedelta(hours=8)
+    CourseSession.objects.filter(pk=session.pk).update(starts_at=past, ends_at=past + datetime.timedelta(hours=6))
+    admin_client_logged.post(url, {"attendee": booking.attendees.get().pk, "present": "1"})
+    admin_client_logged.post(url, {"do": "complete"})
+    session.refresh_from_db()
+    assert session.completed_at is not None
+    admin_client_logged.post(url, {"do": "certificates"})
+    assert Certificate.objects.filter(booking=booking).count() == 1
