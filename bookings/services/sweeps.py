@@ -20,9 +20,10 @@ from .booking import bookings_release
 
 
 def booking_remind(*, booking_id: int) -> bool:
-    """Sends the reminder of one confirmed booking, once. Locks the booking (skipping it
-    if another worker holds it); ``reminder_sent_at`` and the dedupe key make a second
-    run send nothing."""
+    """Sends the reminder of one confirmed booking, once: to the customer, and to each
+    named attendee with an e-mail of their own (a company's staff need the joining
+    details too). Locks the booking (skipping it if another worker holds it);
+    ``reminder_sent_at`` and the dedupe keys make a second run send nothing."""
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(skip_locked=True, of=("self",))
@@ -33,6 +34,15 @@ def booking_remind(*, booking_id: int) -> bool:
         if booking is None:
             return False
         booking_notify(booking=booking, kind="bookings.reminder", dedupe_key=f"bookings.reminder.{booking.pk}")
+        own = (booking.customer.email or "").lower()
+        for attendee in booking.attendees.exclude(email="").order_by("pk"):
+            if attendee.email.lower() != own:
+                booking_notify(
+                    booking=booking,
+                    kind="bookings.reminder",
+                    dedupe_key=f"bookings.reminder.{booking.pk}.{attendee.pk}",
+                    to_address=attendee.email,
+                )
         booking.reminder_sent_at = timezone.now()
         booking.save(update_fields=["reminder_sent_at", "updated_at"])
     return True

@@ -69,3 +69,22 @@ def test_certificate_expiry_task_once(customer, pay):
     assert tasks.bookings_certificate_expiry_notices() == 1
     assert tasks.bookings_certificate_expiry_notices() == 0
     assert Notification.objects.filter(kind="bookings.certificate_expiry").count() == 1
+
+
+def test_company_attendees_get_the_reminder_too(customer, pay):
+    customer.email = "office@example.co.uk"
+    customer.save()
+    session = SessionFactory()
+    CourseSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() + datetime.timedelta(hours=3), ends_at=timezone.now() + datetime.timedelta(hours=9)
+    )
+    people = [
+        {"name": "Ann", "email": "ann@example.co.uk"},
+        {"name": "Bob", "email": ""},
+        {"name": "Office", "email": "OFFICE@example.co.uk"},
+    ]
+    pay(services.booking_create(customer=customer, session=session, attendees=people))
+    assert tasks.bookings_send_reminders() == 1
+    assert tasks.bookings_send_reminders() == 0
+    sent = Notification.objects.filter(kind="bookings.reminder")
+    assert sorted(sent.values_list("to_address", flat=True)) == ["ann@example.co.uk", "office@example.co.uk"]
