@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from skypark.accounts.models import User
+from skypark.core.references import normalise_code
 
 from .errors import CustomerNotFound
 from .models import Account, Coupon, LedgerEntry, PosTransaction, PosTransactionLine, Tier
@@ -27,7 +28,7 @@ class LoyaltySummary:
 
 
 def customer_by_code(code: str) -> User:
-    user = User.objects.filter(customer_code=(code or "").strip().upper(), is_active=True).first()
+    user = User.objects.filter(customer_code=normalise_code(code), is_active=True).first()
     if user is None:
         raise CustomerNotFound(details={"field": "customer_code"})
     return user

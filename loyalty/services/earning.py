@@ -310,9 +310,34 @@ def _is_leap(year):
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+def _birthday_notify(customer, points, today):
+    from django.conf import settings
+    from django.urls import reverse
+
+    from skypark.notify.services import notification_send
+
+    balance = Account.objects.filter(customer=customer, merchant__isnull=True).values_list("balance", flat=True).first()
+    notification_send(
+        recipient=customer,
+        kind="loyalty.birthday_bonus",
+        context={
+            "points": points,
+            "balance": balance or 0,
+            "card_url": settings.SITE_URL.rstrip("/") + reverse("loyalty:card"),
+        },
+        channels=("email", "in_app"),
+        dedupe_key=f"loyalty.birthday_bonus.{customer.pk}.{today.year}",
+    )
+
+
 def birthday_bonuses_award(*, today=None) -> int:
     """Gives ``loyalty.birthday_bonus`` points to every active customer whose birthday
-    is ``today``, once per year (the ledger reference is the year). Safe to re-run."""
+    is ``today``, once per year (the ledger reference is the year), and tells them by
+    e-mail and in the app (deduplicated per year). Safe to re-run.
+
+    Children's birthdays earn nothing: children have no account of their own, so their
+    bonus would land on the parent's balance once per child, which reads as a loophole
+    rather than a gift."""
     today = today or timezone.localdate()
     bonus = get_int("loyalty.birthday_bonus")
     if bonus <= 0:
@@ -329,6 +354,7 @@ def birthday_bonuses_award(*, today=None) -> int:
         )
         if added:
             Account.objects.filter(customer=customer, merchant__isnull=True).update(last_birthday_bonus_year=today.year)
+            _birthday_notify(customer, added, today)
             awarded += 1
     return awarded
 

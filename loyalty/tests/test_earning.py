@@ -11,6 +11,7 @@ from skypark.accounts.tests.factories import UserFactory
 from skypark.commerce.services import order_cancel, order_refund, orders_expire
 from skypark.commerce.tests.factories import paid_order, pending_order
 from skypark.core import loyalty as port
+from skypark.notify.models import Notification
 
 from .factories import give_points
 
@@ -139,12 +140,14 @@ def test_tier_upgrade_and_downgrade_are_logged_and_spending_does_not_demote(shop
 
 def test_birthday_bonus_once_a_year():
     today = timezone.localdate()
-    born = UserFactory(birth_date=today.replace(year=1990))
+    born = UserFactory(birth_date=today.replace(year=1990), email="born@example.kg")
     UserFactory(birth_date=(today + datetime.timedelta(days=1)).replace(year=1990))
     assert services.birthday_bonuses_award(today=today) == 1
     assert services.birthday_bonuses_award(today=today) == 0
     account = coalition(born)
     assert account.balance == 500 and account.last_birthday_bonus_year == today.year
+    sent = Notification.objects.filter(kind="loyalty.birthday_bonus", recipient=born)
+    assert sent.count() == 2 and "500" in sent.first().subject, "e-mail and in-app, once"
 
 
 def test_referral_rewarded_on_first_purchase_only(on_commit):
