@@ -117,3 +117,26 @@ def test_per_customer_coupon_limit_holds_under_concurrency():
     results, errors = run_together([redeem for _ in range(10)], threads=10)
     assert len(results) == 2 and len(errors) == 8
     assert CouponRedemption.objects.filter(customer=customer).count() == 2
+
+
+def test_concurrent_sales_spending_and_earning_on_one_balance_stay_consistent():
+    """20 tills at once sell to one customer, each spending 10 points and earning on the
+    rest: no deadlock, no overdraw, and a refused sale leaves no transaction behind."""
+    customer, merchant = UserFactory(), MerchantFactory()
+    give_points(customer, 50, reference="start")
+
+    def sell(i):
+        return lambda: services.pos_transaction_record(
+            merchant=merchant,
+            customer=customer,
+            external_id=f"sale-{i}",
+            amount=Decimal("100.00"),
+            points_to_redeem=10,
+        )
+
+    results, errors = run_together([sell(i) for i in range(20)], threads=20)
+    assert all(isinstance(e, NotEnoughPoints) for e in errors)
+    assert PosTransaction.objects.count() == len(results) >= 5
+    account = Account.objects.get(customer=customer)
+    assert account.balance == 50 - 10 * len(results) + 9 * len(results)
+    assert services.ledger_mismatches() == []

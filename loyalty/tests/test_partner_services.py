@@ -336,3 +336,11 @@ def test_schedules_install_is_idempotent():
     services.schedules_install()
     services.schedules_install()
     assert PeriodicTask.objects.filter(name__startswith="loyalty:").count() == 5
+
+
+def test_own_program_points_expire_after_the_programs_months(shopper):
+    program = ProgramFactory(expiry_months=3)
+    tx, _ = record(program.merchant, shopper)
+    lot = LedgerEntry.objects.get(kind=Kind.EARNED).lot
+    months = (lot.expires_at.year - tx.created_at.year) * 12 + lot.expires_at.month - tx.created_at.month
+    assert months == 3
