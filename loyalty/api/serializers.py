@@ -1,6 +1,7 @@
 """Shapes of the partner and customer loyalty APIs. They check input and render output;
 they never save."""
 
+import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -37,7 +38,7 @@ class TransactionInput(serializers.Serializer):
     coupon_code = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
 
     def validate_occurred_at(self, value):
-        if value > timezone.now() + timezone.timedelta(minutes=5):
+        if value > timezone.now() + datetime.timedelta(minutes=5):
             raise serializers.ValidationError("occurred_at is in the future.", code="in_future")
         return value
 

@@ -57,6 +57,8 @@ def webhook_queue(*, merchant, event: str, event_id: str, payload: dict) -> Webh
 def webhook_deliver(*, delivery_id: int) -> str:
     """Sends one delivery. Locks its row (skipping it if another worker has it), so a
     delivery runs at most once at a time, and does nothing once delivered or given up.
+    The lock is held across the HTTP call (at most ``TIMEOUT_SECONDS``); it guards this
+    one row only, and holding it is what stops a resend racing a slow first attempt.
     Raises ``WebhookTemporaryError`` on a non-2xx answer or a network error so the task
     can retry; after ``MAX_ATTEMPTS`` the delivery is marked failed."""
     with transaction.atomic():
