@@ -22,11 +22,17 @@ def set_date(driver, field_id, iso_date):
     driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, field_id), iso_date)
 
 
+def wait_loaded(driver):
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def click_and_wait(driver, css):
-    """Click and wait until the next page has replaced this one."""
+    """Click and wait until the next page has replaced this one and finished loading."""
+    wait_loaded(driver)
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, css).click()
     WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    wait_loaded(driver)
 
 
 def submit(driver, form_selector="main form"):
