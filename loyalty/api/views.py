@@ -424,7 +424,32 @@ class PartnerImportCreateApi(PartnerApiMixin, APIView):
         return Response(s.ImportOutput(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(tags=PARTNER, summary="An import's progress and row report", responses={200: s.ImportOutput})
+@extend_schema(
+    tags=PARTNER,
+    summary="An import's progress and row report",
+    responses={200: s.ImportOutput, 404: OpenApiResponse(description="Not this merchant's import")},
+    examples=[
+        OpenApiExample(
+            "Finished with one bad row",
+            value={
+                "id": 7,
+                "status": "done",
+                "total_rows": 2,
+                "processed_rows": 2,
+                "progress_percent": 100,
+                "created_count": 1,
+                "duplicate_count": 0,
+                "error_count": 1,
+                "errors": [
+                    {"row": 1, "code": "customer_not_found", "message": "No customer with this customer_code or phone."}
+                ],
+                "created_at": "2025-06-01T10:00:00+06:00",
+                "finished_at": "2025-06-01T10:00:03+06:00",
+            },
+            response_only=True,
+        )
+    ],
+)
 class PartnerImportDetailApi(PartnerApiMixin, APIView):
     def get(self, request, pk):
         batch = ImportBatch.objects.filter(merchant=self.merchant, pk=pk).first()
