@@ -171,11 +171,11 @@ def points_earn_for_order(*, order) -> LedgerEntry | None:
     return entry
 
 
-def _reverse_share(account, *, earned: LedgerEntry, share: Decimal, key_prefix: str, reference: str, merchant=None):
+def _reverse_share(account, *, earned: LedgerEntry, share: Decimal, reference: str, merchant=None):
     """Takes back ``share`` (0..1) of what ``earned`` brought, minus what earlier
     reversals of it already took back (account row must be locked)."""
     target = points_floor(Decimal(earned.points) * share)
-    previous = account.entries.filter(kind=Kind.REVERSED, source="refund", reference__startswith=key_prefix)
+    previous = account.entries.filter(kind=Kind.REVERSED, source="refund", data__reverses=earned.pk)
     taken = -(previous.aggregate(s=Sum("points"))["s"] or 0)
     shortfall = sum(e.data.get("shortfall", 0) for e in previous)
     due = target - taken - shortfall
@@ -212,7 +212,6 @@ def points_reverse_for_order_refund(*, order) -> LedgerEntry | None:
             account,
             earned=earned,
             share=share,
-            key_prefix=f"{order.reference}:",
             reference=f"{order.reference}:{order.refunded_total}",
         )
     if entry is not None:

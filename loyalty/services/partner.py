@@ -560,7 +560,6 @@ def _pos_points_back(tx: PosTransaction, *, full: bool):
             account,
             earned=earned,
             share=share,
-            key_prefix=f"pos:{key}:",
             reference=f"pos:{key}:{tx.refunded_amount}",
             merchant=tx.merchant,
         )

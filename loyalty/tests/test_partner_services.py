@@ -344,3 +344,11 @@ def test_own_program_points_expire_after_the_programs_months(shopper):
     lot = LedgerEntry.objects.get(kind=Kind.EARNED).lot
     months = (lot.expires_at.year - tx.created_at.year) * 12 + lot.expires_at.month - tx.created_at.month
     assert months == 3
+
+
+def test_refund_reversals_of_similar_external_ids_stay_apart(merchant, shopper):
+    first, _ = record(merchant, shopper, external_id="a")
+    second, _ = record(merchant, shopper, external_id="a:500.00")
+    services.pos_transaction_refund(pos_transaction=second, amount=Decimal("500.00"))
+    services.pos_transaction_refund(pos_transaction=first, amount=Decimal("500.00"))
+    assert Account.objects.get(customer=shopper, merchant__isnull=True).balance == 200 - 50 - 50
