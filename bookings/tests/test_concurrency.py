@@ -2,15 +2,15 @@
 which serialises writers and has no exclusion constraints."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from bookings import services
 from bookings.errors import DiscountRefused, ScheduleClash, SessionFull
 from bookings.models import Booking, CourseSession, DiscountCode
 from skypark.accounts.tests.factories import UserFactory
+from skypark.core.testing import run_together
 
 from .factories import CourseFactory, DiscountCodeFactory, SessionFactory, VenueFactory, in_days, instructor
 
@@ -21,31 +21,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs PostgreSQL row locks and exclusion constraints"
     ),
 ]
-
-
-def run_together(targets):
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(target):
-        try:
-            barrier.wait()
-            value = target()
-            with lock:
-                results.append(value)
-        except Exception as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 # PostgreSQL on the shared machines allows 100 connections for everyone, so the buyers

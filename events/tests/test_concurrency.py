@@ -1,13 +1,12 @@
 """Races against a real PostgreSQL. Skipped on SQLite, which serialises writers anyway."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from events import services
 from events.models import Event, Registration
 from skypark.accounts.tests.factories import UserFactory
+from skypark.core.testing import run_together
 
 from .conftest import check_in_now
 from .factories import EventFactory
@@ -18,31 +17,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
 S = Registration.Status
-
-
-def run_together(targets):
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(target):
-        try:
-            barrier.wait()
-            value = target()
-            with lock:
-                results.append(value)
-        except Exception as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 # The shared PostgreSQL allows 100 connections in all, so the 100 registrations run on

@@ -1,15 +1,15 @@
 """Races against a real PostgreSQL. Skipped on SQLite, which serialises writers anyway."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from loyalty import services
 from loyalty.errors import CouponExhausted, NotEnoughPoints
 from loyalty.models import Account, CouponRedemption, LedgerEntry, PosTransaction
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory
+from skypark.core.testing import run_together
 
 from .factories import CouponFactory, give_points
 
@@ -24,35 +24,6 @@ pytestmark = [
 THREADS = 25
 
 
-def run_together(jobs, threads=THREADS):
-    """Runs the callables in ``jobs`` on ``threads`` threads released at once; returns
-    (results, errors)."""
-    barrier = threading.Barrier(threads)
-    results, errors, lock = [], [], threading.Lock()
-    chunks = [jobs[i::threads] for i in range(threads)]
-
-    def worker(chunk):
-        try:
-            barrier.wait()
-            for job in chunk:
-                try:
-                    value = job()
-                    with lock:
-                        results.append(value)
-                except Exception as exc:
-                    with lock:
-                        errors.append(exc)
-        finally:
-            connections.close_all()
-
-    pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=120)
-    return results, errors
-
-
 def test_50_concurrent_redemptions_never_overdraw_one_balance():
     customer, merchant = UserFactory(), MerchantFactory()
     give_points(customer, 100, reference="a")
@@ -61,7 +32,7 @@ def test_50_concurrent_redemptions_never_overdraw_one_balance():
     def redeem(i):
         return lambda: services.pos_points_redeem(merchant=merchant, customer=customer, points=10, reference=f"r{i}")
 
-    results, errors = run_together([redeem(i) for i in range(50)])
+    results, errors = run_together([redeem(i) for i in range(50)], threads=THREADS)
     assert len(results) == 25, "250 points pay for exactly 25 redemptions of 10"
     assert len(errors) == 25 and all(isinstance(e, NotEnoughPoints) for e in errors)
     account = Account.objects.get(customer=customer)

@@ -1,11 +1,10 @@
 """Races against a real PostgreSQL: row locks must make concurrent callbacks and refunds
 count once. Skipped on SQLite, which serialises writers anyway."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from skypark.audit.models import AuditEntry
 from skypark.commerce import signals
@@ -13,6 +12,7 @@ from skypark.commerce.errors import RefundTooLarge
 from skypark.commerce.models import Order, Payment, Refund
 from skypark.commerce.providers import sandbox
 from skypark.commerce.services import order_refund, payment_start
+from skypark.core.testing import run_together
 
 from .factories import paid_order, pending_order
 
@@ -21,27 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
-
-
-def run_together(target, count):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results, errors
 
 
 def test_concurrent_callbacks_pay_once():
@@ -55,7 +34,7 @@ def test_concurrent_callbacks_pay_once():
 
     signals.order_paid.connect(handler, weak=False)
     try:
-        results, errors = run_together(lambda: sandbox.callback_handle(body, header), 8)
+        results, errors = run_together([lambda: sandbox.callback_handle(body, header)] * 8)
     finally:
         signals.order_paid.disconnect(handler)
     assert errors == []
@@ -68,7 +47,7 @@ def test_concurrent_callbacks_pay_once():
 
 def test_concurrent_refunds_never_give_back_more_than_was_paid():
     order = paid_order()  # 1580.00: room for one refund of 1000, not two
-    results, errors = run_together(lambda: order_refund(order=order, amount="1000.00", reason="race"), 6)
+    results, errors = run_together([lambda: order_refund(order=order, amount="1000.00", reason="race")] * 6)
     assert len(results) == 1
     assert len(errors) == 5 and all(isinstance(e, RefundTooLarge) for e in errors)
     order.refresh_from_db()

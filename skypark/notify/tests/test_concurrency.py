@@ -1,12 +1,11 @@
 """Races that only a real database with row locks can show."""
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 
 from skypark.accounts.tests.factories import UserFactory
+from skypark.core.testing import run_together
 from skypark.notify.models import Notification
 from skypark.notify.services import notification_deliver, notification_send
 from skypark.notify.sms import NotificationTemporaryError
@@ -18,32 +17,11 @@ pytestmark = [
 ]
 
 
-def _run_together(target, count):
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait()
-            target()
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def test_concurrent_requests_with_one_dedupe_key_create_one_row():
     user = UserFactory(email="a@example.kg")
 
-    errors = _run_together(
-        lambda: notification_send(recipient=user, kind="account.welcome", context={}, dedupe_key="welcome:1"), 8
+    _results, errors = run_together(
+        [lambda: notification_send(recipient=user, kind="account.welcome", context={}, dedupe_key="welcome:1")] * 8
     )
 
     assert errors == []
@@ -57,7 +35,7 @@ def test_concurrent_deliveries_send_once():
         recipient=user, channel="email", kind="generic", language="en", to_address=user.email, subject="s", body="b"
     )
 
-    errors = _run_together(lambda: notification_deliver(row.pk), 6)
+    _results, errors = run_together([lambda: notification_deliver(row.pk)] * 6)
 
     assert all(isinstance(exc, NotificationTemporaryError) for exc in errors)
     row.refresh_from_db()

@@ -1,13 +1,12 @@
 """Races against a real PostgreSQL. Skipped on SQLite, which serialises writers anyway."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from skypark.accounts.tests.factories import UserFactory
 from skypark.commerce.services import payment_complete, payment_start
+from skypark.core.testing import run_together
 from skypark.parks import services
 from skypark.parks.errors import SoldOut
 from skypark.parks.models import Park, ParkVisit, SlotCapacity, Ticket
@@ -19,31 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
-
-
-def run_together(targets):
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(target):
-        try:
-            barrier.wait()
-            value = target()
-            with lock:
-                results.append(value)
-        except Exception as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 # PostgreSQL on the shared machines allows 100 connections, so the 200 buyers run on
