@@ -1,10 +1,21 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import WHOLE_DAY, OpeningHours, Park, Ticket, TimeSlot
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$", "example": "10:00:00"}
+)
+class LocalTimeField(serializers.TimeField):
+    """A park's local wall-clock time ("10:00:00"). OpenAPI's ``format: time`` is RFC 3339
+    ``full-time``, which requires a UTC offset, so the schema gives the pattern instead."""
+
+
 class HoursOutput(serializers.ModelSerializer):
     overnight = serializers.BooleanField(read_only=True)
+    opens = LocalTimeField(read_only=True)
+    closes = LocalTimeField(read_only=True)
 
     class Meta:
         model = OpeningHours
@@ -12,6 +23,9 @@ class HoursOutput(serializers.ModelSerializer):
 
 
 class SlotOutput(serializers.ModelSerializer):
+    starts = LocalTimeField(read_only=True)
+    ends = LocalTimeField(read_only=True)
+
     class Meta:
         model = TimeSlot
         fields = ("code", "name", "starts", "ends")
