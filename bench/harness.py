@@ -219,16 +219,20 @@ class CpuMeter:
     A process that appears during the window counts from zero; one that exits during it
     is lost, which persistent connections (CONN_MAX_AGE=None) keep from happening."""
 
-    def __init__(self, server: Server | None, db: Database):
-        self.server = server
+    def __init__(self, server, db: Database, *, others=()):
+        # ``server`` is one Server or several (scale-out); ``others`` are further processes
+        # (Celery workers) whose CPU, with their children's, counts too.
+        self.servers = [s for s in (server if isinstance(server, (list, tuple)) else [server]) if s]
+        self.others = list(others)
         self.db = db
         self.before: dict[int, float] = {}
 
     def _pids(self) -> list[int]:
         pids = []
-        if self.server and self.server.proc:
-            pids.append(self.server.proc.pid)
-            pids.extend(child_pids(self.server.proc.pid))
+        for proc in [s.proc for s in self.servers] + self.others:
+            if proc is not None:
+                pids.append(proc.pid)
+                pids.extend(child_pids(proc.pid))
         pids.extend(self.db.backend_pids())
         return pids
 
@@ -377,8 +381,9 @@ class Server:
     """gunicorn serving the project on a free loopback port. Use as a context manager: it
     is stopped (TERM, then KILL of its whole process group) however the block ends."""
 
-    def __init__(self, db: Database, scenario: str):
+    def __init__(self, db: Database, scenario: str, env: dict | None = None):
         self.db = db
+        self.env = dict(env or {})
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         RESULTS_DIR.mkdir(exist_ok=True)
@@ -414,7 +419,7 @@ class Server:
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            env=django_env(self.db.url, BENCH_QUERY_LOG=self.query_log),
+            env=django_env(self.db.url, BENCH_QUERY_LOG=self.query_log, **self.env),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -476,7 +481,7 @@ def request_once(port: int, method: str, path: str, body=None, headers=None, tim
 
 
 def run_load(
-    port: int,
+    port,
     clients: int,
     make_request,
     *,
@@ -488,7 +493,8 @@ def run_load(
     label: str = "",
 ) -> LoadResult:
     """Drive ``clients`` threads, each with one keep-alive connection, until ``requests``
-    have been sent or ``seconds`` have passed. ``make_request(client, i)`` returns the
+    have been sent or ``seconds`` have passed. ``port`` is one port or a list of them
+    (several instances): client ``n`` talks to ``port[n % len(port)]``. ``make_request(client, i)`` returns the
     ``Req`` for the i-th request overall; ``on_response(i, status, body)`` may inspect it.
     Each client sends ``warmup`` once before the clock starts (not recorded)."""
     lock = threading.Lock()
@@ -497,8 +503,10 @@ def run_load(
     start_gate = threading.Barrier(clients + 1)
     deadline = [0.0]
 
-    def connect():
-        return http.client.HTTPConnection(LOOPBACK, port, timeout=60)
+    ports = list(port) if isinstance(port, (list, tuple)) else [port]
+
+    def connect(index):
+        return http.client.HTTPConnection(LOOPBACK, ports[index % len(ports)], timeout=60)
 
     def send(conn, req):
         conn.request(req.method, req.path, body=req.body, headers=req.headers)
@@ -507,14 +515,14 @@ def run_load(
 
     def client(index):
         nonlocal issued
-        conn = connect()
+        conn = connect(index)
         try:
             if warmup is not None:
                 try:
                     send(conn, warmup)
                 except (OSError, http.client.HTTPException):
                     conn.close()
-                    conn = connect()
+                    conn = connect(index)
         finally:
             start_gate.wait()
         mine = []
@@ -533,7 +541,7 @@ def run_load(
                 # blind retry of a purchase is exactly what the counters must catch.
                 mine.append(Sample((time.perf_counter() - started) * 1000, 0, None))
                 conn.close()
-                conn = connect()
+                conn = connect(index)
                 continue
             elapsed = (time.perf_counter() - started) * 1000
             count = headers.get("X-Query-Count")

@@ -14,13 +14,13 @@ REGISTRY = {
     "gate": "bench.scenarios.gate",
     "double-admit": "bench.scenarios.double_admit",
     "expiry": "bench.scenarios.expiry",
+    "pos": "bench.scenarios.pos",
+    "redeem": "bench.scenarios.redeem",
 }
 
 PENDING = {
-    "pos": "loyalty partner transactions API and batch import",
-    "redeem": "loyalty redemption API",
-    "leaderboard": "events leaderboard API",
-    "scale-out": "buy: two gunicorn instances and two Celery workers on one PostgreSQL and Redis",
+    "leaderboard": "being added: events leaderboard API over 100,000 members",
+    "scale-out": "being added: two gunicorn instances and two Celery workers on Redis",
 }
 
 

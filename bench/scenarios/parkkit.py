@@ -15,11 +15,10 @@ def park_create(capacity: int) -> dict:
     return {"slug": park.slug, "id": park.pk}
 
 
-def customers_tokens(count: int, prefix: str) -> list[str]:
-    """``count`` customers inserted with one statement, and a JWT access token for each
-    (minted directly: logging 500 people in would benchmark the password hasher)."""
+def customers_insert(count: int, prefix: str):
+    """``count`` customers inserted with one statement (phone ``prefix`` + 6 digits,
+    customer code the prefix's last three digits + 8 digits); returns them by id."""
     from django.contrib.auth import get_user_model
-    from rest_framework_simplejwt.tokens import AccessToken
 
     from bench.sql import insert_series
 
@@ -36,8 +35,15 @@ def customers_tokens(count: int, prefix: str) -> list[str]:
             "updated_at": "now()",
         },
     )
-    users = user_model.objects.filter(phone__startswith=prefix).order_by("pk")
-    return [str(AccessToken.for_user(user)) for user in users]
+    return user_model.objects.filter(phone__startswith=prefix).order_by("pk")
+
+
+def customers_tokens(count: int, prefix: str) -> list[str]:
+    """``count`` customers (``customers_insert``) and a JWT access token for each (minted
+    directly: logging 500 people in would benchmark the password hasher)."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    return [str(AccessToken.for_user(user)) for user in customers_insert(count, prefix)]
 
 
 def gate_staff_token() -> str:

@@ -95,3 +95,40 @@ def test_run_scenarios_exits_non_zero_when_a_scenario_reports_a_counter(monkeypa
     broken = json.loads((tmp_path / "broken.json").read_text())
     assert broken["summary"]["counters"] == {"harness_error": 1}
     assert (tmp_path / "good.json").exists()
+
+
+def test_pos_retries_every_tenth_request_with_the_first_id_of_its_group():
+    from bench.scenarios.pos import customer_for, external_id
+
+    ids = [external_id(32, i) for i in range(30)]
+    retries = [i for i, (_ext, retry) in enumerate(ids) if retry]
+    assert retries == [9, 19, 29]
+    assert ids[9] == (ids[0][0], True) and ids[19] == (ids[10][0], True)
+    assert len({ext for ext, retry in ids if not retry}) == 27
+    assert external_id(8, 0)[0] != external_id(32, 0)[0]
+    codes = ["A", "B", "C"]
+    assert customer_for(ids[9][0], codes) == customer_for(ids[0][0], codes)
+
+
+def test_pos_import_rows_and_batches():
+    from bench.scenarios.pos import BATCH_ROWS, batch_size, import_rows
+
+    rows = import_rows(2, 3, ["A", "B"])
+    assert [r["external_id"] for r in rows] == ["imp2-000000", "imp2-000001", "imp2-000002"]
+    assert [r["customer_code"] for r in rows] == ["A", "B", "A"]
+    assert batch_size(1_000) == 500
+    assert batch_size(100_000) == BATCH_ROWS
+    assert batch_size(1) == 1
+
+
+def test_cpu_meter_takes_several_servers_and_workers():
+    from bench.harness import CpuMeter
+
+    class Proc:
+        pid = 999_999_999
+
+    class Srv:
+        proc = Proc()
+
+    meter = CpuMeter([Srv(), Srv()], db=None, others=[Proc()])
+    assert len(meter.servers) == 2 and len(meter.others) == 1
