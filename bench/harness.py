@@ -341,11 +341,11 @@ def django_env(db_url: str, **extra) -> dict:
     return env
 
 
-def run_django(args: list[str], db_url: str, timeout: float = 1800) -> str:
+def run_django(args: list[str], db_url: str, timeout: float = 1800, env: dict | None = None) -> str:
     proc = subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
-        env=django_env(db_url),
+        env=django_env(db_url, **(env or {})),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -355,10 +355,11 @@ def run_django(args: list[str], db_url: str, timeout: float = 1800) -> str:
     return proc.stdout
 
 
-def django_step(db: Database, scenario: str, func: str, **params) -> dict:
+def django_step(db: Database, scenario: str, func: str, *, env: dict | None = None, **params) -> dict:
     """Run ``bench.scenarios.<scenario>.<func>(**params)`` in a child process with Django
-    set up against the scenario's database; it returns a JSON-ready dict."""
-    out = run_django(["-m", "bench.djstep", scenario, func, json.dumps(params)], db.url)
+    set up against the scenario's database (and ``env`` added to its environment); it
+    returns a JSON-ready dict."""
+    out = run_django(["-m", "bench.djstep", scenario, func, json.dumps(params)], db.url, env=env)
     for line in reversed(out.splitlines()):
         if line.startswith(DJSTEP_MARKER):
             return json.loads(line[len(DJSTEP_MARKER) :])

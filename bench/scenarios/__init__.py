@@ -16,12 +16,11 @@ REGISTRY = {
     "expiry": "bench.scenarios.expiry",
     "pos": "bench.scenarios.pos",
     "redeem": "bench.scenarios.redeem",
+    "leaderboard": "bench.scenarios.leaderboard",
+    "scale-out": "bench.scenarios.scale_out",
 }
 
-PENDING = {
-    "leaderboard": "being added: events leaderboard API over 100,000 members",
-    "scale-out": "being added: two gunicorn instances and two Celery workers on Redis",
-}
+PENDING: dict[str, str] = {}
 
 
 def module_name(scenario: str) -> str:

@@ -126,7 +126,7 @@ def run(ctx):
     orders = ctx.size(1_000_000, 20_000)
     seeded = ctx.step("seed", customers=customers, orders=orders)
     ctx.emit({"type": "seeded", **seeded})
-    requests = ctx.size(40, 8)
+    requests = ctx.size(20, 8)
     rows, pages = [], {}
     with Server(ctx.db, ctx.scenario) as server:
         floor_rows = floor.measure(ctx, server, seeded["target"], clients=(32,))
@@ -139,7 +139,7 @@ def run(ctx):
                 1,
                 lambda _c, _i, req=req: req,
                 requests=requests,
-                seconds=120,
+                seconds=60,
                 warmup=req,
                 meter=CpuMeter(server, ctx.db),
             )

@@ -62,7 +62,7 @@ def run(ctx):
                 n,
                 lambda c, _i: order_request(slug, day, tokens[c]),
                 requests=requests[n],
-                seconds=ctx.size(60, 10),
+                seconds=ctx.size(30, 10),
                 warmup=warmup,
                 on_response=on_response,
                 meter=CpuMeter(server, ctx.db),

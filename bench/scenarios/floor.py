@@ -38,7 +38,7 @@ def seed_target() -> dict:
 def measure(ctx, server, target: dict, clients=CLIENTS) -> list[dict]:
     """Load steps against the floor target on an already running server."""
     requests = ctx.size({1: 2000, 8: 6000, 32: 8000}, {1: 150, 8: 300, 32: 500})
-    seconds = ctx.size(20, 4)
+    seconds = ctx.size(10, 4)
     req = Req("GET", target["path"], headers={"Accept": "application/json"})
     rows = []
     for n in clients:

@@ -132,3 +132,28 @@ def test_cpu_meter_takes_several_servers_and_workers():
 
     meter = CpuMeter([Srv(), Srv()], db=None, others=[Proc()])
     assert len(meter.servers) == 2 and len(meter.others) == 1
+
+
+def test_leaderboard_request_is_anonymous_or_signed_in():
+    from bench.scenarios.leaderboard import board_request
+
+    anonymous = board_request("week", None)
+    assert anonymous.path == "/api/v1/events/leaderboard/?period=week"
+    assert "Authorization" not in anonymous.headers
+    assert board_request("all", "tok").headers["Authorization"] == "Bearer tok"
+
+
+def test_scale_out_broker_is_a_loopback_redis_database():
+    from bench.scenarios import scale_out
+
+    assert scale_out.broker_url().startswith("redis://127.0.0.1:6379/")
+
+
+def test_partner_request_carries_the_api_key_and_json():
+    from bench.scenarios.loyaltykit import partner_request
+
+    req = partner_request("POST", "points/redeem/", "sk_x.y", {"points": 10})
+    assert req.path == "/api/v1/partner/points/redeem/"
+    assert req.headers["Authorization"] == "Api-Key sk_x.y"
+    assert json.loads(req.body) == {"points": 10}
+    assert partner_request("GET", "transactions/", "k").body is None
