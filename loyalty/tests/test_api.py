@@ -254,3 +254,11 @@ def test_history_query_count_is_constant(customer_client, customer, django_asser
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         customer_client.get(url("my-loyalty-history"))
+
+
+def test_scan_lookup_of_a_payload_with_non_ascii_characters_is_a_404_not_a_500(a, shopper):
+    payload = services.card_code_for(shopper)
+    a.raise_request_exception = False
+    response = a.post(url("partner-customer-lookup"), {"payload": payload[:-1] + "\u2026"}, format="json")
+    assert response.status_code == 404
+    assert response.json()["error"]["details"]["result"] == "forged"

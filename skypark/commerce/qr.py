@@ -101,7 +101,8 @@ def code_read(
     """The payload of a genuine code. Raises ``ForgedCode`` for anything not signed by
     this server (or signed for another ``kind``) and ``CodeExpired`` when ``max_age`` is
     given and has passed. Runs no query."""
-    if not isinstance(code, str) or len(code) > 200:
+    if not isinstance(code, str) or len(code) > 200 or not code.isascii():
+        # Genuine codes are ASCII; hmac.compare_digest refuses non-ASCII str with a TypeError.
         raise ForgedCode()
     message, _sep, mac = code.strip().rpartition(".")
     parts = message.split(".")

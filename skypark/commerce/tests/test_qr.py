@@ -97,3 +97,10 @@ def test_images():
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     svg = qr_svg(code)
     assert svg.lstrip().startswith("<") and "<svg" in svg and "path" in svg
+
+
+@pytest.mark.parametrize("tail", ["\u2026", "\u0416", "\U0001f600"])
+def test_a_code_with_non_ascii_characters_is_forged_not_a_crash(tail):
+    genuine = code_issue("card", "7K3M9P2QXA")
+    with pytest.raises(ForgedCode):
+        code_read(genuine[:-1] + tail)
