@@ -5,6 +5,7 @@ the project's exception handler."""
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import IsCustomer
@@ -309,6 +310,8 @@ class IsCheckInStaff(permissions.BasePermission):
     ],
 )
 class CheckInApi(APIView):
+    throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
+    throttle_scope = "gate_code"
     permission_classes = [IsCheckInStaff]
 
     def post(self, request):

@@ -8,7 +8,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skypark.accounts.api.auth import IsCustomer, PartnerApiMixin
+from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApiMixin, PartnerRateThrottle
 from skypark.core.errors import NotFound
 
 from .. import selectors, services
@@ -339,6 +339,8 @@ class PartnerPointsRedeemApi(PartnerApiMixin, APIView):
     ],
 )
 class PartnerCouponValidateApi(PartnerApiMixin, APIView):
+    throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
+
     def post(self, request):
         data = s.CouponInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -371,6 +373,8 @@ class PartnerCouponValidateApi(PartnerApiMixin, APIView):
     ],
 )
 class PartnerCouponRedeemApi(PartnerApiMixin, APIView):
+    throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
+
     def post(self, request):
         data = s.CouponRedeemInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from . import attempts
 from .models import Child, Language, User
 from .phones import normalise_phone
 
@@ -49,6 +50,7 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The phone, e-mail or password is not right. Please check them and try again."),
+        "too_many_attempts": _("Too many failed attempts to log in. Please wait a few minutes and try again."),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -56,6 +58,20 @@ class LoginForm(AuthenticationForm):
         # AuthenticationForm sizes the field after the phone column; e-mails are longer.
         self.fields["username"].max_length = LOGIN_MAX_LENGTH
         self.fields["username"].widget.attrs["maxlength"] = LOGIN_MAX_LENGTH
+
+    def clean(self):
+        login = self.cleaned_data.get("username") or ""
+        ip = attempts.client_ip(self.request)
+        if login and attempts.is_blocked(login, ip):
+            raise ValidationError(self.error_messages["too_many_attempts"], code="too_many_attempts")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if login:
+                attempts.record_failure(login, ip)
+            raise
+        attempts.clear(login)
+        return cleaned
 
 
 def _language_field():

@@ -184,9 +184,20 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", default="1200/min"),
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "partner": env("THROTTLE_PARTNER", default="6000/min"),
+        # Brute-force guards: ticket/registration codes typed or scanned at a gate or an
+        # event door (per staff user), and coupon checks (per merchant API key).
+        "gate_code": env("THROTTLE_GATE_CODE", default="120/min"),
+        "coupon": env("THROTTLE_COUPON", default="120/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Web log-in form (skypark.accounts.attempts): after this many failed attempts for one
+# login, or from one IP address, within the window, the form refuses every attempt
+# (even a right password) until the window has passed.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
 from datetime import timedelta  # noqa: E402
 

@@ -7,7 +7,7 @@ take a merchant from the URL or body on trust.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, throttling
 
 from skypark.core.errors import NotFound
 
@@ -82,12 +82,32 @@ class MerchantApiKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
+class PartnerKeyRateThrottle(throttling.SimpleRateThrottle):
+    """A rate per merchant API key. DRF's user throttle would key every partner on the
+    principal's ``pk``, which is None, so all merchants would share one bucket."""
+
+    def get_cache_key(self, request, view):
+        if not isinstance(request.auth, MerchantApiKey):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"key{request.auth.pk}"}
+
+
+class PartnerRateThrottle(PartnerKeyRateThrottle):
+    scope = "partner"
+
+
+class CouponRateThrottle(PartnerKeyRateThrottle):
+    """Coupon checks and redemptions, so that codes cannot be guessed at POS speed."""
+
+    scope = "coupon"
+
+
 class PartnerApiMixin:
     """Base for partner endpoints: API-key auth only, partner permission, partner throttle."""
 
     authentication_classes = [MerchantApiKeyAuthentication]
     permission_classes = [IsPartner]
-    throttle_scope = "partner"
+    throttle_classes = [PartnerRateThrottle]
 
     @property
     def merchant(self):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from skypark.core.errors import NotFound
@@ -271,6 +272,8 @@ class IsGateStaff(permissions.BasePermission):
     ],
 )
 class GateAdmitApi(APIView):
+    throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
+    throttle_scope = "gate_code"
     permission_classes = [IsGateStaff]
 
     def post(self, request):
