@@ -487,6 +487,8 @@ def test_cannot_cancel_twice_or_after_start(customer, pay):
 
 
 def test_cancellation_email(customer, pay, django_capture_on_commit_callbacks, outbox):
+    customer.language = "en"  # the assertions read the English e-mail
+    customer.save(update_fields=["language"])
     customer.email = "c@example.co.uk"
     customer.save()
     booking = _paid_booking(customer, pay)
@@ -547,6 +549,8 @@ def test_attendance_only_from_the_start(customer, pay):
 
 
 def test_certificates_only_after_completion(customer, pay, outbox, django_capture_on_commit_callbacks):
+    customer.language = "en"  # the assertions read the English e-mail
+    customer.save(update_fields=["language"])
     customer.email = "learner@example.co.uk"
     customer.save()
     booking, attendee, after = _attended(customer, pay)
@@ -597,6 +601,8 @@ def test_certificates_issue_for_a_session(customer, pay):
 
 
 def test_reminders_are_sent_once_when_the_job_runs_twice(customer, pay, django_capture_on_commit_callbacks, outbox):
+    customer.language = "en"  # the assertions read the English e-mail
+    customer.save(update_fields=["language"])
     customer.email = "learner@example.co.uk"
     customer.save()
     soon = SessionFactory(starts_at=timezone.now() + datetime.timedelta(hours=20))
@@ -640,6 +646,8 @@ def test_no_shows_are_marked_once(customer, pay):
 
 
 def test_certificate_expiry_notices_once(customer, pay, django_capture_on_commit_callbacks, outbox):
+    customer.language = "en"  # the assertions read the English e-mail
+    customer.save(update_fields=["language"])
     customer.email = "learner@example.co.uk"
     customer.save()
     booking, attendee, after = _attended(customer, pay)
