@@ -95,7 +95,7 @@ class MerchantProgram(TimeStampedModel):
     )
     min_redeem_points = models.PositiveIntegerField(_("minimum points per redemption"), default=0)
     max_redeem_percent = models.DecimalField(
-        _("points may pay at most, % of a purchase"), max_digits=5, decimal_places=2, default=Decimal("100")
+        _("largest share of a purchase payable with points (%)"), max_digits=5, decimal_places=2, default=Decimal("100")
     )
     expiry_months = models.PositiveSmallIntegerField(_("points expire after, months"), default=12)
     starts_on = models.DateField(_("active from"), null=True, blank=True)

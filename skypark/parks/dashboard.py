@@ -26,7 +26,7 @@ def occupancy_panel(request):
     return Panel(
         title=_("Park occupancy"),
         figures=figures,
-        series=[Series(_("Inside now, % of capacity"), [(row["park"].name, row["percent"]) for row in rows])],
+        series=[Series(_("Inside now, percent of capacity"), [(row["park"].name, row["percent"]) for row in rows])],
         link=reverse("admin:parks-occupancy"),
         order=10,
     )
