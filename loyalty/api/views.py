@@ -2,6 +2,8 @@
 one service or selector, render. A partner only ever reaches its own merchant's rows:
 every query below is filtered by ``self.merchant`` (from the key), never by input."""
 
+import datetime
+
 import django_filters
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -140,13 +142,21 @@ class PartnerCustomerBalanceApi(PartnerApiMixin, APIView):
         )
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """Compares in UTC: PostgreSQL refuses a literal with an offset beyond ±15:59, which
+    ISO 8601 allows (a 500 for ``?occurred_before=...-17:14``)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(datetime.UTC) if value else value)
+
+
 class TransactionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PosTransaction.Status.choices)
     source = django_filters.ChoiceFilter(choices=PosTransaction.Source.choices)
     customer_code = django_filters.CharFilter(field_name="customer__customer_code")
     external_id = django_filters.CharFilter()
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
     max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
 

@@ -262,3 +262,10 @@ def test_scan_lookup_of_a_payload_with_non_ascii_characters_is_a_404_not_a_500(a
     response = a.post(url("partner-customer-lookup"), {"payload": payload[:-1] + "\u2026"}, format="json")
     assert response.status_code == 404
     assert response.json()["error"]["details"]["result"] == "forged"
+
+
+def test_transaction_list_filter_with_an_offset_postgresql_refuses_is_not_a_500(a):
+    a.raise_request_exception = False
+    response = a.get(url("partner-transactions"), {"occurred_before": "0790-11-23T04:54:21-17:14"})
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
