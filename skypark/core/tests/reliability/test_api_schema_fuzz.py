@@ -9,6 +9,8 @@ and match the documented body schema for its status code.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -24,7 +26,15 @@ MAX_EXAMPLES = 15
 def api_schema(db):
     from skypark.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+    # Django's WSGI handler closes the connection after each request; that would end the
+    # test's transaction. Django's own test client disconnects these the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
