@@ -157,3 +157,20 @@ def test_partner_request_carries_the_api_key_and_json():
     assert req.headers["Authorization"] == "Api-Key sk_x.y"
     assert json.loads(req.body) == {"points": 10}
     assert partner_request("GET", "transactions/", "k").body is None
+
+
+def test_celery_log_lines_of_succeeded_tasks_are_counted():
+    from bench.scenarios.scale_out import tasks_succeeded
+
+    log = "\n".join(
+        [
+            "[2026-11-22 02:40:00,000: INFO/MainProcess] Task skypark.parks.tasks.parks_visits_close[ab-1] received",
+            "[2026-11-22 02:40:00,100: INFO/ForkPoolWorker-1] Task skypark.parks.tasks.parks_visits_close[ab-1]"
+            " succeeded in 0.01s: 0",
+            "[2026-11-22 02:40:00,200: INFO/ForkPoolWorker-1] Task skypark.parks.tasks.parks_tickets_expire[cd-2]"
+            " succeeded in 0.02s: 0",
+        ]
+    )
+    assert tasks_succeeded(log, "skypark.parks.tasks.parks_visits_close") == 1
+    assert tasks_succeeded(log, "skypark.parks.tasks.parks_tickets_expire") == 1
+    assert tasks_succeeded(log, "skypark.parks.tasks.parks_tickets_remind") == 0
