@@ -15,7 +15,7 @@ while an SMTP server or SMS gateway is being talked to:
 A second task for the same notification that arrives during step 2 sees ``sending``
 with a fresh claim and backs off with a temporary error; after the first task finishes
 it sees ``sent`` and does nothing. A worker that dies in step 2 leaves a stale claim,
-which a retry takes over once ``SENDING_LEASE`` has passed, so a crash delays a message
+which a retry takes over once ``NOTIFY_SENDING_LEASE_SECONDS`` have passed, so a crash delays a message
 instead of losing it.
 """
 
@@ -46,7 +46,11 @@ logger = logging.getLogger(__name__)
 Channel = Notification.Channel
 Status = Notification.Status
 
-SENDING_LEASE = timedelta(minutes=5)
+
+def _sending_lease():
+    return timedelta(seconds=getattr(settings, "NOTIFY_SENDING_LEASE_SECONDS", 300))
+
+
 MAX_ERROR_LENGTH = 2000
 
 
@@ -189,7 +193,7 @@ def _claim(notification_id):
         if notification.status in (Status.SENT, Status.FAILED):
             return None
         now = timezone.now()
-        if notification.status == Status.SENDING and notification.updated_at > now - SENDING_LEASE:
+        if notification.status == Status.SENDING and notification.updated_at > now - _sending_lease():
             raise NotificationTemporaryError(_("Another worker is delivering this notification."))
         notification.status = Status.SENDING
         notification.attempts += 1
@@ -281,7 +285,7 @@ def notification_fail(notification_id, *, error: str) -> bool:
         Notification.objects.filter(pk=notification_id)
         .exclude(status=Status.SENT)
         # A live claim belongs to a worker that is sending right now; its outcome wins.
-        .exclude(status=Status.SENDING, updated_at__gt=now - SENDING_LEASE)
+        .exclude(status=Status.SENDING, updated_at__gt=now - _sending_lease())
         .update(status=Status.FAILED, last_error=str(error)[:MAX_ERROR_LENGTH], updated_at=now)
     )
     return bool(changed)

@@ -1,0 +1,156 @@
+"""A Celery worker killed mid-job loses no reminder and doubles none once restarted.
+
+Real parts: a ``celery -A skypark worker`` subprocess on Redis, the test's PostgreSQL
+database, acks-late tasks. The day-before reminder job runs over a few hundred tickets;
+the worker is killed (SIGKILL, the whole process group) while it is half-way, then a new
+worker starts. Redis hands the unacknowledged job out again, the reminder service skips
+tickets already reminded, notify's dedupe keys refuse second notifications, and a
+delivery claimed by the dead worker is taken over once its lease has passed.
+"""
+
+import datetime
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from skypark.accounts.tests.factories import UserFactory
+from skypark.notify.models import Notification
+from skypark.parks.models import Ticket
+from skypark.parks.tests.factories import ParkFactory
+
+TICKETS = 300
+BROKER = "redis://127.0.0.1:6379/6"
+
+
+def _redis_answers():
+    try:
+        import redis
+
+        return redis.Redis.from_url(BROKER, socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process needs a shared PostgreSQL database"),
+]
+
+
+def _worker(env, log):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "skypark",
+            "worker",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _kill(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _wait_for(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path):
+    if not _redis_answers():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()
+    park = ParkFactory()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    customers = [UserFactory(email=f"parent{i}@example.kg", language="en") for i in range(TICKETS)]
+    Ticket.objects.bulk_create(
+        Ticket(
+            customer=c,
+            park=park,
+            visit_date=tomorrow,
+            status=Ticket.Status.ACTIVE,
+            price=Decimal("790"),
+            children_data=[{"name": "Bek", "age": 5, "price": "790"}],
+        )
+        for c in customers
+    )
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "skypark.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": BROKER,
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "NOTIFY_SENDING_LEASE_SECONDS": "2",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+        "SMS_BACKEND": "skypark.notify.sms.FileSmsBackend",
+        "SMS_FILE_PATH": str(tmp_path / "sms"),
+        "CACHE_URL": "locmemcache://worker",
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+    reminded = Ticket.objects.filter(reminder_sent_at__isnull=False)
+    log = open(tmp_path / "worker.log", "w")
+    first = _worker(env, log)
+    second = None
+    try:
+        Celery(broker=BROKER).send_task("skypark.parks.tasks.parks_tickets_remind")
+        assert _wait_for(lambda: reminded.count() >= TICKETS // 5, 60), (tmp_path / "worker.log").read_text()
+        _kill(first)
+        at_kill = reminded.count()
+        assert at_kill < TICKETS, "the job finished before the worker could be killed"
+
+        second = _worker(env, log)
+        finished = _wait_for(
+            lambda: reminded.count() == TICKETS
+            and not Notification.objects.exclude(status=Notification.Status.SENT).exists()
+            and Notification.objects.count() == 3 * TICKETS,
+            150,
+        )
+        assert finished, (reminded.count(), list(Notification.objects.values_list("status").distinct()))
+    finally:
+        for process in (first, second):
+            if process is not None:
+                _kill(process)
+        log.close()
+
+    # One notification per ticket and channel, every one delivered once.
+    assert Notification.objects.filter(kind="parks.visit_reminder").count() == 3 * TICKETS
+    mails = "".join(p.read_text() for p in (tmp_path / "mail").glob("*.log"))
+    recipients = re.findall(r"^To: (\S+)$", mails, flags=re.M)
+    assert sorted(recipients) == sorted(c.email for c in customers)
+    sms_to = re.findall(r"SMS to (\S+)$", (tmp_path / "sms" / "outbox.log").read_text(), flags=re.M)
+    assert sorted(sms_to) == sorted(c.phone for c in customers)
