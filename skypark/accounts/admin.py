@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashField
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -129,9 +130,18 @@ class UserAdmin(LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_children=Count("children", filter=Q(children__is_active=True)))
+        # A correlated subquery runs for the page's rows only; a JOIN + GROUP BY would
+        # aggregate the whole customer table before the page is cut.
+        active_children = (
+            Child.objects.filter(parent=OuterRef("pk"), is_active=True)
+            .order_by()
+            .values("parent")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(_children=Coalesce(Subquery(active_children), 0))
 
-    @admin.display(description=_("children"), ordering="_children")
+    @admin.display(description=_("children"))
     def children_count(self, user):
         return user._children
 
