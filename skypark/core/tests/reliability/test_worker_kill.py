@@ -85,7 +85,7 @@ def _wait_for(predicate, seconds):
     return False
 
 
-def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path):
+def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path, monkeypatch):
     if not _redis_answers():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     import redis
@@ -127,6 +127,8 @@ def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path):
     first = _worker(env, log)
     second = None
     try:
+        # Celery lets CELERY_BROKER_URL in the environment win over the broker argument.
+        monkeypatch.setenv("CELERY_BROKER_URL", BROKER)
         Celery(broker=BROKER).send_task("skypark.parks.tasks.parks_tickets_remind")
         assert _wait_for(lambda: reminded.count() >= TICKETS // 5, 60), (tmp_path / "worker.log").read_text()
         _kill(first)
