@@ -5,33 +5,17 @@ page through the partner API and sees the same balance."""
 
 import pytest
 import requests
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from loyalty import services
 from loyalty.models import Referral
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory, issue_key
-from skypark.accounts.tests.test_browser import fill
+from skypark.accounts.tests.test_browser import click_and_wait, fill, submit
 from skypark.commerce.tests.factories import paid_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pass-word-123"
-
-
-def click_and_wait(driver, css):
-    """Like the shared helper, but Chromium sometimes answers the staleness probe with
-    "Node with given id does not belong to the document" while the next page loads;
-    that means the page was replaced, so the probe is simply asked again."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 10, ignored_exceptions=(WebDriverException,)).until(expected_conditions.staleness_of(page))
-
-
-def submit(driver, form_selector="main form"):
-    click_and_wait(driver, f"{form_selector} [type=submit]")
 
 
 def test_card_balance_invitation_history_and_partner_scan(browser):

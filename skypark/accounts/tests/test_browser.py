@@ -2,8 +2,8 @@
 language, log out and in again. No JavaScript is needed anywhere on these pages."""
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from skypark.accounts.models import User
@@ -26,12 +26,31 @@ def wait_loaded(driver):
     WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
+def _replaced(page):
+    """True once ``page`` is no longer the document. While the next page loads, Chromium
+    may answer the probe with "Node with given id does not belong to the document":
+    that, too, means the page was replaced."""
+
+    def check(driver):
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return check
+
+
 def click_and_wait(driver, css):
     """Click and wait until the next page has replaced this one and finished loading."""
     wait_loaded(driver)
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 10).until(_replaced(page))
     wait_loaded(driver)
 
 
