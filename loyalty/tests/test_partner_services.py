@@ -307,6 +307,75 @@ def test_import_reports_row_errors_and_is_idempotent(merchant, shopper, django_c
     assert services.import_batch_run(batch_id=batch.pk).created_count == 2, "a finished batch is left alone"
 
 
+def test_mixed_batch_reports_each_row_and_keeps_ledger_equal_to_balance(merchant, shopper):
+    friend = UserFactory()
+    record(merchant, shopper, external_id="crm-old", amount="200.00")
+    rows = [
+        {"external_id": "crm-a", "customer_code": shopper.customer_code, "amount": "1000.00"},
+        {"external_id": "crm-old", "customer_code": shopper.customer_code, "amount": "200.00"},
+        {"external_id": "crm-b", "customer_code": "NOBODY", "amount": "10"},
+        {"external_id": "crm-c", "customer_code": shopper.customer_code, "amount": "12.345"},
+        {
+            "external_id": "crm-d",
+            "phone": friend.phone,
+            "amount": "500",
+            "lines": [{"sku": "S", "name": "Soup", "quantity": 2, "unit_price": "250"}],
+        },
+        {"external_id": "crm-e", "customer_code": shopper.customer_code, "amount": "300.00"},
+    ]
+    batch = services.import_batch_run(batch_id=services.import_batch_create(merchant=merchant, rows=rows).pk)
+    assert (batch.status, batch.processed_rows, batch.created_count, batch.duplicate_count, batch.error_count) == (
+        "done",
+        6,
+        3,
+        1,
+        2,
+    )
+    assert [(e["row"], e["code"]) for e in batch.errors] == [(2, "customer_not_found"), (3, "invalid_amount")]
+    imported = PosTransaction.objects.filter(source="import").order_by("external_id")
+    assert [(tx.external_id, tx.points_earned) for tx in imported] == [("crm-a", 100), ("crm-d", 50), ("crm-e", 30)]
+    assert imported.get(external_id="crm-d").lines.get().total == Decimal("500.00")
+    account = Account.objects.get(customer=shopper, merchant__isnull=True)
+    entries = list(account.entries.order_by("pk").values_list("points", "balance_after"))
+    assert entries == [(20, 20), (100, 120), (30, 150)]
+    assert account.balance == 150 and account.lifetime_earned == 150 and account.tier_points == 150
+    assert account.lots.count() == 3 and all(lot.expires_at > timezone.now() for lot in account.lots.all())
+    assert services.ledger_mismatches() == []
+    again = services.import_batch_run(batch_id=services.import_batch_create(merchant=merchant, rows=rows).pk)
+    assert (again.created_count, again.duplicate_count, again.error_count) == (0, 4, 2)
+    assert services.ledger_mismatches() == [] and Account.objects.get(pk=account.pk).balance == 150
+
+
+def test_import_earns_like_single_sales_across_a_tier_change(merchant):
+    imported, sold = UserFactory(), UserFactory()
+    amounts = ["9000.00", "2000.00", "1000.00"]
+    rows = [
+        {"external_id": f"t{i}", "customer_code": imported.customer_code, "amount": a} for i, a in enumerate(amounts)
+    ]
+    services.import_batch_run(batch_id=services.import_batch_create(merchant=merchant, rows=rows).pk)
+    for i, amount in enumerate(amounts):
+        record(merchant, sold, external_id=f"s{i}", amount=amount)
+
+    def state(customer):
+        account = Account.objects.get(customer=customer, merchant__isnull=True)
+        entries = list(account.entries.order_by("pk").values_list("points", "balance_after", "multiplier"))
+        return entries, account.balance, account.tier_id, account.tier_points, account.tier_changes.count()
+
+    assert state(imported) == state(sold)
+    assert state(imported)[0][-1] == (150, 1250, Decimal("1.50"))
+    assert services.ledger_mismatches() == []
+
+
+def test_import_into_an_own_program_uses_its_rules(merchant, shopper):
+    ProgramFactory(merchant=merchant, points_per_unit=Decimal("0.05"))
+    rows = [{"external_id": "own-1", "customer_code": shopper.customer_code, "amount": "1000"}]
+    batch = services.import_batch_run(batch_id=services.import_batch_create(merchant=merchant, rows=rows).pk)
+    assert batch.created_count == 1
+    account = Account.objects.get(customer=shopper, merchant=merchant)
+    assert account.balance == 50 and PosTransaction.objects.get().account == account
+    assert services.ledger_mismatches() == []
+
+
 def test_malformed_batch_writes_nothing(merchant):
     with pytest.raises(services.InvalidBatch):
         services.import_batch_create(merchant=merchant, rows={"not": "a list"})
