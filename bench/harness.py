@@ -75,6 +75,7 @@ class LoadResult:
     seconds: float
     cpu_ms: float | None = None
     label: str = ""
+    rate: float | None = None
 
     def row(self) -> dict:
         """One load step as a JSON-ready dict: throughput, latency, errors, queries, CPU."""
@@ -95,6 +96,7 @@ class LoadResult:
             "errors": dict(sorted(errors.items())),
             "queries_per_request": round(sum(queries) / len(queries), 2) if queries else None,
             "cpu_ms_per_request": round(self.cpu_ms / n, 2) if self.cpu_ms is not None and n else None,
+            "offered_req_s": round(self.rate, 1) if self.rate else None,
         }
 
 
@@ -492,9 +494,18 @@ def run_load(
     on_response=None,
     meter: CpuMeter | None = None,
     label: str = "",
+    rate: float | None = None,
 ) -> LoadResult:
     """Drive ``clients`` threads, each with one keep-alive connection, until ``requests``
-    have been sent or ``seconds`` have passed. ``port`` is one port or a list of them
+    have been sent or ``seconds`` have passed.
+
+    Closed loop by default: each client sends its next request as soon as the previous
+    answer arrives, so the step measures capacity, and latency is mostly queueing once
+    the server is saturated (Little's law: mean latency = clients / throughput). With
+    ``rate`` (requests per second over all clients) the step is open loop: request ``i``
+    is due ``i / rate`` seconds after the start, the next free client sends it then, and
+    its latency is counted from when it was due, not from when it was sent, so a server
+    that falls behind is charged for the wait (no coordinated omission). ``port`` is one port or a list of them
     (several instances): client ``n`` talks to ``port[n % len(port)]``. ``make_request(client, i)`` returns the
     ``Req`` for the i-th request overall; ``on_response(i, status, body)`` may inspect it.
     Each client sends ``warmup`` once before the clock starts (not recorded)."""
@@ -503,6 +514,7 @@ def run_load(
     samples: list[Sample] = []
     start_gate = threading.Barrier(clients + 1)
     deadline = [0.0]
+    origin = [0.0]
 
     ports = list(port) if isinstance(port, (list, tuple)) else [port]
 
@@ -534,7 +546,13 @@ def run_load(
                 i = issued
                 issued += 1
             req = make_request(index, i)
-            started = time.perf_counter()
+            if rate:
+                started = origin[0] + i / rate
+                wait = started - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+            else:
+                started = time.perf_counter()
             try:
                 status, body, headers = send(conn, req)
             except (OSError, http.client.HTTPException):
@@ -561,13 +579,35 @@ def run_load(
     if meter is not None:
         meter.start()
     deadline[0] = time.monotonic() + seconds
-    began = time.perf_counter()
+    began = origin[0] = time.perf_counter()
     start_gate.wait()
     for thread in threads:
         thread.join(seconds + 120)
     took = time.perf_counter() - began
     cpu = meter.stop() if meter is not None else None
-    return LoadResult(clients=clients, samples=samples, seconds=took, cpu_ms=cpu, label=label)
+    return LoadResult(clients=clients, samples=samples, seconds=took, cpu_ms=cpu, label=label, rate=rate)
+
+
+# Share of a step's closed-loop throughput offered in the open-loop step that follows it.
+PACED_SHARE = 0.5
+
+
+def paced_rate(closed_row: dict, share: float = PACED_SHARE) -> float:
+    """The open-loop rate for latency at a normal load: ``share`` of the throughput the
+    same endpoint reached closed loop (saturated) in the same run."""
+    return max(1.0, round((closed_row.get("req_s") or 0) * share, 1))
+
+
+def latency_at_rate(row: dict, limit_ms: float) -> dict:
+    """The open-loop step's figures next to a p99 target, for the summary."""
+    return {
+        "offered_req_s": row.get("offered_req_s"),
+        "req_s": row.get("req_s"),
+        "p50_ms": row.get("p50_ms"),
+        "p99_ms": row.get("p99_ms"),
+        f"p99_ms<={limit_ms:g}": (row.get("p99_ms") or 1e9) <= limit_ms,
+        "errors": row.get("errors", {}),
+    }
 
 
 def trace_request(server: Server, req: Req) -> dict:
@@ -642,7 +682,8 @@ def draw_chart(summary: dict, path: Path) -> Path | None:
     """Throughput and p99 against concurrency, side by side, drawn with Pillow."""
     from PIL import Image, ImageDraw
 
-    runs = [r for r in summary.get("runs", []) if r.get("req_s") is not None]
+    # Closed-loop steps only: an open-loop step's throughput is the rate it was offered.
+    runs = [r for r in summary.get("runs", []) if r.get("req_s") is not None and not r.get("offered_req_s")]
     if not runs:
         return None
     width, height, pad = 900, 380, 50

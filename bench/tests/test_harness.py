@@ -1,9 +1,13 @@
-"""The pure parts of the harness: figures, the summary line and the exit status. No
-server and no database here; the scenarios themselves are run by ``make bench``."""
+"""The pure parts of the harness: figures, the summary line, the exit status and the load
+driver (against a tiny local HTTP server). No Django server and no database here; the
+scenarios themselves are run by ``make bench``."""
 
 import json
 import sys
+import threading
+import time
 import types
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -174,3 +178,51 @@ def test_celery_log_lines_of_succeeded_tasks_are_counted():
     assert tasks_succeeded(log, "skypark.parks.tasks.parks_visits_close") == 1
     assert tasks_succeeded(log, "skypark.parks.tasks.parks_tickets_expire") == 1
     assert tasks_succeeded(log, "skypark.parks.tasks.parks_tickets_remind") == 0
+
+
+class _SlowHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    delay = 0.05
+
+    def do_GET(self):
+        time.sleep(self.delay)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def slow_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_open_loop_sends_at_the_offered_rate(slow_server):
+    req = harness.Req("GET", "/")
+    result = harness.run_load(slow_server, 4, lambda _c, _i: req, requests=20, seconds=10, rate=20)
+    row = result.row()
+    assert row["requests"] == 20 and row["errors"] == {}
+    assert row["offered_req_s"] == 20
+    # 20 requests due over 0.95 s: the step cannot end sooner than the last one is due.
+    assert result.seconds >= 0.95
+    assert row["p50_ms"] >= 50
+
+
+def test_open_loop_charges_the_wait_of_a_server_that_falls_behind(slow_server):
+    # One client, a 50 ms answer and 100 requests/s offered: each request waits for the
+    # ones before it, and the latency counted from when it was due keeps growing.
+    req = harness.Req("GET", "/")
+    result = harness.run_load(slow_server, 1, lambda _c, _i: req, requests=10, seconds=10, rate=100)
+    latencies = [s.ms for s in result.samples]
+    assert latencies[-1] > latencies[0] + 200
+    closed = harness.run_load(slow_server, 1, lambda _c, _i: req, requests=10, seconds=10)
+    assert max(s.ms for s in closed.samples) < latencies[-1]
+    assert closed.row()["offered_req_s"] is None
