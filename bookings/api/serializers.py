@@ -1,11 +1,13 @@
 from rest_framework import serializers
 
+from skypark.core.api.serializers import ModelOutput
+
 from ..models import Attendee, Booking, Certificate, Course, CourseSession, Venue
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
 
 
-class CourseOutput(serializers.ModelSerializer):
+class CourseOutput(ModelOutput):
     course_type = serializers.CharField(source="course_type.code", read_only=True)
     course_type_name = serializers.CharField(source="course_type.name", read_only=True)
 
@@ -25,13 +27,13 @@ class CourseOutput(serializers.ModelSerializer):
         )
 
 
-class CourseVenueOutput(serializers.ModelSerializer):
+class CourseVenueOutput(ModelOutput):
     class Meta:
         model = Venue
         fields = ("id", "name", "address_line1", "address_line2", "city", "postcode", "facilities", "parking_info")
 
 
-class CourseSessionOutput(serializers.ModelSerializer):
+class CourseSessionOutput(ModelOutput):
     course = CourseOutput(read_only=True)
     venue = CourseVenueOutput(read_only=True)
     places_left = serializers.IntegerField(read_only=True)
@@ -78,7 +80,7 @@ class CourseQuoteOutput(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class CourseAttendeeOutput(serializers.ModelSerializer):
+class CourseAttendeeOutput(ModelOutput):
     certificate_number = serializers.SerializerMethodField()
 
     class Meta:
@@ -90,7 +92,7 @@ class CourseAttendeeOutput(serializers.ModelSerializer):
         return certificate.number if certificate else None
 
 
-class CourseBookingOutput(serializers.ModelSerializer):
+class CourseBookingOutput(ModelOutput):
     session = CourseSessionOutput(read_only=True)
     attendees = CourseAttendeeOutput(many=True, read_only=True)
     discount_code = serializers.CharField(source="discount_code.code", read_only=True, default=None)
@@ -137,7 +139,7 @@ class CourseRefundQuoteOutput(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class CourseCertificateOutput(serializers.ModelSerializer):
+class CourseCertificateOutput(ModelOutput):
     course = serializers.CharField(source="course.name", read_only=True)
     is_valid = serializers.BooleanField(read_only=True)
 

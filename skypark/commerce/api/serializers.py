@@ -1,15 +1,17 @@
 from rest_framework import serializers
 
+from skypark.core.api.serializers import ModelOutput
+
 from ..models import Order, OrderLine, Payment, PaymentMethod, Refund
 
 
-class OrderLineOutput(serializers.ModelSerializer):
+class OrderLineOutput(ModelOutput):
     class Meta:
         model = OrderLine
         fields = ("kind", "object_id", "description", "quantity", "unit_price", "discount", "total")
 
 
-class PaymentOutput(serializers.ModelSerializer):
+class PaymentOutput(ModelOutput):
     class Meta:
         model = Payment
         fields = (
@@ -25,13 +27,13 @@ class PaymentOutput(serializers.ModelSerializer):
         )
 
 
-class RefundOutput(serializers.ModelSerializer):
+class RefundOutput(ModelOutput):
     class Meta:
         model = Refund
         fields = ("id", "amount", "reason", "status", "created_at", "processed_at")
 
 
-class OrderListOutput(serializers.ModelSerializer):
+class OrderListOutput(ModelOutput):
     lines = OrderLineOutput(many=True, read_only=True)
 
     class Meta:
