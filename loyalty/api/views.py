@@ -222,7 +222,7 @@ class PartnerTransactionListCreateApi(PartnerApiMixin, generics.ListAPIView):
             actor=f"merchant:{self.merchant.code}",
             **values,
         )
-        tx = _transaction(self.merchant, tx.external_id)
+        # The service hands back the transaction with its customer and lines.
         return Response(s.TransactionOutput(tx).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -13,14 +13,23 @@ Rules (all from system settings, editable in the admin):
 - a customer's tier follows their *qualifying points*: earned and bonus points of the last
   ``loyalty.tier_window_months`` months minus refund reversals. Spending never demotes;
   points simply ageing out of the window can, and the nightly recalculation logs that.
+
+``Account.tier_points`` holds the qualifying points. Most writes recount them from the
+ledger (``tier_recalculate``); a partner's POS sale, the hot path, adds what it earned to
+them in the same UPDATE as the balance instead (``_credit_qualifying``) and moves the tier
+when that crosses a threshold. Points that age out of the window are taken off only by
+the next recount — the nightly ``tiers_recalculate_all``, or any other earning, refund or
+award on the account — and until then still count toward the tier a sale reaches; a sale
+never demotes, the recount does.
 """
 
 import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,8 +58,39 @@ NETWORK_CURRENCY = "KGS"
 # --- tiers ------------------------------------------------------------------------------
 
 
+LADDER_CACHE_KEY = "loyalty:tier-ladder:v1"
+LADDER_CACHE_SECONDS = 300
+
+
 def tier_ladder() -> list[Tier]:
     return list(Tier.objects.order_by("min_points"))
+
+
+def tier_ladder_cached() -> list[Tier]:
+    """``tier_ladder`` through the Django cache, for the hot paths. Saving or deleting a
+    tier drops it (``tier_ladder_forget``, connected to the model's signals)."""
+    ladder = cache.get(LADDER_CACHE_KEY)
+    if ladder is None:
+        ladder = tier_ladder()
+        cache.set(LADDER_CACHE_KEY, ladder, LADDER_CACHE_SECONDS)
+    return ladder
+
+
+def tier_ladder_forget(**_kwargs):
+    """Drops the cached ladder now and again after the commit, so a reader that loaded
+    the old rows in between does not keep them."""
+    cache.delete(LADDER_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(LADDER_CACHE_KEY))
+
+
+def tier_of(account: Account, ladder: list[Tier]) -> Tier | None:
+    """The account's tier, taken from ``ladder`` (read only when the ladder lacks it)."""
+    if account.tier_id is None:
+        return None
+    for tier in ladder:
+        if tier.pk == account.tier_id:
+            return tier
+    return account.tier
 
 
 def tier_for_points(points: int, ladder=None) -> Tier | None:
@@ -85,24 +125,53 @@ def tier_recalculate(*, account: Account, now=None, ladder=None) -> TierChange |
         if new_id == account.tier_id:
             return None
         old = Tier.objects.filter(pk=account.tier_id).first() if account.tier_id else None
-        upgrade = (tier.min_points if tier else -1) > (old.min_points if old else -1)
         Account.objects.filter(pk=account.pk).update(tier=tier, tier_changed_at=now or timezone.now())
-        change = TierChange.objects.create(
-            account=account, from_tier=old, to_tier=tier, qualifying_points=points, is_upgrade=upgrade
-        )
-        audit_log(
-            actor=None,
-            action="loyalty.tier.upgraded" if upgrade else "loyalty.tier.downgraded",
-            obj=account,
-            before={"tier": old.code if old else None},
-            after={"tier": tier.code if tier else None},
-            data={"qualifying_points": points},
-        )
-        return change
+        return _tier_change_log(account, old=old, new=tier, points=points)
+
+
+def _tier_change_log(account: Account, *, old: Tier | None, new: Tier | None, points: int) -> TierChange:
+    upgrade = (new.min_points if new else -1) > (old.min_points if old else -1)
+    change = TierChange.objects.create(
+        account=account, from_tier=old, to_tier=new, qualifying_points=points, is_upgrade=upgrade
+    )
+    audit_log(
+        actor=None,
+        action="loyalty.tier.upgraded" if upgrade else "loyalty.tier.downgraded",
+        obj=account,
+        before={"tier": old.code if old else None},
+        after={"tier": new.code if new else None},
+        data={"qualifying_points": points},
+    )
+    return change
+
+
+def _credit_qualifying(account: Account, *, points: int, now, ladder=None, **credit) -> LedgerEntry:
+    """``_credit`` of ``points`` that count toward the tier of a coalition ``account``
+    (locked by the caller), under a reference the caller knows is new
+    (``reference_is_new``): the UPDATE that moves the balance also adds them to
+    ``tier_points`` and, when that reaches another tier of the ladder, sets the tier,
+    which is logged as ``tier_recalculate`` logs it. Qualifying points are not recounted
+    here (see the module's docstring)."""
+    ladder = tier_ladder_cached() if ladder is None else ladder
+    qualifying = account.tier_points + points
+    tier = tier_for_points(qualifying, ladder)
+    fields = {"tier_points": F("tier_points") + points}
+    old = tier_of(account, ladder)
+    changed = (tier.pk if tier else None) != account.tier_id
+    if changed:
+        fields.update(tier=tier, tier_changed_at=now)
+    entry = _credit(account, points=points, now=now, account_fields=fields, reference_is_new=True, **credit)
+    account.tier_points = qualifying
+    if changed:
+        account.tier, account.tier_changed_at = tier, now
+        _tier_change_log(account, old=old, new=tier, points=qualifying)
+    return entry
 
 
 def tiers_recalculate_all(*, now=None) -> int:
-    """The nightly pass over every coalition account (points age out of the window)."""
+    """The nightly pass over every coalition account: recounts each one's qualifying
+    points from the ledger, which takes off the points that aged out of the window since
+    (a POS sale only adds to them) and demotes where that is due."""
     ladder = tier_ladder()
     changed = 0
     for pk in Account.objects.filter(merchant__isnull=True).values_list("pk", flat=True).iterator():

@@ -45,10 +45,46 @@ def account_lock(account_or_pk) -> Account:
     return Account.objects.select_for_update().get(pk=pk)
 
 
-def expiry_for(account: Account, *, now) -> datetime.datetime:
+def account_for_update(*, customer, merchant=None, **annotations) -> Account:
+    """The customer's coalition account (``merchant=None``) or their account in one
+    merchant's program, read locked (FOR UPDATE, in the caller's transaction), created
+    first when missing. ``annotations`` are read with the row.
+
+    Two first uses at once both get the one row: the second ``INSERT … ON CONFLICT DO
+    NOTHING`` waits on the unique index until the first commits, inserts nothing and
+    then locks the winner's row."""
+    query = Account.objects.select_for_update().filter(customer=customer, merchant=merchant).annotate(**annotations)
+    account = query.first()
+    if account is None:
+        Account.objects.bulk_create([Account(customer=customer, merchant=merchant)], ignore_conflicts=True)
+        account = query.get()
+    # Both are in hand; str(account) (the audit entry's label) needs them.
+    account.customer = customer
+    if merchant is not None:
+        account.merchant = merchant
+    return account
+
+
+_UNREAD = object()
+
+
+def program_of(merchant) -> MerchantProgram | None:
+    """The merchant's program, or None. Read once per merchant instance: Django keeps
+    the answer (also "none") on the instance, so the helpers of one request share it."""
+    try:
+        return merchant.loyalty_program
+    except MerchantProgram.DoesNotExist:
+        return None
+
+
+def expiry_for(account: Account, *, now, program=_UNREAD) -> datetime.datetime:
+    """When points credited now expire: after the merchant program's months for its
+    own account (``program``, when the caller has it in hand, saves reading it), after
+    ``loyalty.expiry_months`` otherwise."""
     months = None
     if account.merchant_id:
-        program = MerchantProgram.objects.filter(merchant_id=account.merchant_id).first()
+        if program is _UNREAD:
+            program = MerchantProgram.objects.filter(merchant_id=account.merchant_id).first()
         months = program.expiry_months if program else None
     months = months or get_int("loyalty.expiry_months")
     return now + relativedelta(months=months)
@@ -70,13 +106,16 @@ def _existing(account, kind, source, reference):
     return LedgerEntry.objects.filter(account=account, kind=kind, source=source, reference=reference).first()
 
 
-def _balance_move(account: Account, points: int, *, now, earned=0, redeemed=0):
+def _balance_move(account: Account, points: int, *, now, earned=0, redeemed=0, fields=None):
+    """One UPDATE of the account row; ``fields`` are further columns the caller moves in
+    the same statement (and keeps in step on the instance itself)."""
     Account.objects.filter(pk=account.pk).update(
         balance=F("balance") + points,
         lifetime_earned=F("lifetime_earned") + earned,
         lifetime_redeemed=F("lifetime_redeemed") + redeemed,
         last_activity_at=now,
         updated_at=now,
+        **(fields or {}),
     )
     account.balance += points
     account.lifetime_earned += earned
@@ -99,16 +138,30 @@ def _credit(
     data=None,
     expires_at=None,
     now=None,
+    reference_is_new=False,
+    account_fields=None,
 ) -> LedgerEntry:
     """Adds ``points`` as a new lot. Returns the existing entry instead when this
-    ``(kind, source, reference)`` was already written to the account."""
+    ``(kind, source, reference)`` was already written to the account.
+
+    ``reference_is_new``: the caller guarantees no entry has this reference yet (e.g. it
+    derives from a row it has just inserted under a unique constraint), so the look-up is
+    skipped; the ledger's own unique constraint still refuses a second entry.
+    ``account_fields``: further account columns moved by the same UPDATE as the balance."""
     if points <= 0:
         raise InvalidPoints(details={"points": points})
-    existing = _existing(account, kind, source, reference)
-    if existing is not None:
-        return existing
+    if not reference_is_new:
+        existing = _existing(account, kind, source, reference)
+        if existing is not None:
+            return existing
     now = now or timezone.now()
-    _balance_move(account, points, now=now, earned=points if kind in (Kind.EARNED, Kind.BONUS) else 0)
+    _balance_move(
+        account,
+        points,
+        now=now,
+        earned=points if kind in (Kind.EARNED, Kind.BONUS) else 0,
+        fields=account_fields,
+    )
     entry = LedgerEntry.objects.create(
         account=account,
         kind=kind,

@@ -1,16 +1,20 @@
 """What partners do: find a customer by card, record and refund POS transactions, spend
 points at the till, validate and redeem coupons, run cross-promo chains.
 
-Lock order: the POS transaction row (or the merchant's idempotency slot, through the
-unique constraint), then the coupon row, then the points account, then its lots.
+Lock order: a sale locks the points account first (its transaction row points at it),
+then takes the merchant's idempotency slot (the unique constraint on the new row), then
+the coupon row, then the account's lots. Refunds and voids lock an existing transaction
+row, then the account; a sale never waits for an existing row, so the two cannot wait
+for each other.
 """
 
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,10 +45,29 @@ from ..models import (
     MerchantProgram,
     PosTransaction,
     PosTransactionLine,
+    Referral,
     ScanLog,
 )
-from .earning import customer_tier, network_points_for, referral_reward, tier_recalculate
-from .ledger import _credit, _debit, _give_back, account_get_or_create, account_lock, points_floor
+from .earning import (
+    _credit_qualifying,
+    customer_tier,
+    network_points_for,
+    referral_reward,
+    tier_ladder_cached,
+    tier_of,
+    tier_recalculate,
+)
+from .ledger import (
+    _credit,
+    _debit,
+    _give_back,
+    account_for_update,
+    account_get_or_create,
+    account_lock,
+    expiry_for,
+    points_floor,
+    program_of,
+)
 from .webhooks import webhook_queue
 
 Kind = LedgerEntry.Kind
@@ -165,12 +188,25 @@ def rules_for(*, customer, merchant, day=None) -> Rules:
     """A merchant running its own active program works with the customer's account in
     that program; every other partner with the shared coalition balance."""
     day = day or timezone.localdate()
-    program = MerchantProgram.objects.filter(merchant=merchant).first()
+    program = program_of(merchant)
     if program is not None and program.runs_own_on(day):
         account = account_get_or_create(customer=customer, merchant=merchant)
         return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
     account = account_get_or_create(customer=customer)
     tier = customer_tier(customer)
+    return Rules(account=account, own=False, multiplier=tier.multiplier if tier else Decimal("1"), program=program)
+
+
+def _rules_locked(*, customer, merchant, day, **annotations) -> Rules:
+    """``rules_for`` inside the caller's transaction: the account is read locked (with
+    ``annotations``), created first when missing; its tier comes from the cached ladder."""
+    program = program_of(merchant)
+    if program is not None and program.runs_own_on(day):
+        account = account_for_update(customer=customer, merchant=merchant, **annotations)
+        return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
+    account = account_for_update(customer=customer, **annotations)
+    ladder = tier_ladder_cached()
+    tier = tier_of(account, ladder) or (ladder[0] if ladder else None)
     return Rules(account=account, own=False, multiplier=tier.multiplier if tier else Decimal("1"), program=program)
 
 
@@ -292,9 +328,39 @@ def coupon_create(*, actor=None, **fields) -> Coupon:
     return coupon
 
 
+PROMOS_CACHE_SECONDS = 300
+
+
+def _promos_cache_key(merchant_id) -> str:
+    return f"loyalty:promos-from:{merchant_id}"
+
+
+def merchant_has_promos(merchant_id) -> bool:
+    """Whether the merchant is the source of an active chain, through the Django cache:
+    most merchants are not, and their sales then read nothing for chains. Saving or
+    deleting a chain drops the answer (``promos_forget``)."""
+    key = _promos_cache_key(merchant_id)
+    found = cache.get(key)
+    if found is None:
+        found = CrossPromo.objects.filter(source_merchant_id=merchant_id, is_active=True).exists()
+        cache.set(key, found, PROMOS_CACHE_SECONDS)
+    return found
+
+
+def promos_forget(instance, **_kwargs):
+    """Drops the cached answer for the chain's source merchant, now and again after the
+    commit (a reader in between may have cached the old one). A merchant the chain no
+    longer starts from keeps "yes" until it expires, which only costs it the query."""
+    key = _promos_cache_key(instance.source_merchant_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def promos_issue(*, pos_transaction: PosTransaction, now=None) -> list[Coupon]:
     """A purchase at a chain's source merchant issues the customer a personal coupon for
     the target merchant, once per (chain, transaction)."""
+    if not merchant_has_promos(pos_transaction.merchant_id):
+        return []
     now = now or timezone.now()
     issued = []
     promos = CrossPromo.objects.filter(
@@ -353,24 +419,37 @@ def pos_transaction_record(
 
     Idempotent: a retry with the same ``external_id`` (or ``Idempotency-Key``) returns
     the first transaction with ``created=False`` and writes nothing; 20 concurrent
-    retries create one row, because the unique constraint on (merchant, external_id)
-    makes all but one insert wait and then fail, and the losers read the winner's row.
-    A retry that reuses the id for a different customer or amount is refused.
+    retries create one row, because the unique constraints on (merchant, external_id)
+    and (merchant, idempotency_key) make all but one insert wait and then fail, and the
+    losers roll back and read the winner's row. A retry that reuses the id for a
+    different customer or amount is refused.
 
-    Inside one transaction: the transaction row and its lines, the coupon (locked, see
-    ``coupon_redeem``), the points spent (account then lots locked, never overdrawn) and
-    the points earned on what was paid; then cross-promo coupons, the tier and a pending
-    referral. Webhooks are queued to go out after commit."""
+    One transaction: the points account locked (created on first use), the transaction
+    row and its lines, the coupon (locked, see ``coupon_redeem``), the points spent
+    (lots locked, never overdrawn), the points earned on what was paid, the tier,
+    cross-promo coupons and the audit entry. Webhooks are queued to go out after commit.
+
+    The tier follows the points as they are earned: ``Account.tier_points`` grows in the
+    same UPDATE as the balance and the tier moves when it crosses a threshold (logged);
+    a sale does not recount the 12-month window, so points that aged out of it are taken
+    off by the nightly ``tiers_recalculate_all``, which is also what demotes (see
+    ``loyalty.services.earning``). A pending referral, which only a customer's first
+    purchase can have, is looked up with the account and rewarded after the commit.
+
+    The returned transaction carries its customer and lines (``tx.lines.all()`` reads
+    nothing), for the caller to render."""
     amount = _money(amount)
     occurred_at = occurred_at or timezone.now()
-    found = _pos_existing(merchant, external_id, idempotency_key)
-    if found is not None:
-        if not _same_request(found, customer=customer, amount=amount):
-            raise TransactionConflict(details={"external_id": found.external_id})
-        return found, False
-    rules = rules_for(customer=customer, merchant=merchant, day=timezone.localdate(occurred_at))
     try:
         with transaction.atomic():
+            rules = _rules_locked(
+                customer=customer,
+                merchant=merchant,
+                day=timezone.localdate(occurred_at),
+                referral_pending=Exists(
+                    Referral.objects.filter(referred_id=OuterRef("customer_id"), status=Referral.Status.PENDING)
+                ),
+            )
             tx = PosTransaction.objects.create(
                 merchant=merchant,
                 customer=customer,
@@ -382,6 +461,9 @@ def pos_transaction_record(
                 amount=amount,
                 occurred_at=occurred_at,
                 metadata=metadata or {},
+                # Without a coupon or points spent nothing comes off the price: what the sale
+                # earns is known before its row is written, and no UPDATE follows.
+                points_earned=0 if coupon_code or points_to_redeem else rules.points_for(amount),
             )
             _pos_apply(
                 tx, rules=rules, lines=lines, points_to_redeem=points_to_redeem, coupon_code=coupon_code, actor=actor
@@ -393,22 +475,40 @@ def pos_transaction_record(
         if not _same_request(found, customer=customer, amount=amount):
             raise TransactionConflict(details={"external_id": found.external_id})
         return found, False
-    if tx.points_earned:
-        tier_recalculate(account=rules.account)
-    referral_reward(referred=customer)
+    if rules.account.referral_pending:
+        referral_reward(referred=customer)
     return tx, True
 
 
 def _pos_existing(merchant, external_id, idempotency_key):
-    if idempotency_key:
-        found = PosTransaction.objects.filter(merchant=merchant, idempotency_key=idempotency_key).first()
-        if found is not None:
-            return found
-    return PosTransaction.objects.filter(merchant=merchant, external_id=external_id).first()
+    """The merchant's transaction with this idempotency key or external id, with its
+    customer and lines, or None."""
+    query = (
+        PosTransaction.objects.filter(merchant=merchant)
+        .select_related("customer")
+        .prefetch_related(Prefetch("lines", queryset=PosTransactionLine.objects.order_by("id")))
+    )
+    found = query.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+    if found is None:
+        found = query.filter(external_id=external_id).first()
+    if found is not None:
+        found.merchant = merchant
+    return found
+
+
+def _lines_in_hand(tx: PosTransaction, lines: list[PosTransactionLine]):
+    """Makes ``tx.lines.all()`` answer with the rows just written, as
+    ``prefetch_related`` leaves it, so rendering the sale reads nothing back."""
+    written = tx.lines.all()
+    written._result_cache = lines
+    written._prefetch_done = True
+    tx._prefetched_objects_cache = {"lines": written}
 
 
 def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor):
-    PosTransactionLine.objects.bulk_create(
+    """Everything after the transaction row, inside its transaction; ``rules.account``
+    is locked."""
+    written = PosTransactionLine.objects.bulk_create(
         [
             PosTransactionLine(
                 transaction=tx,
@@ -421,7 +521,10 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
             for line in lines
         ]
     )
-    merchant, customer = tx.merchant, tx.customer
+    _lines_in_hand(tx, written)
+    merchant, customer, account = tx.merchant, tx.customer, rules.account
+    reference = f"{merchant.pk}:{tx.external_id}"
+    description = _("Purchase at %(m)s") % {"m": merchant.name}
     due = tx.amount
     if coupon_code:
         redemption = coupon_redeem(
@@ -435,7 +538,6 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
         tx.coupon_code = redemption.coupon.code
         tx.discount += redemption.discount
         due -= redemption.discount
-    account = account_lock(rules.account)
     if points_to_redeem:
         if points_to_redeem < 0 or points_to_redeem < rules.min_redeem_points:
             raise InvalidPoints(
@@ -454,8 +556,8 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
             kind=Kind.REDEEMED,
             points=points_to_redeem,
             source="pos",
-            reference=f"{merchant.pk}:{tx.external_id}",
-            description=_("Purchase at %(m)s") % {"m": merchant.name},
+            reference=reference,
+            description=description,
             merchant=merchant,
             amount=tx.amount,
             actor=actor,
@@ -465,19 +567,25 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
         due -= value
     earned = rules.points_for(max(due, Decimal(0)))
     if earned > 0:
-        _credit(
-            account,
-            kind=Kind.EARNED,
-            points=earned,
-            source="pos",
-            reference=f"{merchant.pk}:{tx.external_id}",
-            description=_("Purchase at %(m)s") % {"m": merchant.name},
-            multiplier=rules.multiplier,
-            merchant=merchant,
-            amount=due,
-            actor=actor,
-        )
-        tx.points_earned = earned
+        now = timezone.now()
+        credit = {
+            "kind": Kind.EARNED,
+            "points": earned,
+            "source": "pos",
+            # Derived from the transaction row just inserted under its unique constraint.
+            "reference": reference,
+            "description": description,
+            "multiplier": rules.multiplier,
+            "merchant": merchant,
+            "amount": due,
+            "actor": actor,
+            "expires_at": expiry_for(account, now=now, program=rules.program),
+            "now": now,
+        }
+        if rules.own:
+            _credit(account, reference_is_new=True, **credit)
+        else:
+            _credit_qualifying(account, **credit)
         webhook_queue(
             merchant=merchant,
             event="points.awarded",
@@ -489,7 +597,9 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
                 "balance": account.balance,
             },
         )
-    tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
+    if coupon_code or points_to_redeem or tx.points_earned != earned:
+        tx.points_earned = earned
+        tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
     promos_issue(pos_transaction=tx)
     audit_log(
         actor=actor or f"merchant:{merchant.code}",

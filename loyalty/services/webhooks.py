@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import MerchantProgram, WebhookDelivery
+from .ledger import program_of
 
 TIMEOUT_SECONDS = 5
 MAX_ATTEMPTS = 6
@@ -35,8 +36,8 @@ def signature_for(secret: str, timestamp: int, body: bytes) -> str:
 def webhook_queue(*, merchant, event: str, event_id: str, payload: dict) -> WebhookDelivery | None:
     """Records one delivery of ``event`` to the merchant's webhook URL, if it has one.
     ``event_id`` is unique: queueing the same event twice records it once."""
-    program = MerchantProgram.objects.filter(merchant=merchant).exclude(webhook_url="").first()
-    if program is None:
+    program = program_of(merchant)
+    if program is None or not program.webhook_url:
         return None
     delivery, created = WebhookDelivery.objects.get_or_create(
         event_id=event_id,

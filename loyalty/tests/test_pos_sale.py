@@ -1,0 +1,211 @@
+"""What one partner sale costs and the rules its short path keeps: one database transaction
+of a fixed list of statements, the tier moving with the points, a pending referral found
+with the account, and the caches it reads dropped when their rows change."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from loyalty import services
+from loyalty.models import Account, Coupon, LedgerEntry, Referral, Tier, TierChange
+from skypark.accounts.tests.factories import UserFactory, issue_key
+from skypark.audit.models import AuditEntry
+
+from .factories import PromoFactory
+
+pytestmark = pytest.mark.django_db
+
+TRANSACTION_CONTROL = re.compile(r"^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BEGIN|COMMIT|ROLLBACK)\b")
+# The table a statement is about: a SELECT's first column is qualified by it.
+STATEMENT = re.compile(
+    r'^(?:(SELECT) "(\w+)"\.|(SELECT) .*? FROM "(\w+)"|(INSERT)(?: OR IGNORE)? INTO "(\w+)"|(UPDATE) "(\w+)")', re.S
+)
+
+
+def statements(captured) -> tuple[list[str], int]:
+    """``["SELECT loyalty_account", ...]`` without transaction control, and how many
+    transactions (here savepoints: the test runs inside one) were opened."""
+    found, opened = [], 0
+    for query in captured.captured_queries:
+        sql = query["sql"].strip()
+        if TRANSACTION_CONTROL.match(sql):
+            opened += sql.startswith(("SAVEPOINT", "BEGIN"))
+            continue
+        verb, table = (part for part in STATEMENT.match(sql).groups() if part)
+        found.append(f"{verb} {table}")
+    return found, opened
+
+
+@pytest.fixture
+def till(merchant):
+    _key, plaintext = issue_key(merchant)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
+    return client
+
+
+def sale(till, customer, external_id, amount="1000.00"):
+    return till.post(
+        reverse("api:partner-transactions"),
+        {
+            "external_id": external_id,
+            "customer_code": customer.customer_code,
+            "amount": amount,
+            "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2", "unit_price": str(Decimal(amount) / 2)}],
+        },
+        format="json",
+    )
+
+
+REQUEST = ["SELECT accounts_merchantapikey", "SELECT accounts_user"]
+SALE = [
+    "SELECT loyalty_merchantprogram",
+    "SELECT loyalty_account",  # FOR UPDATE, with whether a referral is pending
+    "INSERT loyalty_postransaction",  # points_earned already set: no UPDATE follows
+    "INSERT loyalty_postransactionline",
+    "UPDATE loyalty_account",  # balance, lifetime and tier points in one statement
+    "INSERT loyalty_ledgerentry",
+    "INSERT loyalty_pointlot",
+]
+
+
+def test_a_regular_sale_is_ten_statements_in_one_transaction(till, shopper):
+    assert sale(till, shopper, "warm-up").status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        response = sale(till, shopper, "till-1")
+    assert response.status_code == 201
+    found, transactions = statements(captured)
+    assert found == [*REQUEST, *SALE, "INSERT audit_auditentry"]
+    assert transactions == 1
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in next(q["sql"] for q in captured.captured_queries if '"loyalty_account"' in q["sql"])
+
+
+def test_the_response_is_rendered_from_the_sale_as_the_detail_reads_it(till, shopper):
+    created = sale(till, shopper, "till-1")
+    detail = till.get(reverse("api:partner-transaction-detail", args=["till-1"]))
+    assert created.status_code == 201 and created.json() == detail.json()
+    assert created.json()["lines"] == [
+        {"sku": "LATTE", "name": "Latte", "quantity": "2.000", "unit_price": "500.00", "total": "1000.00"}
+    ]
+
+
+def test_a_retry_reads_the_first_sale_back_and_writes_nothing(till, shopper):
+    first = sale(till, shopper, "till-1")
+    with CaptureQueriesContext(connection) as captured:
+        retry = sale(till, shopper, "till-1")
+    assert retry.status_code == 200 and retry.json() == first.json()
+    found, _transactions = statements(captured)
+    assert found == [
+        *REQUEST,
+        *SALE[:3],  # the insert fails on the unique constraint and rolls back
+        "SELECT loyalty_postransaction",
+        "SELECT loyalty_postransactionline",
+    ]
+
+
+def test_a_first_sale_creates_the_account_and_logs_its_first_tier(till, shopper):
+    sale(till, UserFactory(), "warm-up")
+    with CaptureQueriesContext(connection) as captured:
+        assert sale(till, shopper, "till-1").status_code == 201
+    found, transactions = statements(captured)
+    assert (
+        found
+        == [
+            *REQUEST,
+            *SALE[:2],
+            "INSERT loyalty_account",  # ON CONFLICT DO NOTHING, then locked
+            "SELECT loyalty_account",
+            *SALE[2:],
+            "INSERT loyalty_tierchange",
+            "INSERT audit_auditentry",
+            "INSERT audit_auditentry",
+        ]
+    )
+    assert transactions == 1
+    account = Account.objects.get(customer=shopper)
+    assert (account.tier.code, account.tier_points) == ("beginner", 100)
+
+
+# --- the tier follows the points of each sale; the nightly pass recounts ------------------
+
+
+def coalition(customer):
+    return Account.objects.select_related("tier").get(customer=customer, merchant__isnull=True)
+
+
+def record(merchant, customer, external_id, amount):
+    tx, _created = services.pos_transaction_record(
+        merchant=merchant, customer=customer, external_id=external_id, amount=Decimal(amount)
+    )
+    return tx
+
+
+def test_a_sale_that_crosses_a_threshold_moves_the_tier_in_its_own_transaction(merchant, shopper):
+    record(merchant, shopper, "a", "9000.00")
+    assert (coalition(shopper).tier.code, coalition(shopper).tier_points) == ("beginner", 900)
+    record(merchant, shopper, "b", "2000.00")
+    account = coalition(shopper)
+    assert (account.tier.code, account.tier_points) == ("friend", 1100)
+    assert account.tier_points == services.qualifying_points(account)
+    change = TierChange.objects.get(to_tier__code="friend")
+    assert change.is_upgrade and change.qualifying_points == 1100
+    assert AuditEntry.objects.filter(action="loyalty.tier.upgraded").count() == 2
+    assert record(merchant, shopper, "c", "1000.00").points_earned == 150, "the new tier's multiplier"
+
+
+def test_points_that_age_out_are_taken_off_by_the_nightly_recount_not_by_a_sale(merchant, shopper):
+    record(merchant, shopper, "a", "11000.00")
+    assert coalition(shopper).tier.code == "friend"
+    LedgerEntry.objects.filter(reference=f"{merchant.pk}:a").update(
+        created_at=timezone.now() - datetime.timedelta(days=400)
+    )
+    record(merchant, shopper, "b", "100.00")
+    account = coalition(shopper)
+    assert (account.tier.code, account.tier_points) == ("friend", 1100 + 15), "a sale only adds"
+    assert services.tiers_recalculate_all() == 1
+    account = coalition(shopper)
+    assert (account.tier.code, account.tier_points) == ("beginner", 15)
+    assert TierChange.objects.filter(from_tier__code="friend", to_tier__code="beginner", is_upgrade=False).exists()
+
+
+# --- a pending referral is found with the account ------------------------------------------
+
+
+def test_a_first_sale_rewards_a_pending_referral_once(merchant):
+    referrer, friend = UserFactory(), UserFactory()
+    services.referral_register(referred=friend, code=services.referral_code_get(customer=referrer).code)
+    record(merchant, friend, "a", "1000.00")
+    record(merchant, friend, "b", "1000.00")
+    assert Referral.objects.get().status == Referral.Status.REWARDED
+    assert coalition(referrer).balance == 300
+    assert coalition(friend).balance == 100 + 100 + 100, "two sales and the welcome bonus"
+
+
+# --- what the sale caches is dropped when its rows change ---------------------------------
+
+
+def test_a_chain_created_after_a_sale_issues_its_coupon_on_the_next(merchant, other_merchant, shopper):
+    record(merchant, shopper, "before", "800.00")
+    promo = PromoFactory(source_merchant=merchant, target_merchant=other_merchant, min_purchase=Decimal("500"))
+    record(merchant, shopper, "after", "800.00")
+    assert Coupon.objects.filter(promo=promo).count() == 1
+    promo.is_active = False
+    promo.save()
+    record(merchant, shopper, "inactive", "800.00")
+    assert Coupon.objects.filter(promo=promo).count() == 1
+
+
+def test_a_tier_saved_after_a_sale_counts_on_the_next(merchant, shopper):
+    record(merchant, shopper, "a", "1000.00")
+    Tier.objects.create(code="starter", name="Starter", min_points=150, multiplier=Decimal("2.00"), order=1)
+    record(merchant, shopper, "b", "1000.00")
+    assert coalition(shopper).tier.code == "starter"
+    assert record(merchant, shopper, "c", "1000.00").points_earned == 200
