@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from skypark.core.api.serializers import ModelOutput
+
 from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction, PosTransactionLine, Tier
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -106,13 +108,17 @@ class CustomerBalanceOutput(serializers.Serializer):
     tier = TierOutput(allow_null=True)
 
 
-class LineOutput(serializers.ModelSerializer):
+class LineOutput(ModelOutput):
+    """One line of a POS transaction."""
+
     class Meta:
         model = PosTransactionLine
         fields = ["sku", "name", "quantity", "unit_price", "total"]
 
 
-class TransactionOutput(serializers.ModelSerializer):
+class TransactionOutput(ModelOutput):
+    """A POS transaction as the partner's till recorded it, with what loyalty did to it."""
+
     customer_code = serializers.CharField(source="customer.customer_code")
     lines = LineOutput(many=True)
     amount_due = serializers.SerializerMethodField()
