@@ -526,8 +526,8 @@ OVERALL = 0
 class LeaderboardEntry(models.Model):
     """Points per member per period (``period_key`` "2026-W47", "2026-11" or "all") and
     scope (``event_type_id`` 0 = overall, otherwise one event type), kept up to date on
-    every award and rebuilt from the ledger by a job. A rank is one index range count
-    (members with more points), so no request scans the table."""
+    every award and rebuilt from the ledger by a job. The board's top list reads this
+    table's rank index; a member's rank reads ``LeaderboardScore``."""
 
     Period = LeaderboardPeriod
 
@@ -556,3 +556,39 @@ class LeaderboardEntry(models.Model):
 
     def __str__(self):
         return f"{self.period_key}/{self.event_type_id}: {self.customer_id} {self.points}"
+
+
+class LeaderboardScore(models.Model):
+    """How many members of one board (period, period key, scope) have ``points``: a
+    histogram of ``LeaderboardEntry``, so a rank is 1 + the sum of ``members`` over the
+    points values above the member's, a few hundred rows whatever the number of
+    members.
+
+    Awards never update these rows: each award inserts ``-1`` at the member's old
+    points and ``+1`` at the new in the same transaction as the entry, so concurrent
+    awards neither wait for one another nor deadlock, and a value is the sum of its
+    rows. ``leaderboard_scores_fold`` (every minute) merges the rows of each value into
+    one and deletes values that sum to 0, which keeps a board at about one row per
+    points value."""
+
+    Period = LeaderboardPeriod
+
+    period = models.CharField(_("period"), max_length=5, choices=LeaderboardPeriod.choices)
+    period_key = models.CharField(_("period key"), max_length=8)
+    event_type_id = models.PositiveIntegerField(_("event type"), default=OVERALL)
+    points = models.IntegerField(_("points"))
+    members = models.IntegerField(_("members"))
+
+    class Meta:
+        verbose_name = _("leaderboard score")
+        verbose_name_plural = _("leaderboard scores")
+        indexes = [
+            models.Index(
+                # ``members`` in the key so that a rank is an index-only scan.
+                fields=["period", "period_key", "event_type_id", "points", "members"],
+                name="events_leaderboard_score_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_key}/{self.event_type_id}: {self.points} × {self.members}"

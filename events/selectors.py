@@ -3,7 +3,9 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, OuterRef, Q, Subquery, When
+from django.core.cache import cache
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import (
@@ -14,6 +16,7 @@ from .models import (
     EventType,
     LeaderboardEntry,
     LeaderboardPeriod,
+    LeaderboardScore,
     MemberProfile,
     PointsEntry,
     Registration,
@@ -163,8 +166,64 @@ class Leaderboard:
     me: Ranked | None
 
 
+# The public top of a board is the same for every caller, so the top ``TOP_CACHED`` rows
+# are cached for ``TOP_SECONDS``; an award forgets the boards it moves (in the awarding
+# transaction and again after commit), so the list is normally fresh and never older
+# than ``TOP_SECONDS``. The caller's own place is never cached.
+TOP_CACHED = 100
+TOP_SECONDS = 5
+
+
+def leaderboard_top_cache_key(period, key, scope) -> str:
+    return f"events:leaderboard:top:{period}:{key}:{scope}"
+
+
 def _board(period, key, scope):
     return LeaderboardEntry.objects.filter(period=period, period_key=key, event_type_id=scope, points__gt=0)
+
+
+def leaderboard_rows(*, period, key, scope, limit):
+    """The board's first ``limit`` rows, most points first (ties by member id), read
+    along ``events_leaderboard_rank_idx``."""
+    return _board(period, key, scope).select_related("customer").order_by("-points", "customer_id")[:limit]
+
+
+def leaderboard_place(*, period, key, scope, customer_id):
+    """``(points, ahead)`` of one member on a board in one statement: their counter, and
+    the number of members with more points summed from the board's histogram
+    (``LeaderboardScore``), a range of about one row per points value above theirs,
+    so the cost does not grow with the number of members."""
+    ahead = (
+        LeaderboardScore.objects.filter(
+            period=period, period_key=key, event_type_id=scope, points__gt=OuterRef("points")
+        )
+        .order_by()
+        .values("period")
+        .annotate(n=Sum("members"))
+        .values("n")
+    )
+    return (
+        _board(period, key, scope)
+        .filter(customer_id=customer_id)
+        .annotate(ahead=Coalesce(Subquery(ahead), 0))
+        .values_list("points", "ahead")
+    )
+
+
+def _top(period, key, scope, limit) -> list[Ranked]:
+    cached = limit <= TOP_CACHED
+    cache_key = leaderboard_top_cache_key(period, key, scope)
+    top = cache.get(cache_key) if cached else None
+    if top is None:
+        top, rank = [], 0
+        rows = leaderboard_rows(period=period, key=key, scope=scope, limit=TOP_CACHED if cached else limit)
+        for position, row in enumerate(rows, start=1):
+            if not top or row.points != top[-1][3]:
+                rank = position
+            top.append((rank, row.customer_id, _public_name(row.customer), row.points))
+        if cached:
+            cache.set(cache_key, top, TOP_SECONDS)
+    return [Ranked(*row) for row in top[:limit]]
 
 
 def leaderboard(
@@ -173,23 +232,18 @@ def leaderboard(
     """The top ``limit`` members of a period (overall or for one event type) and the
     customer's own place, in standard competition ranking: equal points share a rank
     and the next rank skips ("1, 2, 2, 4"), so a rank always says how many members are
-    ahead. Three index-backed queries whatever the number of members: the top rows,
-    the customer's row, and a count of rows with more points."""
+    ahead. At most two index-backed queries whatever the number of members: the top
+    rows (none while cached, see ``TOP_SECONDS``) and the customer's points with the
+    number of members ahead."""
     key = period_key(period, now)
     scope = event_type.pk if event_type else OVERALL
-    board = _board(period, key, scope)
-    rows = list(board.select_related("customer").order_by("-points", "customer_id")[:limit])
-    top, rank = [], 0
-    for position, row in enumerate(rows, start=1):
-        if not top or row.points != top[-1].points:
-            rank = position
-        top.append(Ranked(rank, row.customer_id, _public_name(row.customer), row.points))
+    top = _top(period, key, scope, limit)
     me = None
     if customer is not None and getattr(customer, "is_authenticated", False):
-        mine = board.filter(customer=customer).values_list("points", flat=True).first()
-        if mine is not None:
-            ahead = board.filter(points__gt=mine).count()
-            me = Ranked(ahead + 1, customer.pk, _public_name(customer), mine)
+        place = leaderboard_place(period=period, key=key, scope=scope, customer_id=customer.pk).first()
+        if place is not None:
+            points, ahead = place
+            me = Ranked(ahead + 1, customer.pk, _public_name(customer), points)
     return Leaderboard(period=period, period_key=key, event_type=event_type, top=top, me=me)
 
 

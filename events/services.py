@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from skypark.commerce.services import order_cancel, order_create, order_refund
 from skypark.config.selectors import get, get_decimal, get_int
 from skypark.core import loyalty
 
+from . import selectors
 from .errors import (
     AlreadyRegistered,
     CancellationClosed,
@@ -51,6 +53,7 @@ from .models import (
     Event,
     LeaderboardEntry,
     LeaderboardPeriod,
+    LeaderboardScore,
     MemberProfile,
     PointsEntry,
     PointsKind,
@@ -655,18 +658,74 @@ def _profile_locked(customer) -> MemberProfile:
     return MemberProfile.objects.select_for_update().get(customer_id=customer_id)
 
 
-def _counter_add(*, customer_id, period, key, scope, points):
-    filters = {"period": period, "period_key": key, "event_type_id": scope, "customer_id": customer_id}
-    if not LeaderboardEntry.objects.filter(**filters).update(points=F("points") + points):
-        LeaderboardEntry.objects.create(**filters, points=points)
+def _tops_forget(boards):
+    keys = [selectors.leaderboard_top_cache_key(*board) for board in boards]
+    cache.delete_many(keys)
+    # Again after commit: a reader between the first delete and the commit cached the
+    # old top.
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _scores_move(moves):
+    """Moves members between the points values of their boards' histograms: ``moves``
+    are ``((period, key, scope), old points or None, new points or None)``. Inserts
+    rows only (-1 at the old value, +1 at the new), never updates one, so concurrent
+    awards on one board neither wait for each other nor deadlock; see
+    ``LeaderboardScore``."""
+    rows = []
+    for (period, key, scope), old, new in moves:
+        if old == new:
+            continue
+        for points, members in ((old, -1), (new, 1)):
+            if points is not None:
+                rows.append(
+                    LeaderboardScore(period=period, period_key=key, event_type_id=scope, points=points, members=members)
+                )
+    if rows:
+        LeaderboardScore.objects.bulk_create(rows)
+
+
+def _counters_add(*, customer_id, boards, points):
+    """Adds ``points`` to the member's counters on ``boards`` ((period, key, scope))
+    and moves the member in those boards' histograms, in at most four statements. The
+    caller holds the member's profile lock, which is what makes reading the old
+    counters and writing the new ones safe."""
+    which = Q()
+    for period, key, scope in boards:
+        which |= Q(period=period, period_key=key, event_type_id=scope)
+    current = {
+        (entry.period, entry.period_key, entry.event_type_id): entry
+        for entry in LeaderboardEntry.objects.filter(which, customer_id=customer_id)
+    }
+    changed, created, moves = [], [], []
+    for board in boards:
+        entry = current.get(board)
+        if entry is None:
+            period, key, scope = board
+            created.append(
+                LeaderboardEntry(
+                    period=period, period_key=key, event_type_id=scope, customer_id=customer_id, points=points
+                )
+            )
+            moves.append((board, None, points))
+        else:
+            moves.append((board, entry.points, entry.points + points))
+            entry.points += points
+            changed.append(entry)
+    if changed:
+        LeaderboardEntry.objects.bulk_update(changed, ["points"])
+    if created:
+        LeaderboardEntry.objects.bulk_create(created)
+    _scores_move(moves)
+    _tops_forget(boards)
 
 
 def points_add(
     *, profile: MemberProfile, points: int, kind: str, reference: str, description="", event=None, actor=None, now=None
 ) -> PointsEntry | None:
     """Adds one ledger line for the member whose profile row the caller has locked, and
-    moves the running total and the leaderboard counters (week, month, all time;
-    overall and, for attendance, the event's type) with it. Returns None when
+    moves the running total and the leaderboard counters and histograms (week, month,
+    all time; overall and, for attendance, the event's type) with it. Returns None when
     ``reference`` was already awarded."""
     if not points or PointsEntry.objects.filter(reference=reference).exists():
         return None
@@ -687,13 +746,13 @@ def points_add(
     profile.points_total += points
     profile.save(update_fields=["points_total", "updated_at"])
     scopes = [OVERALL] + ([event.event_type_id] if event is not None else [])
-    for period, key in (
+    periods = (
         (LeaderboardPeriod.WEEK, entry.week),
         (LeaderboardPeriod.MONTH, entry.month),
         (LeaderboardPeriod.ALL, ALL_TIME_KEY),
-    ):
-        for scope in scopes:
-            _counter_add(customer_id=profile.customer_id, period=period, key=key, scope=scope, points=points)
+    )
+    boards = [(period, key, scope) for period, key in periods for scope in scopes]
+    _counters_add(customer_id=profile.customer_id, boards=boards, points=points)
     return entry
 
 
@@ -1064,13 +1123,94 @@ def reminders_send(*, now=None) -> int:
     return sent
 
 
+# The PostgreSQL advisory lock key that ``_scores_check`` runs hold ("evls").
+SCORES_CHECK_LOCK = 0x65766C73
+
+
+def _scores_check(period, key) -> int:
+    """Compares the histograms of every board of one period with the counters and adds
+    the difference where they disagree (a counter written outside ``points_add``, a
+    member deleted with their counters, a lost row). Returns the number of points
+    values corrected.
+
+    The comparison is one statement, so both tables are read in one snapshot (two
+    reads would see an award committed in between as a difference), and the
+    correction is inserted as rows to add, so awards committed after that snapshot
+    stay counted. Runs of the check take turns (a PostgreSQL advisory lock; SQLite
+    lets one writer in at a time): two at once would add the same correction twice."""
+    score, entry = (connection.ops.quote_name(m._meta.db_table) for m in (LeaderboardScore, LeaderboardEntry))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCORES_CHECK_LOCK])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT event_type_id, points, SUM(n) FROM (
+                    SELECT event_type_id, points, members AS n FROM {score}
+                    WHERE period = %s AND period_key = %s
+                    UNION ALL
+                    SELECT event_type_id, points, -COUNT(*) FROM {entry}
+                    WHERE period = %s AND period_key = %s GROUP BY event_type_id, points
+                ) AS board
+                GROUP BY event_type_id, points HAVING SUM(n) <> 0
+                """,
+                [period, key, period, key],
+            )
+            wrong = cursor.fetchall()
+        LeaderboardScore.objects.bulk_create(
+            LeaderboardScore(period=period, period_key=key, event_type_id=scope, points=points, members=-difference)
+            for scope, points, difference in wrong
+        )
+    return len(wrong)
+
+
+def leaderboard_scores_fold() -> int:
+    """Merges the histogram rows of each points value into one and deletes values whose
+    rows sum to 0 (an empty value would only lengthen a rank's range), so a board
+    stays at about one row per points value however many awards it has seen. Rows are
+    locked with SKIP LOCKED: two runs at once fold disjoint rows, and awards, which
+    only insert, never wait. Idempotent; returns the number of rows removed."""
+    dirty = {}
+    groups = (
+        LeaderboardScore.objects.order_by()
+        .values_list("period", "period_key", "event_type_id", "points")
+        .annotate(rows=Count("pk"), total=Sum("members"))
+        .filter(Q(rows__gt=1) | Q(total=0))
+    )
+    for period, key, scope, points, _rows, _total in groups:
+        dirty.setdefault((period, key, scope), []).append(points)
+    removed = 0
+    for (period, key, scope), values in dirty.items():
+        with transaction.atomic():
+            rows = (
+                LeaderboardScore.objects.select_for_update(skip_locked=True)
+                .filter(period=period, period_key=key, event_type_id=scope, points__in=values)
+                .order_by("pk")
+            )
+            kept, gone = {}, []
+            for row in rows:
+                first = kept.setdefault(row.points, row)
+                if first is not row:
+                    first.members += row.members
+                    gone.append(row.pk)
+            gone += [row.pk for row in kept.values() if row.members == 0]
+            LeaderboardScore.objects.bulk_update([row for row in kept.values() if row.members], ["members"])
+            removed += LeaderboardScore.objects.filter(pk__in=gone).delete()[0]
+    return removed
+
+
 def leaderboards_refresh(*, now=None, keep_periods=8) -> dict:
     """Checks the counters of the current week and month and all time against the
     ledger and repairs any member whose counter differs (their profile locked while
-    it is rewritten), then drops counters of weeks and months older than
-    ``keep_periods``. Idempotent; normally finds nothing to repair."""
+    it is rewritten, their histogram rows moved with it), then checks those periods'
+    histograms against the counters (``_scores_check``), folds the histograms, and
+    drops counters and histograms of weeks and months older than ``keep_periods``.
+    Idempotent; normally finds nothing to repair. Returns ``repaired`` (members whose
+    counters were rewritten), ``scores_repaired`` (histogram values corrected),
+    ``folded`` and ``dropped`` (rows)."""
     now = now or timezone.now()
-    repaired = 0
+    repaired = scores_repaired = 0
     periods = [
         (LeaderboardPeriod.WEEK, week_key(now), {"week": week_key(now)}),
         (LeaderboardPeriod.MONTH, month_key(now), {"month": month_key(now)}),
@@ -1093,7 +1233,9 @@ def leaderboards_refresh(*, now=None, keep_periods=8) -> dict:
         for customer_id in wrong:
             with transaction.atomic():
                 _profile_locked(customer_id)
-                LeaderboardEntry.objects.filter(period=period, period_key=key, customer_id=customer_id).delete()
+                counters = LeaderboardEntry.objects.filter(period=period, period_key=key, customer_id=customer_id)
+                before = dict(counters.values_list("event_type_id", "points"))
+                counters.delete()
                 sums = (
                     PointsEntry.objects.filter(customer_id=customer_id, **ledger_filter)
                     .values_list("event_type_id")
@@ -1108,20 +1250,23 @@ def leaderboards_refresh(*, now=None, keep_periods=8) -> dict:
                     LeaderboardEntry(period=period, period_key=key, event_type_id=t, customer_id=customer_id, points=p)
                     for t, p in rows.items()
                 )
+                boards = [(period, key, t) for t in set(before) | set(rows)]
+                _scores_move([(board, before.get(board[2]), rows.get(board[2])) for board in boards])
+                _tops_forget(boards)
             repaired += 1
+        scores_repaired += _scores_check(period, key)
+    folded = leaderboard_scores_fold()
     kept_weeks = {week_key(now - datetime.timedelta(weeks=n)) for n in range(keep_periods)}
     today = timezone.localdate(now)
     kept_months = set()
     for n in range(keep_periods):
         year, month = divmod(today.year * 12 + today.month - 1 - n, 12)
         kept_months.add(f"{year:04d}-{month + 1:02d}")
-    dropped, _detail = (
-        LeaderboardEntry.objects.filter(period=LeaderboardPeriod.WEEK).exclude(period_key__in=kept_weeks).delete()
-    )
-    dropped_months, _detail = (
-        LeaderboardEntry.objects.filter(period=LeaderboardPeriod.MONTH).exclude(period_key__in=kept_months).delete()
-    )
-    return {"repaired": repaired, "dropped": dropped + dropped_months}
+    dropped = 0
+    for model in (LeaderboardEntry, LeaderboardScore):
+        for period, kept in ((LeaderboardPeriod.WEEK, kept_weeks), (LeaderboardPeriod.MONTH, kept_months)):
+            dropped += model.objects.filter(period=period).exclude(period_key__in=kept).delete()[0]
+    return {"repaired": repaired, "scores_repaired": scores_repaired, "folded": folded, "dropped": dropped}
 
 
 # --- schedules --------------------------------------------------------------------------
@@ -1133,6 +1278,7 @@ SCHEDULES = [
     ("events: mark no-shows and finish events", "events.tasks.events_no_shows_mark", 15, None),
     ("events: break missed streaks", "events.tasks.events_streaks_compute", None, (0, 20)),
     ("events: refresh leaderboards", "events.tasks.events_leaderboards_refresh", None, (3, 30)),
+    ("events: fold leaderboard scores", "events.tasks.events_leaderboard_scores_fold", 1, None),
 ]
 
 

@@ -32,6 +32,11 @@ def events_leaderboards_refresh():
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def events_leaderboard_scores_fold():
+    return services.leaderboard_scores_fold()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def events_registrations_cancel(event_id, actor_id=None):
     from django.contrib.auth import get_user_model
 

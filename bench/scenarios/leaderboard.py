@@ -6,14 +6,16 @@ their own rank.
 Seeded with set-based SQL the way the events app keeps it: one event type, one event a
 week for 52 weeks, an ``attendance`` line in the points ledger (``PointsEntry``, with
 its ISO week and month in the platform time zone) for each member on about one week in
-four, the members' ``MemberProfile.points_total``, and the ``LeaderboardEntry``
-counters the API reads (week, month and all time; overall and per event type), summed
-from that ledger. Registrations are not seeded: the leaderboards never read them.
+four, the members' ``MemberProfile.points_total``, the ``LeaderboardEntry`` counters the
+API reads (week, month and all time; overall and per event type), summed from that
+ledger, and each board's histogram (``LeaderboardScore``: members per points value),
+counted from those counters, that ranks are summed from. Registrations are not seeded:
+the leaderboards never read them.
 
 Correctness: ``failed_requests``; ``counters_repaired``, what the events app's own
 ``leaderboards_refresh`` job finds to repair afterwards (counters that disagree with the
-ledger); ``rank_mismatch``, a signed-in member's rank that differs from one computed
-directly over the ledger.
+ledger, plus histogram values that disagree with the counters); ``rank_mismatch``, a
+signed-in member's rank that differs from one computed directly over the ledger.
 """
 
 import json
@@ -38,7 +40,7 @@ def seed(members: int) -> dict:
     from rest_framework_simplejwt.tokens import AccessToken
 
     from bench.sql import analyze
-    from events.models import Event, LeaderboardEntry, MemberProfile, PointsEntry
+    from events.models import Event, LeaderboardEntry, LeaderboardScore, MemberProfile, PointsEntry
     from events.tests.factories import EventFactory, EventTypeFactory
 
     park = parkkit.park_create(1000)
@@ -92,7 +94,14 @@ def seed(members: int) -> dict:
                     """,
                     [period],
                 )
-    analyze(PointsEntry, MemberProfile, LeaderboardEntry)
+        cursor.execute(
+            """
+            INSERT INTO events_leaderboardscore (period, period_key, event_type_id, points, members)
+            SELECT period, period_key, event_type_id, points, count(*)
+            FROM events_leaderboardentry GROUP BY period, period_key, event_type_id, points
+            """
+        )
+    analyze(PointsEntry, MemberProfile, LeaderboardEntry, LeaderboardScore)
     # Signed-in members spread over the ranks (every n-th member by id).
     step = max(1, members // SIGNED_IN)
     picked = list(users.filter(pk__in=[first_id + n * step for n in range(SIGNED_IN)]))
@@ -101,6 +110,7 @@ def seed(members: int) -> dict:
         "members": members,
         "members_ranked": MemberProfile.objects.count(),
         "leaderboard_rows": LeaderboardEntry.objects.count(),
+        "histogram_rows": LeaderboardScore.objects.count(),
         "tokens": [str(AccessToken.for_user(u)) for u in picked],
         "token_users": [u.pk for u in picked],
         "target": {"path": f"/api/v1/parks/{park['slug']}/", "label": f"GET /api/v1/parks/{park['slug']}/"},
@@ -108,22 +118,21 @@ def seed(members: int) -> dict:
 
 
 def explain(customer_id: int) -> dict:
-    """EXPLAIN ANALYZE of the three statements of a signed-in all-time board."""
+    """EXPLAIN ANALYZE of the statements of a signed-in all-time board, built by the
+    events app's own selectors: the top rows (what is cached between reads) and the
+    member's points with the number of members ahead (summed from the histogram)."""
     from django.db import connection
 
-    from events.models import LeaderboardEntry
+    from events.models import ALL_TIME_KEY, OVERALL
+    from events.selectors import TOP_CACHED, leaderboard_place, leaderboard_rows
 
-    board = LeaderboardEntry.objects.filter(period="all", period_key="all", event_type_id=0, points__gt=0)
-    mine = board.filter(customer_id=customer_id).values_list("points", flat=True).first()
+    board = {"period": "all", "key": ALL_TIME_KEY, "scope": OVERALL}
     plans = {}
     for name, qs in (
-        ("top", board.select_related("customer").order_by("-points", "customer_id")[:10]),
-        ("mine", board.filter(customer_id=customer_id).values_list("points")),
-        ("ahead_count", board.filter(points__gt=mine).values("pk")),
+        ("top", leaderboard_rows(**board, limit=TOP_CACHED)),
+        ("me", leaderboard_place(**board, customer_id=customer_id)),
     ):
         sql, params = qs.query.sql_with_params()
-        if name == "ahead_count":
-            sql = f"SELECT count(*) FROM ({sql}) AS ahead"
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plans[name] = [row[0] for row in cursor.fetchall()]
@@ -202,7 +211,7 @@ def run(ctx):
     ledger_ranks = {int(k): v for k, v in db.pop("ledger_ranks").items()}
     counters = {
         "failed_requests": floor.failed(rows) + floor.failed(floor_rows),
-        "counters_repaired": db["repaired"],
+        "counters_repaired": db["repaired"] + db["scores_repaired"],
         "rank_mismatch": sum(1 for cid, rank in api_ranks.items() if ledger_ranks.get(cid) != rank),
     }
     loaded = [r for r in rows if r["concurrency"] == max(CLIENTS)]
@@ -218,6 +227,7 @@ def run(ctx):
             "members": seeded["members"],
             "points_entries": seeded["entries"],
             "leaderboard_rows": seeded["leaderboard_rows"],
+            "histogram_rows": seeded["histogram_rows"],
             "periods": {
                 p: {k: r[k] for k in ("req_s", "p50_ms", "p99_ms", "queries_per_request", "cpu_ms_per_request")}
                 for p, r in by_period.items()

@@ -74,3 +74,46 @@ def test_two_devices_scanning_one_code_check_in_once():
     assert not errors, errors
     assert sum(r.admitted for r in results) == 1
     assert sorted(r.reason for r in results if not r.admitted) == ["already_checked_in"] * 3
+
+
+def test_concurrent_awards_reversals_folds_and_refreshes_keep_the_leaderboard_histogram_right():
+    """Awards on 8 members (so several wait on one member's profile lock) with a handful
+    of points values (so they meet on the same histogram values), badge levels that add
+    three ledger lines in one transaction, reversals, and the fold and refresh jobs
+    running in between: no award fails or deadlocks, the refresh finds nothing to
+    correct, and every rank equals the rank over the ledger."""
+    from events.models import BadgeRule
+    from skypark.accounts.tests.factories import StaffFactory
+
+    from .factories import badge
+    from .test_leaderboard import assert_ranks_match_ledger, counted, histogram
+
+    staff = StaffFactory()
+    members = [UserFactory() for _ in range(8)]
+    badges = [badge(BadgeRule.MANUAL, [1, 1, 1], points=[5, 5, 10], code=f"helper-{n}") for n in range(2)]
+    values = [5, 10, 10, -5, 15, 5, -10, 20]
+
+    def award(n):
+        return lambda: services.points_award_manual(
+            customer=members[n % len(members)], points=values[n % len(values)], reason="race", actor=staff
+        )
+
+    def badge_levels(member, item):
+        return lambda: services.badge_award_manual(customer=member, badge=item, level=3, reason="race", actor=staff)
+
+    jobs = [award(n) for n in range(120)]
+    jobs += [badge_levels(member, item) for member in members for item in badges]
+    jobs += [services.leaderboard_scores_fold for _ in range(6)]
+    jobs += [services.leaderboards_refresh for _ in range(3)]
+    order = list(range(len(jobs)))
+    order = order[::3] + order[1::3] + order[2::3]  # jobs of each kind spread over the threads
+    results, errors = run_together([jobs[i] for i in order], threads=12)
+    assert not errors, {str(e)[:200] for e in errors}
+
+    refreshes = [r for r in results if isinstance(r, dict)]
+    assert len(refreshes) == 3 and all(r["scores_repaired"] == 0 for r in refreshes), refreshes
+    assert histogram() == counted()
+    services.leaderboard_scores_fold()
+    assert histogram() == counted()
+    assert services.leaderboards_refresh()["scores_repaired"] == 0
+    assert_ranks_match_ledger(members, [0])

@@ -35,6 +35,7 @@ def test_tasks_only_call_the_services_and_can_run_twice():
         tasks.events_no_shows_mark,
         tasks.events_streaks_compute,
         tasks.events_leaderboards_refresh,
+        tasks.events_leaderboard_scores_fold,
     ):
         task.delay()
         task.delay()
