@@ -1,10 +1,12 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from skypark.core.api.serializers import ModelOutput
+
 from ..models import Badge, BadgeLevel, Event, EventType, LeaderboardPeriod, Registration, UserBadge
 
 
-class EventTypeOutput(serializers.ModelSerializer):
+class EventTypeOutput(ModelOutput):
     display_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -12,7 +14,7 @@ class EventTypeOutput(serializers.ModelSerializer):
         fields = ("code", "display_name", "name", "name_ky", "name_en")
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(ModelOutput):
     type = serializers.SlugRelatedField(source="event_type", slug_field="code", read_only=True)
     type_name = serializers.CharField(source="event_type.display_name", read_only=True)
     display_title = serializers.CharField(read_only=True)
@@ -66,7 +68,7 @@ class EventListQuery(serializers.Serializer):
     search = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
 
-class RegistrationOutput(serializers.ModelSerializer):
+class RegistrationOutput(ModelOutput):
     event = EventOutput(read_only=True)
     order_reference = serializers.CharField(source="order.reference", read_only=True, default=None)
     payment_url = serializers.SerializerMethodField()
@@ -121,13 +123,13 @@ class RegistrationOutput(serializers.ModelSerializer):
         return self._url(reverse("events:registration-qr", args=[registration.pk]))
 
 
-class BadgeLevelOutput(serializers.ModelSerializer):
+class BadgeLevelOutput(ModelOutput):
     class Meta:
         model = BadgeLevel
         fields = ("level", "requirement", "points")
 
 
-class BadgeOutput(serializers.ModelSerializer):
+class BadgeOutput(ModelOutput):
     display_name = serializers.CharField(read_only=True)
     display_description = serializers.CharField(read_only=True)
     levels = BadgeLevelOutput(many=True, read_only=True)
@@ -137,7 +139,7 @@ class BadgeOutput(serializers.ModelSerializer):
         fields = ("code", "display_name", "display_description", "badge_type", "category", "icon", "levels")
 
 
-class UserBadgeOutput(serializers.ModelSerializer):
+class UserBadgeOutput(ModelOutput):
     badge = BadgeOutput(read_only=True)
 
     class Meta:
