@@ -10,7 +10,13 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApiMixin, PartnerRateThrottle
+from skypark.accounts.api.auth import (
+    CouponRateThrottle,
+    IsCustomer,
+    MerchantApiKeyAuthentication,
+    PartnerApiMixin,
+    PartnerRateThrottle,
+)
 from skypark.core.errors import NotFound
 
 from .. import selectors, services
@@ -90,6 +96,17 @@ BALANCE_OUT = {
 }
 
 
+class ProgramKeyAuthentication(MerchantApiKeyAuthentication):
+    """The partner's API key, read with its merchant's loyalty programme (or that it has
+    none) in the same query: nearly every partner call works with it (``program_of``)."""
+
+    merchant_related = ("loyalty_program",)
+
+
+class PartnerApi(PartnerApiMixin):
+    authentication_classes = [ProgramKeyAuthentication]
+
+
 def _client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
@@ -113,7 +130,7 @@ def _transaction(merchant, external_id) -> PosTransaction:
         NOT_FOUND,
     ],
 )
-class PartnerCustomerLookupApi(PartnerApiMixin, APIView):
+class PartnerCustomerLookupApi(PartnerApi, APIView):
     def post(self, request):
         data = s.LookupInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -134,7 +151,7 @@ class PartnerCustomerLookupApi(PartnerApiMixin, APIView):
     responses={200: s.CustomerBalanceOutput, 404: OpenApiResponse(description="No such customer")},
     examples=[OpenApiExample("Balance", value=BALANCE_OUT, response_only=True), NOT_FOUND],
 )
-class PartnerCustomerBalanceApi(PartnerApiMixin, APIView):
+class PartnerCustomerBalanceApi(PartnerApi, APIView):
     def get(self, request, customer_code):
         customer = selectors.customer_by_code(customer_code)
         return Response(
@@ -166,7 +183,7 @@ class TransactionFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=PARTNER)
-class PartnerTransactionListCreateApi(PartnerApiMixin, generics.ListAPIView):
+class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
     serializer_class = s.TransactionOutput
     filterset_class = TransactionFilter
 
@@ -232,7 +249,7 @@ class PartnerTransactionListCreateApi(PartnerApiMixin, generics.ListAPIView):
     responses={200: s.TransactionOutput, 404: OpenApiResponse(description="Not this merchant's transaction")},
     examples=[OpenApiExample("Transaction", value=TX_OUT, response_only=True)],
 )
-class PartnerTransactionDetailApi(PartnerApiMixin, APIView):
+class PartnerTransactionDetailApi(PartnerApi, APIView):
     def get(self, request, external_id):
         return Response(s.TransactionOutput(_transaction(self.merchant, external_id)).data)
 
@@ -256,7 +273,7 @@ class PartnerTransactionDetailApi(PartnerApiMixin, APIView):
         ),
     ],
 )
-class PartnerTransactionRefundApi(PartnerApiMixin, APIView):
+class PartnerTransactionRefundApi(PartnerApi, APIView):
     def post(self, request, external_id):
         data = s.RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -282,7 +299,7 @@ class PartnerTransactionRefundApi(PartnerApiMixin, APIView):
         )
     ],
 )
-class PartnerTransactionVoidApi(PartnerApiMixin, APIView):
+class PartnerTransactionVoidApi(PartnerApi, APIView):
     def post(self, request, external_id):
         data = s.VoidInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -309,7 +326,7 @@ class PartnerTransactionVoidApi(PartnerApiMixin, APIView):
         NO_POINTS,
     ],
 )
-class PartnerPointsRedeemApi(PartnerApiMixin, APIView):
+class PartnerPointsRedeemApi(PartnerApi, APIView):
     def post(self, request):
         data = s.RedeemPointsInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -348,7 +365,7 @@ class PartnerPointsRedeemApi(PartnerApiMixin, APIView):
         COUPON_BAD,
     ],
 )
-class PartnerCouponValidateApi(PartnerApiMixin, APIView):
+class PartnerCouponValidateApi(PartnerApi, APIView):
     throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
 
     def post(self, request):
@@ -382,7 +399,7 @@ class PartnerCouponValidateApi(PartnerApiMixin, APIView):
         COUPON_BAD,
     ],
 )
-class PartnerCouponRedeemApi(PartnerApiMixin, APIView):
+class PartnerCouponRedeemApi(PartnerApi, APIView):
     throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
 
     def post(self, request):
@@ -430,7 +447,7 @@ class PartnerCouponRedeemApi(PartnerApiMixin, APIView):
         )
     ],
 )
-class PartnerImportCreateApi(PartnerApiMixin, APIView):
+class PartnerImportCreateApi(PartnerApi, APIView):
     def post(self, request):
         data = s.ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -464,7 +481,7 @@ class PartnerImportCreateApi(PartnerApiMixin, APIView):
         )
     ],
 )
-class PartnerImportDetailApi(PartnerApiMixin, APIView):
+class PartnerImportDetailApi(PartnerApi, APIView):
     def get(self, request, pk):
         batch = ImportBatch.objects.filter(merchant=self.merchant, pk=pk).first()
         if batch is None:

@@ -29,7 +29,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,15 +155,13 @@ def _credit_qualifying(account: Account, *, points: int, now, ladder=None, **cre
     ladder = tier_ladder_cached() if ladder is None else ladder
     qualifying = account.tier_points + points
     tier = tier_for_points(qualifying, ladder)
-    fields = {"tier_points": F("tier_points") + points}
+    moves = {"tier_points": points}
     old = tier_of(account, ladder)
     changed = (tier.pk if tier else None) != account.tier_id
     if changed:
-        fields.update(tier=tier, tier_changed_at=now)
-    entry = _credit(account, points=points, now=now, account_fields=fields, reference_is_new=True, **credit)
-    account.tier_points = qualifying
+        moves["tier"] = tier
+    entry = _credit(account, points=points, now=now, reference_is_new=True, **moves, **credit)
     if changed:
-        account.tier, account.tier_changed_at = tier, now
         _tier_change_log(account, old=old, new=tier, points=qualifying)
     return entry
 

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,6 @@ from ..models import (
     MerchantProgram,
     PosTransaction,
     PosTransactionLine,
-    Referral,
     ScanLog,
 )
 from .earning import (
@@ -197,14 +196,15 @@ def rules_for(*, customer, merchant, day=None) -> Rules:
     return Rules(account=account, own=False, multiplier=tier.multiplier if tier else Decimal("1"), program=program)
 
 
-def _rules_locked(*, customer, merchant, day, **annotations) -> Rules:
+def _rules_locked(*, customer, merchant, day) -> Rules:
     """``rules_for`` inside the caller's transaction: the account is read locked (with
-    ``annotations``), created first when missing; its tier comes from the cached ladder."""
+    whether a referral is pending), created first when missing; its tier comes from the
+    cached ladder."""
     program = program_of(merchant)
     if program is not None and program.runs_own_on(day):
-        account = account_for_update(customer=customer, merchant=merchant, **annotations)
+        account = account_for_update(customer=customer, merchant=merchant)
         return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
-    account = account_for_update(customer=customer, **annotations)
+    account = account_for_update(customer=customer)
     ladder = tier_ladder_cached()
     tier = tier_of(account, ladder) or (ladder[0] if ladder else None)
     return Rules(account=account, own=False, multiplier=tier.multiplier if tier else Decimal("1"), program=program)
@@ -442,14 +442,7 @@ def pos_transaction_record(
     occurred_at = occurred_at or timezone.now()
     try:
         with transaction.atomic():
-            rules = _rules_locked(
-                customer=customer,
-                merchant=merchant,
-                day=timezone.localdate(occurred_at),
-                referral_pending=Exists(
-                    Referral.objects.filter(referred_id=OuterRef("customer_id"), status=Referral.Status.PENDING)
-                ),
-            )
+            rules = _rules_locked(customer=customer, merchant=merchant, day=timezone.localdate(occurred_at))
             tx = PosTransaction.objects.create(
                 merchant=merchant,
                 customer=customer,

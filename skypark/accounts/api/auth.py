@@ -35,6 +35,10 @@ class PartnerPrincipal:
 
 
 class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
+    # Relations of the key's merchant read with the key, for an API whose every call
+    # needs them (a subclass names them; see ``api_key_lookup``).
+    merchant_related: tuple[str, ...] = ()
+
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
@@ -45,7 +49,7 @@ class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid API key header."), code="invalid_api_key")
         try:
-            key = api_key_lookup(parts[1])
+            key = api_key_lookup(parts[1], merchant_related=self.merchant_related)
         except NotFound as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code)
         api_key_touch(key=key)
@@ -71,6 +75,7 @@ class IsCustomer(permissions.BasePermission):
 
 class MerchantApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = MerchantApiKeyAuthentication
+    match_subclasses = True
     name = "MerchantApiKey"
 
     def get_security_definition(self, auto_schema):
