@@ -240,7 +240,7 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
             **values,
         )
         # The service hands back the transaction with its customer and lines.
-        return Response(s.TransactionOutput(tx).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(s.transaction_data(tx), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @extend_schema(
@@ -251,7 +251,7 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
 )
 class PartnerTransactionDetailApi(PartnerApi, APIView):
     def get(self, request, external_id):
-        return Response(s.TransactionOutput(_transaction(self.merchant, external_id)).data)
+        return Response(s.transaction_data(_transaction(self.merchant, external_id)))
 
 
 @extend_schema(
@@ -281,7 +281,7 @@ class PartnerTransactionRefundApi(PartnerApi, APIView):
         services.pos_transaction_refund(
             pos_transaction=tx, amount=data.validated_data.get("amount"), reason=data.validated_data["reason"]
         )
-        return Response(s.TransactionOutput(_transaction(self.merchant, external_id)).data)
+        return Response(s.transaction_data(_transaction(self.merchant, external_id)))
 
 
 @extend_schema(
@@ -305,7 +305,7 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
         data.is_valid(raise_exception=True)
         tx = _transaction(self.merchant, external_id)
         services.pos_transaction_void(pos_transaction=tx, reason=data.validated_data["reason"])
-        return Response(s.TransactionOutput(_transaction(self.merchant, external_id)).data)
+        return Response(s.transaction_data(_transaction(self.merchant, external_id)))
 
 
 @extend_schema(

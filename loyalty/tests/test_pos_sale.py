@@ -3,6 +3,7 @@ of a fixed list of statements, the tier moving with the points, a pending referr
 with the account, and the caches it reads dropped when their rows change."""
 
 import datetime
+import json
 import re
 from decimal import Decimal
 
@@ -11,14 +12,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from loyalty import services
-from loyalty.models import Account, Coupon, LedgerEntry, Referral, Tier, TierChange
+from loyalty.api.serializers import TransactionOutput, transaction_data
+from loyalty.models import Account, Coupon, LedgerEntry, PosTransaction, Referral, Tier, TierChange
 from skypark.accounts.tests.factories import UserFactory, issue_key
 from skypark.audit.models import AuditEntry
 
-from .factories import PromoFactory
+from .factories import CouponFactory, PromoFactory, give_points
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +100,29 @@ def test_the_response_is_rendered_from_the_sale_as_the_detail_reads_it(till, sho
     assert created.json()["lines"] == [
         {"sku": "LATTE", "name": "Latte", "quantity": "2.000", "unit_price": "500.00", "total": "1000.00"}
     ]
+
+
+def test_the_shared_renderer_gives_what_a_fresh_serializer_gives(till, shopper):
+    give_points(shopper, 500)
+    CouponFactory(code="TENOFF")
+    body = {
+        "external_id": "till-1",
+        "customer_code": shopper.customer_code,
+        "amount": "1250.00",
+        "points_to_redeem": 50,
+        "coupon_code": "TENOFF",
+        "lines": [
+            {"sku": "LATTE", "name": "Latte", "quantity": "2", "unit_price": "350.00"},
+            {"name": "Honey cake", "quantity": "1.5", "unit_price": "366.67"},
+        ],
+    }
+    created = till.post(reverse("api:partner-transactions"), body, format="json")
+    assert created.status_code == 201
+    assert (created.json()["coupon_code"], created.json()["points_redeemed"]) == ("TENOFF", 50)
+    tx = PosTransaction.objects.select_related("customer").get(external_id="till-1")
+    assert created.json() == json.loads(JSONRenderer().render(TransactionOutput(tx).data))
+    assert transaction_data(tx) == TransactionOutput(tx).data
+    assert created.json() == till.get(reverse("api:partner-transactions")).json()["results"][0]
 
 
 def test_a_retry_reads_the_first_sale_back_and_writes_nothing(till, shopper):
