@@ -35,9 +35,9 @@ class PartnerPrincipal:
 
 
 class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
-    # Relations of the key's merchant read with the key, for an API whose every call
-    # needs them (a subclass names them; see ``api_key_lookup``).
-    merchant_related: tuple[str, ...] = ()
+    def __init__(self, merchant_related=()):
+        # Relations of the key's merchant read with the key (see ``api_key_lookup``).
+        self.merchant_related = merchant_related
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
@@ -75,7 +75,6 @@ class IsCustomer(permissions.BasePermission):
 
 class MerchantApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = MerchantApiKeyAuthentication
-    match_subclasses = True
     name = "MerchantApiKey"
 
     def get_security_definition(self, auto_schema):
@@ -113,6 +112,12 @@ class PartnerApiMixin:
     authentication_classes = [MerchantApiKeyAuthentication]
     permission_classes = [IsPartner]
     throttle_classes = [PartnerRateThrottle]
+    # Relations of the key's merchant that every call of the API needs: read with the
+    # key, in the same query.
+    merchant_related: tuple[str, ...] = ()
+
+    def get_authenticators(self):
+        return [auth(merchant_related=self.merchant_related) for auth in self.authentication_classes]
 
     @property
     def merchant(self):
