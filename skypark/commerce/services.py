@@ -131,9 +131,16 @@ def _line_build(order, line) -> OrderLine:
     )
 
 
-@transaction.atomic
 def order_create(
-    *, customer, currency="KGS", lines, discount_total=0, expires_in_minutes=None, metadata=None, actor=None
+    *,
+    customer,
+    currency="KGS",
+    lines,
+    discount_total=0,
+    expires_in_minutes=None,
+    metadata=None,
+    actor=None,
+    before_lines=None,
 ) -> Order:
     """A new order awaiting payment, expiring after ``checkout.payment_timeout_minutes``
     (or ``expires_in_minutes``). An order that costs nothing is paid at once.
@@ -141,7 +148,18 @@ def order_create(
     ``lines`` are dicts: ``kind``, ``description``, ``unit_price``, optional ``quantity``,
     ``discount``, ``metadata`` and ``item`` (the model instance sold). Locks nothing:
     callers that sell capacity lock their capacity rows before calling this.
+
+    ``before_lines(order)``, when given, is called once the order row exists and before
+    its lines are written: a seller whose item stores its order (a park ticket) saves the
+    item there, in one INSERT, rather than updating it afterwards. Each line's ``item``
+    is read for its key after that call.
+
+    Everything is checked before the first write, so a refusal (``InvalidAmount``)
+    leaves the caller's transaction usable. The writes then join the caller's
+    transaction without a savepoint of their own (two round trips saved on every
+    checkout): if one of them fails, the caller's whole transaction rolls back.
     """
+    lines = list(lines)
     if not lines:
         raise InvalidAmount(_("An order needs at least one line."), details={"field": "lines"})
     now = timezone.now()
@@ -159,19 +177,24 @@ def order_create(
     if order.total == ZERO:
         order.status = Order.Status.PAID
         order.paid_at = now
-    order.save()
-    for line in built:
-        line.order = order
-    OrderLine.objects.bulk_create(built)
-    audit_log(
-        actor=actor or customer,
-        action="commerce.order.created",
-        obj=order,
-        after=snapshot(order),
-        data={"lines": len(built)},
-    )
-    if order.status == Order.Status.PAID:
-        _send_on_commit(signals.order_paid, order)
+    with transaction.atomic(savepoint=False):
+        order.save()
+        if before_lines is not None:
+            before_lines(order)
+        for line, spec in zip(built, lines, strict=True):
+            line.order = order
+            if spec.get("item") is not None:
+                line.object_id = str(spec["item"].pk)
+        OrderLine.objects.bulk_create(built)
+        audit_log(
+            actor=actor or customer,
+            action="commerce.order.created",
+            obj=order,
+            after=snapshot(order),
+            data={"lines": len(built)},
+        )
+        if order.status == Order.Status.PAID:
+            _send_on_commit(signals.order_paid, order)
     return order
 
 

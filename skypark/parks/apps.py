@@ -8,12 +8,20 @@ class ParksConfig(AppConfig):
     verbose_name = _("Play parks")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from skypark.commerce import signals
 
         from . import dashboard, receivers
+        from .models import OpeningHours, TimeSlot
 
         signals.order_paid.connect(receivers.on_order_paid, dispatch_uid="parks.order_paid")
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="parks.order_expired")
         signals.order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="parks.order_cancelled")
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="parks.order_refunded")
+        for model in (OpeningHours, TimeSlot):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    receivers.park_schedule_changed, sender=model, dispatch_uid=f"parks.schedule.{model.__name__}"
+                )
         del dashboard

@@ -2,7 +2,10 @@
 tickets (by line kind) and calls one service; the services are idempotent, so a signal
 delivered twice changes nothing the second time."""
 
+from django.db import transaction
+
 from .models import Ticket
+from .selectors import park_schedule_forget
 from .services import LINE_KIND, tickets_activate, tickets_refund, tickets_release
 
 
@@ -28,3 +31,12 @@ def on_order_cancelled(sender, order, **kwargs):
 def on_order_refunded(sender, order, **kwargs):
     if _sells_tickets(order):
         tickets_refund(order=order)
+
+
+def park_schedule_changed(sender, instance, **kwargs):
+    """Opening hours or a slot were saved or deleted: the park's cached schedule is
+    dropped now (for the rest of this transaction) and again after commit (a sale in
+    between may have cached the schedule as it was before)."""
+    park_id = instance.park_id
+    park_schedule_forget(park_id)
+    transaction.on_commit(lambda: park_schedule_forget(park_id))

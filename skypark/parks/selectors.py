@@ -4,6 +4,7 @@ import datetime
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,53 @@ def park_get(*, slug: str) -> Park:
     return park_list().get(slug=slug)
 
 
+def park_get_for_sale(*, slug: str) -> Park:
+    """The active park's row alone, for selling its tickets: the booking rules read its
+    hours and slots from ``park_schedule`` (cached), so they are not loaded here."""
+    return Park.objects.active().get(slug=slug)
+
+
+# Booking reads a park's opening weekdays and slots on every sale; they change only when
+# staff edit them, so they are cached per park. Saving or deleting hours or a slot clears
+# the entry (``receivers.park_schedule_changed``). A change the models' signals do not
+# see (a queryset ``update()``, SQL), or one made in another process while the cache is
+# process-local, is picked up within this many seconds.
+SCHEDULE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ParkSchedule:
+    """What selling a day and slot of a park needs of its hours and slots."""
+
+    weekdays: frozenset  # weekdays with opening hours
+    slots: dict  # active slot code → its own capacity (None: the park's)
+
+
+def _schedule_key(park_id) -> str:
+    return f"parks:schedule:{park_id}"
+
+
+def park_schedule(park: Park) -> ParkSchedule:
+    """The park's opening weekdays and active slots: from the cache, or two small
+    queries on a miss. See ``SCHEDULE_SECONDS`` for how fresh it is."""
+    key = _schedule_key(park.pk)
+    schedule = cache.get(key)
+    if schedule is None:
+        # No ORDER BY: the models' default ordering ("park" first) would join the park.
+        hours = OpeningHours.objects.filter(park=park).order_by()
+        slots = TimeSlot.objects.filter(park=park, is_active=True).order_by()
+        schedule = ParkSchedule(
+            weekdays=frozenset(hours.values_list("weekday", flat=True)),
+            slots=dict(slots.values_list("code", "capacity")),
+        )
+        cache.set(key, schedule, SCHEDULE_SECONDS)
+    return schedule
+
+
+def park_schedule_forget(park_id) -> None:
+    cache.delete(_schedule_key(park_id))
+
+
 def hours_on(park: Park, day: datetime.date) -> OpeningHours | None:
     for hours in park.hours.all():
         if hours.weekday == day.weekday():
@@ -65,10 +113,10 @@ def park_is_open_at(park: Park, moment: datetime.datetime) -> bool:
 def slot_capacity_for(park: Park, slot: str) -> int:
     if slot == WHOLE_DAY:
         return park.capacity
-    for candidate in park.slots.all():
-        if candidate.code == slot:
-            return candidate.capacity or park.capacity
-    raise KeyError(slot)
+    slots = park_schedule(park).slots
+    if slot not in slots:
+        raise KeyError(slot)
+    return slots[slot] or park.capacity
 
 
 def booking_refusal(park: Park, day: datetime.date, slot: str, *, today=None, dated=True) -> str | None:
@@ -83,12 +131,12 @@ def booking_refusal(park: Park, day: datetime.date, slot: str, *, today=None, da
         return "temporarily_closed"
     if not dated:
         return None
-    if hours_on(park, day) is None:
+    schedule = park_schedule(park)
+    if day.weekday() not in schedule.weekdays:
         return "closed_day"
-    slots = [s.code for s in park.slots.all()]
-    if slot == WHOLE_DAY and slots:
+    if slot == WHOLE_DAY and schedule.slots:
         return "slot_required"
-    if slot != WHOLE_DAY and slot not in slots:
+    if slot != WHOLE_DAY and slot not in schedule.slots:
         return "unknown_slot"
     return None
 

@@ -148,13 +148,18 @@ def _capacity_row(park, day, slot) -> SlotCapacity:
 
 
 def _capacity_take(park, day, slot, count):
-    """Takes ``count`` places or raises ``SoldOut``. The UPDATE's WHERE re-checks the
-    bound after waiting for any concurrent buyer's row lock."""
+    """Takes ``count`` places or raises ``SoldOut``. The conditional UPDATE's WHERE
+    re-checks the bound after waiting for any concurrent buyer's row lock. When it
+    changes nothing, the row may not exist yet (first sale of the day and slot): it is
+    created and the UPDATE tried once more."""
+    places = SlotCapacity.objects.filter(park=park, date=day, slot=slot, sold__lte=F("capacity") - count)
+    if places.update(sold=F("sold") + count):
+        return
     row = _capacity_row(park, day, slot)
-    taken = SlotCapacity.objects.filter(pk=row.pk, sold__lte=F("capacity") - count).update(sold=F("sold") + count)
-    if not taken:
-        row.refresh_from_db()
-        raise SoldOut(details={"available_spots": row.left, "requested": count})
+    if places.update(sold=F("sold") + count):
+        return
+    row.refresh_from_db()
+    raise SoldOut(details={"available_spots": row.left, "requested": count})
 
 
 def _capacity_release(ticket):
@@ -177,12 +182,16 @@ def ticket_order_create(
     points: int = 0,
     today=None,
 ) -> Ticket:
-    """Sells a ticket: creates the ticket ``pending_payment`` and its order through the
-    checkout, then takes the places on the slot-capacity row with a conditional UPDATE.
-    That row is the one every buyer of the slot shares, so it is locked last and held only
-    until commit; when it is full the whole sale rolls back. Refuses with ``NotBookable`` (closed day, closure, past
-    date, unknown slot), ``SoldOut`` and ``InvalidVisitors``. A subscription is not bound
-    to one date, so it reserves no slot; it is limited by occupancy at the gate."""
+    """Sells a ticket: creates its order through the checkout and the ticket
+    ``pending_payment`` with it, then takes the places on the slot-capacity row with a
+    conditional UPDATE. That row is the one every buyer of the slot shares, so it is
+    locked last and held only until commit; when it is full the whole sale rolls back.
+    Refuses with ``NotBookable`` (closed day, closure, past date, unknown slot),
+    ``SoldOut`` and ``InvalidVisitors``. A subscription is not bound to one date, so it
+    reserves no slot; it is limited by occupancy at the gate.
+
+    The ticket's QR code is issued when it becomes active (paid): an unpaid ticket has
+    no code that could open a gate."""
     if ticket_type not in Ticket.Type.values:
         raise NotBookable(details={"field": "ticket_type"})
     is_subscription = ticket_type == Ticket.Type.SUBSCRIPTION
@@ -193,7 +202,7 @@ def ticket_order_create(
     quote = price_quote(
         park=park, visit_date=visit_date, visitors=visitors, customer=customer, ticket_type=ticket_type, points=points
     )
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         customer=customer,
         park=park,
         ticket_type=ticket_type,
@@ -209,7 +218,15 @@ def ticket_order_create(
             for line in quote.lines
         ],
     )
-    ticket.qr_code = qr.code_issue("ticket", ticket.pk)
+
+    def ticket_save(order):
+        # Called by the checkout between the order's INSERT and its lines': the ticket
+        # goes in once, already pointing at its order.
+        ticket.order = order
+        ticket.save(force_insert=True)
+        if order.status == Order.Status.PAID:
+            _ticket_activate(ticket)
+
     label = _("subscription") if is_subscription else _("entry")
     order = order_create(
         customer=customer,
@@ -225,17 +242,14 @@ def ticket_order_create(
             for line in quote.lines
         ],
         discount_total=quote.discount,
-        metadata={"park": park.slug, "ticket": ticket.pk, "loyalty_points_used": quote.points, "tier": quote.tier},
+        metadata={"park": park.slug, "loyalty_points_used": quote.points, "tier": quote.tier},
         actor=customer,
+        before_lines=ticket_save,
     )
     if quote.points:
         # Spent inside this transaction (the loyalty account is locked until commit), so a
         # refused sale spends nothing; loyalty gives the points back if the order expires.
         loyalty.get_provider().points_redeem_for_order(customer=customer, points=quote.points, order=order)
-    ticket.order = order
-    if order.status == Order.Status.PAID:
-        ticket.status = Ticket.Status.ACTIVE
-    ticket.save(update_fields=["qr_code", "order", "status", "updated_at"])
     audit_log(actor=customer, action="parks.ticket.created", obj=ticket, after=snapshot(ticket))
     if not is_subscription:
         _capacity_take(park, visit_date, slot, len(quote.lines))
@@ -260,13 +274,19 @@ def _order_tickets_locked(order, *statuses):
     return list(Ticket.objects.select_for_update().filter(order_id=order.pk, status__in=statuses).order_by("pk"))
 
 
+def _ticket_activate(ticket):
+    """The ticket is paid: it becomes active and gets its QR code (kept if it has one)."""
+    ticket.status = Ticket.Status.ACTIVE
+    ticket.qr_code = ticket.qr_code or qr.code_issue("ticket", ticket.pk)
+    ticket.save(update_fields=["status", "qr_code", "updated_at"])
+
+
 @transaction.atomic
 def tickets_activate(*, order) -> int:
     """The order is paid: its pending tickets become active. Idempotent."""
     tickets = _order_tickets_locked(order, Ticket.Status.PENDING_PAYMENT)
     for ticket in tickets:
-        ticket.status = Ticket.Status.ACTIVE
-        ticket.save(update_fields=["status", "updated_at"])
+        _ticket_activate(ticket)
         audit_log(actor=None, action="parks.ticket.activated", obj=ticket, data={"order": order.reference})
     return len(tickets)
 
@@ -341,6 +361,20 @@ def _refused(reason, ticket=None) -> AdmitResult:
     return AdmitResult(admitted=False, reason=reason, ticket=ticket)
 
 
+ADMIT_FIELDS = ("visits_used", "entry_time", "exit_time", "validated_by", "status", "used_at")
+
+
+def _ticket_locked(**lookup) -> Ticket | None:
+    """The ticket (by a unique lookup) with its row locked, or None. Its park's slug comes
+    with it, so that a gate naming its park by slug needs no query of its own for it;
+    only the ticket's row is locked."""
+    tickets = Ticket.objects.select_for_update(of=("self",)).annotate(park_slug=F("park__slug"))
+    try:
+        return tickets.get(**lookup)  # not first(): no ORDER BY to build
+    except Ticket.DoesNotExist:
+        return None
+
+
 def _ticket_for_code(code: str):
     """``(ticket locked, entry method)`` or an ``AdmitResult`` refusal. A signed code is
     verified by computation first, so a forged one costs no query."""
@@ -352,7 +386,7 @@ def _ticket_for_code(code: str):
             return _refused("forged")
         if not payload.object_id.isdigit():
             return _refused("forged")
-        ticket = Ticket.objects.select_for_update().filter(pk=int(payload.object_id)).first()
+        ticket = _ticket_locked(pk=int(payload.object_id))
         if ticket is None:
             return _refused("unknown")
         if ticket.qr_code != code:
@@ -361,26 +395,53 @@ def _ticket_for_code(code: str):
     backup = qr.backup_code_normalise(code)
     if backup is None:
         return _refused("unknown")
-    ticket = Ticket.objects.select_for_update().filter(backup_code=backup).first()
+    ticket = _ticket_locked(backup_code=backup)
     if ticket is None:
         return _refused("unknown")
     return ticket, ParkVisit.EntryMethod.MANUAL
 
 
-@transaction.atomic
-def ticket_admit(*, code: str, park: Park, gate: str = "", staff=None, now=None) -> AdmitResult:
+def ticket_admit(*, code: str, park: Park | str, gate: str = "", staff=None, now=None) -> AdmitResult:
     """Lets a ticket's group in at ``park``'s ``gate``, or says why not.
 
+    ``park`` is a ``Park`` or its slug. Given the slug, the park is read from the ticket's
+    own row; a slug that names no park raises ``Park.DoesNotExist`` (checked only when
+    the scan is refused, the one case where the ticket does not vouch for the park).
+
     Locks the ticket row, re-checks it, records the entry, and raises occupancy last with
-    a conditional UPDATE (refused with ``park_full`` at capacity, the entry undone). Two gates scanning one code at once
-    queue on the ticket lock; the second sees it used and is refused."""
+    a conditional UPDATE. At capacity the admission's own transaction is rolled back and
+    the scan refused with ``park_full``: one transaction, with no savepoint inside it
+    (there is one only when the caller already has a transaction open). Two gates
+    scanning one code at once queue on the ticket lock; the second sees it used and is
+    refused."""
     now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            result = _admit(code=code, park=park, gate=gate, staff=staff, now=now)
+    except _ParkFull as full:
+        return _refused("park_full", Ticket.objects.get(pk=full.ticket_id))
+    if isinstance(park, str) and result.reason in ("forged", "unknown", "wrong_park"):
+        if not Park.objects.filter(slug=park).exists():
+            raise Park.DoesNotExist(f"No park {park!r}.")
+    return result
+
+
+class _ParkFull(Exception):
+    """Raised out of the admission's transaction, so that leaving it rolls it back."""
+
+    def __init__(self, ticket_id):
+        super().__init__(ticket_id)
+        self.ticket_id = ticket_id
+
+
+def _admit(*, code, park, gate, staff, now) -> AdmitResult:
     today = timezone.localdate(now)
     found = _ticket_for_code(code)
     if isinstance(found, AdmitResult):
         return found
     ticket, method = found
-    if ticket.park_id != park.pk:
+    same_park = ticket.park_slug == park if isinstance(park, str) else ticket.park_id == park.pk
+    if not same_park:
         return _refused("wrong_park", ticket)
     if ticket.status in STATUS_REFUSALS:
         return _refused(STATUS_REFUSALS[ticket.status], ticket)
@@ -389,21 +450,12 @@ def ticket_admit(*, code: str, park: Park, gate: str = "", staff=None, now=None)
         return _refused("expired", ticket)
     if today < ticket.visit_date:
         return _refused("wrong_date", ticket)
-    try:
-        with transaction.atomic():
-            return _admit_locked(ticket=ticket, park=park, gate=gate, staff=staff, now=now, today=today, method=method)
-    except _ParkFull:
-        ticket.refresh_from_db()
-        return _refused("park_full", ticket)
+    return _admit_locked(ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method)
 
 
-class _ParkFull(Exception):
-    pass
-
-
-def _admit_locked(*, ticket, park, gate, staff, now, today, method) -> AdmitResult:
+def _admit_locked(*, ticket, gate, staff, now, today, method) -> AdmitResult:
     count = ticket.visitors
-    before = snapshot(ticket)
+    before = snapshot(ticket, fields=ADMIT_FIELDS)
     ticket.visits_used += 1
     ticket.entry_time = now
     ticket.exit_time = None
@@ -411,11 +463,9 @@ def _admit_locked(*, ticket, park, gate, staff, now, today, method) -> AdmitResu
     if ticket.visits_used >= ticket.visits_allowed:
         ticket.status = Ticket.Status.USED
         ticket.used_at = now
-    ticket.save(
-        update_fields=["visits_used", "entry_time", "exit_time", "validated_by", "status", "used_at", "updated_at"]
-    )
+    ticket.save(update_fields=[*ADMIT_FIELDS, "updated_at"])
     visit = ParkVisit.objects.create(
-        park=park,
+        park_id=ticket.park_id,
         ticket=ticket,
         entry_time=now,
         visit_date=today,
@@ -423,23 +473,24 @@ def _admit_locked(*, ticket, park, gate, staff, now, today, method) -> AdmitResu
         visitor_ages=[c.get("age") for c in ticket.children_data],
         entry_method=method,
         gate=gate[:50],
-        validated_by=ticket.validated_by,
+        validated_by_id=ticket.validated_by_id,
     )
+    # Only what the admission changed: the rest of the ticket is as it was sold.
     audit_log(
         actor=staff,
         action="parks.ticket.admitted",
         obj=ticket,
         before=before,
-        after=snapshot(ticket),
-        data={"park": park.slug, "gate": gate, "visit": visit.pk, "method": method},
+        after=snapshot(ticket, fields=ADMIT_FIELDS),
+        data={"park": ticket.park_slug, "gate": gate, "visit": visit.pk, "method": method},
     )
     # The park's occupancy row is shared by every gate: raise it last, so its lock is held
-    # only until commit. At capacity the savepoint undoes this admission.
-    entered = Park.objects.filter(pk=park.pk, current_occupancy__lte=F("capacity") - count).update(
+    # only until commit. At capacity the caller's transaction undoes this admission.
+    entered = Park.objects.filter(pk=ticket.park_id, current_occupancy__lte=F("capacity") - count).update(
         current_occupancy=F("current_occupancy") + count
     )
     if not entered:
-        raise _ParkFull
+        raise _ParkFull(ticket.pk)
     return AdmitResult(admitted=True, ticket=ticket, visit=visit)
 
 

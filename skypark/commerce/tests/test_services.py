@@ -92,6 +92,30 @@ def test_order_create_points_lines_at_what_was_sold(customer):
     assert line.item == customer and line.kind == "ticket"
 
 
+def test_order_create_saves_the_item_between_the_order_and_its_lines(customer):
+    from skypark.accounts.models import Child
+
+    child = Child(parent=customer, name="Aida", birth_date=datetime.date(2020, 1, 1))
+    seen = []
+
+    def child_save(order):
+        seen.append(Order.objects.filter(pk=order.pk).exists())
+        child.save()
+
+    order = order_create(customer=customer, lines=[{**ticket_lines()[0], "item": child}], before_lines=child_save)
+    assert seen == [True]
+    assert order.lines.get().item == child
+
+
+def test_order_create_adds_no_savepoint_inside_the_callers_transaction(customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:  # inside the test's transaction
+        order_create(customer=customer, lines=ticket_lines())
+    assert not [q["sql"] for q in queries if "SAVEPOINT" in q["sql"]]
+
+
 def test_free_order_is_paid_at_once(customer, django_capture_on_commit_callbacks, received):
     with django_capture_on_commit_callbacks(execute=True):
         order = pending_order(customer, price="0")

@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from skypark.core.api.serializers import ModelOutput
+
 from ..models import WHOLE_DAY, OpeningHours, Park, Ticket, TimeSlot
 
 
@@ -128,7 +130,7 @@ class QuoteOutput(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class TicketOutput(serializers.ModelSerializer):
+class TicketOutput(ModelOutput):
     park = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     park_name = serializers.CharField(source="park.display_name", read_only=True)
     order_reference = serializers.CharField(source="order.reference", read_only=True, default=None)

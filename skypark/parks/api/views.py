@@ -2,6 +2,7 @@
 call one selector or service, render. Domain refusals become 4xx JSON in the project's
 exception handler."""
 
+from django.core.cache import cache
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -60,6 +61,13 @@ ORDER_EXAMPLE = OpenApiExample(
 def _park(slug) -> Park:
     try:
         return selectors.park_get(slug=slug)
+    except Park.DoesNotExist:
+        raise NotFound()
+
+
+def _park_for_sale(slug) -> Park:
+    try:
+        return selectors.park_get_for_sale(slug=slug)
     except Park.DoesNotExist:
         raise NotFound()
 
@@ -136,7 +144,7 @@ class ParkAvailabilityApi(APIView):
 )
 class ParkQuoteApi(APIView):
     def post(self, request, slug):
-        park = _park(slug)
+        park = _park_for_sale(slug)
         data = TicketOrderInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -166,7 +174,7 @@ class ParkQuoteApi(APIView):
 )
 class TicketOrderCreateApi(APIView):
     def post(self, request, slug):
-        park = _park(slug)
+        park = _park_for_sale(slug)
         data = TicketOrderInput(data=request.data)
         data.is_valid(raise_exception=True)
         ticket = services.ticket_order_create(customer=request.user, park=park, **data.validated_data)
@@ -240,10 +248,35 @@ class TicketCancelApi(APIView):
         return Response(TicketOutput(ticket, context={"request": request}).data)
 
 
+GATE_PERMISSION = "parks.change_ticket"
+# How long the answer to "may this user admit?" is remembered. Taking the permission
+# away (from the user or from their group), or giving it, takes effect within this bound.
+GATE_PERMISSION_SECONDS = 30
+
+
 class IsGateStaff(permissions.BasePermission):
+    """Active staff holding ``parks.change_ticket`` (directly, through a group, or as a
+    superuser).
+
+    A gate device scans all day as one user, so the permission lookup (two queries) is
+    remembered in the cache per user for ``GATE_PERMISSION_SECONDS``: taking the
+    permission away stops that user's scans within that bound (and giving it lets them
+    in within it). ``is_active`` and ``is_staff`` come from the user row that
+    authentication reads on every request, so switching either off locks a device out
+    at once."""
+
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and user.is_staff and user.has_perm("parks.change_ticket"))
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return False
+        if user.is_superuser:
+            return True
+        key = f"parks:gate-permission:{user.pk}"
+        allowed = cache.get(key)
+        if allowed is None:
+            allowed = user.has_perm(GATE_PERMISSION)
+            cache.set(key, allowed, GATE_PERMISSION_SECONDS)
+        return bool(allowed)
 
 
 @extend_schema(
@@ -279,10 +312,14 @@ class GateAdmitApi(APIView):
     def post(self, request):
         data = GateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        park = _park(data.validated_data["park"])
-        result = services.ticket_admit(
-            code=data.validated_data["code"], park=park, gate=data.validated_data["gate"], staff=request.user
-        )
+        values = data.validated_data
+        try:
+            # By slug: the service reads the park from the ticket's row.
+            result = services.ticket_admit(
+                code=values["code"], park=values["park"], gate=values["gate"], staff=request.user
+            )
+        except Park.DoesNotExist:
+            raise NotFound()
         ticket = result.ticket
         body = {
             "admitted": result.admitted,

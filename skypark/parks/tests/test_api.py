@@ -105,6 +105,65 @@ def test_gate_endpoint_for_staff_only(active_ticket, park, staff_user, customer_
     assert (second["admitted"], second["reason"]) == (False, "already_used")
 
 
+def test_gate_takes_the_park_from_the_ticket_and_404s_an_unknown_park(active_ticket, park, staff_user):
+    staff = APIClient()
+    staff.force_authenticate(staff_user)
+    other = ParkFactory()
+    wrong = staff.post("/api/v1/parks/gate/admit/", {"park": other.slug, "code": active_ticket.qr_code}).json()
+    assert (wrong["admitted"], wrong["reason"]) == (False, "wrong_park")
+    for code in (active_ticket.qr_code, "ZZZZZZZZ", active_ticket.qr_code[:-2] + "00"):
+        missing = staff.post("/api/v1/parks/gate/admit/", {"park": "no-such-park", "code": code})
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert staff.post("/api/v1/parks/gate/admit/", {"park": park.slug, "code": active_ticket.qr_code}).json()[
+        "admitted"
+    ]
+
+
+def test_gate_permission_is_remembered_for_a_bounded_time(active_ticket, park, monkeypatch):
+    from django.contrib.auth.models import Group, Permission
+    from django.core.cache import cache
+
+    from skypark.accounts.tests.factories import UserFactory
+    from skypark.parks.api import views
+
+    group = Group.objects.create(name="Gate staff")
+    group.permissions.add(Permission.objects.get(content_type__app_label="parks", codename="change_ticket"))
+    device = UserFactory(is_staff=True)
+    device.groups.add(group)
+    client = APIClient()
+    client.force_authenticate(device)
+    kept = {}
+    monkeypatch.setattr(cache, "set", lambda key, value, timeout: kept.setdefault(key, (value, timeout)))
+    scan = {"park": park.slug, "code": "ZZZZZZZZ"}
+    assert client.post("/api/v1/parks/gate/admit/", scan).status_code == 200
+    assert kept[f"parks:gate-permission:{device.pk}"] == (True, views.GATE_PERMISSION_SECONDS)
+    assert views.GATE_PERMISSION_SECONDS <= 30
+    monkeypatch.undo()
+
+    # Cached: taking the group away is seen once the entry expires (simulated by clearing).
+    client.post("/api/v1/parks/gate/admit/", scan)
+    device.groups.clear()
+    device = type(device).objects.get(pk=device.pk)
+    client.force_authenticate(device)
+    assert client.post("/api/v1/parks/gate/admit/", scan).status_code == 200
+    cache.clear()
+    assert client.post("/api/v1/parks/gate/admit/", scan).status_code == 403
+
+    # Giving it back is seen within the same bound.
+    device.groups.add(group)
+    device = type(device).objects.get(pk=device.pk)
+    client.force_authenticate(device)
+    assert client.post("/api/v1/parks/gate/admit/", scan).status_code == 403
+    cache.clear()
+    assert client.post("/api/v1/parks/gate/admit/", scan).status_code == 200
+
+    # Staff status and the active flag are read on every request: no delay.
+    device.is_staff = False
+    device.save()
+    client.force_authenticate(device)
+    assert client.post("/api/v1/parks/gate/admit/", scan).status_code == 403
+
+
 def test_schema_generates(api_client):
     response = api_client.get("/api/schema/")
     assert response.status_code == 200

@@ -68,6 +68,7 @@ def test_two_gates_scanning_one_code_admit_once():
     payment, _ = payment_start(order=ticket.order, provider="sandbox", method="visa")
     payment_complete(payment=payment, external_id=payment.external_id)
     Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.ACTIVE)
+    ticket.refresh_from_db()  # the QR code is issued on payment
 
     results, errors = run_together(
         [

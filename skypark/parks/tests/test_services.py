@@ -141,6 +141,20 @@ def test_slots_are_required_when_the_park_has_them(buy, park):
     assert buy(slot="morning").slot == "morning"
 
 
+def test_editing_hours_or_slots_is_seen_by_the_next_sale(buy, park):
+    day = tomorrow()
+    assert buy(day=day).status == Ticket.Status.PENDING_PAYMENT  # the schedule is cached now
+    slot = TimeSlotFactory(park=park, code="morning")
+    with pytest.raises(NotBookable) as exc:
+        buy(day=day)
+    assert exc.value.details["reason"] == "slot_required"
+    slot.delete()
+    park.hours.get(weekday=day.weekday()).delete()
+    with pytest.raises(NotBookable) as exc:
+        buy(day=day)
+    assert exc.value.details["reason"] == "closed_day"
+
+
 def test_overnight_hours():
     park = ParkFactory(hours=[(4, datetime.time(18), datetime.time(2))])
     friday = _next(4)
@@ -177,9 +191,26 @@ def test_order_creates_pending_ticket_and_takes_places(buy, park):
     ticket = buy(visitors=[{"name": "A", "age": 4}, {"name": "B", "age": 5}])
     assert ticket.status == Ticket.Status.PENDING_PAYMENT
     assert ticket.order.status == Order.Status.PENDING_PAYMENT
+    assert {line.object_id for line in ticket.order.lines.all()} == {str(ticket.pk)}
     assert ticket.order.lines.count() == 2
-    assert qr.code_read(ticket.qr_code, kind="ticket").object_id == str(ticket.pk)
     assert SlotCapacity.objects.get(park=park).sold == 2
+
+
+def test_qr_code_is_issued_when_the_ticket_is_paid(buy, pay, park):
+    ticket = buy()
+    assert Ticket.objects.get(pk=ticket.pk).qr_code == ""
+    assert services.ticket_admit(code=ticket.backup_code, park=park).reason == "not_paid"
+    paid = pay(ticket)
+    assert qr.code_read(paid.qr_code, kind="ticket").object_id == str(ticket.pk)
+
+
+def test_free_order_is_active_with_its_code_at_once(buy, customer):
+    free = ParkFactory(price_under_3=0, price_over_3=0)
+    ticket = buy(park_=free, visitors=[{"name": "A", "age": 4}])
+    assert (ticket.status, ticket.order.status) == (Ticket.Status.ACTIVE, Order.Status.PAID)
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.status, stored.order_id) == (Ticket.Status.ACTIVE, ticket.order.pk)
+    assert qr.code_read(stored.qr_code, kind="ticket").object_id == str(ticket.pk)
 
 
 def test_sold_out_refused_and_nothing_written(buy, park):
