@@ -7,7 +7,9 @@
 2. A batch import: the rows are posted through ``POST /api/v1/partner/imports/`` (at most
    10,000 rows a batch, as the API allows), then imported by ``import_batch_run``, the
    service the ``loyalty_import_run`` Celery task runs, in two processes at once (as two
-   workers would on two cores) → rows/s.
+   workers would on two cores) → rows/s, over the time from the first process starting
+   its import to the last one finishing (their Python start-up, which a running Celery
+   worker does not pay per task, is reported apart as ``seconds_with_startup``).
 
 Correctness, from the database afterwards: ``duplicates`` (rows past the first per
 (merchant, external id)), ``points_twice`` (earned-points ledger rows past the first per
@@ -29,10 +31,8 @@ RETRY_EVERY = 10
 AMOUNT = "1000.00"
 BATCH_ROWS = 10_000
 IMPORT_WORKERS = 2
-# The issue asks for 100,000 (5,000 quick); at the 45-60 rows/s the import path does
-# today that alone would take 30-40 minutes, past the 15-minute bound of the whole run.
-IMPORT_ROWS = 4_000
-IMPORT_ROWS_QUICK = 1_000
+IMPORT_ROWS = 100_000
+IMPORT_ROWS_QUICK = 5_000
 TARGETS = {"vs_floor_req_s>=": 0.40, "cpu_ms_per_request<=": 10, "import_rows_s>=": 5000}
 
 
@@ -77,15 +77,17 @@ def seed(customers: int) -> dict:
 
 
 def import_run(batch_ids: list[int]) -> dict:
+    """Runs in a worker process once Django is set up; ``started``/``finished`` are wall
+    clock times, comparable between the processes."""
     from loyalty.services import import_batch_run
 
-    started = time.perf_counter()
+    started = time.time()
     created = errors = 0
     for batch_id in batch_ids:
         batch = import_batch_run(batch_id=batch_id)
         created += batch.created_count
         errors += batch.error_count
-    return {"created": created, "errors": errors, "seconds": round(time.perf_counter() - started, 3)}
+    return {"created": created, "errors": errors, "started": started, "finished": time.time()}
 
 
 def check(merchant_id: int) -> dict:
@@ -186,7 +188,8 @@ def run_imports(ctx, batch_ids: list[int]) -> dict:
     return {
         "created": sum(r["created"] for r in results),
         "errors": sum(r["errors"] for r in results),
-        "seconds": round(seconds, 3),
+        "seconds": round(max(r["finished"] for r in results) - min(r["started"] for r in results), 3),
+        "seconds_with_startup": round(seconds, 3),
         "workers": len(threads),
     }
 
