@@ -14,7 +14,7 @@ class LocalTimeField(serializers.TimeField):
     ``full-time``, which requires a UTC offset, so the schema gives the pattern instead."""
 
 
-class HoursOutput(serializers.ModelSerializer):
+class HoursOutput(ModelOutput):
     overnight = serializers.BooleanField(read_only=True)
     opens = LocalTimeField(read_only=True)
     closes = LocalTimeField(read_only=True)
@@ -24,7 +24,7 @@ class HoursOutput(serializers.ModelSerializer):
         fields = ("weekday", "opens", "closes", "overnight")
 
 
-class SlotOutput(serializers.ModelSerializer):
+class SlotOutput(ModelOutput):
     starts = LocalTimeField(read_only=True)
     ends = LocalTimeField(read_only=True)
 
@@ -33,7 +33,7 @@ class SlotOutput(serializers.ModelSerializer):
         fields = ("code", "name", "starts", "ends")
 
 
-class ParkOutput(serializers.ModelSerializer):
+class ParkOutput(ModelOutput):
     display_name = serializers.CharField(read_only=True)
     display_address = serializers.CharField(read_only=True)
     hours = HoursOutput(many=True, read_only=True)
