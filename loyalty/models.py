@@ -201,7 +201,9 @@ class LedgerEntry(models.Model):
     balance_after = models.IntegerField(_("balance after"))
     multiplier = models.DecimalField(_("multiplier"), max_digits=4, decimal_places=2, default=Decimal("1.00"))
     source = models.CharField(_("source"), max_length=32)
-    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # Room for a partner's 100-character external id with the merchant and, on a refund,
+    # the refunded total around it ("pos:<merchant>:<id>:<total>").
+    reference = models.CharField(_("reference"), max_length=160, blank=True)
     description = models.CharField(_("description"), max_length=255, blank=True)
     merchant = models.ForeignKey(
         Merchant,

@@ -296,14 +296,24 @@ def till_sale(merchant, customer, account):
 
 @postgres_only
 def test_a_row_the_database_refuses_is_reported_and_the_chunk_imported_row_by_row(merchant, shopper):
-    """100 characters is the external id's limit, but the ledger's reference puts the
-    merchant's id in front of it: the set-based insert fails, and row by row only that
-    row does."""
-    rows = [row("ok-1", shopper), row("x" * 100, shopper), row("ok-2", shopper)]
+    """A row that passes every check in Python but that the database refuses (here a
+    CHECK added for the test, rolled back with it): the set-based insert fails, and row
+    by row only that row does."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE loyalty_postransaction ADD CONSTRAINT test_refuse CHECK (external_id <> 'refuse-me')"
+        )
+    rows = [row("ok-1", shopper), row("refuse-me", shopper), row("ok-2", shopper)]
     batch = run(merchant, rows)
     assert (batch.created_count, batch.error_count) == (2, 1)
     assert [(e["row"], e["code"]) for e in batch.errors] == [(1, "invalid_row")]
     assert Account.objects.get(customer=shopper, merchant__isnull=True).balance == 90
+    assert services.ledger_mismatches() == []
+
+
+def test_the_longest_external_id_is_imported(merchant, shopper):
+    batch = run(merchant, [row("x" * 100, shopper)])
+    assert (batch.created_count, batch.error_count) == (1, 0)
     assert services.ledger_mismatches() == []
 
 

@@ -237,3 +237,16 @@ def test_a_tier_saved_after_a_sale_counts_on_the_next(merchant, shopper):
     record(merchant, shopper, "b", "1000.00")
     assert coalition(shopper).tier.code == "starter"
     assert record(merchant, shopper, "c", "1000.00").points_earned == 200
+
+
+def test_the_longest_external_id_is_sold_and_refunded_in_two_parts(till, shopper):
+    # The ledger's references carry the merchant and the refunded total around the id.
+    external_id = "X" * 100
+    assert sale(till, shopper, external_id).status_code == 201
+    refund = reverse("api:partner-transaction-refund", kwargs={"external_id": external_id})
+    assert till.post(refund, {"amount": "400.00", "reason": "returned"}, format="json").status_code == 200
+    assert till.post(refund, {"reason": "returned"}, format="json").status_code == 200
+    tx = PosTransaction.objects.get(external_id=external_id)
+    assert tx.status == PosTransaction.Status.REFUNDED
+    assert LedgerEntry.objects.filter(account=tx.account).count() == 3
+    assert services.ledger_mismatches() == []

@@ -200,7 +200,9 @@ def _row_by_row(context, chunk):
         except (RowError, DomainError) as exc:
             new_errors.append(row_error(index, exc))
             counts["error"] += 1
-        except DataError:
+        except (DataError, IntegrityError):
+            # The database refused what passed every check here (a value out of range,
+            # a constraint): this row only is reported, the rest of the chunk goes in.
             new_errors.append(row_error(index, RowError("invalid_row", _("A value of this row does not fit."))))
             counts["error"] += 1
     return counts, new_errors
