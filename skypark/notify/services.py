@@ -107,6 +107,45 @@ def _queue_delivery(notification_id):
     transaction.on_commit(lambda: deliver_notification.delay(notification_id))
 
 
+def notifications_requeue_stale(*, older_than: timedelta = timedelta(minutes=5), limit: int = 1000, now=None) -> int:
+    """Queues delivery again for notifications still ``queued`` after ``older_than``.
+
+    A notification's delivery is published after its transaction commits; a worker
+    killed between the commit and the publish leaves the row ``queued`` with no message
+    for it. This periodic sweep is the safety net: delivery is idempotent (a sent row is
+    skipped, a row being sent is left to its worker's lease), so queuing one that does
+    have a message waiting costs one no-op task. Rows are taken with ``SKIP LOCKED`` and
+    touched, so concurrent sweeps and the next run do not queue the same rows again.
+    Returns how many were queued."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=Notification.Status.QUEUED, updated_at__lt=now - older_than)
+            .order_by("updated_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Notification.objects.filter(pk__in=ids).update(updated_at=now)
+        for notification_id in ids:
+            _queue_delivery(notification_id)
+    if ids:
+        logger.info("Queued %s stale notifications again", len(ids))
+    return len(ids)
+
+
+def schedules_install() -> list:
+    """Registers the stale-notification sweep (every 5 minutes) with django-celery-beat.
+    Safe to call any number of times."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    interval, _created = IntervalSchedule.objects.get_or_create(every=5, period=IntervalSchedule.MINUTES)
+    periodic, _created = PeriodicTask.objects.get_or_create(
+        name="Notifications: queue stale ones again",
+        defaults={"task": "notify.notifications_requeue_stale", "interval": interval, "enabled": True},
+    )
+    return [periodic]
+
+
 @transaction.atomic
 def notification_send(
     *,

@@ -1,11 +1,12 @@
 """Celery tasks for notifications: load by id, call the service, own the retry policy."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 
 from .models import Notification
-from .services import notification_deliver, notification_fail
+from .services import notification_deliver, notification_fail, notifications_requeue_stale
 from .sms import NotificationPermanentError, NotificationTemporaryError
 
 logger = logging.getLogger(__name__)
@@ -35,3 +36,9 @@ def deliver_notification(self, notification_id):
         raise self.retry(exc=exc, countdown=BASE_COUNTDOWN * 2**self.request.retries)
     except NotificationPermanentError as exc:
         logger.warning("Notification %s failed permanently: %s", notification_id, exc)
+
+
+@shared_task(acks_late=True, name="notify.notifications_requeue_stale")
+def notifications_requeue(older_than_seconds=300):
+    """Queue delivery again for notifications stuck in ``queued`` (see the service)."""
+    return notifications_requeue_stale(older_than=timedelta(seconds=older_than_seconds))

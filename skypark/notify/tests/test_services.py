@@ -21,8 +21,10 @@ from skypark.notify.services import (
     notification_mark_read,
     notification_resend,
     notification_send,
+    notifications_requeue_stale,
+    schedules_install,
 )
-from skypark.notify.tasks import deliver_notification
+from skypark.notify.tasks import deliver_notification, notifications_requeue
 
 from .factories import InAppNotificationFactory, NotificationFactory
 
@@ -432,3 +434,49 @@ def test_unknown_kind_and_channel_are_refused():
         notification_send(recipient=user, kind="../secrets", context={})
     with pytest.raises(ValueError):
         notification_send(recipient=user, kind="generic", context={}, channels=["fax"])
+
+
+# --- the stale-notification sweep -------------------------------------------------------
+
+
+def _queued_without_a_message(user, minutes_ago):
+    """A notification committed ``queued`` whose delivery message never went out (its
+    worker died between the commit and the publish)."""
+    notification = notification_send(recipient=user, kind="account.welcome", context={})[0]
+    Notification.objects.filter(pk=notification.pk).update(updated_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return notification
+
+
+def test_the_sweep_delivers_a_notification_whose_message_was_lost(django_capture_on_commit_callbacks):
+    stale = _queued_without_a_message(UserFactory(email="old@example.kg"), minutes_ago=10)
+    fresh = _queued_without_a_message(UserFactory(email="new@example.kg"), minutes_ago=1)
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_requeue(older_than_seconds=300) == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == Notification.Status.SENT
+    assert fresh.status == Notification.Status.QUEUED
+    assert [m.to for m in mail.outbox] == [["old@example.kg"]]
+
+
+def test_the_sweep_leaves_sent_and_failed_ones_and_does_not_queue_a_row_twice(django_capture_on_commit_callbacks):
+    user = UserFactory(email="a@example.kg")
+    stale = _queued_without_a_message(user, minutes_ago=10)
+    NotificationFactory(status=Notification.Status.SENT)
+    NotificationFactory(status=Notification.Status.FAILED)
+    Notification.objects.exclude(pk=stale.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert notifications_requeue_stale(older_than=timedelta(minutes=5)) == 1
+        # Touched by the first sweep: a second one right after finds nothing to queue.
+        assert notifications_requeue_stale(older_than=timedelta(minutes=5)) == 0
+    assert len(callbacks) == 1
+
+
+def test_the_sweep_is_a_periodic_job():
+    from django_celery_beat.models import PeriodicTask
+
+    schedules_install()
+    schedules_install()
+    task = PeriodicTask.objects.get(task="notify.notifications_requeue_stale")
+    assert (task.interval.every, task.interval.period, task.enabled) == (5, "minutes", True)
