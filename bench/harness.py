@@ -598,6 +598,28 @@ def paced_rate(closed_row: dict, share: float = PACED_SHARE) -> float:
     return max(1.0, round((closed_row.get("req_s") or 0) * share, 1))
 
 
+def run_paced(ctx, server, closed_row: dict, make_request, *, label: str, seconds, limit=None, **load) -> dict:
+    """The open-loop step that follows a closed-loop one: 32-client latency at half the
+    throughput ``closed_row`` reached, for ``seconds`` of requests (at most ``limit``).
+    Emits and returns its row."""
+    rate = paced_rate(closed_row)
+    requests = int(rate * seconds)
+    result = run_load(
+        server.port,
+        closed_row["concurrency"],
+        make_request,
+        requests=requests if limit is None else min(limit, requests),
+        seconds=ctx.size(20, 10),
+        meter=CpuMeter(server, ctx.db),
+        label=label,
+        rate=rate,
+        **load,
+    )
+    row = {"type": "run", **result.row()}
+    ctx.emit(row)
+    return row
+
+
 def latency_at_rate(row: dict, limit_ms: float) -> dict:
     """The open-loop step's figures next to a p99 target, for the summary."""
     return {

@@ -15,8 +15,8 @@ from bench.harness import (
     Server,
     build_summary,
     latency_at_rate,
-    paced_rate,
     run_load,
+    run_paced,
     trace_request,
 )
 from bench.scenarios import floor, parkkit
@@ -82,21 +82,16 @@ def run(ctx):
             rows.append(row)
         # Open loop at half the 32-client throughput: the latency a buyer sees at a normal
         # load rather than at saturation.
-        rate = paced_rate(rows[-1])
-        result = run_load(
-            server.port,
-            max(CLIENTS),
+        paced = run_paced(
+            ctx,
+            server,
+            rows[-1],
             lambda c, _i: order_request(slug, day, tokens[c]),
-            requests=int(rate * ctx.size(10, 3)),
-            seconds=ctx.size(20, 10),
+            label="buy paced",
+            seconds=ctx.size(10, 3),
             warmup=warmup,
             on_response=on_response,
-            meter=CpuMeter(server, ctx.db),
-            label="buy paced",
-            rate=rate,
         )
-        paced = {"type": "run", **result.row()}
-        ctx.emit(paced)
     db = ctx.step("check", park_id=seeded["park"]["id"], day=day)
     headline = rows[-1]
     ratios = floor.vs_floor(headline, floor_rows[-1])

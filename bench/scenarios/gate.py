@@ -15,8 +15,8 @@ from bench.harness import (
     Server,
     build_summary,
     latency_at_rate,
-    paced_rate,
     run_load,
+    run_paced,
     trace_request,
 )
 from bench.scenarios import floor, parkkit
@@ -92,21 +92,17 @@ def run(ctx):
             rows.append(row)
         # Open loop at half the 32-client throughput: the latency a gate sees at a normal
         # load rather than at saturation.
-        rate = paced_rate(rows[-1])
-        result = run_load(
-            server.port,
-            max(CLIENTS),
+        paced = run_paced(
+            ctx,
+            server,
+            rows[-1],
             lambda c, i: scan_request(slug, paced_batch[i], token, f"gate-{c}"),
-            requests=min(len(paced_batch), int(rate * ctx.size(8, 3))),
-            seconds=ctx.size(20, 10),
+            label="gate paced",
+            seconds=ctx.size(8, 3),
+            limit=len(paced_batch),
             warmup=Req("GET", seeded["target"]["path"]),
             on_response=on_response,
-            meter=CpuMeter(server, ctx.db),
-            label="gate paced",
-            rate=rate,
         )
-        paced = {"type": "run", **result.row()}
-        ctx.emit(paced)
     db = ctx.step("check", park_id=seeded["park"]["id"])
     headline = rows[-1]
     ratios = floor.vs_floor(headline, floor_rows[-1])

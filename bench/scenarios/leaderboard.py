@@ -26,8 +26,8 @@ from bench.harness import (
     Server,
     build_summary,
     latency_at_rate,
-    paced_rate,
     run_load,
+    run_paced,
     trace_request,
 )
 from bench.scenarios import floor, parkkit
@@ -218,22 +218,17 @@ def run(ctx):
             if n == max(CLIENTS):
                 # Open loop at half the 32-client throughput: the latency a member sees
                 # at a normal load rather than at saturation.
-                rate = paced_rate(row)
-                result = run_load(
-                    server.port,
-                    n,
+                paced[period] = run_paced(
+                    ctx,
+                    server,
+                    row,
                     lambda c, i, period=period: board_request(
                         period, tokens[(c + i) % len(tokens)] if (c + i) % 2 else None
                     ),
-                    requests=int(rate * ctx.size(10, 3)),
-                    seconds=ctx.size(20, 10),
-                    warmup=Req("GET", seeded["target"]["path"]),
-                    meter=CpuMeter(server, ctx.db),
                     label=f"leaderboard {period} paced",
-                    rate=rate,
+                    seconds=ctx.size(10, 3),
+                    warmup=Req("GET", seeded["target"]["path"]),
                 )
-                paced[period] = {"type": "run", **result.row()}
-                ctx.emit(paced[period])
     plans = ctx.step("explain", customer_id=token_users[len(token_users) // 2])
     ctx.emit({"type": "explain", **plans})
     db = ctx.step("check", customer_ids=list(api_ranks))
