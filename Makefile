@@ -5,16 +5,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install migrate seed lint format messages bench clean
+.PHONY: run test install install-dev migrate seed lint format messages bench clean
 
+# make run installs only what the product needs (requirements.txt); the test and
+# tooling packages (requirements-dev.txt) come with make test, lint and bench.
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -26,20 +35,20 @@ run: seed
 	@echo "Sky Park on http://127.0.0.1:8000 (admin: /admin/, API docs: /api/docs/). Ctrl-C stops it all."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: install
+test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 messages: install
 	$(PY) manage.py makemessages -l ru -l ky -l en --ignore=.venv --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: install
+bench: install-dev
 	$(PY) -m bench $(if $(S),--scenario $(S)) $(BENCH_ARGS)
 
 clean:
