@@ -29,11 +29,11 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	SKYPARK_DEVELOPMENT=1 $(PY) manage.py seed_demo
 
 run: seed
 	@echo "Sky Park on http://127.0.0.1:8000 (admin: /admin/, API docs: /api/docs/). Ctrl-C stops it all."
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	SKYPARK_DEVELOPMENT=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -18,8 +18,13 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env("SECRET_KEY", default="dev-insecure-skypark-secret-change-me-in-production-0123456789")
+# The development flag: ``make run`` sets it. Without it a web server or worker refuses
+# to start with DEBUG on or the development key (``skypark.core.safety``), and seed_demo
+# refuses to create its known logins unless forced.
+DEVELOPMENT = env.bool("SKYPARK_DEVELOPMENT", default=False)
+DEVELOPMENT_SECRET_KEY = "dev-insecure-skypark-secret-change-me-in-production-0123456789"
+DEBUG = env.bool("DEBUG", default=DEVELOPMENT)
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -11,6 +11,8 @@ from . import *  # noqa: F403
 from . import MIDDLEWARE, REST_FRAMEWORK, env
 
 DEBUG = False
+# Loopback only, throw-away data: the benchmark servers run with the development key.
+DEVELOPMENT = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/skypark_bench")}

@@ -6,6 +6,8 @@ from . import *  # noqa: F403
 from . import env
 
 DEBUG = False
+# The suite is a development environment: demo logins may be seeded.
+DEVELOPMENT = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -22,7 +22,11 @@ def catalogue(language):
 
 
 def text(entry):
-    return entry.msgstr if not entry.msgid_plural else "|".join(entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural))
+    return (
+        entry.msgstr
+        if not entry.msgid_plural
+        else "|".join(entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural))
+    )
 
 
 def label(path, entry):

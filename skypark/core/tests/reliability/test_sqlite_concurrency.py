@@ -47,6 +47,7 @@ def sqlite_server(tmp_path):
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "skypark.settings",
+        "SKYPARK_DEVELOPMENT": "1",
         "CELERY_BROKER_URL": "memory://",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "SMS_BACKEND": "skypark.notify.sms.MemorySmsBackend",

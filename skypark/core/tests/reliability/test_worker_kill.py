@@ -113,6 +113,7 @@ def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path, monkeypatch)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "skypark.settings",
+        "SKYPARK_DEVELOPMENT": "1",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_BROKER_URL": BROKER,
         "CELERY_VISIBILITY_TIMEOUT": "3",
