@@ -1,6 +1,7 @@
 """Writing the audit log. Every service that changes state calls ``audit_log`` inside its
 own transaction, so the entry commits or rolls back with the change it describes."""
 
+import re
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -8,24 +9,44 @@ from django.db import models
 
 from .models import AuditEntry
 
-SENSITIVE_FIELDS = {"password", "key_hash", "secret", "token"}
 HIDDEN = "[hidden]"
+# A field or key whose name has one of these words, or ends in "_key", is a secret wherever
+# it appears ("webhook_secret", "key_hash", "refresh_token", "new_password", "api_key",
+# "otp_seed"); a bare "key" (a setting's name) or "key_prefix" is not.
+# Models may declare more in ``audit_hidden_fields`` (see ``snapshot``).
+SECRET_WORDS = re.compile(r"(^|_)(secret|token|password|passwd|hash|otp|pin|cvc|cvv|seed)(_|$|s$)|.+_key$")
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(SECRET_WORDS.search(str(name).lower()))
+
+
+def mask(value):
+    """``value`` (a dict of field values, ``data``, or anything nested in them) with the
+    value of every secret-named key replaced by ``HIDDEN``."""
+    if isinstance(value, dict):
+        return {k: (HIDDEN if is_secret_name(k) and v not in (None, "") else mask(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(item) for item in value]
+    return value
 
 
 def snapshot(obj, fields=None) -> dict:
-    """A JSON-safe dict of a model instance's concrete fields, without secrets.
+    """A JSON-safe dict of a model instance's concrete fields, with secrets hidden.
 
-    A model whose rows are secret only sometimes (a setting marked sensitive) names the
-    fields to hide in ``audit_hidden_fields``; they are recorded as ``HIDDEN``."""
+    A field is hidden when its name says it is a secret (``SECRET_WORDS``) or when the
+    model declares it in ``audit_hidden_fields`` (e.g. a setting's value when the setting
+    is marked sensitive); it is recorded as ``HIDDEN`` so the entry still shows that it
+    changed hands, never what it was."""
     data = {}
     hidden = set(getattr(obj, "audit_hidden_fields", ()))
     for field in obj._meta.concrete_fields:
-        if field.name in SENSITIVE_FIELDS or (fields is not None and field.name not in fields):
-            continue
-        if field.name in hidden:
-            data[field.name] = HIDDEN
+        if fields is not None and field.name not in fields:
             continue
         value = getattr(obj, field.attname)
+        if field.name in hidden or is_secret_name(field.name):
+            data[field.name] = HIDDEN if value not in (None, "") else value
+            continue
         if isinstance(field, models.FileField):
             value = value.name if value else None
         elif isinstance(value, Decimal):
@@ -54,9 +75,9 @@ def audit_log(
         actor_label=actor_label(actor),
         action=action,
         source=source,
-        before=before,
-        after=after,
-        data=data or {},
+        before=mask(before),
+        after=mask(after),
+        data=mask(data or {}),
         ip_address=ip_address,
     )
     if obj is not None:

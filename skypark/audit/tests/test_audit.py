@@ -20,7 +20,65 @@ def test_entry_records_actor_object_and_changes():
 
 
 def test_snapshot_never_contains_secrets():
-    assert "password" not in snapshot(UserFactory())
+    user = UserFactory()
+    assert snapshot(user)["password"] == "[hidden]"
+    assert user.password not in str(snapshot(user))
+
+
+@pytest.mark.parametrize(
+    "name", ["webhook_secret", "key_hash", "refresh_token", "new_password", "api_key", "otp_seed", "pin", "tokens"]
+)
+def test_secrets_are_hidden_by_name_in_snapshots_and_data(name):
+    entry = audit_log(
+        actor=None,
+        action="test.secret",
+        before={name: "s3cr3t"},
+        after={"nested": [{name: "s3cr3t"}]},
+        data={name: "s3cr3t", "amount": "5"},
+    )
+    entry.refresh_from_db()
+    assert "s3cr3t" not in str([entry.before, entry.after, entry.data])
+    assert entry.before == {name: "[hidden]"} and entry.data == {name: "[hidden]", "amount": "5"}
+
+
+@pytest.mark.parametrize("name", ["name", "key", "key_prefix", "keyboard", "spinner", "customer_code", "phone"])
+def test_ordinary_fields_stay_readable(name):
+    entry = audit_log(actor=None, action="test.plain", after={name: "visible"})
+    assert entry.after == {name: "visible"}
+
+
+def test_a_models_own_declaration_hides_a_field():
+    from skypark.config.models import SystemSetting
+
+    assert snapshot(SystemSetting(key="sms.api", value="42", is_sensitive=True))["value"] == "[hidden]"
+    assert snapshot(SystemSetting(key="sms.api", value="42", is_sensitive=False))["value"] == "42"
+
+
+def test_the_scrub_migration_hides_secrets_already_stored():
+    from importlib import import_module
+
+    from django.apps import apps as live_apps
+    from django.db import connection
+
+    migration = import_module("skypark.audit.migrations.0003_scrub_secrets")
+    AuditEntry.objects.bulk_create(
+        [AuditEntry(action="old.entry", after={"webhook_url": "https://x", "webhook_secret": "whsec_live"})]
+    )
+
+    class Editor:
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    if connection.vendor == "postgresql":
+        # As in a migration's own transaction: no deferred foreign-key checks pending.
+        Editor().execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration.scrub(live_apps, Editor())
+    entry = AuditEntry.objects.get(action="old.entry")
+    assert entry.after == {"webhook_url": "https://x", "webhook_secret": "[hidden]"}
 
 
 def test_entries_cannot_be_changed_or_deleted_through_the_orm():
