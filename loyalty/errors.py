@@ -65,6 +65,11 @@ class TransactionConflict(Conflict):
     default_message = _("A different transaction was already recorded with this external id.")
 
 
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    default_message = _("This Idempotency-Key was already used for a different request; send a new key for a new sale.")
+
+
 class TransactionNotRefundable(Conflict):
     code = "transaction_not_refundable"
     default_message = _("This transaction cannot be refunded or voided any more.")

@@ -342,6 +342,8 @@ class PosTransaction(TimeStampedModel):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
     external_id = models.CharField(_("external id"), max_length=100)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    # SHA-256 of the canonical request: a retry must send the same sale to get its answer.
+    request_hash = models.CharField(_("request fingerprint"), max_length=64, blank=True, editable=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.POS)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.COMPLETED)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.KGS)

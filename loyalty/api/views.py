@@ -208,7 +208,10 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
             200: OpenApiResponse(s.TransactionOutput, description="A retry: the first result, unchanged"),
             400: OpenApiResponse(description="Bad input, not enough points, invalid coupon"),
             404: OpenApiResponse(description="Unknown customer or coupon"),
-            409: OpenApiResponse(description="external_id reused for another sale; coupon used up"),
+            409: OpenApiResponse(
+                description="external_id reused for another sale (`external_id_conflict`); Idempotency-Key reused "
+                "with a different body (`idempotency_key_reused`); coupon used up"
+            ),
         },
         examples=[
             OpenApiExample("Sale with points", value=TX_EXAMPLE, request_only=True),

@@ -9,6 +9,8 @@ for each other.
 """
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -30,6 +32,7 @@ from ..errors import (
     CouponNotFound,
     CouponNotValid,
     CustomerNotFound,
+    IdempotencyKeyReused,
     InvalidPoints,
     RefundTooLarge,
     TransactionConflict,
@@ -396,7 +399,34 @@ def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _same_request(tx: PosTransaction, *, customer, amount) -> bool:
+def pos_request_hash(*, customer, external_id, amount, lines, occurred_at, points_to_redeem, coupon_code) -> str:
+    """SHA-256 of a till sale in canonical form: the same sale always hashes the same
+    (amounts normalised to cents, lines in the order sent), and any change to what the
+    sale is — customer, amount, lines, points, coupon, time — changes the hash."""
+    canonical = {
+        "customer": customer.pk,
+        "external_id": external_id,
+        "amount": str(_money(amount)),
+        "lines": [
+            [
+                str(line.get("sku", "")),
+                str(line.get("name", "")),
+                str(Decimal(str(line.get("quantity", 1))).normalize()),
+                str(_money(line.get("unit_price", 0))),
+            ]
+            for line in lines
+        ],
+        "occurred_at": occurred_at.isoformat() if occurred_at else None,
+        "points": int(points_to_redeem or 0),
+        "coupon": (coupon_code or "").upper(),
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _same_request(tx: PosTransaction, *, customer, amount, request_hash) -> bool:
+    if tx.request_hash:
+        return tx.request_hash == request_hash
+    # Rows recorded before fingerprints: what they can still be compared on.
     return tx.customer_id == customer.pk and tx.amount == _money(amount)
 
 
@@ -421,8 +451,11 @@ def pos_transaction_record(
     the first transaction with ``created=False`` and writes nothing; 20 concurrent
     retries create one row, because the unique constraints on (merchant, external_id)
     and (merchant, idempotency_key) make all but one insert wait and then fail, and the
-    losers roll back and read the winner's row. A retry that reuses the id for a
-    different customer or amount is refused.
+    losers roll back and read the winner's row. The retry must be the same sale: its
+    canonical form's hash (``pos_request_hash``) is stored with the row, and a key or
+    external id sent again with a different customer, amount, lines, points, coupon or
+    time is refused (``IdempotencyKeyReused`` / ``TransactionConflict``, both 409) —
+    never answered with the first sale as if the new one had been recorded.
 
     One transaction: the points account locked (created on first use), the transaction
     row and its lines, the coupon (locked, see ``coupon_redeem``), the points spent
@@ -439,6 +472,15 @@ def pos_transaction_record(
     The returned transaction carries its customer and lines (``tx.lines.all()`` reads
     nothing), for the caller to render."""
     amount = _money(amount)
+    request_hash = pos_request_hash(
+        customer=customer,
+        external_id=external_id,
+        amount=amount,
+        lines=lines,
+        occurred_at=occurred_at,
+        points_to_redeem=points_to_redeem,
+        coupon_code=coupon_code,
+    )
     occurred_at = occurred_at or timezone.now()
     try:
         with transaction.atomic():
@@ -449,6 +491,7 @@ def pos_transaction_record(
                 account=rules.account,
                 external_id=external_id,
                 idempotency_key=idempotency_key or "",
+                request_hash=request_hash,
                 source=source,
                 currency=merchant.currency,
                 amount=amount,
@@ -465,7 +508,9 @@ def pos_transaction_record(
         found = _pos_existing(merchant, external_id, idempotency_key)
         if found is None:
             raise
-        if not _same_request(found, customer=customer, amount=amount):
+        if not _same_request(found, customer=customer, amount=amount, request_hash=request_hash):
+            if idempotency_key and found.idempotency_key == idempotency_key:
+                raise IdempotencyKeyReused(details={"external_id": found.external_id})
             raise TransactionConflict(details={"external_id": found.external_id})
         return found, False
     if rules.account.referral_pending:

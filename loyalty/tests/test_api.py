@@ -45,17 +45,49 @@ def test_partner_endpoints_need_an_api_key(shopper, customer_client):
 
 
 def test_record_then_retry_returns_the_first_result_with_200(a, shopper):
-    first = a.post(
-        url("partner-transactions"), tx_body(shopper, lines=[{"name": "Tea", "unit_price": "1000"}]), format="json"
-    )
+    tea = [{"name": "Tea", "unit_price": "1000"}]
+    first = a.post(url("partner-transactions"), tx_body(shopper, lines=tea), format="json")
     assert first.status_code == 201, first.json()
     assert first.json()["points_earned"] == 100 and first.json()["lines"][0]["name"] == "Tea"
-    retry = a.post(url("partner-transactions"), tx_body(shopper), format="json")
+    retry = a.post(url("partner-transactions"), tx_body(shopper, lines=tea), format="json")
     assert retry.status_code == 200 and retry.json() == first.json()
     keyed = a.post(url("partner-transactions"), tx_body(shopper, "till-2"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
-    again = a.post(url("partner-transactions"), tx_body(shopper, "till-3"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
-    assert keyed.status_code == 201 and again.status_code == 200
-    assert again.json()["external_id"] == "till-2" and PosTransaction.objects.count() == 2
+    again = a.post(url("partner-transactions"), tx_body(shopper, "till-2"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert keyed.status_code == 201 and again.status_code == 200 and again.json() == keyed.json()
+    assert PosTransaction.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"external_id": "till-9"},
+        {"lines": [{"name": "Cake", "unit_price": "1000"}]},
+        {"points_to_redeem": 1},
+        {"amount": "999.00"},
+    ],
+)
+def test_an_idempotency_key_reused_for_a_different_sale_is_409_and_records_nothing(a, shopper, change):
+    """Stripe's rule: the key names one request. The same key with another body is refused
+    with 409 ``idempotency_key_reused`` — never answered with the first sale as if the new
+    one had been recorded."""
+    from .factories import give_points
+
+    give_points(shopper, 10)
+    body = tx_body(shopper, "till-1", lines=[{"name": "Tea", "unit_price": "1000"}])
+    assert a.post(url("partner-transactions"), body, format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code == 201
+    reused = a.post(url("partner-transactions"), {**body, **change}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert reused.status_code == 409, reused.json()
+    assert reused.json()["error"]["code"] == "idempotency_key_reused"
+    assert PosTransaction.objects.count() == 1
+
+
+def test_an_external_id_sent_again_with_other_lines_is_a_conflict(a, shopper):
+    body = tx_body(shopper, "till-1", lines=[{"name": "Tea", "unit_price": "1000"}])
+    assert a.post(url("partner-transactions"), body, format="json").status_code == 201
+    other = a.post(
+        url("partner-transactions"), {**body, "lines": [{"name": "Cake", "unit_price": "1000"}]}, format="json"
+    )
+    assert other.status_code == 409 and other.json()["error"]["code"] == "external_id_conflict"
 
 
 @pytest.mark.parametrize(

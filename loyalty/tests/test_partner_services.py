@@ -15,6 +15,7 @@ from loyalty.errors import (
     CouponLimitPerCustomer,
     CouponNotValid,
     CustomerNotFound,
+    IdempotencyKeyReused,
     InvalidPoints,
     RefundTooLarge,
     TransactionConflict,
@@ -51,9 +52,10 @@ def record(merchant, customer, external_id="tx-1", amount="1000.00", **kwargs):
 
 
 def test_pos_purchase_earns_coalition_points_and_a_retry_changes_nothing(merchant, shopper):
-    tx, created = record(merchant, shopper, lines=[{"sku": "C1", "name": "Coffee", "quantity": 2, "unit_price": "500"}])
+    coffee = [{"sku": "C1", "name": "Coffee", "quantity": 2, "unit_price": "500"}]
+    tx, created = record(merchant, shopper, lines=coffee)
     assert created and tx.points_earned == 100 and tx.lines.get().total == Decimal("1000.00")
-    again, created = record(merchant, shopper)
+    again, created = record(merchant, shopper, lines=[{**coffee[0], "quantity": "2.0", "unit_price": "500.00"}])
     assert not created and again.pk == tx.pk
     assert Account.objects.get(customer=shopper, merchant__isnull=True).balance == 100
     with pytest.raises(TransactionConflict):
@@ -66,10 +68,13 @@ def test_same_external_id_at_another_merchant_is_another_transaction(merchant, o
     assert created and PosTransaction.objects.count() == 2
 
 
-def test_idempotency_key_returns_the_first_result(merchant, shopper):
+def test_idempotency_key_returns_the_first_result_for_the_same_sale_only(merchant, shopper):
     tx, _ = record(merchant, shopper, external_id="a", idempotency_key="key-1")
-    again, created = record(merchant, shopper, external_id="b", idempotency_key="key-1")
+    again, created = record(merchant, shopper, external_id="a", idempotency_key="key-1")
     assert not created and again.pk == tx.pk
+    with pytest.raises(IdempotencyKeyReused):
+        record(merchant, shopper, external_id="b", idempotency_key="key-1")
+    assert PosTransaction.objects.count() == 1
 
 
 def test_own_program_uses_merchant_account_min_spend_and_redemption_limits(shopper):
