@@ -165,3 +165,52 @@ def api_key_touch(*, key, now=None):
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         MerchantApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+
+
+def refresh_token_rotate(*, raw: str) -> dict:
+    """Exchanges a refresh token for a new access + refresh pair, once.
+
+    The old token is blacklisted by inserting its ``BlacklistedToken`` row, which is
+    unique per token: of any number of concurrent calls with the same token exactly one
+    insert succeeds and gets the new pair; the others fail on the constraint and are
+    refused as a used token (simplejwt's own ``get_or_create`` lets every racer through).
+    Raises ``InvalidToken`` (401) for a bad, expired or used token, and
+    ``AuthenticationFailed`` for an inactive or removed account."""
+    from django.db import IntegrityError
+    from django.utils.translation import gettext as _
+    from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+    from rest_framework_simplejwt.settings import api_settings
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+    from rest_framework_simplejwt.tokens import RefreshToken
+    from rest_framework_simplejwt.utils import datetime_from_epoch
+
+    try:
+        refresh = RefreshToken(raw)
+    except TokenError as exc:
+        raise InvalidToken(str(exc))
+    user = User.objects.filter(pk=refresh.payload.get(api_settings.USER_ID_CLAIM)).first()
+    if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+        raise AuthenticationFailed(_("No active account found for the given token."), "no_active_account")
+    with transaction.atomic():
+        outstanding, _created = OutstandingToken.objects.get_or_create(
+            jti=refresh[api_settings.JTI_CLAIM],
+            defaults={
+                "user": user,
+                "token": raw,
+                "created_at": refresh.current_time,
+                "expires_at": datetime_from_epoch(refresh["exp"]),
+            },
+        )
+        try:
+            with transaction.atomic():
+                BlacklistedToken.objects.create(token=outstanding)
+        except IntegrityError:
+            raise InvalidToken(_("This refresh token was already used."))
+    data = {"access": str(refresh.access_token)}
+    refresh.set_jti()
+    refresh.set_exp()
+    refresh.set_iat()
+    refresh.outstand()
+    data["refresh"] = str(refresh)
+    return data

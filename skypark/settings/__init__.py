@@ -226,6 +226,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    "TOKEN_REFRESH_SERIALIZER": "skypark.accounts.api.serializers.SingleUseTokenRefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
+from .. import services
 from ..models import Child, Language, Merchant, MerchantApiKey, User
 from ..phones import normalise_phone
 
@@ -23,6 +24,14 @@ class LoginTokenSerializer(TokenObtainPairSerializer):
 
     username_field = "login"
     default_error_messages = {"no_active_account": _("Wrong phone/e-mail or password.")}
+
+
+class SingleUseTokenRefreshSerializer(TokenRefreshSerializer):
+    """Rotation in which a refresh token buys exactly one new pair, however many calls
+    race with it: ``services.refresh_token_claim`` decides by a unique insert."""
+
+    def validate(self, attrs):
+        return services.refresh_token_rotate(raw=attrs["refresh"])
 
 
 class RegisterInput(serializers.Serializer):
