@@ -15,6 +15,7 @@ Only services in ``loyalty.services`` write these tables.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
@@ -122,6 +123,17 @@ class MerchantProgram(TimeStampedModel):
 
     def __str__(self):
         return self.name or str(self.merchant)
+
+    def clean(self):
+        super().clean()
+        if self.webhook_url:
+            # The same check runs again at every send (DNS may change in between).
+            from skypark.webhooks.transport import UnsafeUrl, url_check
+
+            try:
+                url_check(self.webhook_url)
+            except UnsafeUrl as exc:
+                raise ValidationError({"webhook_url": exc.message})
 
     def runs_own_on(self, day) -> bool:
         if self.mode != self.Mode.OWN or not self.is_active:

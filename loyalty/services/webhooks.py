@@ -12,10 +12,11 @@ import hmac
 import json
 import time
 
-import requests
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+
+from skypark.webhooks import transport
 
 from ..models import MerchantProgram, WebhookDelivery
 from .ledger import program_of
@@ -61,7 +62,8 @@ def webhook_deliver(*, delivery_id: int) -> str:
     The lock is held across the HTTP call (at most ``TIMEOUT_SECONDS``); it guards this
     one row only, and holding it is what stops a resend racing a slow first attempt.
     Raises ``WebhookTemporaryError`` on a non-2xx answer or a network error so the task
-    can retry; after ``MAX_ATTEMPTS`` the delivery is marked failed."""
+    can retry; after ``MAX_ATTEMPTS`` the delivery is marked failed, and at once when the
+    URL is refused as unsafe (``skypark.webhooks.transport``)."""
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True)
@@ -75,31 +77,27 @@ def webhook_deliver(*, delivery_id: int) -> str:
         body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
         timestamp = int(time.time())
         delivery.attempts += 1
-        error, status_code = "", None
-        try:
-            response = requests.post(
-                delivery.url,
-                data=body,
-                timeout=TIMEOUT_SECONDS,
-                headers={
-                    "Content-Type": "application/json",
-                    "User-Agent": "SkyPark-Webhooks/1",
-                    "X-Skypark-Event": delivery.event,
-                    "X-Skypark-Delivery": delivery.event_id,
-                    "X-Skypark-Signature": signature_for(secret, timestamp, body),
-                },
-            )
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}: {response.text[:500]}"
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+        answer = transport.post(
+            delivery.url,
+            body=body,
+            timeout=TIMEOUT_SECONDS,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "SkyPark-Webhooks/1",
+                "X-Skypark-Event": delivery.event,
+                "X-Skypark-Delivery": delivery.event_id,
+                "X-Skypark-Signature": signature_for(secret, timestamp, body),
+            },
+        )
+        # Staff see the status code and the time taken, never what the receiver answered.
+        status_code = answer.status
+        error = "" if answer.ok else f"{answer.error} ({answer.elapsed_ms} ms)"
         delivery.last_status_code = status_code
         delivery.last_error = error
         if not error:
             delivery.status = WebhookDelivery.Status.DELIVERED
             delivery.delivered_at = timezone.now()
-        elif delivery.attempts >= MAX_ATTEMPTS:
+        elif answer.refused or delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = WebhookDelivery.Status.FAILED
         delivery.save()
     if error and delivery.status == WebhookDelivery.Status.PENDING:

@@ -155,6 +155,11 @@ SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
 # A delivery claimed by a worker that died is taken over after this many seconds.
 NOTIFY_SENDING_LEASE_SECONDS = env.int("NOTIFY_SENDING_LEASE_SECONDS", default=300)
 
+# Outgoing webhooks (skypark.webhooks.transport): https only where required; networks
+# that partner URLs may reach although not public (tests' local receiver only).
+WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)
+WEBHOOKS_ALLOWED_NETWORKS = env.list("WEBHOOKS_ALLOWED_NETWORKS", default=[])
+
 # Celery. The embedded default is kombu's filesystem transport: no server needed.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -5,6 +5,8 @@ from . import *  # noqa: F403
 from . import env
 
 DEBUG = False
+WEBHOOKS_REQUIRE_HTTPS = True
+WEBHOOKS_ALLOWED_NETWORKS = []
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
