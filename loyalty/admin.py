@@ -63,6 +63,23 @@ class TierAdmin(AuditedAdminMixin, admin.ModelAdmin):
         )
 
 
+@admin.action(description=_("Rotate the webhook signing secret (the new one is shown once)"), permissions=["change"])
+def rotate_webhook_secret(modeladmin, request, queryset):
+    for program in queryset:
+        secret = services.program_webhook_secret_rotate(program=program, actor=request.user)
+        messages.warning(
+            request,
+            format_html(
+                _(
+                    "New signing secret for {program}: <code>{secret}</code> — copy it now, it is not shown again. "
+                    "The previous secret keeps signing for 24 hours."
+                ),
+                program=program,
+                secret=secret,
+            ),
+        )
+
+
 @admin.register(MerchantProgram)
 class MerchantProgramAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -83,8 +100,16 @@ class MerchantProgramAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.Mo
         (None, {"fields": ("merchant", "mode", "name", "is_active", ("starts_on", "ends_on"))}),
         (_("Earning"), {"fields": ("points_per_unit", "min_spend", "expiry_months")}),
         (_("Spending"), {"fields": ("redemption_rate", "min_redeem_points", "max_redeem_percent")}),
-        (_("Webhooks"), {"fields": ("webhook_url", "webhook_secret")}),
+        (_("Webhooks"), {"fields": ("webhook_url", "webhook_secret_hint", "webhook_secret_previous_until")}),
     )
+    readonly_fields = ("webhook_secret_hint", "webhook_secret_previous_until")
+    actions = [rotate_webhook_secret]
+
+    @admin.display(description=_("webhook signing secret"))
+    def webhook_secret_hint(self, obj):
+        if not obj.webhook_secret:
+            return _("none yet: one is made when the first webhook is sent, or rotate to make one now")
+        return f"{obj.webhook_secret[:6]}…{obj.webhook_secret[-4:]}"
 
 
 class AdjustForm(forms.Form):

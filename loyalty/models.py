@@ -103,7 +103,13 @@ class MerchantProgram(TimeStampedModel):
     ends_on = models.DateField(_("active until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     webhook_url = models.URLField(_("webhook URL"), blank=True)
-    webhook_secret = models.CharField(_("webhook signing secret"), max_length=128, blank=True)
+    webhook_secret = models.CharField(_("webhook signing secret"), max_length=128, blank=True, editable=False)
+    # After a rotation the previous secret still signs (a second v1) until this moment,
+    # so a partner can switch secrets without missing a delivery.
+    webhook_secret_previous = models.CharField(_("previous signing secret"), max_length=128, blank=True, editable=False)
+    webhook_secret_previous_until = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("merchant program")

@@ -7,15 +7,18 @@ JSON; the request carries ``X-Skypark-Event``, ``X-Skypark-Delivery`` and
 merchant's webhook secret>``, so a partner can verify origin and reject replays.
 """
 
+import datetime
 import hashlib
 import hmac
 import json
+import secrets
 import time
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from skypark.audit.services import audit_log
 from skypark.webhooks import transport
 
 from ..models import MerchantProgram, WebhookDelivery
@@ -29,9 +32,50 @@ class WebhookTemporaryError(Exception):
     """The partner did not answer 2xx; the task retries with backoff."""
 
 
-def signature_for(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
+# How long the previous secret keeps signing after a rotation.
+ROTATION_OVERLAP = datetime.timedelta(hours=24)
+
+
+def signature_for(secrets_: list[str] | str, timestamp: int, body: bytes) -> str:
+    """``t=<unix time>,v1=<hex>`` with one ``v1`` per signing secret (the current one
+    first; the previous one too while a rotation overlaps), as Stripe does."""
+    if isinstance(secrets_, str):
+        secrets_ = [secrets_]
+    macs = [hmac.new(s.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest() for s in secrets_]
+    return ",".join([f"t={timestamp}", *(f"v1={mac}" for mac in macs)])
+
+
+def webhook_secret_new() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def signing_secrets(program, *, now=None) -> list[str]:
+    now = now or timezone.now()
+    found = [program.webhook_secret] if program.webhook_secret else []
+    if (
+        program.webhook_secret_previous
+        and program.webhook_secret_previous_until
+        and now < program.webhook_secret_previous_until
+    ):
+        found.append(program.webhook_secret_previous)
+    return found
+
+
+def program_webhook_secret_rotate(*, program, actor, now=None) -> str:
+    """Gives the program a new random signing secret and returns it — the only time it
+    is shown. The previous secret keeps signing alongside for ``ROTATION_OVERLAP``.
+    Locks the program row; audited (the secrets themselves are masked in the log)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        program = MerchantProgram.objects.select_for_update().get(pk=program.pk)
+        new = webhook_secret_new()
+        if program.webhook_secret:
+            program.webhook_secret_previous = program.webhook_secret
+            program.webhook_secret_previous_until = now + ROTATION_OVERLAP
+        program.webhook_secret = new
+        program.save(update_fields=["webhook_secret", "webhook_secret_previous", "webhook_secret_previous_until"])
+        audit_log(actor=actor, action="loyalty.webhook_secret.rotated", obj=program)
+    return new
 
 
 def webhook_queue(*, merchant, event: str, event_id: str, payload: dict) -> WebhookDelivery | None:
@@ -40,6 +84,10 @@ def webhook_queue(*, merchant, event: str, event_id: str, payload: dict) -> Webh
     program = program_of(merchant)
     if program is None or not program.webhook_url:
         return None
+    if not program.webhook_secret:
+        # Never sign with an empty key: a program saved without one gets one now, which
+        # staff can see only by rotating it (and then tell the partner).
+        program_webhook_secret_rotate(program=program, actor=None)
     delivery, created = WebhookDelivery.objects.get_or_create(
         event_id=event_id,
         defaults={
@@ -73,7 +121,13 @@ def webhook_deliver(*, delivery_id: int) -> str:
         if delivery is None:
             return "skipped"
         program = MerchantProgram.objects.filter(merchant_id=delivery.merchant_id).first()
-        secret = program.webhook_secret if program else ""
+        keys = signing_secrets(program) if program else []
+        if not keys:
+            delivery.attempts += 1
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.last_error = "refused: no signing secret"
+            delivery.save(update_fields=["attempts", "status", "last_error"])
+            return delivery.status
         body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
         timestamp = int(time.time())
         delivery.attempts += 1
@@ -86,7 +140,7 @@ def webhook_deliver(*, delivery_id: int) -> str:
                 "User-Agent": "SkyPark-Webhooks/1",
                 "X-Skypark-Event": delivery.event,
                 "X-Skypark-Delivery": delivery.event_id,
-                "X-Skypark-Signature": signature_for(secret, timestamp, body),
+                "X-Skypark-Signature": signature_for(keys, timestamp, body),
             },
         )
         # Staff see the status code and the time taken, never what the receiver answered.

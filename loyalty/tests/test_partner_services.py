@@ -278,6 +278,7 @@ def test_points_awarded_webhook_is_signed_and_logged(shopper, receiver, django_c
 
 def test_failed_webhook_retries_then_gives_up(merchant, settings):
     settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    ProgramFactory(merchant=merchant, mode="network", webhook_secret="s3cret")
     r = Receiver(status=500)
     try:
         delivery = WebhookDelivery.objects.create(merchant=merchant, event="x", event_id="x1", url=r.url, payload={})

@@ -67,6 +67,9 @@ def test_stale_pending_webhooks_are_requeued(merchant):
 
 def test_webhook_task_retries_with_backoff_on_a_temporary_error(merchant, settings):
     settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # port 9 refuses the connection: a temporary error
+    from .factories import ProgramFactory
+
+    ProgramFactory(merchant=merchant, mode="network", webhook_secret="s3cret")
     delivery = WebhookDelivery.objects.create(
         merchant=merchant, event="x", event_id="r", url="http://127.0.0.1:9/", payload={}
     )
