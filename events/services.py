@@ -564,18 +564,18 @@ class CheckInResult:
         facts = self.facts
         if "used_at" in facts:
             date, time = verdicts.moment_parts(facts["used_at"])
-            return _("Checked in on %(date)s at %(time)s.") % {"date": date, "time": time}
+            return verdicts.sentence(_("Checked in on %(date)s at %(time)s.") % {"date": date, "time": time})
         if "opens_at" in facts:
             date, time = verdicts.moment_parts(facts["opens_at"])
-            return _("Check-in opens on %(date)s at %(time)s.") % {"date": date, "time": time}
+            return verdicts.sentence(_("Check-in opens on %(date)s at %(time)s.") % {"date": date, "time": time})
         if "ended_at" in facts:
             date, time = verdicts.moment_parts(facts["ended_at"])
-            return _("The event ended on %(date)s at %(time)s.") % {"date": date, "time": time}
+            return verdicts.sentence(_("The event ended on %(date)s at %(time)s.") % {"date": date, "time": time})
         if "event" in facts:
-            return _("This code is for “%(event)s” on %(date)s.") % {
-                "event": facts["event"],
-                "date": verdicts.day_text(facts["valid_on"]),
-            }
+            day = verdicts.day_text(facts["valid_on"])
+            return verdicts.sentence(
+                _("This code is for “%(event)s” on %(date)s.") % {"event": facts["event"], "date": day}
+            )
         return ""
 
     @property

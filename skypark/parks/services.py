@@ -365,7 +365,8 @@ class AdmitResult:
         if "used_at" in self.facts:
             return verdicts.used_text(self.facts["used_at"], self.facts.get("gate", ""))
         if "valid_on" in self.facts:
-            return verdicts.valid_text(self.facts["valid_on"], self.facts.get("valid_until"))
+            past = self.reason == "expired"
+            return verdicts.valid_text(self.facts["valid_on"], self.facts.get("valid_until"), past=past)
         return ""
 
     @property
