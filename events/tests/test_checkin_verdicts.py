@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from rest_framework.test import APIClient
 
 from events import services
@@ -121,3 +121,16 @@ def test_the_api_refusal_carries_the_event_and_day_of_a_code_for_another_event(e
     body = client.post(url, {"event": EventFactory().pk, "code": registration.backup_code}, format="json").json()
     assert body["reason"] == "wrong_event"
     assert body["details"]["valid_on"] == "2030-03-08"
+
+
+@pytest.mark.parametrize(
+    "spelling", ["{head}-{tail}", "{head_lower}-{tail_lower}", " {head} {tail}\r\n", "{head}\u2013{tail}"]
+)
+def test_the_check_in_page_takes_a_code_however_it_is_typed(admin_client_logged, spelling):
+    now = timezone.now()
+    event = EventFactory(starts_at=now + datetime.timedelta(minutes=10), ends_at=now + datetime.timedelta(hours=2))
+    registration = services.registration_create(customer=UserFactory(), event=event)
+    code = registration.backup_code
+    typed = spelling.format(head=code[:4], tail=code[4:], head_lower=code[:4].lower(), tail_lower=code[4:].lower())
+    page = admin_client_logged.post(reverse("events:check-in"), {"event": event.pk, "code": typed}).content.decode()
+    assert 'data-verdict="admitted"' in page

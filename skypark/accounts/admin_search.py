@@ -39,7 +39,7 @@ from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from skypark.core.references import ALPHABET, normalise_code
+from skypark.core.references import ALPHABET, DASHES, normalise_code
 
 from .phones import phone_candidates
 
@@ -61,7 +61,7 @@ def reference_candidates(term: str) -> list[str]:
     ``["RF-ABCD1234", "RFABCD1234", …]``. References are stored in capitals, some with a
     dash after their letter prefix and some without; typed without the dash, the prefix
     may be any of the leading letters."""
-    value = re.sub(r"\s+", "", term).upper()
+    value = "".join("-" if ch in DASHES else ch for ch in "".join(term.split())).upper()
     if not REFERENCE_RE.match(value):
         return []
     prefix, dash, rest = value.partition("-")

@@ -93,7 +93,7 @@ def _found(client, what, term):
     return {row.pk for row in response.context["cl"].result_list}
 
 
-BACKUP_CODE_FORMS = ["65BF-WPKV", "65bf-wpkv", "65BFWPKV", " 65bf wpkv ", "65BF WPKV", "65Bf-wPkV"]
+BACKUP_CODE_FORMS = ["65BF-WPKV", "65bf-wpkv", "65BFWPKV", " 65bf wpkv ", "65BF WPKV", "65Bf-wPkV", "65bf\u2013wpkv"]
 
 
 @pytest.mark.parametrize("what", ["ticket", "order", "customer"])
@@ -118,7 +118,7 @@ def test_the_registration_code_in_any_case_finds_it_its_order_and_customer(
 
 
 @pytest.mark.parametrize("what", ["booking", "order", "customer"])
-@pytest.mark.parametrize("term", ["RF-K2M9P8H3", "rf-k2m9p8h3", "rfk2m9p8h3", "RF K2M9 P8H3"])
+@pytest.mark.parametrize("term", ["RF-K2M9P8H3", "rf-k2m9p8h3", "rfk2m9p8h3", "RF K2M9 P8H3", "rf\u2013k2m9p8h3"])
 def test_the_booking_reference_in_any_case_finds_it_its_order_and_customer(
     admin_client_logged, aida, someone_else, what, term
 ):
