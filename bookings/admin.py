@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
@@ -298,7 +299,7 @@ def cancel_full_refund(modeladmin, request, queryset):
 
 
 @admin.register(Booking)
-class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class BookingAdmin(CustomerSearchAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "customer",
@@ -318,7 +319,11 @@ class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "session__course__course_type",
         ("created_at", admin.DateFieldListFilter),
     )
-    search_fields = ("=reference", "=customer__phone", "customer__email", "=order__reference", "attendees__email")
+    search_also = ("attendees__email",)
+    search_references = ("reference",)
+    search_customer = "customer"
+    search_order = "order"
+    search_help_text = _("Booking or order reference, phone, e-mail or customer name.")
     show_full_result_count = False
     actions = [cancel_per_policy, cancel_full_refund]
     inlines = [AttendeeInline]

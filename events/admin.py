@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
+from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
@@ -223,12 +224,15 @@ def trivia_win_selected(modeladmin, request, queryset):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
+class RegistrationAdmin(CustomerSearchAdminMixin, MerchantScopedAdminMixin, admin.ModelAdmin):
     merchant_lookup = "event__organiser"
     list_display = ("backup_code", "event", "customer", "status", "checked_in_at", "checked_out_at", "order")
     list_select_related = ("event", "customer", "order")
     list_filter = ("status", ("checked_in_at", admin.DateFieldListFilter), "event__event_type")
-    search_fields = ("=backup_code", "=customer__phone", "=order__reference")
+    search_backup_code = "backup_code"
+    search_customer = "customer"
+    search_order = "order"
+    search_help_text = _("Backup code, order reference, phone or customer name.")
     show_full_result_count = False
     actions = [check_in_selected, check_out_selected, trivia_win_selected]
     readonly_fields = [f.name for f in Registration._meta.fields]

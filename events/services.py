@@ -14,7 +14,7 @@ unique ``reference``.
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from skypark.commerce import qr
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_create, order_refund
 from skypark.config.selectors import get, get_decimal, get_int
-from skypark.core import loyalty
+from skypark.core import loyalty, verdicts
 
 from . import selectors
 from .errors import (
@@ -546,13 +546,47 @@ STATUS_REFUSALS = {
 
 @dataclass
 class CheckInResult:
+    """A check-in verdict. ``facts`` say when a refused member was already checked in
+    (``used_at``), for which event and day the code is (``event``, ``valid_on``), when
+    check-in opens (``opens_at``) or when the event ended (``ended_at``)."""
+
     admitted: bool
     reason: str = ""
     registration: Registration | None = None
+    facts: dict = field(default_factory=dict)
+
+    @property
+    def refusal(self) -> str:
+        return str(REFUSALS[self.reason]) if self.reason else ""
+
+    @property
+    def detail(self) -> str:
+        facts = self.facts
+        if "used_at" in facts:
+            date, time = verdicts.moment_parts(facts["used_at"])
+            return verdicts.sentence(_("Checked in on %(date)s at %(time)s.") % {"date": date, "time": time})
+        if "opens_at" in facts:
+            date, time = verdicts.moment_parts(facts["opens_at"])
+            return verdicts.sentence(_("Check-in opens on %(date)s at %(time)s.") % {"date": date, "time": time})
+        if "ended_at" in facts:
+            date, time = verdicts.moment_parts(facts["ended_at"])
+            return verdicts.sentence(_("The event ended on %(date)s at %(time)s.") % {"date": date, "time": time})
+        if "event" in facts:
+            day = verdicts.day_text(facts["valid_on"])
+            return verdicts.sentence(
+                _("This code is for “%(event)s” on %(date)s.") % {"event": facts["event"], "date": day}
+            )
+        return ""
 
     @property
     def message(self) -> str:
-        return str(REFUSALS[self.reason]) if self.reason else _("Checked in")
+        if not self.reason:
+            return _("Checked in")
+        return f"{self.refusal} {self.detail}".strip()
+
+
+def _event_day(event: Event) -> datetime.date:
+    return timezone.localtime(event.starts_at, timezone.get_default_timezone()).date()
 
 
 def _registration_for_code(code: str):
@@ -582,12 +616,17 @@ def _registration_for_code(code: str):
 def _check_in_locked(registration: Registration, event: Event, *, staff, now, method) -> CheckInResult:
     if event.status == Event.Status.CANCELLED:
         return CheckInResult(False, "event_cancelled", registration)
+    if registration.status == Status.ATTENDED and registration.checked_in_at:
+        return CheckInResult(False, "already_checked_in", registration, {"used_at": registration.checked_in_at})
     if registration.status in STATUS_REFUSALS:
         return CheckInResult(False, STATUS_REFUSALS[registration.status], registration)
-    if now < event.starts_at - datetime.timedelta(minutes=get_int("events.checkin_opens_minutes")):
-        return CheckInResult(False, "too_early", registration)
+    opens_at = event.starts_at - datetime.timedelta(minutes=get_int("events.checkin_opens_minutes"))
+    if now < opens_at:
+        return CheckInResult(False, "too_early", registration, {"valid_on": _event_day(event), "opens_at": opens_at})
     if now > event.ends_at:
-        return CheckInResult(False, "event_over", registration)
+        return CheckInResult(
+            False, "event_over", registration, {"valid_on": _event_day(event), "ended_at": event.ends_at}
+        )
     before = snapshot(registration)
     registration.status = Status.ATTENDED
     registration.checked_in_at = now
@@ -619,7 +658,9 @@ def registration_check_in(*, code: str, event: Event, staff=None, now=None) -> C
         return found
     registration, method = found
     if registration.event_id != event.pk:
-        return CheckInResult(False, "wrong_event", registration)
+        own = Event.objects.get(pk=registration.event_id)
+        facts = {"event": own.display_title, "valid_on": _event_day(own)}
+        return CheckInResult(False, "wrong_event", registration, facts)
     return _check_in_locked(registration, Event.objects.get(pk=event.pk), staff=staff, now=now, method=method)
 
 

@@ -2,16 +2,17 @@
 staff check-in page. No JavaScript needed: every action is a plain form post."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from skypark.commerce import qr
 from skypark.core.errors import DomainError
+from skypark.core.scanner import ScannerView
 
 from . import selectors, services
 from .forms import CheckInForm, EventFilterForm, LeaderboardForm
@@ -152,19 +153,18 @@ def leaderboard(request):
     return render(request, "events/leaderboard.html", {"form": form, "board": board, "me_in_top": in_top})
 
 
-@never_cache
-@staff_member_required
-@require_http_methods(["GET", "POST"])
-def check_in(request):
+class CheckInView(ScannerView):
     """The staff check-in page: a typed, pasted or scanner-typed code gets a big
     verdict. The event stays selected between scans."""
-    if not request.user.has_perm("events.change_registration"):
-        raise Http404
-    result = None
-    form = CheckInForm(request.POST or None, initial={"event": request.session.get("checkin_event")})
-    if request.method == "POST" and form.is_valid():
-        event = form.cleaned_data["event"]
-        request.session["checkin_event"] = event.pk
-        result = services.registration_check_in(code=form.cleaned_data["code"], event=event, staff=request.user)
-        form = CheckInForm(initial={"event": event.pk})
-    return render(request, "events/check_in.html", {"form": form, "result": result})
+
+    title = gettext_lazy("Event check-in")
+    form_class = CheckInForm
+    permission = "events.change_registration"
+    remember = ("event",)
+    template_name = "events/check_in.html"
+
+    def scan(self, data):
+        return services.registration_check_in(code=data["code"], event=data["event"], staff=self.request.user)
+
+
+check_in = CheckInView.as_view()

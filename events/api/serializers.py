@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from skypark.core.api.serializers import ModelOutput
+from skypark.core.api.serializers import ModelOutput, VerdictDetails
 
 from ..models import Badge, BadgeLevel, Event, EventType, LeaderboardPeriod, Registration, UserBadge
 
@@ -196,3 +196,4 @@ class CheckInOutput(serializers.Serializer):
     registration_id = serializers.IntegerField(allow_null=True)
     member = serializers.CharField(allow_null=True)
     checked_in_at = serializers.DateTimeField(allow_null=True)
+    details = VerdictDetails(help_text="Why a refused code was refused: when it was checked in, or its event and day.")

@@ -304,6 +304,7 @@ class IsCheckInStaff(permissions.BasePermission):
                 "registration_id": 97,
                 "member": "Aida K.",
                 "checked_in_at": "2026-06-01T18:02:11+06:00",
+                "details": {"used_at": "2026-06-01T18:02:11+06:00"},
             },
             response_only=True,
         ),
@@ -329,5 +330,6 @@ class CheckInApi(APIView):
             "registration_id": registration.pk if registration else None,
             "member": (registration.customer.name or str(registration.customer)) if registration else None,
             "checked_in_at": registration.checked_in_at if registration else None,
+            "details": result.facts,
         }
         return Response(CheckInOutput(body).data)

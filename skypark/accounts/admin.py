@@ -16,6 +16,7 @@ from skypark.core.admin_mixins import LargeTableAdminMixin
 
 from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
+from .admin_search import CustomerSearchAdminMixin
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
 from .phones import normalise_phone
 
@@ -94,7 +95,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
+class UserAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -108,7 +109,12 @@ class UserAdmin(LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
         "email_verified",
         ("date_joined", admin.DateFieldListFilter),
     )
-    search_fields = ("=phone", "email", "name", "=customer_code")
+    search_customer = ""
+    search_phone = "phone"
+    search_name = "name"
+    search_exact = ("customer_code",)
+    search_email = "email"
+    search_help_text = _("Phone, name, e-mail, customer code, or a code or reference the customer holds.")
     ordering = ("-date_joined",)
     readonly_fields = ("customer_code", "date_joined", "last_login", "updated_at")
     inlines = [ChildInline, MembershipInline]

@@ -30,3 +30,22 @@ def format_phone(e164: str) -> str:
         return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         return e164
+
+
+def phone_candidates(raw: str, region: str = DEFAULT_REGION) -> list[str]:
+    """Every E.164 number a typed search term can mean, e.g. ``"0555 123 987"``,
+    ``"555123987"``, ``"+996 555 123 987"`` and ``"996555123987"`` all give
+    ``["+996555123987"]``. Empty when the term is not a phone number."""
+    text = str(raw or "").strip()
+    if not text or "@" in text or any(ch.isalpha() for ch in text):
+        return []
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not 6 <= len(digits) <= 15:
+        return []
+    found = set()
+    for spelling in (text, f"+{digits}"):
+        try:
+            found.add(normalise_phone(spelling, region))
+        except ValidationError:
+            pass
+    return sorted(found)

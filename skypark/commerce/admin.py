@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
@@ -74,7 +75,7 @@ def _confirm_cash(request, payments):
 
 
 @admin.register(Order)
-class OrderAdmin(LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class OrderAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "customer",
@@ -88,7 +89,10 @@ class OrderAdmin(LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     )
     list_select_related = ("customer",)
     list_filter = ("status", "currency", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("=reference", "=customer__phone")
+    search_references = ("reference",)
+    search_customer = "customer"
+    search_order = ""
+    search_help_text = _("Order reference, backup code or booking reference, phone or customer name.")
     # No date_hierarchy: its year/month links scan the whole table; the date filter does not.
     show_full_result_count = False
     list_per_page = 50

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_refund
@@ -178,7 +179,7 @@ def cancel_selected(modeladmin, request, queryset):
 
 
 @admin.register(Ticket)
-class TicketAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class TicketAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "backup_code",
         "park",
@@ -193,7 +194,10 @@ class TicketAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     )
     list_select_related = ("park", "customer", "order")
     list_filter = ("status", "ticket_type", "park", ("visit_date", admin.DateFieldListFilter))
-    search_fields = ("=backup_code", "=customer__phone", "=order__reference")
+    search_backup_code = "backup_code"
+    search_customer = "customer"
+    search_order = "order"
+    search_help_text = _("Backup code, order reference, phone or customer name.")
     show_full_result_count = False
     actions = [refund_selected, cancel_selected]
     readonly_fields = [f.name for f in Ticket._meta.fields if f.name != "notes"]

@@ -25,7 +25,7 @@ from skypark.audit.services import audit_log, snapshot
 from skypark.commerce import qr
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_create
-from skypark.core import loyalty
+from skypark.core import loyalty, verdicts
 
 from . import selectors
 from .errors import InvalidVisitors, NotBookable, NotEnoughPoints, SoldOut, TicketNotCancellable
@@ -347,18 +347,53 @@ STATUS_REFUSALS = {
 
 @dataclass
 class AdmitResult:
+    """A gate's verdict. ``facts`` say for which day a refused ticket is valid
+    (``valid_on``, ``valid_until``) or when and where it was used (``used_at``, ``gate``)."""
+
     admitted: bool
     reason: str = ""
     ticket: Ticket | None = None
     visit: ParkVisit | None = None
+    facts: dict = field(default_factory=dict)
+
+    @property
+    def refusal(self) -> str:
+        return str(REFUSALS[self.reason]) if self.reason else ""
+
+    @property
+    def detail(self) -> str:
+        if "used_at" in self.facts:
+            return verdicts.used_text(self.facts["used_at"], self.facts.get("gate", ""))
+        if "valid_on" in self.facts:
+            past = self.reason == "expired"
+            return verdicts.valid_text(self.facts["valid_on"], self.facts.get("valid_until"), past=past)
+        return ""
 
     @property
     def message(self) -> str:
-        return str(REFUSALS[self.reason]) if self.reason else _("Admitted")
+        if not self.reason:
+            return _("Admitted")
+        return f"{self.refusal} {self.detail}".strip()
 
 
-def _refused(reason, ticket=None) -> AdmitResult:
-    return AdmitResult(admitted=False, reason=reason, ticket=ticket)
+def _refused(reason, ticket=None, **facts) -> AdmitResult:
+    return AdmitResult(admitted=False, reason=reason, ticket=ticket, facts=facts)
+
+
+def _validity(ticket) -> dict:
+    if ticket.is_subscription:
+        return {"valid_on": ticket.visit_date, "valid_until": ticket.valid_until}
+    return {"valid_on": ticket.visit_date}
+
+
+def _last_use(ticket) -> dict:
+    """When and at which gate the ticket was last let in (one query, on refusal only)."""
+    visit = ParkVisit.objects.filter(ticket_id=ticket.pk).order_by("-entry_time").values("entry_time", "gate").first()
+    used_at = ticket.used_at or (visit and visit["entry_time"]) or ticket.entry_time
+    facts = {"used_at": used_at} if used_at else {}
+    if visit and visit["gate"]:
+        facts["gate"] = visit["gate"]
+    return facts
 
 
 ADMIT_FIELDS = ("visits_used", "entry_time", "exit_time", "validated_by", "status", "used_at")
@@ -443,13 +478,17 @@ def _admit(*, code, park, gate, staff, now) -> AdmitResult:
     same_park = ticket.park_slug == park if isinstance(park, str) else ticket.park_id == park.pk
     if not same_park:
         return _refused("wrong_park", ticket)
+    if ticket.status == Ticket.Status.USED:
+        return _refused("already_used", ticket, **_last_use(ticket))
+    if ticket.status == Ticket.Status.EXPIRED:
+        return _refused("expired", ticket, **_validity(ticket))
     if ticket.status in STATUS_REFUSALS:
         return _refused(STATUS_REFUSALS[ticket.status], ticket)
     last_day = ticket.valid_until if ticket.is_subscription else ticket.visit_date
     if today > last_day:
-        return _refused("expired", ticket)
+        return _refused("expired", ticket, **_validity(ticket))
     if today < ticket.visit_date:
-        return _refused("wrong_date", ticket)
+        return _refused("wrong_date", ticket, **_validity(ticket))
     return _admit_locked(ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method)
 
 

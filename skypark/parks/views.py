@@ -2,17 +2,18 @@
 needed: every action is a plain form post."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from skypark.commerce import qr
 from skypark.core.errors import DomainError
+from skypark.core.scanner import ScannerView
 
 from . import selectors, services
 from .forms import BuyForm, GateForm
@@ -109,20 +110,18 @@ def ticket_cancel(request, pk):
     return redirect("parks:ticket-list")
 
 
-@never_cache
-@staff_member_required
-@require_http_methods(["GET", "POST"])
-def gate(request):
+class GateView(ScannerView):
     """The gate staff page: a typed, pasted or scanner-typed code gets a big verdict.
     The park and gate stay selected between scans."""
-    if not request.user.has_perm("parks.change_ticket"):
-        raise Http404
-    result = None
-    initial = {"park": request.session.get("gate_park"), "gate": request.session.get("gate_id", "")}
-    form = GateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        park, gate_id = form.cleaned_data["park"], form.cleaned_data["gate"]
-        request.session["gate_park"], request.session["gate_id"] = park.pk, gate_id
-        result = services.ticket_admit(code=form.cleaned_data["code"], park=park, gate=gate_id, staff=request.user)
-        form = GateForm(initial={"park": park.pk, "gate": gate_id})
-    return render(request, "parks/gate.html", {"form": form, "result": result}, status=200)
+
+    title = gettext_lazy("Gate")
+    form_class = GateForm
+    permission = "parks.change_ticket"
+    remember = ("park", "gate")
+    template_name = "parks/gate.html"
+
+    def scan(self, data):
+        return services.ticket_admit(code=data["code"], park=data["park"], gate=data["gate"], staff=self.request.user)
+
+
+gate = GateView.as_view()

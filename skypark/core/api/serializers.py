@@ -25,3 +25,16 @@ class ModelOutput(serializers.ModelSerializer):
             built = super().get_fields()
             cls._model_output_fields = built
         return copy.deepcopy(built)
+
+
+class VerdictDetails(serializers.Serializer):
+    """The facts behind a refused scan: the day a code is valid for, or when and at which
+    gate it was used. Only the keys that apply are present."""
+
+    valid_on = serializers.DateField(required=False, help_text="The day the code is valid for (or from).")
+    valid_until = serializers.DateField(required=False, help_text="The last valid day of a multi-day code.")
+    used_at = serializers.DateTimeField(required=False, help_text="When the code was used or checked in.")
+    gate = serializers.CharField(required=False, help_text="The gate where it was used.")
+    event = serializers.CharField(required=False, help_text="The event a check-in code is for.")
+    opens_at = serializers.DateTimeField(required=False, help_text="When check-in opens.")
+    ended_at = serializers.DateTimeField(required=False, help_text="When the event ended.")

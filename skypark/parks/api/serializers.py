@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from skypark.core.api.serializers import ModelOutput
+from skypark.core.api.serializers import ModelOutput, VerdictDetails
 
 from ..models import WHOLE_DAY, OpeningHours, Park, Ticket, TimeSlot
 
@@ -207,3 +207,4 @@ class GateOutput(serializers.Serializer):
     children = serializers.ListField(child=serializers.DictField(), allow_null=True)
     ticket_id = serializers.IntegerField(allow_null=True)
     visit_id = serializers.IntegerField(allow_null=True)
+    details = VerdictDetails(help_text="Why a refused code was refused: its valid day, or when and where it was used.")

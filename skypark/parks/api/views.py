@@ -294,11 +294,12 @@ class IsGateStaff(permissions.BasePermission):
             value={
                 "admitted": False,
                 "reason": "already_used",
-                "message": "This ticket has already been used.",
+                "message": "This ticket has already been used. Used on Dec. 7, 2026 at 11:42 a.m., gate “north-1”.",
                 "visitors": 2,
                 "children": [],
                 "ticket_id": 41,
                 "visit_id": None,
+                "details": {"used_at": "2026-12-07T11:42:05+06:00", "gate": "north-1"},
             },
             response_only=True,
         ),
@@ -331,5 +332,6 @@ class GateAdmitApi(APIView):
             else None,
             "ticket_id": ticket.pk if ticket else None,
             "visit_id": result.visit.pk if result.visit else None,
+            "details": result.facts,
         }
         return Response(GateOutput(body).data)
