@@ -42,3 +42,12 @@ def deliver_notification(self, notification_id):
 def notifications_requeue(older_than_seconds=300):
     """Queue delivery again for notifications stuck in ``queued`` (see the service)."""
     return notifications_requeue_stale(older_than=timedelta(seconds=older_than_seconds))
+
+
+@shared_task(acks_late=True, name="notify.send_confirmation")
+def send_confirmation(label, object_id):
+    """Send the first confirmation (with the ticket attached) of one object; safe to run
+    twice (the confirmation's dedupe key sends it once)."""
+    from .confirmations import confirmation_send_by_id
+
+    confirmation_send_by_id(label, object_id)
