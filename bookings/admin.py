@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
+from skypark.notify.admin_actions import resend_confirmation
 
 from . import selectors, services
 from .forms import SessionAdminForm, VenueAdminForm
@@ -320,7 +321,7 @@ class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     )
     search_fields = ("=reference", "=customer__phone", "customer__email", "=order__reference", "attendees__email")
     show_full_result_count = False
-    actions = [cancel_per_policy, cancel_full_refund]
+    actions = [cancel_per_policy, cancel_full_refund, resend_confirmation]
     inlines = [AttendeeInline]
     readonly_fields = [f.name for f in Booking._meta.fields if f.name != "notes"] + ["payments"]
     fieldsets = (

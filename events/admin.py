@@ -26,6 +26,7 @@ from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
+from skypark.notify.admin_actions import resend_confirmation
 
 from . import services
 from .models import Badge, BadgeLevel, Event, EventType, MemberProfile, PointsEntry, Registration, UserBadge
@@ -230,7 +231,7 @@ class RegistrationAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("status", ("checked_in_at", admin.DateFieldListFilter), "event__event_type")
     search_fields = ("=backup_code", "=customer__phone", "=order__reference")
     show_full_result_count = False
-    actions = [check_in_selected, check_out_selected, trivia_win_selected]
+    actions = [check_in_selected, check_out_selected, trivia_win_selected, resend_confirmation]
     readonly_fields = [f.name for f in Registration._meta.fields]
 
     def has_add_permission(self, request):

@@ -51,3 +51,21 @@ def send_confirmation(label, object_id):
     from .confirmations import confirmation_send_by_id
 
     confirmation_send_by_id(label, object_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, name="notify.send_sms_text")
+def send_sms_text(self, to, text):
+    """Send one SMS straight through the SMS backend, with no notification row: for
+    one-time secrets (password reset codes) that must not be kept in the log. Temporary
+    gateway failures are retried after 10, 20 and 40 s; a code lives for minutes only."""
+    from .sms import get_sms_backend
+
+    try:
+        get_sms_backend().send(to, text)
+    except NotificationTemporaryError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.warning("SMS to …%s failed after %s retries: %s", to[-4:], self.request.retries, exc)
+            return
+        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
+    except NotificationPermanentError as exc:
+        logger.warning("SMS to …%s failed permanently: %s", to[-4:], exc)
