@@ -36,14 +36,17 @@ def _visit_hours(ticket) -> tuple[datetime.datetime, datetime.datetime, str] | N
     return _aware(day, hours.opens), _aware(end_day, hours.closes), ""
 
 
+def _child(child: dict) -> str:
+    name, age = str(child.get("name") or ""), child.get("age")
+    if not isinstance(age, int):
+        return name
+    years = ngettext("%(years)s year old", "%(years)s years old", age) % {"years": age}
+    return f"{name} ({years})"
+
+
 def _who(ticket) -> str:
-    children = [
-        f"{child.get('name')} ({ngettext('%(age)d year', '%(age)d years', child['age']) % {'age': child['age']}})"
-        if isinstance(child.get("age"), int)
-        else str(child.get("name", ""))
-        for child in ticket.children_data
-    ]
-    return ", ".join(part for part in [ticket.customer.name or ticket.customer.phone, *children] if part)
+    grown_up = ticket.customer.name or ticket.customer.phone
+    return ", ".join(part for part in [grown_up, *map(_child, ticket.children_data)] if part)
 
 
 def describe_ticket(ticket: Ticket) -> TicketDescription | None:
