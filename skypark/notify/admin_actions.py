@@ -3,6 +3,8 @@
 from each selected object and queues it through notify; each resend is audited."""
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -44,3 +46,8 @@ def resend_confirmation(modeladmin, request, queryset):
             % {"count": sent},
             messages.SUCCESS,
         )
+    # The button on a change form comes back to that form.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(back)
+    return None

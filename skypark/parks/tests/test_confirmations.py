@@ -156,3 +156,26 @@ def test_admin_resend_of_an_unpaid_ticket_says_so(customer_with_email, buy, admi
     )
     assert "has no valid ticket to send" in response.content.decode()
     assert mail.outbox == [] and not AuditEntry.objects.filter(action="notify.confirmation.resent").exists()
+
+
+def test_the_change_form_has_a_resend_button_that_comes_back_to_it(
+    customer_with_email, buy, pay, admin_client_logged, django_capture_on_commit_callbacks
+):
+    ticket = pay(buy())
+    mail.outbox = []
+    change_url = reverse("admin:parks_ticket_change", args=[ticket.pk])
+    page = admin_client_logged.get(change_url).content.decode()
+    assert 'value="resend_confirmation"' in page and "Resend ticket" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_logged.post(
+            reverse("admin:parks_ticket_changelist"),
+            {"action": "resend_confirmation", "_selected_action": ticket.pk, "index": "0", "next": change_url},
+        )
+    assert response.status_code == 302 and response.url == change_url
+    assert len(mail.outbox) == 1
+    # An address elsewhere is not followed.
+    response = admin_client_logged.post(
+        reverse("admin:parks_ticket_changelist"),
+        {"action": "resend_confirmation", "_selected_action": ticket.pk, "index": "0", "next": "https://evil.example/"},
+    )
+    assert response.url != "https://evil.example/"
