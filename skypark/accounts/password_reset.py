@@ -28,6 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -147,7 +148,7 @@ def reset_code_confirm(*, phone: str, code: str, new_password: str, ip: str) -> 
     code = "".join(ch for ch in str(code) if ch.isdigit())
     try:
         phone = normalise_phone(phone)
-    except Exception:
+    except ValidationError:
         _hit(ip_key)
         raise ResetCodeInvalid() from None
     user = _confirm(phone, code)
