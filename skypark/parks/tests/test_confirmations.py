@@ -179,3 +179,13 @@ def test_the_change_form_has_a_resend_button_that_comes_back_to_it(
         {"action": "resend_confirmation", "_selected_action": ticket.pk, "index": "0", "next": "https://evil.example/"},
     )
     assert response.url != "https://evil.example/"
+
+
+def test_a_subscription_is_confirmed_with_its_validity_and_no_calendar_file(customer_with_email, buy, pay):
+    customer_with_email.language = "en"
+    customer_with_email.save()
+    ticket = pay(buy(ticket_type="subscription"))
+    [message] = mail.outbox
+    assert [name for name, _content, _mime in message.attachments] == [f"ticket-{ticket.backup_code}.pdf"]
+    assert ticket.visits_allowed > 1 and f"{ticket.visits_allowed} visits" in message.body
+    assert ticket.backup_code_display in pdf_text(attachment(message, ".pdf")[1])
