@@ -25,6 +25,7 @@ from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
+from skypark.notify.admin_actions import resend_confirmation
 
 from . import selectors, services
 from .forms import SessionAdminForm, VenueAdminForm
@@ -325,7 +326,7 @@ class BookingAdmin(CustomerSearchAdminMixin, AuditedAdminMixin, admin.ModelAdmin
     search_order = "order"
     search_help_text = _("Booking or order reference, phone, e-mail or customer name.")
     show_full_result_count = False
-    actions = [cancel_per_policy, cancel_full_refund]
+    actions = [cancel_per_policy, cancel_full_refund, resend_confirmation]
     inlines = [AttendeeInline]
     readonly_fields = [f.name for f in Booking._meta.fields if f.name != "notes"] + ["payments"]
     fieldsets = (

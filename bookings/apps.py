@@ -9,8 +9,13 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from skypark.commerce import signals
+        from skypark.notify import confirmations
 
         from . import dashboard, receivers
+        from .confirmations import describe_booking
+        from .models import Booking
+
+        confirmations.register(Booking, describe_booking)
 
         signals.order_paid.connect(receivers.on_order_paid, dispatch_uid="bookings.order_paid")
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="bookings.order_expired")

@@ -1,42 +1,16 @@
-"""Files a learner receives: the calendar entry of a booking (iCalendar, RFC 5545) and
-the certificate as a PDF. Pure functions of the model instances; they write nothing."""
+"""The certificate a learner receives, as a PDF (the booking's ticket and calendar file
+come from notify's confirmations). A pure function of the model instance."""
 
 import io
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vText
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 
-ICS_MIMETYPE = "text/calendar"
+from skypark.core.pdf import FONT, FONT_BOLD, document_canvas
+
 PDF_MIMETYPE = "application/pdf"
-
-
-def booking_ics(booking) -> bytes:
-    """One VEVENT for the booking's session. The UID is stable per booking, so a calendar
-    that imports the confirmation twice keeps one entry."""
-    session = booking.session
-    calendar = Calendar()
-    calendar.add("prodid", "-//Sky Park//Course bookings//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
-    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "skypark"
-    event.add("uid", f"{booking.reference}@{host}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", session.starts_at)
-    event.add("dtend", session.ends_at)
-    event.add("summary", session.course.name)
-    event["location"] = vText(session.venue.address)
-    event.add(
-        "description",
-        _("Booking %(reference)s, %(places)s place(s).") % {"reference": booking.reference, "places": booking.places},
-    )
-    calendar.add_component(event)
-    return calendar.to_ical()
 
 
 def certificate_pdf(certificate) -> bytes:
@@ -46,21 +20,20 @@ def certificate_pdf(certificate) -> bytes:
 
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    pdf = canvas.Canvas(buffer, pagesize=(width, height))
-    pdf.setTitle(f"{_('Certificate')} {certificate.number}")
+    pdf = document_canvas(buffer, pagesize=(width, height), title=f"{_('Certificate')} {certificate.number}")
     pdf.setLineWidth(2)
     pdf.rect(15 * mm, 15 * mm, width - 30 * mm, height - 30 * mm)
-    pdf.setFont("Helvetica-Bold", 30)
+    pdf.setFont(FONT_BOLD, 30)
     pdf.drawCentredString(width / 2, height - 50 * mm, _("Certificate of completion"))
-    pdf.setFont("Helvetica", 14)
+    pdf.setFont(FONT, 14)
     pdf.drawCentredString(width / 2, height - 70 * mm, _("This is to certify that"))
-    pdf.setFont("Helvetica-Bold", 24)
+    pdf.setFont(FONT_BOLD, 24)
     pdf.drawCentredString(width / 2, height - 85 * mm, certificate.learner_name)
-    pdf.setFont("Helvetica", 14)
+    pdf.setFont(FONT, 14)
     pdf.drawCentredString(width / 2, height - 100 * mm, _("has successfully completed"))
-    pdf.setFont("Helvetica-Bold", 18)
+    pdf.setFont(FONT_BOLD, 18)
     pdf.drawCentredString(width / 2, height - 113 * mm, certificate.course.name)
-    pdf.setFont("Helvetica", 12)
+    pdf.setFont(FONT, 12)
     lines = [
         _("Certificate number: %(number)s") % {"number": certificate.number},
         _("Issued on: %(date)s") % {"date": certificate.issued_on.strftime("%d/%m/%Y")},

@@ -27,6 +27,7 @@ from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
+from skypark.notify.admin_actions import resend_confirmation
 
 from . import services
 from .models import Badge, BadgeLevel, Event, EventType, MemberProfile, PointsEntry, Registration, UserBadge
@@ -234,7 +235,7 @@ class RegistrationAdmin(CustomerSearchAdminMixin, MerchantScopedAdminMixin, admi
     search_order = "order"
     search_help_text = _("Backup code, order reference, phone or customer name.")
     show_full_result_count = False
-    actions = [check_in_selected, check_out_selected, trivia_win_selected]
+    actions = [check_in_selected, check_out_selected, trivia_win_selected, resend_confirmation]
     readonly_fields = [f.name for f in Registration._meta.fields]
 
     def has_add_permission(self, request):

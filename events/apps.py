@@ -9,8 +9,13 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from skypark.commerce import signals
+        from skypark.notify import confirmations
 
         from . import dashboard, receivers
+        from .confirmations import describe_registration
+        from .models import Registration
+
+        confirmations.register(Registration, describe_registration)
 
         signals.order_paid.connect(receivers.on_order_paid, dispatch_uid="events.order_paid")
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="events.order_expired")

@@ -32,6 +32,7 @@ from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_create, order_refund
 from skypark.config.selectors import get, get_decimal, get_int
 from skypark.core import loyalty, verdicts
+from skypark.notify.confirmations import confirmation_queue
 
 from . import selectors
 from .errors import (
@@ -140,17 +141,9 @@ def _confirm(registration: Registration, *, now):
 
 
 def _notify_confirmed(registration: Registration):
-    _notify(
-        registration.customer,
-        "events.registration_confirmed",
-        context={
-            "event": registration.event,
-            "registration": registration,
-            "url": _site_url("events:registration-detail", registration.pk),
-        },
-        related=registration,
-        dedupe_key=f"events.confirmed.{registration.pk}.{int(registration.confirmed_at.timestamp())}",
-    )
+    """The confirmation with the ticket PDF and calendar file, after commit (see
+    ``events.confirmations``)."""
+    confirmation_queue(obj=registration)
 
 
 def _order_for(registration: Registration, event: Event, customer) -> Order:

@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from skypark.audit.services import audit_log, snapshot
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_create
+from skypark.notify.confirmations import confirmation_queue
 
-from ..documents import ICS_MIMETYPE, booking_ics
 from ..errors import InvalidAttendees, SessionFull, SessionNotBookable
 from ..models import ZERO, Attendee, Booking, CourseSession, DiscountCode
 from ._common import (
     LINE_KIND,
     Status,
-    booking_notify,
     discount_use_return,
     order_bookings_locked,
     places_release,
@@ -184,7 +183,7 @@ def booking_create(*, customer, session, attendees=None, discount_code: str = ""
 @transaction.atomic
 def bookings_confirm(*, order) -> int:
     """The order is paid: its pending bookings become confirmed and paid, and each
-    customer gets the confirmation with a calendar file. Locks the bookings. Idempotent:
+    customer gets the confirmation with the ticket PDF and a calendar file (after commit). Locks the bookings. Idempotent:
     a second call finds nothing pending, and the e-mail's dedupe key sends it once."""
     now = timezone.now()
     bookings = order_bookings_locked(order, Booking.Status.PENDING)
@@ -195,12 +194,7 @@ def bookings_confirm(*, order) -> int:
         booking.confirmed_at = now
         booking.confirmation_sent_at = now
         booking.save(update_fields=["status", "payment_status", "confirmed_at", "confirmation_sent_at", "updated_at"])
-        booking_notify(
-            booking=booking,
-            kind="bookings.confirmation",
-            dedupe_key=f"bookings.confirmation.{booking.pk}",
-            attachments=[(f"{booking.reference}.ics", booking_ics(booking), ICS_MIMETYPE)],
-        )
+        confirmation_queue(obj=booking)
         audit_log(
             actor=None,
             action="bookings.booking.confirmed",

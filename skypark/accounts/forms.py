@@ -171,3 +171,52 @@ class ChildForm(CustomerForm):
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
+
+
+class PasswordResetSmsForm(CustomerForm):
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        help_text=_("The number you signed up with, for example +996 555 123 456."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "autofocus": True}),
+    )
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
+
+
+class PasswordResetSmsConfirmForm(CustomerForm):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        help_text=_("Six digits."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True, "size": 8}
+        ),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=_("At least 8 characters; not only digits and not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_code(self):
+        return "".join(ch for ch in self.cleaned_data["code"] if ch.isdigit())
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("new_password2", _("The two passwords do not match."))
+        elif password1:
+            try:
+                password_validation.validate_password(password1)
+            except ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return cleaned

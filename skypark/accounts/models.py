@@ -259,3 +259,28 @@ class MerchantApiKey(models.Model):
         prefix = secrets.token_hex(API_KEY_PREFIX_LENGTH // 2)
         secret = secrets.token_urlsafe(32)
         return prefix, f"sk_{prefix}.{secret}"
+
+
+class PasswordResetCode(models.Model):
+    """A six-digit code sent by SMS to reset a password (for customers who have no
+    e-mail). Only a keyed hash of the code is stored (HMAC with the server secret, so the
+    table alone does not give the codes away); it expires after a few minutes, counts
+    wrong guesses and is used once."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="password_reset_codes"
+    )
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("password reset code")
+        verbose_name_plural = _("password reset codes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_reset_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -24,7 +24,8 @@ class EmailTaken(Conflict):
 
 @transaction.atomic
 def customer_register(*, phone, password, name="", email=None, language="ru", birth_date=None):
-    """Create a customer. The phone is normalised to E.164; phone and e-mail are unique."""
+    """Create a customer. The phone is normalised to E.164; phone and e-mail are unique.
+    The welcome message is queued for after the commit (see ``welcome_send``)."""
     phone = normalise_phone(phone)
     if User.objects.filter(phone=phone).exists():
         raise PhoneTaken()
@@ -35,7 +36,21 @@ def customer_register(*, phone, password, name="", email=None, language="ru", bi
     user.full_clean(exclude=["password"])
     user.save()
     audit_log(actor=user, action="accounts.customer.registered", obj=user, after=snapshot(user))
+    transaction.on_commit(lambda: welcome_send(user=user))
     return user
+
+
+def welcome_send(*, user):
+    """The welcome message, in the customer's language: by e-mail when they gave one, by
+    SMS otherwise. Sent once per customer (the dedupe key), however often it is asked."""
+    from skypark.notify.services import notification_send
+
+    return notification_send(
+        recipient=user,
+        kind="account.welcome",
+        channels=("email",) if user.email else ("sms",),
+        dedupe_key=f"account.welcome.{user.pk}",
+    )
 
 
 PROFILE_FIELDS = ("name", "email", "language", "birth_date")

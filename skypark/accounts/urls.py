@@ -17,6 +17,8 @@ urlpatterns = [
     path("password/change/done/", views.password_change_done, name="password_change_done"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("password/reset/sent/", views.password_reset_done, name="password_reset_done"),
+    path("password/reset/by-sms/", views.password_reset_sms, name="password_reset_sms"),
+    path("password/reset/by-sms/code/", views.password_reset_sms_confirm, name="password_reset_sms_confirm"),
     path("password/reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
     path("password/reset/complete/", views.password_reset_complete, name="password_reset_complete"),
 ]

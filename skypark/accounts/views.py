@@ -15,8 +15,11 @@ from django.views.decorators.http import require_http_methods
 from skypark.core.errors import DomainError
 
 from . import services
-from .forms import ChildForm, LoginForm, ProfileForm, SignupForm
+from .attempts import client_ip
+from .forms import ChildForm, LoginForm, PasswordResetSmsConfirmForm, PasswordResetSmsForm, ProfileForm, SignupForm
 from .models import Child
+from .password_reset import ResetCodeInvalid, ResetRateLimited, code_ttl, reset_code_confirm, reset_code_request
+from .phones import format_phone
 
 # Refusals whose stored message is not translated: the page says it in the reader's language.
 SERVICE_ERROR_FIELDS = {
@@ -176,3 +179,50 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     success_url=reverse_lazy("accounts:password_reset_complete")
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
+
+
+RESET_PHONE_SESSION_KEY = "password_reset_sms_phone"
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_sms(request):
+    """Step 1 of the SMS reset: the phone number. The next page is the same whether or
+    not a customer has that number."""
+    form = PasswordResetSmsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            reset_code_request(phone=phone, ip=client_ip(request), language=translation.get_language())
+        except ResetRateLimited as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session[RESET_PHONE_SESSION_KEY] = phone
+            return redirect("accounts:password_reset_sms_confirm")
+    return render(request, "registration/password_reset_sms_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_sms_confirm(request):
+    """Step 2: the code from the SMS and the new password."""
+    phone = request.session.get(RESET_PHONE_SESSION_KEY)
+    if not phone:
+        return redirect("accounts:password_reset_sms")
+    form = PasswordResetSmsConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            reset_code_confirm(
+                phone=phone, code=data["code"], new_password=data["new_password1"], ip=client_ip(request)
+            )
+        except ResetCodeInvalid as exc:
+            form.add_error("code", exc.message)
+        except ResetRateLimited as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session.pop(RESET_PHONE_SESSION_KEY, None)
+            return redirect("accounts:password_reset_complete")
+    return render(
+        request,
+        "registration/password_reset_sms_confirm.html",
+        {"form": form, "phone": format_phone(phone), "minutes": int(code_ttl().total_seconds() // 60)},
+    )

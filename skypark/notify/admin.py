@@ -81,7 +81,13 @@ class NotificationAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMi
         return request.user.has_perm(f"{self.opts.app_label}.resend_notification")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recipient", "content_type", "resent_from")
+        # Attachments (ticket PDFs) are tens of kilobytes a row; only the change form reads them.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("recipient", "content_type", "resent_from")
+            .defer("attachments")
+        )
 
     def get_search_results(self, request, queryset, search_term):
         # Staff type phones as people say them ("0555 123 456"); the log stores E.164.

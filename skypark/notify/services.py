@@ -58,6 +58,12 @@ class NotificationNotResendable(DomainError):
     code = "notification_not_resendable"
 
 
+def recipient_language(recipient, language=None) -> str:
+    """The language a message to ``recipient`` is written in: ``language`` if given and
+    offered, else the recipient's own, else the site's default."""
+    return _language_for(recipient, language)
+
+
 def _language_for(recipient, language):
     codes = {code for code, _name in settings.LANGUAGES}
     for candidate in (language, getattr(recipient, "language", None)):

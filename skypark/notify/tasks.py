@@ -42,3 +42,30 @@ def deliver_notification(self, notification_id):
 def notifications_requeue(older_than_seconds=300):
     """Queue delivery again for notifications stuck in ``queued`` (see the service)."""
     return notifications_requeue_stale(older_than=timedelta(seconds=older_than_seconds))
+
+
+@shared_task(acks_late=True, name="notify.send_confirmation")
+def send_confirmation(label, object_id):
+    """Send the first confirmation (with the ticket attached) of one object; safe to run
+    twice (the confirmation's dedupe key sends it once)."""
+    from .confirmations import confirmation_send_by_id
+
+    confirmation_send_by_id(label, object_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, name="notify.send_sms_text")
+def send_sms_text(self, to, text):
+    """Send one SMS straight through the SMS backend, with no notification row: for
+    one-time secrets (password reset codes) that must not be kept in the log. Temporary
+    gateway failures are retried after 10, 20 and 40 s; a code lives for minutes only."""
+    from .sms import get_sms_backend
+
+    try:
+        get_sms_backend().send(to, text)
+    except NotificationTemporaryError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.warning("SMS to …%s failed after %s retries: %s", to[-4:], self.request.retries, exc)
+            return
+        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
+    except NotificationPermanentError as exc:
+        logger.warning("SMS to …%s failed permanently: %s", to[-4:], exc)

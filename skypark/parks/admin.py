@@ -23,6 +23,7 @@ from skypark.commerce.services import order_cancel, order_refund
 from skypark.config.selectors import get_decimal
 from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.core.errors import DomainError
+from skypark.notify.admin_actions import resend_confirmation
 
 from . import selectors
 from .models import OpeningHours, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
@@ -199,7 +200,7 @@ class TicketAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, admin.ModelAdm
     search_order = "order"
     search_help_text = _("Backup code, order reference, phone or customer name.")
     show_full_result_count = False
-    actions = [refund_selected, cancel_selected]
+    actions = [refund_selected, cancel_selected, resend_confirmation]
     readonly_fields = [f.name for f in Ticket._meta.fields if f.name != "notes"]
 
     def has_add_permission(self, request):

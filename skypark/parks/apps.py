@@ -11,9 +11,13 @@ class ParksConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from skypark.commerce import signals
+        from skypark.notify import confirmations
 
         from . import dashboard, receivers
-        from .models import OpeningHours, TimeSlot
+        from .confirmations import describe_ticket
+        from .models import OpeningHours, Ticket, TimeSlot
+
+        confirmations.register(Ticket, describe_ticket)
 
         signals.order_paid.connect(receivers.on_order_paid, dispatch_uid="parks.order_paid")
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="parks.order_expired")

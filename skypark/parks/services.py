@@ -26,6 +26,7 @@ from skypark.commerce import qr
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_create
 from skypark.core import loyalty, verdicts
+from skypark.notify.confirmations import confirmation_queue
 
 from . import selectors
 from .errors import InvalidVisitors, NotBookable, NotEnoughPoints, SoldOut, TicketNotCancellable
@@ -283,11 +284,13 @@ def _ticket_activate(ticket):
 
 @transaction.atomic
 def tickets_activate(*, order) -> int:
-    """The order is paid: its pending tickets become active. Idempotent."""
+    """The order is paid: its pending tickets become active and each customer gets the
+    confirmation with the ticket attached (after commit). Idempotent."""
     tickets = _order_tickets_locked(order, Ticket.Status.PENDING_PAYMENT)
     for ticket in tickets:
         _ticket_activate(ticket)
         audit_log(actor=None, action="parks.ticket.activated", obj=ticket, data={"order": order.reference})
+        confirmation_queue(obj=ticket)
     return len(tickets)
 
 
