@@ -6,6 +6,7 @@ import io
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from icalendar import Calendar, Event, vText
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -33,7 +34,10 @@ def booking_ics(booking) -> bytes:
     event["location"] = vText(session.venue.address)
     event.add(
         "description",
-        _("Booking %(reference)s, %(places)s place(s).") % {"reference": booking.reference, "places": booking.places},
+        ngettext(
+            "Booking %(reference)s, %(places)s place.", "Booking %(reference)s, %(places)s places.", booking.places
+        )
+        % {"reference": booking.reference, "places": booking.places},
     )
     calendar.add_component(event)
     return calendar.to_ical()
