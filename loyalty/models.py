@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from skypark.accounts.models import Merchant
@@ -326,10 +326,10 @@ class PosTransaction(TimeStampedModel):
     is unique per merchant: a retry returns the first row and changes nothing."""
 
     class Status(models.TextChoices):
-        COMPLETED = "completed", _("completed")
-        PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
-        REFUNDED = "refunded", _("refunded")
-        VOIDED = "voided", _("voided")
+        COMPLETED = "completed", pgettext_lazy("purchase status", "completed")
+        PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("purchase status", "partially refunded")
+        REFUNDED = "refunded", pgettext_lazy("purchase status", "refunded")
+        VOIDED = "voided", pgettext_lazy("purchase status", "voided")
 
     class Source(models.TextChoices):
         POS = "pos", _("POS")
@@ -595,9 +595,9 @@ class ScanLog(models.Model):
 
 class FraudFlag(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("to review")
-        CONFIRMED = "confirmed", _("confirmed")
-        DISMISSED = "dismissed", _("dismissed")
+        OPEN = "open", pgettext_lazy("fraud flag status", "to review")
+        CONFIRMED = "confirmed", pgettext_lazy("fraud flag status", "confirmed")
+        DISMISSED = "dismissed", pgettext_lazy("fraud flag status", "dismissed")
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rule = models.CharField(_("rule"), max_length=40)
@@ -623,9 +623,9 @@ class FraudFlag(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        DELIVERED = "delivered", _("delivered")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("webhook delivery status", "pending")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery status", "delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery status", "failed")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries")
     event = models.CharField(_("event"), max_length=40)
@@ -655,10 +655,10 @@ class ImportBatch(TimeStampedModel):
     by ``external_id``; rows that fail are listed in ``errors`` with their index."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("import status", "queued")
+        RUNNING = "running", pgettext_lazy("import status", "running")
+        DONE = "done", pgettext_lazy("import status", "done")
+        FAILED = "failed", pgettext_lazy("import status", "failed")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="import_batches")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
