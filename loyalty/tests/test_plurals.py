@@ -1,9 +1,14 @@
 """Points read with their plural form in Russian and Kyrgyz: the balance on the loyalty
 card, the points to the next tier, and the birthday e-mail."""
 
+import datetime
+
 import pytest
+from django.utils import timezone, translation
 
 from loyalty import selectors
+from loyalty.models import LedgerEntry
+from loyalty.services import points_expire
 from skypark.core.testing_i18n import COUNTS, get_page, has_phrase
 from skypark.notify.rendering import render_kind
 
@@ -53,3 +58,15 @@ def test_birthday_email_counts_points(customer, language):
             bonus = f"{n} бонустук упай"
         assert has_phrase(rendered.subject, bonus), rendered.subject
         assert has_phrase(rendered.body, bonus) and has_phrase(rendered.body, expected), rendered.body
+
+
+@pytest.mark.parametrize(
+    "language, lot, expected",
+    [("ru", 1, "1 из 1 балла"), ("ru", 2, "2 из 2 баллов"), ("ru", 21, "21 из 21 балла"), ("ky", 5, "5 упайдын 5")],
+)
+def test_expired_lot_says_how_many_points_of_how_many(customer, language, lot, expected):
+    give_points(customer, lot, expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    with translation.override(language):
+        points_expire()
+    entry = LedgerEntry.objects.get(account__customer=customer, kind=LedgerEntry.Kind.EXPIRED)
+    assert entry.description == expected
