@@ -188,12 +188,12 @@ class LedgerEntry(models.Model):
     negative adjustments and refund reversals."""
 
     class Kind(models.TextChoices):
-        EARNED = "earned", _("earned")
-        REDEEMED = "redeemed", _("redeemed")
-        EXPIRED = "expired", _("expired")
-        ADJUSTED = "adjusted", _("adjusted")
-        BONUS = "bonus", _("bonus")
-        REVERSED = "reversed", _("reversed")
+        EARNED = "earned", pgettext_lazy("points entry kind", "earned")
+        REDEEMED = "redeemed", pgettext_lazy("points entry kind", "redeemed")
+        EXPIRED = "expired", pgettext_lazy("points entry kind", "expired")
+        ADJUSTED = "adjusted", pgettext_lazy("points entry kind", "adjusted")
+        BONUS = "bonus", pgettext_lazy("points entry kind", "bonus")
+        REVERSED = "reversed", pgettext_lazy("points entry kind", "reversed")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -568,10 +568,10 @@ class Referral(models.Model):
 
 class ScanLog(models.Model):
     class Result(models.TextChoices):
-        FOUND = "found", _("found")
-        FORGED = "forged", _("forged")
-        EXPIRED = "expired", _("expired")
-        UNKNOWN = "unknown", _("unknown")
+        FOUND = "found", pgettext_lazy("QR scan result", "found")
+        FORGED = "forged", pgettext_lazy("QR scan result", "forged")
+        EXPIRED = "expired", pgettext_lazy("QR scan result", "expired")
+        UNKNOWN = "unknown", pgettext_lazy("QR scan result", "unknown")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="scans")
     customer = models.ForeignKey(
