@@ -4,12 +4,16 @@ their plural forms, and a booking status that agrees with "запись" (femini
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
+from django.utils import translation
 
 from bookings import services
-from bookings.models import Booking
+from bookings.errors import InvalidSession
+from bookings.models import Booking, CourseSession
+from bookings.services.scheduling import session_validate
 from skypark.core.testing_i18n import COUNTS, get_page, has_phrase
 
-from .factories import CourseFactory, SessionFactory
+from .factories import CourseFactory, SessionFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +56,32 @@ def test_booking_status_agrees_with_booking_in_russian(client, settings, custome
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
     text = get_page(client, settings, customer, "ru", "bookings:booking-detail", booking.reference)
     assert has_phrase(text, "отменена") and not has_phrase(text, "отменён")
+
+
+@pytest.mark.parametrize(
+    "count, message", [(1, "Опубликовано 1 занятие."), (2, "Опубликовано 2 занятия."), (5, "Опубликовано 5 занятий.")]
+)
+def test_admin_action_message_counts_sessions_in_russian(admin_client_logged, settings, count, message):
+    settings.LANGUAGE_CODE = "ru"
+    sessions = [SessionFactory(status=CourseSession.Status.DRAFT) for _ in range(count)]
+    response = admin_client_logged.post(
+        reverse("admin:bookings_coursesession_changelist"),
+        {"action": "publish_selected", "_selected_action": [s.pk for s in sessions]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [message]
+
+
+@pytest.mark.parametrize(
+    "capacity, message",
+    [
+        (1, "Площадка вмещает не больше 1 человека."),
+        (2, "Площадка вмещает не больше 2 человек."),
+        (21, "Площадка вмещает не больше 21 человека."),
+    ],
+)
+def test_capacity_error_counts_people_in_russian(capacity, message):
+    session = SessionFactory.build(capacity=capacity + 1, venue=VenueFactory(capacity=capacity))
+    with translation.override("ru"), pytest.raises(InvalidSession) as refused:
+        session_validate(session)
+    assert refused.value.details["capacity"] == message
