@@ -6,6 +6,7 @@ import pytest
 from events import services
 from events.models import Registration
 from skypark.core.testing_i18n import COUNTS, get_page, has_phrase
+from skypark.notify.rendering import render_kind
 
 from .factories import EventFactory
 
@@ -47,3 +48,21 @@ def test_statuses_agree_with_their_nouns_in_russian(client, settings, customer):
     Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.CANCELLED)
     text = get_page(client, settings, customer, "ru", "events:registration-list")
     assert has_phrase(text, "отменена") and not has_phrase(text, "отменён")
+
+
+@pytest.mark.parametrize(
+    "language, hours, phrase",
+    [
+        ("ru", 1, "начнётся через 1 час"),
+        ("ru", 2, "начнётся через 2 часа"),
+        ("ru", 5, "начнётся через 5 часов"),
+        ("ru", 21, "начнётся через 21 час"),
+        ("ky", 2, "2 саатта башталат"),
+        ("ky", 21, "21 саатта башталат"),
+    ],
+)
+def test_reminder_email_subject_counts_hours(customer, language, hours, phrase):
+    event = EventFactory()
+    registration = services.registration_create(customer=customer, event=event)
+    context = {"event": event, "registration": registration, "hours": hours, "url": "", "recipient": customer}
+    assert phrase in render_kind("events.reminder", language=language, context=context).subject
