@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
@@ -90,7 +91,7 @@ def publish_selected(modeladmin, request, queryset):
         request,
         queryset,
         lambda s: services.session_publish(session=s, actor=request.user),
-        _("Published %d session(s)."),
+        ngettext_lazy("Published %d session.", "Published %d sessions."),
     )
 
 
@@ -100,7 +101,7 @@ def cancel_sessions(modeladmin, request, queryset):
         request,
         queryset.exclude(status=CourseSession.Status.CANCELLED),
         lambda s: services.session_cancel(session=s, actor=request.user),
-        _("Cancelled %d session(s)."),
+        ngettext_lazy("Cancelled %d session.", "Cancelled %d sessions."),
     )
 
 
@@ -110,7 +111,7 @@ def complete_selected(modeladmin, request, queryset):
         request,
         queryset,
         lambda s: services.session_complete(session=s, actor=request.user),
-        _("Completed %d session(s)."),
+        ngettext_lazy("Completed %d session.", "Completed %d sessions."),
     )
 
 
@@ -120,7 +121,7 @@ def issue_certificates(modeladmin, request, queryset):
         request,
         queryset,
         lambda s: services.certificates_issue(session=s, actor=request.user),
-        _("Issued certificates for %d session(s)."),
+        ngettext_lazy("Issued certificates for %d session.", "Issued certificates for %d sessions."),
     )
 
 
@@ -235,7 +236,11 @@ class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 messages.success(request, _("The session is completed."))
             else:
                 issued = services.certificates_issue(session=session, actor=request.user)
-                messages.success(request, _("%(n)s certificate(s) issued.") % {"n": len(issued)})
+                messages.success(
+                    request,
+                    ngettext("%(n)s certificate issued.", "%(n)s certificates issued.", len(issued))
+                    % {"n": len(issued)},
+                )
         except DomainError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(request.path)
@@ -283,7 +288,7 @@ def cancel_per_policy(modeladmin, request, queryset):
         lambda b: services.booking_cancel(
             booking=b, actor=request.user, reason=str(_("Cancelled by staff.")), by_staff=True
         ),
-        _("Cancelled %d booking(s)."),
+        ngettext_lazy("Cancelled %d booking.", "Cancelled %d bookings."),
     )
 
 
@@ -295,7 +300,7 @@ def cancel_full_refund(modeladmin, request, queryset):
         lambda b: services.booking_cancel(
             booking=b, actor=request.user, reason=str(_("Cancelled by staff.")), by_staff=True, full_refund=True
         ),
-        _("Cancelled %d booking(s)."),
+        ngettext_lazy("Cancelled %d booking.", "Cancelled %d bookings."),
     )
 
 

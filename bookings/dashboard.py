@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from skypark.core.dashboard import Figure, Panel, Series, register
 
@@ -18,7 +19,11 @@ def bookings_panel(request):
     return Panel(
         title=_("Course bookings"),
         figures=[
-            Figure(_("Upcoming sessions"), counts["sessions"], _("%(n)s full") % {"n": counts["full"]}),
+            Figure(
+                _("Upcoming sessions"),
+                counts["sessions"],
+                ngettext("%(n)s full session", "%(n)s full sessions", counts["full"]) % {"n": counts["full"]},
+            ),
             Figure(_("Places taken"), f"{taken} / {capacity}"),
         ],
         series=[

@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.core.models import Currency, TimeStampedModel
 from skypark.core.references import human_reference, random_code
@@ -144,10 +145,10 @@ class Venue(TimeStampedModel):
 
 
 class SessionStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    PUBLISHED = "published", _("published")
-    FULL = "full", _("full")
-    CANCELLED = "cancelled", _("cancelled")
+    DRAFT = "draft", pgettext_lazy("course session status", "draft")
+    PUBLISHED = "published", pgettext_lazy("course session status", "published")
+    FULL = "full", pgettext_lazy("course session status", "full")
+    CANCELLED = "cancelled", pgettext_lazy("course session status", "cancelled")
 
 
 class CourseSession(TimeStampedModel):
@@ -229,18 +230,18 @@ class CourseSession(TimeStampedModel):
 
 
 class BookingStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    CONFIRMED = "confirmed", _("confirmed")
-    CANCELLED = "cancelled", _("cancelled")
-    COMPLETED = "completed", _("completed")
-    NO_SHOW = "no_show", _("no show")
+    PENDING = "pending", pgettext_lazy("booking status", "pending")
+    CONFIRMED = "confirmed", pgettext_lazy("booking status", "confirmed")
+    CANCELLED = "cancelled", pgettext_lazy("booking status", "cancelled")
+    COMPLETED = "completed", pgettext_lazy("booking status", "completed")
+    NO_SHOW = "no_show", pgettext_lazy("booking status", "no show")
 
 
 class PaymentState(models.TextChoices):
-    PENDING = "pending", _("pending")
-    PAID = "paid", _("paid")
-    REFUNDED = "refunded", _("refunded")
-    FAILED = "failed", _("failed")
+    PENDING = "pending", pgettext_lazy("booking payment status", "pending")
+    PAID = "paid", pgettext_lazy("booking payment status", "paid")
+    REFUNDED = "refunded", pgettext_lazy("booking payment status", "refunded")
+    FAILED = "failed", pgettext_lazy("booking payment status", "failed")
 
 
 class DiscountCode(TimeStampedModel):

@@ -178,8 +178,9 @@ class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         for hours in services.reminder_hours():
             at = timezone.localtime(event.starts_at - datetime.timedelta(hours=hours))
             done = _("sent") if hours in (event.reminders_sent or []) else _("planned")
-            rows.append((hours, at.strftime("%d.%m.%Y %H:%M"), done))
-        return format_html_join("", "<div>{} h: {} — {}</div>", rows) or _(
+            before = ngettext("%(n)s hour before", "%(n)s hours before", hours) % {"n": hours}
+            rows.append((before, at.strftime("%d.%m.%Y %H:%M"), done))
+        return format_html_join("", "<div>{}: {} — {}</div>", rows) or _(
             "No reminders (system setting events.reminder_hours)."
         )
 

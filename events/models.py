@@ -24,7 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from skypark.commerce.qr import backup_code_new
@@ -83,10 +83,10 @@ class EventType(models.Model):
 
 
 class EventStatus(models.TextChoices):
-    DRAFT = "draft", _("draft")
-    PUBLISHED = "published", _("published")
-    CANCELLED = "cancelled", _("cancelled")
-    FINISHED = "finished", _("finished")
+    DRAFT = "draft", pgettext_lazy("event status", "draft")
+    PUBLISHED = "published", pgettext_lazy("event status", "published")
+    CANCELLED = "cancelled", pgettext_lazy("event status", "cancelled")
+    FINISHED = "finished", pgettext_lazy("event status", "finished")
 
 
 class EventQuerySet(models.QuerySet):
@@ -199,14 +199,14 @@ class Event(TimeStampedModel):
 
 
 class RegistrationStatus(models.TextChoices):
-    WAITLISTED = "waitlisted", _("on the waiting list")
-    OFFERED = "offered", _("place offered")
-    PENDING_PAYMENT = "pending_payment", _("pending payment")
-    CONFIRMED = "confirmed", _("confirmed")
-    ATTENDED = "attended", _("attended")
-    NO_SHOW = "no_show", _("did not come")
-    CANCELLED = "cancelled", _("cancelled")
-    EXPIRED = "expired", _("expired")
+    WAITLISTED = "waitlisted", pgettext_lazy("registration status", "on the waiting list")
+    OFFERED = "offered", pgettext_lazy("registration status", "place offered")
+    PENDING_PAYMENT = "pending_payment", pgettext_lazy("registration status", "pending payment")
+    CONFIRMED = "confirmed", pgettext_lazy("registration status", "confirmed")
+    ATTENDED = "attended", pgettext_lazy("registration status", "attended")
+    NO_SHOW = "no_show", pgettext_lazy("registration status", "did not come")
+    CANCELLED = "cancelled", pgettext_lazy("registration status", "cancelled")
+    EXPIRED = "expired", pgettext_lazy("registration status", "expired")
 
 
 HOLDING = (

@@ -24,7 +24,7 @@ from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from skypark.audit.services import audit_log, snapshot
 from skypark.commerce import qr
@@ -838,7 +838,7 @@ def streak_update(*, profile: MemberProfile, now=None) -> int:
             points=streak_bonus(current),
             kind=PointsKind.STREAK,
             reference=f"streak:{profile.customer_id}:{last.isoformat()}",
-            description=_("Weekly streak: %(n)s weeks") % {"n": current},
+            description=ngettext("Weekly streak: %(n)s week", "Weekly streak: %(n)s weeks", current) % {"n": current},
             now=now,
         )
     return current

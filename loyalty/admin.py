@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from skypark.accounts.admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
 from skypark.accounts.models import Merchant
@@ -375,7 +376,7 @@ def webhooks_resend(modeladmin, request, queryset):
     queryset.filter(pk__in=ids).update(status=WebhookDelivery.Status.PENDING, attempts=0)
     for pk in ids:
         loyalty_webhook_deliver.delay(pk)
-    messages.info(request, _("%(n)s deliveries queued.") % {"n": len(ids)})
+    messages.info(request, ngettext("%(n)s delivery queued.", "%(n)s deliveries queued.", len(ids)) % {"n": len(ids)})
 
 
 @admin.register(WebhookDelivery)

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from skypark.accounts.models import Merchant
@@ -206,12 +206,12 @@ class LedgerEntry(models.Model):
     negative adjustments and refund reversals."""
 
     class Kind(models.TextChoices):
-        EARNED = "earned", _("earned")
-        REDEEMED = "redeemed", _("redeemed")
-        EXPIRED = "expired", _("expired")
-        ADJUSTED = "adjusted", _("adjusted")
-        BONUS = "bonus", _("bonus")
-        REVERSED = "reversed", _("reversed")
+        EARNED = "earned", pgettext_lazy("points entry kind", "earned")
+        REDEEMED = "redeemed", pgettext_lazy("points entry kind", "redeemed")
+        EXPIRED = "expired", pgettext_lazy("points entry kind", "expired")
+        ADJUSTED = "adjusted", pgettext_lazy("points entry kind", "adjusted")
+        BONUS = "bonus", pgettext_lazy("points entry kind", "bonus")
+        REVERSED = "reversed", pgettext_lazy("points entry kind", "reversed")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -344,10 +344,10 @@ class PosTransaction(TimeStampedModel):
     is unique per merchant: a retry returns the first row and changes nothing."""
 
     class Status(models.TextChoices):
-        COMPLETED = "completed", _("completed")
-        PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
-        REFUNDED = "refunded", _("refunded")
-        VOIDED = "voided", _("voided")
+        COMPLETED = "completed", pgettext_lazy("purchase status", "completed")
+        PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("purchase status", "partially refunded")
+        REFUNDED = "refunded", pgettext_lazy("purchase status", "refunded")
+        VOIDED = "voided", pgettext_lazy("purchase status", "voided")
 
     class Source(models.TextChoices):
         POS = "pos", _("POS")
@@ -588,10 +588,10 @@ class Referral(models.Model):
 
 class ScanLog(models.Model):
     class Result(models.TextChoices):
-        FOUND = "found", _("found")
-        FORGED = "forged", _("forged")
-        EXPIRED = "expired", _("expired")
-        UNKNOWN = "unknown", _("unknown")
+        FOUND = "found", pgettext_lazy("QR scan result", "found")
+        FORGED = "forged", pgettext_lazy("QR scan result", "forged")
+        EXPIRED = "expired", pgettext_lazy("QR scan result", "expired")
+        UNKNOWN = "unknown", pgettext_lazy("QR scan result", "unknown")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="scans")
     customer = models.ForeignKey(
@@ -615,9 +615,9 @@ class ScanLog(models.Model):
 
 class FraudFlag(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("to review")
-        CONFIRMED = "confirmed", _("confirmed")
-        DISMISSED = "dismissed", _("dismissed")
+        OPEN = "open", pgettext_lazy("fraud flag status", "to review")
+        CONFIRMED = "confirmed", pgettext_lazy("fraud flag status", "confirmed")
+        DISMISSED = "dismissed", pgettext_lazy("fraud flag status", "dismissed")
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rule = models.CharField(_("rule"), max_length=40)
@@ -643,9 +643,9 @@ class FraudFlag(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        DELIVERED = "delivered", _("delivered")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("webhook delivery status", "pending")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery status", "delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery status", "failed")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries")
     event = models.CharField(_("event"), max_length=40)
@@ -675,10 +675,10 @@ class ImportBatch(TimeStampedModel):
     by ``external_id``; rows that fail are listed in ``errors`` with their index."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("import status", "queued")
+        RUNNING = "running", pgettext_lazy("import status", "running")
+        DONE = "done", pgettext_lazy("import status", "done")
+        FAILED = "failed", pgettext_lazy("import status", "failed")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="import_batches")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from skypark.audit.services import audit_log, snapshot
 from skypark.commerce.models import Order
@@ -65,7 +66,13 @@ def _attendees_resolve(customer, attendees) -> list[dict]:
         return [{"name": (customer.name or str(customer))[:255], "email": customer.email or ""}]
     if len(attendees) > MAX_ATTENDEES:
         raise InvalidAttendees(
-            _("At most %(n)s people can be booked at once.") % {"n": MAX_ATTENDEES}, details={"field": "attendees"}
+            ngettext(
+                "At most %(n)s person can be booked at once.",
+                "At most %(n)s people can be booked at once.",
+                MAX_ATTENDEES,
+            )
+            % {"n": MAX_ATTENDEES},
+            details={"field": "attendees"},
         )
     people = []
     for person in attendees:

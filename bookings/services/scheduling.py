@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from skypark.audit.services import audit_log, snapshot
 
@@ -64,11 +65,17 @@ def session_validate(session) -> None:
     if session.capacity is None or session.capacity < 1:
         errors["capacity"] = _("Give the number of places (at least one).")
     elif venue is not None and session.capacity > venue.capacity:
-        errors["capacity"] = _("The venue holds at most %(n)s people.") % {"n": venue.capacity}
+        errors["capacity"] = ngettext(
+            "The venue holds at most %(n)s person.", "The venue holds at most %(n)s people.", venue.capacity
+        ) % {"n": venue.capacity}
     elif course is not None and session.capacity > course.max_capacity:
-        errors["capacity"] = _("This course takes at most %(n)s learners.") % {"n": course.max_capacity}
+        errors["capacity"] = ngettext(
+            "This course takes at most %(n)s learner.", "This course takes at most %(n)s learners.", course.max_capacity
+        ) % {"n": course.max_capacity}
     elif session.capacity < session.places_taken:
-        errors["capacity"] = _("%(n)s places are already taken.") % {"n": session.places_taken}
+        errors["capacity"] = ngettext(
+            "%(n)s place is already taken.", "%(n)s places are already taken.", session.places_taken
+        ) % {"n": session.places_taken}
     if session.instructor_id and not (
         session.instructor.is_staff and session.instructor.groups.filter(name=INSTRUCTORS_GROUP).exists()
     ):

@@ -93,7 +93,7 @@ def test_my_bookings_detail_and_cancel_per_policy(client, learner, session, pay)
     assert booking.reference in listing
     detail = client.get(reverse("bookings:booking-detail", args=[booking.reference])).content.decode()
     assert "If you cancel now you get 100.00 GBP back (100%)." in detail
-    assert "Full refund up to 7 days before the course, 50% up to 48 hours before" in detail
+    assert "Full refund up to 7 days before the course. 50% refund up to 48 hours before; nothing after that." in detail
     client.post(reverse("bookings:booking-cancel", args=[booking.reference]), {"reason": "Busy"})
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED and booking.refunded_amount == Decimal("100.00")

@@ -47,7 +47,7 @@ def test_event_page_shows_registrations_inline_and_reminder_schedule(admin_clien
     registration = services.registration_create(customer=UserFactory(phone="+996700111222"), event=event)
     page = admin_client_logged.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
     assert registration.customer.phone in page or str(registration.customer) in page
-    assert "24 h:" in page and "2 h:" in page
+    assert "24 hours before:" in page and "2 hours before:" in page
 
 
 def test_attendance_csv_export(admin_client_logged, live_event):

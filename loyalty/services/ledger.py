@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from skypark.audit.services import audit_log
 from skypark.config.selectors import get_int
@@ -248,7 +249,8 @@ def _expire_locked(account: Account, *, now) -> int:
             balance_after=account.balance,
             source="expiry",
             reference=f"lot:{lot.pk}",
-            description=f"{left} of {lot.points} points",
+            description=ngettext("%(left)s of %(total)s point", "%(left)s of %(total)s points", lot.points)
+            % {"left": left, "total": lot.points},
             actor_label="system",
         )
         LotUse.objects.create(entry=entry, lot=lot, points=left)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from skypark.accounts.models import User
 from skypark.audit.services import audit_log
@@ -579,7 +580,12 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
     if points_to_redeem:
         if points_to_redeem < 0 or points_to_redeem < rules.min_redeem_points:
             raise InvalidPoints(
-                _("At least %(n)s points per redemption.") % {"n": rules.min_redeem_points},
+                ngettext(
+                    "At least %(n)s point per redemption.",
+                    "At least %(n)s points per redemption.",
+                    rules.min_redeem_points,
+                )
+                % {"n": rules.min_redeem_points},
                 details={"field": "points_to_redeem", "min": rules.min_redeem_points},
             )
         limit = (due * rules.max_redeem_percent / 100).quantize(CENT)

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin
@@ -251,7 +252,7 @@ def revoke_keys(modeladmin, request, queryset):
     for key in queryset.filter(revoked_at__isnull=True):
         services.api_key_revoke(key=key, actor=request.user)
         count += 1
-    modeladmin.message_user(request, _("%d key(s) revoked.") % count, messages.SUCCESS)
+    modeladmin.message_user(request, ngettext("%d key revoked.", "%d keys revoked.", count) % count, messages.SUCCESS)
 
 
 @admin.register(MerchantApiKey)

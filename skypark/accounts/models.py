@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.core.models import Currency, TimeStampedModel
 from skypark.core.references import random_code
@@ -157,9 +158,9 @@ class Merchant(TimeStampedModel):
     """A partner business of the network (a café, a shop, a park operator ...)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
-        SUSPENDED = "suspended", _("suspended")
-        CLOSED = "closed", _("closed")
+        ACTIVE = "active", pgettext_lazy("merchant status", "active")
+        SUSPENDED = "suspended", pgettext_lazy("merchant status", "suspended")
+        CLOSED = "closed", pgettext_lazy("merchant status", "closed")
 
     name = models.CharField(_("name"), max_length=255)
     code = models.SlugField(_("merchant code"), max_length=32, unique=True)

@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.core.models import Currency, TimeStampedModel
 from skypark.core.references import human_reference
@@ -42,27 +43,27 @@ class PaymentMethod(models.TextChoices):
 
 
 class OrderStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", _("pending payment")
-    PAID = "paid", _("paid")
-    PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
-    REFUNDED = "refunded", _("refunded")
-    EXPIRED = "expired", _("expired")
-    CANCELLED = "cancelled", _("cancelled")
+    PENDING_PAYMENT = "pending_payment", pgettext_lazy("order status", "pending payment")
+    PAID = "paid", pgettext_lazy("order status", "paid")
+    PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("order status", "partially refunded")
+    REFUNDED = "refunded", pgettext_lazy("order status", "refunded")
+    EXPIRED = "expired", pgettext_lazy("order status", "expired")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "cancelled")
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    PROCESSING = "processing", _("processing")
-    COMPLETED = "completed", _("completed")
-    FAILED = "failed", _("failed")
-    CANCELLED = "cancelled", _("cancelled")
-    REFUNDED = "refunded", _("refunded")
+    PENDING = "pending", pgettext_lazy("payment status", "pending")
+    PROCESSING = "processing", pgettext_lazy("payment status", "processing")
+    COMPLETED = "completed", pgettext_lazy("payment status", "completed")
+    FAILED = "failed", pgettext_lazy("payment status", "failed")
+    CANCELLED = "cancelled", pgettext_lazy("payment status", "cancelled")
+    REFUNDED = "refunded", pgettext_lazy("payment status", "refunded")
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    COMPLETED = "completed", _("completed")
-    FAILED = "failed", _("failed")
+    PENDING = "pending", pgettext_lazy("refund status", "pending")
+    COMPLETED = "completed", pgettext_lazy("refund status", "completed")
+    FAILED = "failed", pgettext_lazy("refund status", "failed")
 
 
 class Order(TimeStampedModel):

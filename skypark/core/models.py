@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TimeStampedModel(models.Model):
@@ -23,10 +24,10 @@ class StaffJob(models.Model):
     ``skypark.core.jobs``."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        SUCCEEDED = "succeeded", _("succeeded")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", pgettext_lazy("staff job status", "queued")
+        RUNNING = "running", pgettext_lazy("staff job status", "running")
+        SUCCEEDED = "succeeded", pgettext_lazy("staff job status", "succeeded")
+        FAILED = "failed", pgettext_lazy("staff job status", "failed")
 
     kind = models.CharField(_("kind"), max_length=100, db_index=True)
     description = models.CharField(_("description"), max_length=255, blank=True)

@@ -3,6 +3,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.accounts.models import Language
 
@@ -21,10 +22,10 @@ class Notification(models.Model):
         IN_APP = "in_app", _("in-app")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", pgettext_lazy("notification status", "queued")
+        SENDING = "sending", pgettext_lazy("notification status", "sending")
+        SENT = "sent", pgettext_lazy("notification status", "sent")
+        FAILED = "failed", pgettext_lazy("notification status", "failed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

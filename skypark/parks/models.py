@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from skypark.commerce.qr import backup_code_new
@@ -264,12 +264,12 @@ class SlotCapacity(models.Model):
 
 
 class TicketStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", _("pending payment")
-    ACTIVE = "active", _("active")
-    USED = "used", _("used")
-    EXPIRED = "expired", _("expired")
-    REFUNDED = "refunded", _("refunded")
-    CANCELLED = "cancelled", _("cancelled")
+    PENDING_PAYMENT = "pending_payment", pgettext_lazy("ticket status", "pending payment")
+    ACTIVE = "active", pgettext_lazy("ticket status", "active")
+    USED = "used", pgettext_lazy("ticket status", "used")
+    EXPIRED = "expired", pgettext_lazy("ticket status", "expired")
+    REFUNDED = "refunded", pgettext_lazy("ticket status", "refunded")
+    CANCELLED = "cancelled", pgettext_lazy("ticket status", "cancelled")
 
 
 class TicketType(models.TextChoices):

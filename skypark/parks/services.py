@@ -18,7 +18,7 @@ from django.db.models.functions import Greatest, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from skypark.accounts.models import Child
 from skypark.audit.services import audit_log, snapshot
@@ -79,7 +79,11 @@ def _visitors_resolve(*, customer, visitors) -> list[dict]:
         raise InvalidVisitors()
     if len(visitors) > MAX_VISITORS:
         raise InvalidVisitors(
-            _("At most %(n)s visitors fit on one ticket.") % {"n": MAX_VISITORS}, details={"field": "visitors"}
+            ngettext(
+                "At most %(n)s visitor fits on one ticket.", "At most %(n)s visitors fit on one ticket.", MAX_VISITORS
+            )
+            % {"n": MAX_VISITORS},
+            details={"field": "visitors"},
         )
     ids = [v["child_id"] for v in visitors if v.get("child_id")]
     if len(ids) != len(set(ids)):
