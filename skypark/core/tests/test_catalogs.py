@@ -50,7 +50,7 @@ def test_every_string_is_translated_and_none_is_fuzzy(language):
     assert not fuzzy, f"{len(fuzzy)} fuzzy in {language}:\n" + "\n".join(fuzzy[:50])
 
 
-@pytest.mark.parametrize("language,forms", [("ru", 3), ("ky", 2)])
+@pytest.mark.parametrize("language,forms", [("ru", 3), ("ky", 1)])
 def test_plurals_have_every_form_of_the_language(language, forms):
     for path, po in catalogue(language):
         header = po.metadata.get("Plural-Forms", "")

@@ -28,7 +28,7 @@ def _locale_dirs():
     base = Path(settings.BASE_DIR).resolve()
     for config in apps.get_app_configs():
         path = Path(config.path).resolve() / "locale"
-        if path.is_dir() and base in path.parents:
+        if path.is_dir() and base in path.parents and "site-packages" not in path.parts:
             dirs.append(path)
     return dirs
 
