@@ -102,3 +102,25 @@ def test_log_in_round_trip_keeps_the_filled_form(client, park):
     ticket = Ticket.objects.get(customer=customer)
     assert ticket.children_data[0]["name"] == "Aibek"
     assert response["Location"].endswith(reverse("commerce:order-pay", args=[ticket.order.reference]).split("/", 2)[2])
+
+
+def test_sign_up_round_trip_keeps_the_filled_form(client, park):
+    url = reverse("parks:park-detail", args=[park.slug])
+    form = {"visit_date": tomorrow().isoformat(), "guest_0_name": "Aibek", "guest_0_age": "6", "buy": "1"}
+    login_url = client.post(url, form)["Location"]
+    login_page = client.get(login_url).content.decode()
+    signup_url = f"{reverse('accounts:signup')}?next={url}"
+    assert signup_url in login_page
+    assert f'name="next" value="{url}"' in client.get(signup_url).content.decode()
+    account = {"phone": "0555 321 654", "name": "Aida", "email": "", "language": "en"}
+    account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": url}
+    response = client.post(reverse("accounts:signup"), account)
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    assert 'value="Aibek"' in page and "Aibek (6)</td>" in page
+
+
+def test_sign_up_ignores_a_next_address_off_the_site(client):
+    account = {"phone": "0555 321 655", "name": "Aida", "email": "", "language": "en"}
+    account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": "https://evil.example/"}
+    assert client.post(reverse("accounts:signup"), account)["Location"] == "/accounts/profile/"
