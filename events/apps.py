@@ -9,11 +9,14 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from skypark.commerce import signals
+        from skypark.commerce.items import item_kind_register
 
-        from . import dashboard, receivers
+        from . import dashboard, purchases, receivers
+        from .services import LINE_KIND
 
         signals.order_paid.connect(receivers.on_order_paid, dispatch_uid="events.order_paid")
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="events.order_expired")
         signals.order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="events.order_cancelled")
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="events.order_refunded")
+        item_kind_register(LINE_KIND, purchases.registrations_describe)
         del dashboard

@@ -11,9 +11,11 @@ class ParksConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from skypark.commerce import signals
+        from skypark.commerce.items import item_kind_register
 
-        from . import dashboard, receivers
+        from . import dashboard, purchases, receivers
         from .models import OpeningHours, TimeSlot
+        from .services import LINE_KIND
 
         signals.order_paid.connect(receivers.on_order_paid, dispatch_uid="parks.order_paid")
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="parks.order_expired")
@@ -24,4 +26,5 @@ class ParksConfig(AppConfig):
                 signal.connect(
                     receivers.park_schedule_changed, sender=model, dispatch_uid=f"parks.schedule.{model.__name__}"
                 )
+        item_kind_register(LINE_KIND, purchases.tickets_describe)
         del dashboard
