@@ -142,3 +142,13 @@ def test_certificate_download_and_public_verification(client, learner, session, 
     assert "Valid certificate" in page and attendee.name in page
     missing = client.get(reverse("bookings:certificate-verify", args=["RFT-2020-NOPE"]))
     assert missing.status_code == 404 and "No certificate has the number" in missing.content.decode()
+
+
+def test_a_free_booking_skips_payment_and_opens_the_booking(client, learner, session):
+    code = DiscountCodeFactory(discount_value=Decimal("100"))
+    response = client.post(
+        reverse("bookings:session-book", args=[session.pk]), {"discount_code": code.code, "book": "1"}
+    )
+    booking = Booking.objects.get()
+    assert booking.order.status == "paid" and booking.order.total == Decimal("0.00")
+    assert response["Location"] == reverse("bookings:booking-detail", args=[booking.reference])

@@ -90,7 +90,8 @@ def test_result_of_a_pending_then_failed_payment_offers_the_next_step(client, cu
     payment, _action = payment_start(order=ticket.order, provider="sandbox", method="visa")
     payment_fail(payment=payment, reason="Card declined.")
     html = page(client, url)
-    assert "Payment failed" in html and "Card declined." in html and "Try paying again" in html
+    assert "Payment failed" in html and "Card declined." in html and "Nothing was charged; you can try again." in html
+    assert "Pay for this order" in html
     assert reverse("orders:order-receipt", args=[ticket.order.reference]) not in html
 
 
