@@ -124,3 +124,15 @@ def test_sign_up_ignores_a_next_address_off_the_site(client):
     account = {"phone": "0555 321 655", "name": "Aida", "email": "", "language": "en"}
     account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": "https://evil.example/"}
     assert client.post(reverse("accounts:signup"), account)["Location"] == "/accounts/profile/"
+
+
+def test_a_kept_form_comes_back_only_on_its_own_page(client, customer, park):
+    from .factories import ParkFactory
+
+    other = ParkFactory()
+    url = reverse("parks:park-detail", args=[park.slug])
+    client.post(url, {"visit_date": tomorrow().isoformat(), "guest_0_name": "Aibek", "guest_0_age": "6", "buy": "1"})
+    client.force_login(customer)
+    other_page = client.get(reverse("parks:park-detail", args=[other.slug]), follow=True).content.decode()
+    assert other.slug in other_page and 'value="Aibek"' not in other_page
+    assert 'value="Aibek"' in client.get(url, follow=True).content.decode()
