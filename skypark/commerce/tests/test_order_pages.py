@@ -210,3 +210,12 @@ def test_an_order_of_an_unregistered_kind_is_described_by_its_lines(customer):
     order = order_create(customer=customer, lines=[{"kind": "misc.gift", "description": "Gift card", "unit_price": 5}])
     entry = order_items(order)
     assert entry.items == [] and entry.summary == "Gift card"
+
+
+def test_every_domain_that_sells_describes_its_lines():
+    from bookings.services import LINE_KIND as BOOKING
+    from events.services import LINE_KIND as REGISTRATION
+    from skypark.commerce.items import registered_kinds
+    from skypark.parks.services import LINE_KIND as TICKET
+
+    assert {TICKET, REGISTRATION, BOOKING} <= registered_kinds()
