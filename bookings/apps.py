@@ -9,11 +9,13 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from skypark.commerce import signals
+        from skypark.commerce.items import item_kind_register
         from skypark.notify import confirmations
 
-        from . import dashboard, receivers
+        from . import dashboard, purchases, receivers
         from .confirmations import describe_booking
         from .models import Booking
+        from .services import LINE_KIND
 
         confirmations.register(Booking, describe_booking)
 
@@ -21,4 +23,5 @@ class BookingsConfig(AppConfig):
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="bookings.order_expired")
         signals.order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="bookings.order_cancelled")
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="bookings.order_refunded")
+        item_kind_register(LINE_KIND, purchases.bookings_describe)
         del dashboard

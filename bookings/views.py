@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from skypark.commerce.purchase import PurchaseView
 from skypark.core.errors import DomainError
 
 from . import selectors, services
@@ -52,40 +53,46 @@ def session_list(request):
     return render(request, "bookings/session_list.html", {"form": form, "sessions": sessions})
 
 
-@require_http_methods(["GET", "POST"])
-def session_book(request, pk):
-    try:
-        session = selectors.session_get(pk=pk)
-    except CourseSession.DoesNotExist:
-        raise Http404
-    if session.status not in CourseSession.OPEN_STATUSES:
-        raise Http404
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    form = BookingForm(request.POST or None)
-    price = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        attendees = form.attendees()
+class SessionBookView(PurchaseView):
+    """A session's page: price (with a discount code) and places for anyone, then booking."""
+
+    template_name = "bookings/session_book.html"
+    form_class = BookingForm
+    place_button = "book"
+    error_fields = {"discount_refused": "discount_code"}
+    subject_name = "session"
+
+    def get_subject(self, pk):
         try:
-            if "book" not in request.POST:
-                price = services.price_quote(
-                    session=session, places=max(len(attendees), 1), discount_code=data["discount_code"]
-                )
-            else:
-                booking = services.booking_create(
-                    customer=request.user,
-                    session=session,
-                    attendees=attendees,
-                    discount_code=data["discount_code"],
-                    notes=data["notes"],
-                )
-                if booking.order.is_payable:
-                    return redirect("commerce:order-pay", booking.order.reference)
-                return redirect("bookings:booking-detail", booking.reference)
-        except DomainError as exc:
-            form.add_error("discount_code" if exc.code == "discount_refused" else None, exc.message)
-    return render(request, "bookings/session_book.html", {"session": session, "form": form, "price": price})
+            session = selectors.session_get(pk=pk)
+        except CourseSession.DoesNotExist:
+            raise Http404
+        if session.status not in CourseSession.OPEN_STATUSES:
+            raise Http404
+        return session
+
+    def quote(self, form):
+        places = max(len(form.attendees()), 1)
+        price = services.price_quote(
+            session=self.subject, places=places, discount_code=form.cleaned_data["discount_code"]
+        )
+        return {"price": price}
+
+    def place(self, form):
+        data = form.cleaned_data
+        return services.booking_create(
+            customer=self.request.user,
+            session=self.subject,
+            attendees=form.attendees(),
+            discount_code=data["discount_code"],
+            notes=data["notes"],
+        )
+
+    def placed_url(self, booking):
+        return reverse("bookings:booking-detail", args=[booking.reference])
+
+
+session_book = SessionBookView.as_view()
 
 
 @login_required

@@ -1,16 +1,19 @@
 """Customer pages (browse, register, my registrations, badges, leaderboards) and the
 staff check-in page. No JavaScript needed: every action is a plain form post."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from skypark.commerce import qr
+from skypark.commerce.purchase import PurchaseView
 from skypark.core.errors import DomainError
 from skypark.core.scanner import ScannerView
 
@@ -48,22 +51,38 @@ def event_detail(request, pk):
     )
 
 
-@login_required
-@require_POST
-def event_register(request, pk):
-    event = _event(pk)
-    try:
-        registration = services.registration_create(customer=request.user, event=event)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("events:event-detail", event.pk)
-    if registration.status == Registration.Status.PENDING_PAYMENT:
-        return redirect("commerce:order-pay", registration.order.reference)
-    if registration.status == Registration.Status.WAITLISTED:
-        messages.info(request, _("The event is full: you are on the waiting list."))
-    else:
-        messages.success(request, _("You are registered."))
-    return redirect("events:registration-detail", registration.pk)
+class EventRegisterView(PurchaseView):
+    """Registering from the event page (which shows price and places to anyone): a paid
+    place goes to payment, a free one or the waiting list to the registration."""
+
+    http_method_names = ["post"]
+    form_class = forms.Form
+
+    def get_subject(self, pk):
+        return _event(pk)
+
+    def is_placing(self):
+        return True
+
+    def resume_url(self):
+        return reverse("events:event-detail", args=[self.subject.pk])
+
+    def place(self, form):
+        return services.registration_create(customer=self.request.user, event=self.subject)
+
+    def refused(self, form, exc, context):
+        messages.error(self.request, exc.message)
+        return redirect(self.resume_url())
+
+    def placed_url(self, registration):
+        if registration.status == Registration.Status.WAITLISTED:
+            messages.info(self.request, _("The event is full: you are on the waiting list."))
+        else:
+            messages.success(self.request, _("You are registered."))
+        return reverse("events:registration-detail", args=[registration.pk])
+
+
+event_register = EventRegisterView.as_view()
 
 
 @login_required

@@ -30,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
     path("accounts/", include("skypark.accounts.urls")),
     path("pay/", include("skypark.commerce.urls")),
+    path("orders/", include("skypark.commerce.order_urls")),
     path("parks/", include("skypark.parks.urls")),
     path("loyalty/", include("loyalty.urls")),
     path("courses/", include("bookings.urls")),

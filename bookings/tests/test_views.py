@@ -82,9 +82,26 @@ def test_refused_code_is_shown_on_the_field(client, learner, session):
     assert not Booking.objects.exists()
 
 
-def test_book_page_needs_login(client, session):
-    response = client.get(reverse("bookings:session-book", args=[session.pk]))
-    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+def test_anonymous_sees_price_and_places_then_books_after_logging_in(client, session):
+    code = DiscountCodeFactory(discount_value=Decimal("20"))
+    url = reverse("bookings:session-book", args=[session.pk])
+    page = client.get(url).content.decode()
+    assert "Places left: " in page and "100.00 GBP per person" in page and "Log in and book" in page
+    quoted = client.post(url, {"discount_code": code.code, "apply": "1"}).content.decode()
+    assert "80.00 GBP" in quoted
+    form = {"discount_code": code.code, "attendee_0_name": "Ann", "notes": "Vegan lunch", "book": "1"}
+    response = client.post(url, form)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    assert not Booking.objects.exists()
+    learner = UserFactory(language="en")
+    client.post(response["Location"], {"username": learner.phone, "password": "pass-word-123"})
+    restored = client.get(url).content.decode()
+    assert f'value="{code.code}"' in restored and 'value="Ann"' in restored and "Vegan lunch" in restored
+    assert "80.00 GBP" in restored and "Book and pay" in restored
+    assert 'value="Ann"' not in client.get(url).content.decode()
+    response = client.post(url, form)
+    booking = Booking.objects.get(customer=learner)
+    assert response["Location"] == reverse("commerce:order-pay", args=[booking.order.reference])
 
 
 def test_my_bookings_detail_and_cancel_per_policy(client, learner, session, pay):
@@ -125,3 +142,13 @@ def test_certificate_download_and_public_verification(client, learner, session, 
     assert "Valid certificate" in page and attendee.name in page
     missing = client.get(reverse("bookings:certificate-verify", args=["RFT-2020-NOPE"]))
     assert missing.status_code == 404 and "No certificate has the number" in missing.content.decode()
+
+
+def test_a_free_booking_skips_payment_and_opens_the_booking(client, learner, session):
+    code = DiscountCodeFactory(discount_value=Decimal("100"))
+    response = client.post(
+        reverse("bookings:session-book", args=[session.pk]), {"discount_code": code.code, "book": "1"}
+    )
+    booking = Booking.objects.get()
+    assert booking.order.status == "paid" and booking.order.total == Decimal("0.00")
+    assert response["Location"] == reverse("bookings:booking-detail", args=[booking.reference])

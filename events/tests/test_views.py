@@ -105,3 +105,17 @@ def test_check_in_page_for_staff(admin_client_logged, live_event):
 
 def test_check_in_page_is_not_for_customers(member_client):
     assert member_client.get(reverse("events:check-in")).status_code == 302
+
+
+def test_anonymous_sees_price_and_places_and_registers_after_logging_in(client, event):
+    url = reverse("events:event-detail", args=[event.pk])
+    page = client.get(url).content.decode()
+    assert "10 / 10" in page and "Log in and register" in page
+    response = client.post(reverse("events:event-register", args=[event.pk]), {"register": ""})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    assert not Registration.objects.exists()
+    member = UserFactory(language="en")
+    back = client.post(response["Location"], {"username": member.phone, "password": "pass-word-123"}, follow=True)
+    assert back.request["PATH_INFO"] == url and 'name="register"' in back.content.decode()
+    client.post(reverse("events:event-register", args=[event.pk]), {"register": ""})
+    assert Registration.objects.get().customer == member

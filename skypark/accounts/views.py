@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -55,11 +56,22 @@ class CustomerLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def _safe_next(request) -> str:
+    """The page to go back to after signing up (as the log-in page does), if it is ours."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:profile")
     form = SignupForm(request.POST or None)
+    next_url = _safe_next(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,8 +88,10 @@ def signup(request):
             login(request, user)
             with translation.override(user.language):
                 messages.success(request, _("Welcome to Sky Park! Your account is ready."))
+            if next_url:
+                return redirect(next_url)
             return redirect_in_language("accounts:profile", user.language)
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
 def _children_of(user):

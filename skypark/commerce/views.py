@@ -3,7 +3,8 @@
 import logging
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -15,9 +16,11 @@ from skypark.core.errors import DomainError, NotFound
 from . import selectors
 from .errors import BadSignature
 from .forms import PaymentChoiceForm, SandboxCardForm
-from .models import Payment
+from .items import order_items, orders_items
+from .models import Order, Payment
 from .providers import sandbox
 from .providers import stripe as stripe_provider
+from .receipts import PDF_MIMETYPE, order_receipt_pdf
 from .services import payment_start
 
 logger = logging.getLogger(__name__)
@@ -56,11 +59,37 @@ def order_pay(request, reference):
 @never_cache
 @login_required
 def order_result(request, reference):
+    """After paying (or coming back from the provider): what happened, what was bought
+    and where to find it, and the next step when the order is not paid."""
     order = _customer_order(request, reference)
     payments = list(order.payments.all())
     return render(
-        request, "commerce/order_result.html", {"order": order, "payment": payments[-1] if payments else None}
+        request,
+        "commerce/order_result.html",
+        {"order": order, "payment": payments[-1] if payments else None, "items": order_items(order).items},
     )
+
+
+ORDERS_PER_PAGE = 20
+
+
+@never_cache
+@login_required
+def order_list(request):
+    """My orders: every purchase across parks, events and courses, newest first."""
+    page = Paginator(selectors.order_list(customer=request.user), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "commerce/order_list.html", {"page": page, "entries": orders_items(page.object_list)})
+
+
+@never_cache
+@login_required
+def order_receipt(request, reference):
+    order = _customer_order(request, reference)
+    if order.status not in Order.PAID_STATUSES:
+        raise Http404
+    response = HttpResponse(order_receipt_pdf(order), content_type=PDF_MIMETYPE)
+    response["Content-Disposition"] = f'inline; filename="receipt-{order.reference}.pdf"'
+    return response
 
 
 @never_cache

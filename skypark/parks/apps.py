@@ -11,11 +11,13 @@ class ParksConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from skypark.commerce import signals
+        from skypark.commerce.items import item_kind_register
         from skypark.notify import confirmations
 
-        from . import dashboard, receivers
+        from . import dashboard, purchases, receivers
         from .confirmations import describe_ticket
         from .models import OpeningHours, Ticket, TimeSlot
+        from .services import LINE_KIND
 
         confirmations.register(Ticket, describe_ticket)
 
@@ -28,4 +30,5 @@ class ParksConfig(AppConfig):
                 signal.connect(
                     receivers.park_schedule_changed, sender=model, dispatch_uid=f"parks.schedule.{model.__name__}"
                 )
+        item_kind_register(LINE_KIND, purchases.tickets_describe)
         del dashboard

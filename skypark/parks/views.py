@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from skypark.commerce import qr
+from skypark.commerce.purchase import PurchaseView
 from skypark.core.errors import DomainError
 from skypark.core.scanner import ScannerView
 
@@ -26,41 +27,48 @@ def park_list(request):
     return render(request, "parks/park_list.html", {"parks": parks, "q": search})
 
 
-@require_http_methods(["GET", "POST"])
-def park_detail(request, slug):
-    try:
-        park = selectors.park_get(slug=slug)
-    except Park.DoesNotExist:
-        raise Http404
-    form = BuyForm(request.POST or None, park=park, customer=request.user)
-    quote = availability = None
-    if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('accounts:login')}?next={request.path}")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if "quote" in request.POST:
-                    availability = selectors.availability(park=park, day=data["visit_date"], slot=data["slot"] or "")
-                    quote = services.price_quote(
-                        park=park, visit_date=data["visit_date"], visitors=form.visitors(), customer=request.user
-                    )
-                else:
-                    ticket = services.ticket_order_create(
-                        customer=request.user,
-                        park=park,
-                        visit_date=data["visit_date"],
-                        slot=data["slot"] or "",
-                        visitors=form.visitors(),
-                    )
-                    return redirect("commerce:order-pay", ticket.order.reference)
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-    return render(
-        request,
-        "parks/park_detail.html",
-        {"park": park, "form": form, "quote": quote, "availability": availability},
-    )
+class ParkBuyView(PurchaseView):
+    """The park page: price and places for a date and children's ages, then buying."""
+
+    template_name = "parks/park_detail.html"
+    form_class = BuyForm
+    subject_name = "park"
+
+    def get_subject(self, slug):
+        try:
+            return selectors.park_get(slug=slug)
+        except Park.DoesNotExist:
+            raise Http404
+
+    def get_form_kwargs(self):
+        return {"park": self.subject, "customer": self.request.user, "placing": self.is_placing()}
+
+    def quote(self, form):
+        data, visitors = form.cleaned_data, form.visitors()
+        return {
+            "availability": selectors.availability(
+                park=self.subject, day=data["visit_date"], slot=data["slot"] or "", visitors=len(visitors)
+            ),
+            "quote": services.price_quote(
+                park=self.subject, visit_date=data["visit_date"], visitors=visitors, customer=self.request.user
+            ),
+        }
+
+    def place(self, form):
+        data = form.cleaned_data
+        return services.ticket_order_create(
+            customer=self.request.user,
+            park=self.subject,
+            visit_date=data["visit_date"],
+            slot=data["slot"] or "",
+            visitors=form.visitors(),
+        )
+
+    def placed_url(self, ticket):
+        return reverse("parks:ticket-detail", args=[ticket.pk])
+
+
+park_detail = ParkBuyView.as_view()
 
 
 @login_required

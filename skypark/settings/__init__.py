@@ -28,6 +28,9 @@ SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Printed at the top of every receipt: who sold, and how to reach them.
+SELLER_NAME = env("SELLER_NAME", default="Sky Park LLC")
+SELLER_DETAILS = env("SELLER_DETAILS", default="Bishkek, Kyrgyzstan · info@skypark.kg")
 
 INSTALLED_APPS = [
     "skypark.core.admin_site.SkyParkAdminConfig",

@@ -58,3 +58,81 @@ def test_gate_page_verdicts(client, customer, staff_user, active_ticket, park):
     second = client.post(reverse("parks:gate"), data, follow=True).content.decode()
     assert "verdict--ok" in first
     assert "verdict--refused" in second and 'data-reason="already_used"' in second
+
+
+def test_anyone_checks_price_and_places_by_childrens_ages(client, park):
+    url = reverse("parks:park-detail", args=[park.slug])
+    data = {"visit_date": tomorrow().isoformat(), "slot": "", "guest_0_age": "2", "guest_1_age": "7", "quote": "1"}
+    page = client.post(url, data).content.decode()
+    assert 'Child 1 (2)</td><td data-label="Price">590.00 KGS' in page
+    assert 'Child 2 (7)</td><td data-label="Price">790.00 KGS' in page
+    assert "<strong>1380.00 KGS</strong>" in page
+    assert "Places left: " in page
+    assert not Ticket.objects.exists()
+
+
+def test_buying_needs_each_childs_name(client, customer, park):
+    client.force_login(customer)
+    url = reverse("parks:park-detail", args=[park.slug])
+    page = client.post(url, {"visit_date": tomorrow().isoformat(), "guest_0_age": "4", "buy": "1"}).content.decode()
+    assert "Give this child&#x27;s name: it is printed on the ticket." in page
+    assert not Ticket.objects.exists()
+
+
+def test_log_in_round_trip_keeps_the_filled_form(client, park):
+    from skypark.accounts.tests.factories import UserFactory
+
+    url = reverse("parks:park-detail", args=[park.slug])
+    day = tomorrow().isoformat()
+    form = {"visit_date": day, "slot": "", "guest_0_name": "Aibek", "guest_0_age": "6", "buy": "1"}
+    response = client.post(url, form)
+    assert response.status_code == 302
+    login_url = response["Location"]
+    assert login_url.startswith(reverse("accounts:login")) and "next=" in login_url
+    assert not Ticket.objects.exists()
+    # A customer whose language is Kyrgyz lands on the /ky/ page after logging in: the
+    # form is still there, filled and priced.
+    customer = UserFactory(language="ky")
+    back = client.post(login_url, {"username": customer.phone, "password": "pass-word-123"}, follow=True)
+    assert back.request["PATH_INFO"] == "/ky" + url
+    page = back.content.decode()
+    assert f'value="{day}"' in page and 'value="Aibek"' in page and 'value="6"' in page
+    assert "Aibek (6)</td>" in page
+    response = client.post("/ky" + url, form)
+    ticket = Ticket.objects.get(customer=customer)
+    assert ticket.children_data[0]["name"] == "Aibek"
+    assert response["Location"].endswith(reverse("commerce:order-pay", args=[ticket.order.reference]).split("/", 2)[2])
+
+
+def test_sign_up_round_trip_keeps_the_filled_form(client, park):
+    url = reverse("parks:park-detail", args=[park.slug])
+    form = {"visit_date": tomorrow().isoformat(), "guest_0_name": "Aibek", "guest_0_age": "6", "buy": "1"}
+    login_url = client.post(url, form)["Location"]
+    login_page = client.get(login_url).content.decode()
+    signup_url = f"{reverse('accounts:signup')}?next={url}"
+    assert signup_url in login_page
+    assert f'name="next" value="{url}"' in client.get(signup_url).content.decode()
+    account = {"phone": "0555 321 654", "name": "Aida", "email": "", "language": "en"}
+    account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": url}
+    response = client.post(reverse("accounts:signup"), account)
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    assert 'value="Aibek"' in page and "Aibek (6)</td>" in page
+
+
+def test_sign_up_ignores_a_next_address_off_the_site(client):
+    account = {"phone": "0555 321 655", "name": "Aida", "email": "", "language": "en"}
+    account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": "https://evil.example/"}
+    assert client.post(reverse("accounts:signup"), account)["Location"] == "/accounts/profile/"
+
+
+def test_a_kept_form_comes_back_only_on_its_own_page(client, customer, park):
+    from .factories import ParkFactory
+
+    other = ParkFactory()
+    url = reverse("parks:park-detail", args=[park.slug])
+    client.post(url, {"visit_date": tomorrow().isoformat(), "guest_0_name": "Aibek", "guest_0_age": "6", "buy": "1"})
+    client.force_login(customer)
+    other_page = client.get(reverse("parks:park-detail", args=[other.slug]), follow=True).content.decode()
+    assert other.slug in other_page and 'value="Aibek"' not in other_page
+    assert 'value="Aibek"' in client.get(url, follow=True).content.decode()
