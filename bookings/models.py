@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.core.models import Currency, TimeStampedModel
 from skypark.core.references import human_reference, random_code
@@ -239,6 +240,7 @@ class BookingStatus(models.TextChoices):
 class PaymentState(models.TextChoices):
     PENDING = "pending", _("pending")
     PAID = "paid", _("paid")
+    PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("course booking payment status", "partially refunded")
     REFUNDED = "refunded", _("refunded")
     FAILED = "failed", _("failed")
 
@@ -388,7 +390,7 @@ class Booking(TimeStampedModel):
             # The seed's rule 4: no confirmed (or later) booking without its payment.
             models.CheckConstraint(
                 condition=~Q(status__in=["confirmed", "completed", "no_show"])
-                | Q(payment_status__in=["paid", "refunded"]),
+                | Q(payment_status__in=["paid", "partially_refunded", "refunded"]),
                 name="bookings_booking_confirmed_is_paid",
             ),
         ]
@@ -404,6 +406,12 @@ class Booking(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.CONFIRMED)
+
+    def payment_status_after_refund(self) -> str:
+        """``refunded`` once everything paid came back, ``partially refunded`` before."""
+        if self.refunded_amount >= self.amount:
+            return self.PaymentStatus.REFUNDED
+        return self.PaymentStatus.PARTIALLY_REFUNDED if self.refunded_amount > 0 else self.payment_status
 
 
 class Attendee(models.Model):

@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from skypark.commerce.qr import backup_code_new
@@ -268,6 +268,7 @@ class TicketStatus(models.TextChoices):
     ACTIVE = "active", _("active")
     USED = "used", _("used")
     EXPIRED = "expired", _("expired")
+    PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("park ticket status", "partially refunded")
     REFUNDED = "refunded", _("refunded")
     CANCELLED = "cancelled", _("cancelled")
 
