@@ -285,3 +285,13 @@ def order_lines_cancel(
         },
     )
     return CancelResult(order=order, lines=lines, refunded=refunded, paid=paid, refunds=refunds)
+
+
+def cancelled_message(refunded, currency) -> str:
+    """What the customer is told after cancelling, in the active language."""
+    if refunded:
+        return _("Cancelled. %(amount)s %(currency)s is on its way back to you.") % {
+            "amount": refunded,
+            "currency": currency,
+        }
+    return _("Cancelled. No refund is due.")
