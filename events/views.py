@@ -125,7 +125,10 @@ def registration_cancel(request, pk):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            refunded = registration.order.refunded_total if registration.order_id else 0
+            refunded = 0
+            if registration.order_id:
+                registration.order.refresh_from_db()
+                refunded = registration.order.refunded_total
             messages.success(request, cancelled_message(refunded, registration.event.currency))
         return redirect("events:registration-detail", registration.pk)
     return render(
