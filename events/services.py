@@ -354,6 +354,7 @@ def registration_refund_quote(*, registration: Registration, now=None) -> Cancel
         policy=refund_policy_get(POLICY_KEY),
         starts_at=registration.event.starts_at,
         now=now,
+        closes_at=cancellation_deadline(registration.event),
     )
 
 

@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -61,15 +62,18 @@ class RefundPolicy:
                 return tier
         return None
 
-    def steps(self, starts_at) -> list["RefundStep"]:
+    def steps(self, starts_at, closes_at=None) -> list["RefundStep"]:
         """The policy as a person reads it for one start time: each step with the
-        moment it ends, then "nothing back" from the last deadline on."""
-        steps = [
-            RefundStep(percent=t.percent, notice=t.notice, until=starts_at - datetime.timedelta(hours=t.hours))
-            for t in self.tiers
-        ]
+        moment it ends (never after ``closes_at``, when cancelling closes before the
+        start), then "nothing back" from the last deadline on."""
+        steps = []
+        for tier in self.tiers:
+            until = starts_at - datetime.timedelta(hours=tier.hours)
+            if closes_at is not None and until > closes_at:
+                until = closes_at
+            steps.append(RefundStep(percent=tier.percent, notice=tier.notice if tier.hours else "", until=until))
         last = self.tiers[-1] if self.tiers else None
-        if last is None or last.hours > 0 or last.percent == 0:
+        if last is None or last.hours > 0:
             steps.append(RefundStep(percent=ZERO, notice="", until=None))
         return steps
 
@@ -85,6 +89,12 @@ class RefundStep:
         if self.until is None:
             return _("Later: no refund.")
         percent = self.percent.normalize()
+        if not self.notice:
+            if self.percent == HUNDRED:
+                return _("Until the start: full refund.")
+            if self.percent == 0:
+                return _("Until the start: no refund.")
+            return _("Until the start: %(percent)s%% back.") % {"percent": f"{percent:f}"}
         if self.percent == HUNDRED:
             return _("At least %(notice)s before the start: full refund.") % {"notice": self.notice}
         if self.percent == 0:
@@ -124,6 +134,7 @@ class CancelQuote:
     percent: Decimal
     amount: Decimal
     tier: RefundTier | None = None
+    closes_at: datetime.datetime | None = None
 
     @property
     def rule(self) -> str:
@@ -137,7 +148,7 @@ class CancelQuote:
 
     @property
     def steps(self) -> list[RefundStep]:
-        return self.policy.steps(self.starts_at)
+        return self.policy.steps(self.starts_at, self.closes_at)
 
 
 @dataclass
@@ -189,9 +200,10 @@ def lines_paid(*, order, lines) -> Decimal:
     return max(min(paid, left), ZERO)
 
 
-def refund_quote(*, order, lines, policy: RefundPolicy, starts_at, now=None) -> CancelQuote:
+def refund_quote(*, order, lines, policy: RefundPolicy, starts_at, now=None, closes_at=None) -> CancelQuote:
     """The refund ``policy`` gives for ``lines`` of ``order`` if they are cancelled at
-    ``now``, for something that starts at ``starts_at``. Reads only."""
+    ``now``, for something that starts at ``starts_at`` (and can be cancelled until
+    ``closes_at`` when that is earlier; it only shapes the policy's text). Reads only."""
     now = now or timezone.now()
     paid = lines_paid(order=order, lines=lines)
     tier = policy.tier_at(starts_at - now)
@@ -207,6 +219,7 @@ def refund_quote(*, order, lines, policy: RefundPolicy, starts_at, now=None) -> 
         percent=percent if amount > 0 else ZERO,
         amount=amount,
         tier=tier,
+        closes_at=closes_at,
     )
 
 
@@ -291,7 +304,7 @@ def cancelled_message(refunded, currency) -> str:
     """What the customer is told after cancelling, in the active language."""
     if refunded:
         return _("Cancelled. %(amount)s %(currency)s is on its way back to you.") % {
-            "amount": refunded,
+            "amount": number_format(refunded, decimal_pos=2),
             "currency": currency,
         }
     return _("Cancelled. No refund is due.")

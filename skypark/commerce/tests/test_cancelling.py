@@ -118,3 +118,17 @@ def test_unpaid_order_is_cancelled_whole_not_in_part(customer):
     result = order_lines_cancel(order=order, lines=[first, second], policy=POLICY, starts_at=timezone.now())
     assert result.order.status == Order.Status.CANCELLED
     assert result.refunded == 0 and result.outcome == "cancelled"
+
+
+def test_a_step_to_the_start_and_an_earlier_closing_shape_the_text(db):
+    from django.utils import translation
+
+    policy = RefundPolicy(key="test", tiers=(RefundTier(hours=0, percent=Decimal(50)),))
+    starts = timezone.now() + 48 * H
+    closes = starts - 24 * H
+    steps = policy.steps(starts, closes)
+    assert len(steps) == 1 and steps[0].until == closes
+    with translation.override("en"):
+        assert steps[0].text == "Until the start: 50% back."
+    with translation.override("ky"):
+        assert steps[0].text == "Башталганга чейин: 50% кайтарылат."
