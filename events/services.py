@@ -36,7 +36,7 @@ from skypark.commerce.cancelling import (
     refund_quote,
 )
 from skypark.commerce.models import Order
-from skypark.commerce.services import order_cancel, order_create, order_refund
+from skypark.commerce.services import order_create
 from skypark.config.selectors import get, get_int
 from skypark.core import loyalty
 
@@ -358,17 +358,19 @@ def registration_refund_quote(*, registration: Registration, now=None) -> Cancel
     )
 
 
-def _order_settle(order: Order | None, *, actor, reason, amount=None):
-    """Cancels an unpaid order or refunds a paid one (``amount`` None = everything left)."""
-    if order is None:
+def _order_settle(registration: Registration, *, actor, reason):
+    """Cancels the registration's order lines through the checkout's cancel service: an
+    unpaid order is cancelled, a paid one refunded in full."""
+    order = registration.order
+    if order is None or order.status not in (Order.Status.PENDING_PAYMENT, *Order.PAID_STATUSES):
         return
-    order = Order.objects.get(pk=order.pk)
-    if order.status == Order.Status.PENDING_PAYMENT:
-        order_cancel(order=order, actor=actor, reason=reason)
-    elif order.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
-        amount = (order.total - order.refunded_total) if amount is None else amount
-        if amount > 0:
-            order_refund(order=order, amount=amount, reason=reason, actor=actor)
+    order_lines_cancel(
+        order=order,
+        lines=order_lines_for(order=order, item=registration),
+        full_refund=True,
+        actor=actor,
+        reason=reason,
+    )
 
 
 def _release_locked(event: Event, registration: Registration, *, status, now):
@@ -518,7 +520,7 @@ def event_registrations_cancel(*, event_id: int, actor=None) -> int:
             )
             if registration is None:
                 continue
-            _order_settle(registration.order, actor=actor, reason="event cancelled by the organiser")
+            _order_settle(registration, actor=actor, reason="event cancelled by the organiser")
             held = registration.holds_place
             registration.status = Status.CANCELLED
             registration.cancelled_at = timezone.now()

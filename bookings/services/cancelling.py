@@ -75,14 +75,13 @@ def booking_cancel(
     reason = (reason or _("Cancelled by the customer.")).strip()
     refunded = ZERO
     if booking.order_id:
-        if full_refund and refund_amount is None:
-            refund_amount = booking.amount - booking.refunded_amount
         result = order_lines_cancel(
             order=booking.order,
             lines=_booking_lines(booking),
             policy=cancellation_policy(),
             starts_at=booking.session.starts_at,
             amount=refund_amount,
+            full_refund=full_refund and refund_amount is None,
             actor=actor,
             reason=reason,
             now=now,

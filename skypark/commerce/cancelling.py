@@ -242,10 +242,20 @@ def _spread(amount, lines) -> list[Decimal]:
 
 @transaction.atomic
 def order_lines_cancel(
-    *, order, lines, policy: RefundPolicy | None = None, starts_at=None, amount=None, actor=None, reason="", now=None
+    *,
+    order,
+    lines,
+    policy: RefundPolicy | None = None,
+    starts_at=None,
+    amount=None,
+    full_refund=False,
+    actor=None,
+    reason="",
+    now=None,
 ) -> CancelResult:
-    """Cancels ``lines`` of ``order`` and gives back what the policy says now (or
-    ``amount``, for staff), through ``order_refund``.
+    """Cancels ``lines`` of ``order`` and gives back what the policy says now (or, for
+    staff and organisers, ``amount`` or everything paid for them with ``full_refund``),
+    through ``order_refund``.
 
     Locks the order row, then the lines (``order_refund`` then locks the payments).
     Callers lock their own row (booking, ticket, registration) first, so two cancels of
@@ -274,7 +284,9 @@ def order_lines_cancel(
             )
         order_cancel(order=order, actor=actor, reason=reason)
     elif paid > 0:
-        if amount is None:
+        if full_refund:
+            refunded = paid
+        elif amount is None:
             refunded = refund_quote(order=order, lines=lines, policy=policy, starts_at=starts_at, now=now).amount
         else:
             refunded = min(Decimal(amount), paid)
