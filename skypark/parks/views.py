@@ -139,7 +139,7 @@ def ticket_cancel(request, pk):
         request,
         "parks/ticket_cancel.html",
         {
-            "heading": _("Cancel ticket %(code)s") % {"code": ticket.backup_code},
+            "heading": _("Cancel ticket %(code)s") % {"code": ticket.backup_code_display},
             "ticket": ticket,
             "quote": cancelling.ticket_refund_quote(ticket=ticket),
             "refusal": cancelling.ticket_cancel_refusal(ticket),
