@@ -69,9 +69,11 @@ class RefundPolicy:
         steps = []
         for tier in self.tiers:
             until = starts_at - datetime.timedelta(hours=tier.hours)
-            if closes_at is not None and until > closes_at:
-                until = closes_at
-            steps.append(RefundStep(percent=tier.percent, notice=tier.notice if tier.hours else "", until=until))
+            closes = closes_at is not None and until > closes_at
+            notice = "" if closes or not tier.hours else tier.notice
+            steps.append(
+                RefundStep(percent=tier.percent, notice=notice, until=closes_at if closes else until, closes=closes)
+            )
         last = self.tiers[-1] if self.tiers else None
         if last is None or last.hours > 0:
             steps.append(RefundStep(percent=ZERO, notice="", until=None))
@@ -83,12 +85,19 @@ class RefundStep:
     percent: Decimal
     notice: str
     until: datetime.datetime | None
+    closes: bool = False  # the step ends when cancelling closes, before the start
 
     @property
     def text(self) -> str:
         if self.until is None:
             return _("Later: no refund.")
         percent = self.percent.normalize()
+        if self.closes:
+            if self.percent == HUNDRED:
+                return _("Until cancelling closes: full refund.")
+            if self.percent == 0:
+                return _("Until cancelling closes: no refund.")
+            return _("Until cancelling closes: %(percent)s%% back.") % {"percent": f"{percent:f}"}
         if not self.notice:
             if self.percent == HUNDRED:
                 return _("Until the start: full refund.")

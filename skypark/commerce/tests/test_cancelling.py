@@ -129,6 +129,9 @@ def test_a_step_to_the_start_and_an_earlier_closing_shape_the_text(db):
     steps = policy.steps(starts, closes)
     assert len(steps) == 1 and steps[0].until == closes
     with translation.override("en"):
-        assert steps[0].text == "Until the start: 50% back."
+        assert steps[0].text == "Until cancelling closes: 50% back."
+        assert policy.steps(starts)[0].text == "Until the start: 50% back."
     with translation.override("ky"):
-        assert steps[0].text == "Башталганга чейин: 50% кайтарылат."
+        assert policy.steps(starts)[0].text == "Башталганга чейин: 50% кайтарылат."
+    with translation.override("ru"):
+        assert steps[0].text == "До закрытия отмены: возврат 50%."
