@@ -114,3 +114,10 @@ def test_started_session_page_refuses_without_a_button(client, customer, partial
     html = client.get(_url("bookings:booking-cancel", partial_booking)).content.decode()
     assert "already started" in html
     assert 'id="cancel-confirm"' not in html
+
+
+def test_admin_lists_the_booking_as_partially_refunded(admin_client_logged, customer, partial_booking):
+    services.booking_cancel(booking=partial_booking, actor=customer)
+    with translation.override("en"):
+        page = admin_client_logged.get(reverse("admin:bookings_booking_changelist")).content.decode()
+    assert "partially refunded" in page

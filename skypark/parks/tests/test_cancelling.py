@@ -189,3 +189,16 @@ def test_started_day_page_says_why_and_offers_no_button(client, customer, active
         html = client.get(reverse("parks:ticket-cancel", args=[active_ticket.pk])).content.decode()
     assert "visit day has started" in html
     assert 'id="cancel-confirm"' not in html
+
+
+def test_admin_lists_the_ticket_and_its_order_as_partially_refunded(
+    admin_client_logged, customer, later_ticket, monkeypatch
+):
+    _at_30_hours(monkeypatch, later_ticket)
+    cancelling.ticket_cancel(ticket=later_ticket, actor=customer)
+    with translation.override("en"):
+        tickets = admin_client_logged.get(reverse("admin:parks_ticket_changelist")).content.decode()
+        orders = admin_client_logged.get(reverse("admin:commerce_order_changelist")).content.decode()
+    assert "partially refunded" in tickets
+    assert "partially refunded" in orders
+    assert "status__exact=partially_refunded" in tickets  # the status filter offers it
