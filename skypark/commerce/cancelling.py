@@ -156,6 +156,11 @@ class CancelQuote:
         return self.order.currency
 
     @property
+    def percent_text(self) -> str:
+        """The percent without trailing zeros ("50", "12.5")."""
+        return f"{self.percent.normalize():f}"
+
+    @property
     def steps(self) -> list[RefundStep]:
         return self.policy.steps(self.starts_at, self.closes_at)
 

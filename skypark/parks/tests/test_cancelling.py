@@ -63,7 +63,7 @@ def test_refund_is_what_was_paid_after_the_discount(buy, pay, customer, monkeypa
     assert quote.amount == Decimal("345.00")  # 344.995 rounded once, half up
 
 
-def test_policy_is_the_system_setting(later_ticket):
+def test_policy_is_the_system_setting(later_ticket, client, customer, monkeypatch):
     from skypark.config.selectors import invalidate
     from skypark.config.services import system_setting_update
 
@@ -71,6 +71,12 @@ def test_policy_is_the_system_setting(later_ticket):
     invalidate()
     now = cancelling.ticket_starts_at(later_ticket) - 12 * H
     assert cancelling.ticket_refund_quote(ticket=later_ticket, now=now).amount == Decimal("98.75")
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    client.force_login(customer)
+    html = " ".join(client.get(reverse("parks:ticket-cancel", args=[later_ticket.pk])).content.decode().split())
+    assert "you get 98.75 KGS back." in html
+    assert "That is 12.5% of the 790.00 KGS you paid." in html
+    assert "At least 12 hours before the start: 12.5% back." in html
 
 
 def test_bad_policy_values_are_refused(db):
