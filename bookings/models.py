@@ -240,6 +240,7 @@ class BookingStatus(models.TextChoices):
 class PaymentState(models.TextChoices):
     PENDING = "pending", pgettext_lazy("booking payment status", "pending")
     PAID = "paid", pgettext_lazy("booking payment status", "paid")
+    PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("booking payment status", "partially refunded")
     REFUNDED = "refunded", pgettext_lazy("booking payment status", "refunded")
     FAILED = "failed", pgettext_lazy("booking payment status", "failed")
 
@@ -389,7 +390,7 @@ class Booking(TimeStampedModel):
             # The seed's rule 4: no confirmed (or later) booking without its payment.
             models.CheckConstraint(
                 condition=~Q(status__in=["confirmed", "completed", "no_show"])
-                | Q(payment_status__in=["paid", "refunded"]),
+                | Q(payment_status__in=["paid", "partially_refunded", "refunded"]),
                 name="bookings_booking_confirmed_is_paid",
             ),
         ]
@@ -405,6 +406,12 @@ class Booking(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.CONFIRMED)
+
+    def payment_status_after_refund(self) -> str:
+        """``refunded`` once everything paid came back, ``partially refunded`` before."""
+        if self.refunded_amount >= self.amount:
+            return self.PaymentStatus.REFUNDED
+        return self.PaymentStatus.PARTIALLY_REFUNDED if self.refunded_amount > 0 else self.payment_status
 
 
 class Attendee(models.Model):

@@ -13,6 +13,9 @@ from .models import Attendee, Booking, Certificate, Course, CourseSession, Venue
 Status = CourseSession.Status
 
 
+POLICY_KEY = "bookings.refund_policy"
+
+
 def course_list(*, course_type: str = ""):
     qs = Course.objects.filter(is_active=True).select_related("course_type").order_by("course_type__code", "name")
     if course_type:
@@ -128,7 +131,11 @@ def revenue_by_type_month(*, date_from=None, date_to=None) -> list[dict]:
     )
     qs = Booking.objects.filter(
         confirmed_at__isnull=False,
-        payment_status__in=(Booking.PaymentStatus.PAID, Booking.PaymentStatus.REFUNDED),
+        payment_status__in=(
+            Booking.PaymentStatus.PAID,
+            Booking.PaymentStatus.PARTIALLY_REFUNDED,
+            Booking.PaymentStatus.REFUNDED,
+        ),
     )
     if date_from:
         qs = qs.filter(confirmed_at__date__gte=date_from)
@@ -172,12 +179,9 @@ def upcoming_counts(*, now=None) -> dict:
     )
 
 
-def cancellation_policy() -> dict:
-    """The configured policy, for pages and e-mails that explain it."""
-    from skypark.config.selectors import get_decimal, get_int
+def cancellation_policy():
+    """The configured refund policy (``bookings.refund_policy``), for pages and e-mails
+    that explain it."""
+    from skypark.commerce.cancelling import refund_policy_get
 
-    return {
-        "full_days": get_int("bookings.refund_full_days"),
-        "partial_hours": get_int("bookings.refund_partial_hours"),
-        "partial_percent": get_decimal("bookings.refund_partial_percent").normalize(),
-    }
+    return refund_policy_get(POLICY_KEY)

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
+from skypark.commerce.cancelling import cancelled_message
 from skypark.commerce.purchase import PurchaseView
 from skypark.core.errors import DomainError
 
@@ -108,30 +109,61 @@ def _my_booking(request, reference) -> Booking:
         raise Http404
 
 
+def _can_cancel(booking) -> bool:
+    return booking.is_active and booking.session.starts_at > timezone.now()
+
+
 @never_cache
 @login_required
 def booking_detail(request, reference):
     booking = _my_booking(request, reference)
-    can_cancel = booking.is_active and booking.session.starts_at > timezone.now()
+    can_cancel = _can_cancel(booking)
     refund = services.refund_due(booking=booking) if can_cancel else None
     return render(
         request,
         "bookings/booking_detail.html",
-        {"booking": booking, "can_cancel": can_cancel, "refund": refund, "policy": selectors.cancellation_policy()},
+        {
+            "booking": booking,
+            "can_cancel": can_cancel,
+            "refund": refund,
+            "policy_steps": selectors.cancellation_policy().steps(booking.session.starts_at),
+        },
     )
 
 
+@never_cache
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def booking_cancel(request, reference):
+    """GET shows what cancelling gives back now; POST cancels. A booking already
+    cancelled (a second click) goes back to its page with a note, refunding nothing."""
     booking = _my_booking(request, reference)
-    try:
-        services.booking_cancel(booking=booking, actor=request.user, reason=request.POST.get("reason", "")[:255])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Your booking was cancelled."))
-    return redirect("bookings:booking-detail", booking.reference)
+    if not booking.is_active:
+        if request.method == "POST" and booking.status == Booking.Status.CANCELLED:
+            messages.info(request, _("This booking is already cancelled."))
+        return redirect("bookings:booking-detail", booking.reference)
+    if request.method == "POST":
+        try:
+            booking = services.booking_cancel(
+                booking=booking, actor=request.user, reason=request.POST.get("reason", "")[:255]
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, cancelled_message(booking.refunded_amount, booking.currency))
+        return redirect("bookings:booking-detail", booking.reference)
+    refusal = "" if _can_cancel(booking) else _("The session has already started.")
+    return render(
+        request,
+        "bookings/booking_cancel.html",
+        {
+            "heading": _("Cancel booking %(reference)s") % {"reference": booking.reference},
+            "booking": booking,
+            "quote": services.refund_due(booking=booking),
+            "refusal": refusal,
+            "back_url": reverse("bookings:booking-detail", args=[booking.reference]),
+        },
+    )
 
 
 @never_cache

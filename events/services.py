@@ -15,7 +15,7 @@ unique ``reference``.
 import datetime
 import uuid
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,9 +28,16 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from skypark.audit.services import audit_log, snapshot
 from skypark.commerce import qr
+from skypark.commerce.cancelling import (
+    CancelQuote,
+    order_lines_cancel,
+    order_lines_for,
+    refund_policy_get,
+    refund_quote,
+)
 from skypark.commerce.models import Order
-from skypark.commerce.services import order_cancel, order_create, order_refund
-from skypark.config.selectors import get, get_decimal, get_int
+from skypark.commerce.services import order_create
+from skypark.config.selectors import get, get_int
 from skypark.core import loyalty, verdicts
 from skypark.notify.confirmations import confirmation_queue
 
@@ -311,23 +318,52 @@ def cancellation_deadline(event: Event) -> datetime.datetime:
     return event.starts_at - datetime.timedelta(hours=hours)
 
 
-def _refund_amount(order: Order) -> Decimal:
-    percent = get_decimal("events.refund_percent")
-    refundable = order.total - order.refunded_total
-    return min((order.total * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP), refundable)
+POLICY_KEY = "events.refund_policy"
 
 
-def _order_settle(order: Order | None, *, actor, reason, amount=None):
-    """Cancels an unpaid order or refunds a paid one (``amount`` None = everything left)."""
-    if order is None:
+def _cancel_refusal(registration: Registration, *, now):
+    event = registration.event
+    if registration.status not in ACTIVE or event.starts_at <= now:
+        return NotCancellable(details={"status": registration.status})
+    if registration.status in (Status.CONFIRMED, Status.PENDING_PAYMENT) and now > cancellation_deadline(event):
+        return CancellationClosed(details={"deadline": cancellation_deadline(event).isoformat()})
+    return None
+
+
+def registration_cancel_refusal(registration: Registration, *, now=None) -> str:
+    """Why the customer cannot cancel ``registration`` now ("" when they can)."""
+    refusal = _cancel_refusal(registration, now=now or timezone.now())
+    return refusal.message if refusal is not None else ""
+
+
+def registration_refund_quote(*, registration: Registration, now=None) -> CancelQuote | None:
+    """What cancelling ``registration`` at ``now`` gives back under
+    ``events.refund_policy``, or None when it has no order. Reads only."""
+    if registration.order_id is None:
+        return None
+    return refund_quote(
+        order=registration.order,
+        lines=order_lines_for(order=registration.order, item=registration),
+        policy=refund_policy_get(POLICY_KEY),
+        starts_at=registration.event.starts_at,
+        now=now,
+        closes_at=cancellation_deadline(registration.event),
+    )
+
+
+def _order_settle(registration: Registration, *, actor, reason):
+    """Cancels the registration's order lines through the checkout's cancel service: an
+    unpaid order is cancelled, a paid one refunded in full."""
+    order = registration.order
+    if order is None or order.status not in (Order.Status.PENDING_PAYMENT, *Order.PAID_STATUSES):
         return
-    order = Order.objects.get(pk=order.pk)
-    if order.status == Order.Status.PENDING_PAYMENT:
-        order_cancel(order=order, actor=actor, reason=reason)
-    elif order.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
-        amount = (order.total - order.refunded_total) if amount is None else amount
-        if amount > 0:
-            order_refund(order=order, amount=amount, reason=reason, actor=actor)
+    order_lines_cancel(
+        order=order,
+        lines=order_lines_for(order=order, item=registration),
+        full_refund=True,
+        actor=actor,
+        reason=reason,
+    )
 
 
 def _release_locked(event: Event, registration: Registration, *, status, now):
@@ -344,23 +380,30 @@ def _release_locked(event: Event, registration: Registration, *, status, now):
 @transaction.atomic
 def registration_cancel(*, registration: Registration, actor, now=None) -> Registration:
     """The customer cancels. Waiting-list places and offers can be given up until the
-    start; a held place until the cancellation cut-off, with ``events.refund_percent`` of
-    a paid order refunded through the checkout and an unpaid order cancelled. The freed
-    place goes to the next person waiting. Locks the event, then the registration (the
-    checkout then locks the order)."""
+    start; a held place until the cancellation cut-off, through the checkout's cancel
+    service: a paid order is refunded as ``events.refund_policy`` says, an unpaid one is
+    cancelled. The freed place goes to the next person waiting. Locks the event, then
+    the registration (the checkout then locks the order and its lines); a second cancel
+    waits for those locks and is refused with ``NotCancellable``."""
     now = now or timezone.now()
     event = _event_locked(registration.event_id)
     registration = Registration.objects.select_for_update(of=("self",)).select_related("order").get(pk=registration.pk)
-    if registration.status not in ACTIVE or event.starts_at <= now:
-        raise NotCancellable(details={"status": registration.status})
-    if registration.status in (Status.CONFIRMED, Status.PENDING_PAYMENT) and now > cancellation_deadline(event):
-        raise CancellationClosed(details={"deadline": cancellation_deadline(event).isoformat()})
+    registration.event = event
+    refusal = _cancel_refusal(registration, now=now)
+    if refusal is not None:
+        raise refusal
     before = snapshot(registration)
     order = registration.order
-    if order is not None and order.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
-        _order_settle(order, actor=actor, reason="registration cancelled by the customer", amount=_refund_amount(order))
-    else:
-        _order_settle(order, actor=actor, reason="registration cancelled by the customer")
+    if order is not None and order.status in (Order.Status.PENDING_PAYMENT, *Order.PAID_STATUSES):
+        order_lines_cancel(
+            order=order,
+            lines=order_lines_for(order=order, item=registration),
+            policy=refund_policy_get(POLICY_KEY),
+            starts_at=event.starts_at,
+            actor=actor,
+            reason="registration cancelled by the customer",
+            now=now,
+        )
     _release_locked(event, registration, status=Status.CANCELLED, now=now)
     audit_log(
         actor=actor,
@@ -470,7 +513,7 @@ def event_registrations_cancel(*, event_id: int, actor=None) -> int:
             )
             if registration is None:
                 continue
-            _order_settle(registration.order, actor=actor, reason="event cancelled by the organiser")
+            _order_settle(registration, actor=actor, reason="event cancelled by the organiser")
             held = registration.holds_place
             registration.status = Status.CANCELLED
             registration.cancelled_at = timezone.now()

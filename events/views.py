@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from skypark.commerce import qr
+from skypark.commerce.cancelling import cancelled_message
 from skypark.commerce.purchase import PurchaseView
 from skypark.core.errors import DomainError
 from skypark.core.scanner import ScannerView
@@ -127,17 +128,41 @@ def registration_qr_png(request, pk):
     return response
 
 
+@never_cache
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def registration_cancel(request, pk):
+    """GET shows what cancelling gives back now under the events policy; POST cancels.
+    A registration already cancelled (a second click) goes back to its page."""
     registration = _mine(request, pk)
-    try:
-        services.registration_cancel(registration=registration, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Your registration is cancelled."))
-    return redirect("events:registration-detail", registration.pk)
+    if request.method == "POST" and registration.status == Registration.Status.CANCELLED:
+        messages.info(request, _("This registration is already cancelled."))
+        return redirect("events:registration-detail", registration.pk)
+    if request.method == "POST":
+        try:
+            registration = services.registration_cancel(registration=registration, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            refunded = 0
+            if registration.order_id:
+                registration.order.refresh_from_db()
+                refunded = registration.order.refunded_total
+            messages.success(request, cancelled_message(refunded, registration.event.currency))
+        return redirect("events:registration-detail", registration.pk)
+    return render(
+        request,
+        "events/registration_cancel.html",
+        {
+            "heading": _("Cancel my registration"),
+            "registration": registration,
+            "event": registration.event,
+            "quote": services.registration_refund_quote(registration=registration),
+            "refusal": services.registration_cancel_refusal(registration),
+            "deadline": services.cancellation_deadline(registration.event),
+            "back_url": reverse("events:registration-detail", args=[registration.pk]),
+        },
+    )
 
 
 @login_required

@@ -209,7 +209,7 @@ class BookingDetailApi(APIView):
 @extend_schema(
     tags=TAGS,
     summary="What cancelling now gives back",
-    description="The cancellation policy applied to this booking at this moment (full refund up to 7 days before, 50 % up to 48 hours, nothing after, by default).",
+    description="The cancellation policy (the `bookings.refund_policy` setting) applied to this booking at this moment (full refund up to 7 days before, 50 % up to 48 hours, nothing after, by default).",
     responses={200: CourseRefundQuoteOutput, 404: OpenApiResponse(description="Not found")},
 )
 class BookingRefundQuoteApi(APIView):
@@ -218,7 +218,7 @@ class BookingRefundQuoteApi(APIView):
     def get(self, request, reference):
         booking = _my_booking(request, reference)
         due = services.refund_due(booking=booking)
-        return Response(CourseRefundQuoteOutput({**due.__dict__, "currency": booking.currency}).data)
+        return Response(CourseRefundQuoteOutput(due).data)
 
 
 @extend_schema(

@@ -253,12 +253,11 @@ def bookings_refund_sync(*, order) -> int:
     changed = 0
     for booking in bookings:
         refunded = min(order.refunded_total, booking.amount)
-        if booking.refunded_amount == refunded and booking.payment_status == Booking.PaymentStatus.REFUNDED:
+        if booking.refunded_amount == refunded and booking.payment_status == booking.payment_status_after_refund():
             continue
         before = snapshot(booking)
         booking.refunded_amount = refunded
-        if refunded > 0:
-            booking.payment_status = Booking.PaymentStatus.REFUNDED
+        booking.payment_status = booking.payment_status_after_refund()
         fields = ["refunded_amount", "payment_status", "updated_at"]
         if (
             order.status == Order.Status.REFUNDED

@@ -1,62 +1,66 @@
 """The cancellation policy, cancelling a booking and staff refunds."""
 
-import datetime
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skypark.audit.services import audit_log, snapshot
+from skypark.commerce.cancelling import CancelQuote, order_lines_cancel, order_lines_for, refund_quote
 from skypark.commerce.models import Order
-from skypark.commerce.services import order_cancel, order_refund
-from skypark.config.selectors import get_decimal, get_int
+from skypark.commerce.services import order_refund
 
 from ..errors import BookingNotCancellable, InvalidAttendees
 from ..models import ZERO, Booking
-from ._common import CENT, booking_notify, discount_use_return, places_release
+from ..selectors import cancellation_policy
+from ._common import booking_notify, discount_use_return, places_release
+
+RefundDue = CancelQuote
 
 
-@dataclass
-class RefundDue:
-    percent: Decimal
-    amount: Decimal
-    rule: str  # "full", "partial", "none"
+def _booking_lines(booking):
+    return order_lines_for(order=booking.order, item=booking) if booking.order_id else []
 
 
-def refund_due(*, booking, now=None) -> RefundDue:
-    """What the cancellation policy gives back if ``booking`` is cancelled at ``now``:
-    everything still refundable when at least ``bookings.refund_full_days`` days are
-    left before the session starts, ``bookings.refund_partial_percent`` % when at least
-    ``bookings.refund_partial_hours`` hours are left, nothing after. Each bound is
-    inclusive ("up to 7 days before" includes exactly 7 days)."""
+def refund_due(*, booking, now=None) -> CancelQuote:
+    """What the cancellation policy (``bookings.refund_policy``) gives back if
+    ``booking`` is cancelled at ``now``: a percent of what was paid for it after the
+    discount code, less what was already refunded, by the hours left before the session
+    starts. Each bound is inclusive ("up to 7 days before" includes exactly 7 days)."""
     now = now or timezone.now()
-    left = booking.session.starts_at - now
-    paid = booking.amount - booking.refunded_amount
-    if booking.payment_status not in (Booking.PaymentStatus.PAID, Booking.PaymentStatus.REFUNDED) or paid <= 0:
-        return RefundDue(percent=ZERO, amount=ZERO, rule="none")
-    if left >= datetime.timedelta(days=get_int("bookings.refund_full_days")):
-        percent, rule = Decimal(100), "full"
-    elif left >= datetime.timedelta(hours=get_int("bookings.refund_partial_hours")):
-        percent, rule = get_decimal("bookings.refund_partial_percent"), "partial"
-    else:
-        percent, rule = ZERO, "none"
-    amount = (paid * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    return RefundDue(percent=percent, amount=amount, rule=rule if amount > 0 else "none")
+    if booking.order_id is None:
+        return CancelQuote(
+            order=Order(currency=booking.currency),
+            lines=[],
+            policy=cancellation_policy(),
+            starts_at=booking.session.starts_at,
+            now=now,
+            paid=ZERO,
+            percent=ZERO,
+            amount=ZERO,
+        )
+    return refund_quote(
+        order=booking.order,
+        lines=_booking_lines(booking),
+        policy=cancellation_policy(),
+        starts_at=booking.session.starts_at,
+        now=now,
+    )
 
 
 @transaction.atomic
 def booking_cancel(
     *, booking, actor=None, reason: str = "", now=None, full_refund=False, refund_amount=None, by_staff=False
 ) -> Booking:
-    """Cancels a booking and gives its places back.
+    """Cancels a booking and gives its places back, through the checkout's one cancel
+    service (``order_lines_cancel``).
 
-    Unpaid: the order is cancelled in the checkout. Paid: the refund follows
-    ``refund_due`` (the cancellation policy) unless staff pass ``full_refund`` or an
-    explicit ``refund_amount``; it goes back through ``order_refund``. A customer can
-    cancel only before the session starts. Locks the booking, then the order (inside
-    the checkout), then the session. Raises ``BookingNotCancellable``."""
+    Unpaid: the order is cancelled. Paid: the refund follows the cancellation policy
+    unless staff pass ``full_refund`` or an explicit ``refund_amount``. The payment
+    status becomes ``refunded`` or ``partially refunded`` after what came back. A
+    customer can cancel only before the session starts. Locks the booking, then the
+    order and its lines (inside the checkout), then the session. A second cancel (a
+    double click) waits for the booking lock and is refused with
+    ``BookingNotCancellable``: the money goes back once."""
     now = now or timezone.now()
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -70,31 +74,27 @@ def booking_cancel(
     before = snapshot(booking)
     reason = (reason or _("Cancelled by the customer.")).strip()
     refunded = ZERO
-    paid = booking.status == Booking.Status.CONFIRMED
-    if booking.status == Booking.Status.PENDING and booking.order_id:
-        # Race condition: the payment may have completed a moment ago, with the
-        # order_paid receiver not yet run. Read the order under its lock and treat a paid
-        # one as paid, so the customer's money is refunded rather than kept.
-        order = Order.objects.select_for_update().get(pk=booking.order_id)
-        if order.status == Order.Status.PENDING_PAYMENT:
-            order_cancel(order=order, actor=actor, reason=reason)
-        elif order.status in Order.PAID_STATUSES:
-            paid = True
-            booking.payment_status = Booking.PaymentStatus.PAID
-    if not paid:
+    if booking.order_id:
+        result = order_lines_cancel(
+            order=booking.order,
+            lines=_booking_lines(booking),
+            policy=cancellation_policy(),
+            starts_at=booking.session.starts_at,
+            amount=refund_amount,
+            full_refund=full_refund and refund_amount is None,
+            actor=actor,
+            reason=reason,
+            now=now,
+        )
+        booking.order = result.order
+        refunded = result.refunded
+    if booking.order_id and booking.order.status in Order.PAID_STATUSES:
+        booking.payment_status = Booking.PaymentStatus.PAID
+        booking.refunded_amount += refunded
+        booking.payment_status = booking.payment_status_after_refund()
+    else:
         booking.payment_status = Booking.PaymentStatus.FAILED
         discount_use_return(booking)
-    else:
-        if refund_amount is not None:
-            refunded = Decimal(refund_amount)
-        elif full_refund:
-            refunded = booking.amount - booking.refunded_amount
-        else:
-            refunded = refund_due(booking=booking, now=now).amount
-        if refunded > 0 and booking.order_id:
-            order_refund(order=booking.order, amount=refunded, reason=reason, actor=actor)
-            booking.refunded_amount += refunded
-            booking.payment_status = Booking.PaymentStatus.REFUNDED
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = now
     booking.cancellation_reason = reason[:255]
@@ -136,6 +136,7 @@ def booking_refund(*, booking, amount=None, reason: str, actor) -> Booking:
     booking = Booking.objects.select_for_update(of=("self",)).select_related("order").get(pk=booking.pk)
     if booking.order_id is None or booking.payment_status not in (
         Booking.PaymentStatus.PAID,
+        Booking.PaymentStatus.PARTIALLY_REFUNDED,
         Booking.PaymentStatus.REFUNDED,
     ):
         raise BookingNotCancellable(_("Only a paid booking can be refunded."), details={"status": booking.status})
@@ -143,7 +144,7 @@ def booking_refund(*, booking, amount=None, reason: str, actor) -> Booking:
     refunds = order_refund(order=booking.order, amount=amount, reason=reason, actor=actor)
     given = sum((r.amount for r in refunds), ZERO)
     booking.refunded_amount += given
-    booking.payment_status = Booking.PaymentStatus.REFUNDED
+    booking.payment_status = booking.payment_status_after_refund()
     booking.save(update_fields=["refunded_amount", "payment_status", "updated_at"])
     audit_log(
         actor=actor,

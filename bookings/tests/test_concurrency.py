@@ -2,6 +2,7 @@
 which serialises writers and has no exclusion constraints."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -203,5 +204,30 @@ def test_concurrent_cancels_refund_once():
     assert {e.code for e in errors} == {"booking_not_cancellable"}
     assert Refund.objects.filter(order_id=booking.order_id).count() == 1
     assert Order.objects.get(pk=booking.order_id).refunded_total == booking.amount
+    session.refresh_from_db()
+    assert session.places_taken == 0
+
+
+def test_two_concurrent_cancels_of_one_booking_refund_once():
+    from bookings.errors import BookingNotCancellable
+    from skypark.commerce.models import Order, Refund
+    from skypark.commerce.services import payment_complete, payment_start
+
+    session = SessionFactory(starts_at=in_days(3))
+    customer = UserFactory()
+    booking = services.booking_create(customer=customer, session=session)
+    payment, _ = payment_start(order=booking.order, provider="sandbox", method="visa")
+    payment_complete(payment=payment, external_id=payment.external_id)
+    services.bookings_confirm(order=booking.order)
+
+    results, errors = run_together([lambda: services.booking_cancel(booking=booking, actor=customer) for _ in range(4)])
+    assert len(results) == 1
+    assert len(errors) == 3 and all(isinstance(e, BookingNotCancellable) for e in errors)
+    refunds = list(Refund.objects.filter(order=booking.order_id))
+    assert [r.amount for r in refunds] == [Decimal("50.00")]
+    order = Order.objects.get(pk=booking.order_id)
+    assert order.status == Order.Status.PARTIALLY_REFUNDED and order.refunded_total == Decimal("50.00")
+    booking.refresh_from_db()
+    assert booking.payment_status == Booking.PaymentStatus.PARTIALLY_REFUNDED
     session.refresh_from_db()
     assert session.places_taken == 0

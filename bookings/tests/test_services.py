@@ -432,18 +432,25 @@ def _paid_booking(customer, pay, *, days_ahead=30):
     return pay(book(customer, session))
 
 
+PAID, PARTIAL, REFUNDED = (
+    Booking.PaymentStatus.PAID,
+    Booking.PaymentStatus.PARTIALLY_REFUNDED,
+    Booking.PaymentStatus.REFUNDED,
+)
+
+
 @pytest.mark.parametrize(
-    "before,refund",
+    "before,refund,payment_status,order_status",
     [
-        (datetime.timedelta(days=30), Decimal("100.00")),
-        (datetime.timedelta(days=7), Decimal("100.00")),
-        (datetime.timedelta(days=7) - datetime.timedelta(seconds=1), Decimal("50.00")),
-        (datetime.timedelta(hours=48), Decimal("50.00")),
-        (datetime.timedelta(hours=48) - datetime.timedelta(seconds=1), Decimal("0.00")),
-        (datetime.timedelta(hours=1), Decimal("0.00")),
+        (datetime.timedelta(days=30), Decimal("100.00"), REFUNDED, Order.Status.REFUNDED),
+        (datetime.timedelta(days=7), Decimal("100.00"), REFUNDED, Order.Status.REFUNDED),
+        (datetime.timedelta(days=7) - datetime.timedelta(seconds=1), Decimal("50.00"), PARTIAL, "partially_refunded"),
+        (datetime.timedelta(hours=48), Decimal("50.00"), PARTIAL, Order.Status.PARTIALLY_REFUNDED),
+        (datetime.timedelta(hours=48) - datetime.timedelta(seconds=1), Decimal("0.00"), PAID, Order.Status.PAID),
+        (datetime.timedelta(hours=1), Decimal("0.00"), PAID, Order.Status.PAID),
     ],
 )
-def test_cancellation_policy_at_each_boundary(customer, pay, outbox, before, refund):
+def test_cancellation_policy_at_each_boundary(customer, pay, outbox, before, refund, payment_status, order_status):
     booking = _paid_booking(customer, pay)
     now = booking.session.starts_at - before
     assert services.refund_due(booking=booking, now=now).amount == refund
@@ -452,7 +459,8 @@ def test_cancellation_policy_at_each_boundary(customer, pay, outbox, before, ref
     assert cancelled.refunded_amount == refund
     order = Order.objects.get(pk=booking.order_id)
     assert order.refunded_total == refund
-    assert cancelled.payment_status == (Booking.PaymentStatus.REFUNDED if refund else Booking.PaymentStatus.PAID)
+    assert order.status == order_status
+    assert cancelled.payment_status == payment_status
     booking.session.refresh_from_db()
     assert booking.session.places_taken == 0
 
@@ -461,7 +469,11 @@ def test_policy_comes_from_settings(customer, pay):
     from skypark.config.services import system_setting_update
 
     booking = _paid_booking(customer, pay)
-    system_setting_update(key="bookings.refund_partial_percent", value=25, actor=None)
+    system_setting_update(
+        key="bookings.refund_policy",
+        value=[{"hours": 168, "percent": 100}, {"hours": 48, "percent": 25}],
+        actor=None,
+    )
     from skypark.config.selectors import invalidate
 
     invalidate()
@@ -505,6 +517,7 @@ def test_staff_partial_refund_with_reason(customer, pay, staff_user):
     booking.refresh_from_db()
     assert booking.refunded_amount == Decimal("15.00")
     assert booking.status == Booking.Status.CONFIRMED
+    assert booking.payment_status == Booking.PaymentStatus.PARTIALLY_REFUNDED
     assert booking.order.refunds.get().reason == "Late start"
     with pytest.raises(InvalidAttendees):
         services.booking_refund(booking=booking, amount=Decimal("1.00"), reason=" ", actor=staff_user)

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings import services
 from bookings.models import Booking
@@ -106,12 +106,18 @@ def test_anonymous_sees_price_and_places_then_books_after_logging_in(client, ses
 
 def test_my_bookings_detail_and_cancel_per_policy(client, learner, session, pay):
     booking = pay(services.booking_create(customer=learner, session=session))
-    listing = client.get(reverse("bookings:booking-list")).content.decode()
-    assert booking.reference in listing
-    detail = client.get(reverse("bookings:booking-detail", args=[booking.reference])).content.decode()
+    with translation.override("en"):
+        listing_url = reverse("bookings:booking-list")
+        detail_url = reverse("bookings:booking-detail", args=[booking.reference])
+        cancel_url = reverse("bookings:booking-cancel", args=[booking.reference])
+    assert booking.reference in client.get(listing_url).content.decode()
+    detail = client.get(detail_url).content.decode()
     assert "If you cancel now you get 100.00 GBP back (100%)." in detail
-    assert "Full refund up to 7 days before the course. 50% refund up to 48 hours before; nothing after that." in detail
-    client.post(reverse("bookings:booking-cancel", args=[booking.reference]), {"reason": "Busy"})
+    assert "At least 7 days before the start: full refund." in detail
+    assert "At least 2 days before the start: 50% back." in detail
+    assert "Later: no refund." in detail
+    assert cancel_url in detail
+    client.post(cancel_url, {"reason": "Busy"})
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED and booking.refunded_amount == Decimal("100.00")
 

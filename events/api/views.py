@@ -152,7 +152,7 @@ class RegistrationDetailApi(APIView):
     tags=TAGS,
     summary="Cancel my registration",
     description="Allowed until the event's cancellation cut-off for a held place (a paid order is refunded by the "
-    "`events.refund_percent` setting), and until the start for a waiting-list place or an offer.",
+    "`events.refund_policy` setting), and until the start for a waiting-list place or an offer.",
     request=None,
     responses={
         200: RegistrationOutput,

@@ -165,11 +165,13 @@ def test_paid_cancellation_refunds_through_the_checkout_and_offers_the_place(pay
     assert Notification.objects.filter(recipient=second.customer, kind="events.waitlist_offer").exists()
 
 
-def test_refund_percent_setting_gives_back_part_of_the_price(pay, django_capture_on_commit_callbacks):
+def test_refund_policy_setting_gives_back_part_of_the_price(pay, django_capture_on_commit_callbacks):
     from skypark.config.selectors import invalidate
     from skypark.config.services import system_setting_update
 
-    system_setting_update(key="events.refund_percent", value=50, actor=None)
+    system_setting_update(
+        key="events.refund_policy", value=[{"hours": 240, "percent": 100}, {"hours": 0, "percent": 50}], actor=None
+    )
     invalidate()
     event = EventFactory(price=Decimal("400.00"))
     registration = pay(register(event))
@@ -179,6 +181,7 @@ def test_refund_percent_setting_gives_back_part_of_the_price(pay, django_capture
     assert registration.status == S.CANCELLED
     assert registration.order.refunded_total == Decimal("200.00")
     assert registration.order.status == Order.Status.PARTIALLY_REFUNDED
+    assert services.registration_refund_quote(registration=registration).amount == Decimal("0.00")
 
 
 def test_offer_accept_creates_the_order_and_expired_offer_moves_on(pay, django_capture_on_commit_callbacks):

@@ -34,7 +34,17 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("kind", "description", "object_id", "quantity", "unit_price", "discount", "total")
+    fields = (
+        "kind",
+        "description",
+        "object_id",
+        "quantity",
+        "unit_price",
+        "discount",
+        "total",
+        "cancelled_at",
+        "refunded_amount",
+    )
 
 
 class PaymentInline(ReadOnlyInline):

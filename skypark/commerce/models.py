@@ -157,7 +157,8 @@ class Order(TimeStampedModel):
 class OrderLine(models.Model):
     """One thing sold. ``item`` points at the domain object (a ticket, a registration, a
     booking) without commerce knowing its model; ``kind`` lets a domain's signal receiver
-    pick out its own lines without a content-type lookup."""
+    pick out its own lines without a content-type lookup. ``cancelled_at`` and
+    ``refunded_amount`` are written only by ``commerce.cancelling.order_lines_cancel``."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
@@ -170,6 +171,8 @@ class OrderLine(models.Model):
     discount = money_field(_("discount"))
     total = money_field(_("total"))
     metadata = models.JSONField(_("metadata"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    refunded_amount = money_field(_("refunded"))
 
     class Meta:
         verbose_name = _("order line")
@@ -180,6 +183,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="commerce_line_unit_price_gte_0"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="commerce_line_discount_gte_0"),
             models.CheckConstraint(condition=Q(total__gte=0), name="commerce_line_total_gte_0"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")),
+                name="commerce_line_refunded_in_range",
+            ),
         ]
         indexes = [models.Index(fields=["content_type", "object_id"], name="commerce_line_item_idx")]
 

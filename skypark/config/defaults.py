@@ -91,6 +91,16 @@ DEFAULTS = [
         "Minutes an unpaid order holds its places before it expires",
         {"min": 1, "integer": True},
     ),
+    (
+        "parks.refund_policy",
+        [{"hours": 48, "percent": 100}, {"hours": 24, "percent": 50}],
+        "array",
+        "parks",
+        True,
+        "Refund of a park ticket the customer cancels: percent of the price paid by hours left before the visit "
+        "day starts, longest notice first; less notice than the last step gives nothing back",
+        {"tiers": True},
+    ),
     # events (community events, registrations and gamification)
     (
         "events.cancellation_cutoff_hours",
@@ -102,13 +112,14 @@ DEFAULTS = [
         {"min": 0, "integer": True},
     ),
     (
-        "events.refund_percent",
-        100,
-        "number",
+        "events.refund_policy",
+        [{"hours": 0, "percent": 100}],
+        "array",
         "events",
         True,
-        "Share of the price refunded when a paid registration is cancelled in time (%)",
-        {"min": 0, "max": 100},
+        "Refund of a paid registration cancelled before the cut-off: percent of the price paid by hours left before "
+        "the start, longest notice first; less notice than the last step gives nothing back",
+        {"tiers": True},
     ),
     (
         "events.offer_hours",
@@ -142,31 +153,14 @@ DEFAULTS = [
     ("events.streak_bonus_max", 50, "number", "events", False, "Largest weekly streak bonus", {"min": 0}),
     # Course bookings (bookings/migrations/0003_seed.py creates the same rows).
     (
-        "bookings.refund_full_days",
-        7,
-        "number",
+        "bookings.refund_policy",
+        [{"hours": 168, "percent": 100}, {"hours": 48, "percent": 50}],
+        "array",
         "bookings",
-        False,
-        "Full refund when cancelled at least this many days before",
-        {"min": 0, "integer": True},
-    ),
-    (
-        "bookings.refund_partial_hours",
-        48,
-        "number",
-        "bookings",
-        False,
-        "Partial refund when cancelled at least this many hours before",
-        {"min": 0, "integer": True},
-    ),
-    (
-        "bookings.refund_partial_percent",
-        50,
-        "number",
-        "bookings",
-        False,
-        "Percent refunded in the partial window",
-        {"min": 0, "max": 100},
+        True,
+        "Refund of a cancelled course booking: percent of the price paid by hours left before the session starts, "
+        "longest notice first; less notice than the last step gives nothing back",
+        {"tiers": True},
     ),
     (
         "bookings.reminder_hours_before",

@@ -58,7 +58,7 @@ class SystemSetting(models.Model):
         self.value = coerce_value(self.data_type, self.value, self.validation_rules or {})
 
 
-RULE_KEYS = {"min", "max", "integer", "choices"}
+RULE_KEYS = {"min", "max", "integer", "choices", "tiers"}
 
 
 def check_rules(rules):
@@ -76,8 +76,9 @@ def check_rules(rules):
                 Decimal(str(rules[bound]))
             except (InvalidOperation, ValueError):
                 raise ValidationError({"validation_rules": message})
-    if "integer" in rules and not isinstance(rules["integer"], bool):
-        raise ValidationError({"validation_rules": message})
+    for flag in ("integer", "tiers"):
+        if flag in rules and not isinstance(rules[flag], bool):
+            raise ValidationError({"validation_rules": message})
     if "choices" in rules and not isinstance(rules["choices"], list):
         raise ValidationError({"validation_rules": message})
 
@@ -113,7 +114,36 @@ def coerce_value(data_type, value, rules):
     elif data_type == DT.ARRAY:
         if not isinstance(value, list):
             raise ValidationError({"value": _("Enter a JSON array.")})
+    if rules.get("tiers"):
+        value = coerce_tiers(value)
     choices = rules.get("choices")
     if choices and value not in choices:
         raise ValidationError({"value": _("Choose one of: %(choices)s.") % {"choices": ", ".join(map(str, choices))}})
     return value
+
+
+def coerce_tiers(value):
+    """A refund ladder: a list of ``{"hours": whole hours before the start, "percent":
+    0..100}``, each hours value given once. Returned sorted, longest notice first."""
+    message = _('Enter a list such as [{"hours": 48, "percent": 100}, {"hours": 24, "percent": 50}].')
+    if not isinstance(value, list):
+        raise ValidationError({"value": message})
+    tiers = []
+    for tier in value:
+        if not isinstance(tier, dict) or set(tier) != {"hours", "percent"}:
+            raise ValidationError({"value": message})
+        hours, percent = tier["hours"], tier["percent"]
+        if isinstance(hours, bool) or not isinstance(hours, int) or hours < 0:
+            raise ValidationError({"value": _("Hours must be a whole number, 0 or more.")})
+        try:
+            number = Decimal(str(percent))
+        except (InvalidOperation, ValueError):
+            raise ValidationError({"value": _("A percent must be a number from 0 to 100.")})
+        if isinstance(percent, bool) or not number.is_finite() or not 0 <= number <= 100:
+            raise ValidationError({"value": _("A percent must be a number from 0 to 100.")})
+        tiers.append(
+            {"hours": hours, "percent": int(number) if number == number.to_integral_value() else float(number)}
+        )
+    if len({t["hours"] for t in tiers}) != len(tiers):
+        raise ValidationError({"value": _("Each number of hours can appear only once.")})
+    return sorted(tiers, key=lambda t: -t["hours"])

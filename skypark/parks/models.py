@@ -268,6 +268,7 @@ class TicketStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("ticket status", "active")
     USED = "used", pgettext_lazy("ticket status", "used")
     EXPIRED = "expired", pgettext_lazy("ticket status", "expired")
+    PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("ticket status", "partially refunded")
     REFUNDED = "refunded", pgettext_lazy("ticket status", "refunded")
     CANCELLED = "cancelled", pgettext_lazy("ticket status", "cancelled")
 

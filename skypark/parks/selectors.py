@@ -210,16 +210,18 @@ def availability(
 
 
 def ticket_list(*, customer):
+    """The customer's tickets, without orders they abandoned unpaid."""
     return (
         Ticket.objects.filter(customer=customer)
-        .exclude(status=Ticket.Status.CANCELLED)
+        .exclude(status=Ticket.Status.CANCELLED, order__paid_at__isnull=True)
         .select_related("park", "order")
         .order_by("-visit_date", "-pk")
     )
 
 
 def ticket_get(*, customer, pk) -> Ticket:
-    return ticket_list(customer=customer).get(pk=pk)
+    """One of the customer's tickets, whatever its status (a cancelled one says so)."""
+    return Ticket.objects.select_related("park", "order").get(customer=customer, pk=pk)
 
 
 def admin_ticket_queryset():

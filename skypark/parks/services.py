@@ -348,6 +348,7 @@ STATUS_REFUSALS = {
     Ticket.Status.USED: "already_used",
     Ticket.Status.EXPIRED: "expired",
     Ticket.Status.REFUNDED: "refunded",
+    Ticket.Status.PARTIALLY_REFUNDED: "cancelled",
     Ticket.Status.CANCELLED: "cancelled",
 }
 

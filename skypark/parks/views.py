@@ -9,14 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from skypark.commerce import qr
+from skypark.commerce.cancelling import cancelled_message, order_lines_for
 from skypark.commerce.purchase import PurchaseView
 from skypark.core.errors import DomainError
 from skypark.core.scanner import ScannerView
 
-from . import selectors, services
+from . import cancelling, selectors, services
 from .forms import BuyForm, GateForm
 from .models import Park, Ticket
 
@@ -90,7 +91,19 @@ def ticket_detail(request, pk):
     ticket = _my_ticket(request, pk)
     show_code = ticket.status == Ticket.Status.ACTIVE
     svg = qr.qr_svg(ticket.qr_code) if show_code else ""
-    return render(request, "parks/ticket_detail.html", {"ticket": ticket, "qr_svg": svg, "show_code": show_code})
+    lines = order_lines_for(order=ticket.order, item=ticket) if ticket.order_id else []
+    refunded = sum(line.refunded_amount for line in lines)
+    return render(
+        request,
+        "parks/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "qr_svg": svg,
+            "show_code": show_code,
+            "refunded": refunded,
+            "can_cancel": bool(ticket.order_id) and not cancelling.ticket_cancel_refusal(ticket),
+        },
+    )
 
 
 @never_cache
@@ -105,17 +118,43 @@ def ticket_qr_png(request, pk):
     return response
 
 
+@never_cache
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def ticket_cancel(request, pk):
+    """GET shows what cancelling gives back now under the park policy; POST cancels.
+    A ticket already cancelled (a second click) goes to its page, refunding nothing."""
     ticket = _my_ticket(request, pk)
-    try:
-        services.ticket_order_cancel(ticket=ticket, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The order was cancelled."))
-    return redirect("parks:ticket-list")
+    if ticket.order_id is None:
+        raise Http404
+    done = (Ticket.Status.CANCELLED, Ticket.Status.REFUNDED, Ticket.Status.PARTIALLY_REFUNDED)
+    if request.method == "POST" and ticket.status in done:
+        messages.info(request, _("This ticket is already cancelled."))
+        return redirect("parks:ticket-detail", ticket.pk)
+    if request.method == "POST":
+        try:
+            ticket = cancelling.ticket_cancel(ticket=ticket, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("parks:ticket-detail", ticket.pk)
+        if ticket.status == Ticket.Status.CANCELLED and ticket.order.paid_at is None:
+            messages.success(request, _("The order was cancelled."))
+            return redirect("parks:ticket-list")
+        ticket.order.refresh_from_db()
+        refunded = sum(line.refunded_amount for line in order_lines_for(order=ticket.order, item=ticket))
+        messages.success(request, cancelled_message(refunded, ticket.order.currency))
+        return redirect("parks:ticket-detail", ticket.pk)
+    return render(
+        request,
+        "parks/ticket_cancel.html",
+        {
+            "heading": _("Cancel ticket %(code)s") % {"code": ticket.backup_code_display},
+            "ticket": ticket,
+            "quote": cancelling.ticket_refund_quote(ticket=ticket),
+            "refusal": cancelling.ticket_cancel_refusal(ticket),
+            "back_url": reverse("parks:ticket-detail", args=[ticket.pk]),
+        },
+    )
 
 
 class GateView(ScannerView):

@@ -1,5 +1,8 @@
 """Races against a real PostgreSQL. Skipped on SQLite, which serialises writers anyway."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -81,3 +84,28 @@ def test_two_gates_scanning_one_code_admit_once():
     assert sorted(r.reason for r in results if not r.admitted) == ["already_used"] * 3
     assert ParkVisit.objects.filter(ticket=ticket).count() == 1
     assert Park.objects.get(pk=park.pk).current_occupancy == 1
+
+
+def test_two_concurrent_cancels_of_one_ticket_refund_once():
+    from skypark.commerce.models import Order, Refund
+    from skypark.parks import cancelling
+    from skypark.parks.errors import TicketNotCancellable
+
+    park = ParkFactory(capacity=10)
+    customer = UserFactory()
+    day = timezone.localdate() + datetime.timedelta(days=5)
+    ticket = services.ticket_order_create(
+        customer=customer, park=park, visit_date=day, visitors=[{"name": "Kid", "age": 5}]
+    )
+    payment, _ = payment_start(order=ticket.order, provider="sandbox", method="visa")
+    payment_complete(payment=payment, external_id=payment.external_id)
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.ACTIVE)
+
+    results, errors = run_together([lambda: cancelling.ticket_cancel(ticket=ticket, actor=customer) for _ in range(4)])
+    assert len(results) == 1
+    assert len(errors) == 3 and all(isinstance(e, TicketNotCancellable) for e in errors)
+    assert [r.amount for r in Refund.objects.filter(order=ticket.order_id)] == [Decimal("790.00")]
+    order = Order.objects.get(pk=ticket.order_id)
+    assert order.status == Order.Status.REFUNDED and order.refunded_total == Decimal("790.00")
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.REFUNDED
+    assert SlotCapacity.objects.get(park=park, date=day).sold == 0
