@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import django
+import polib
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -42,17 +43,11 @@ def _catalogs(language, ext):
 
 def _po_plural_msgids(path):
     """(context, msgid) of every live plural entry of a .po file."""
-    text = path.read_text(encoding="utf-8")
-    keys = []
-    for block in text.split("\n\n"):
-        if "msgid_plural" not in block or block.lstrip().startswith("#~"):
-            continue
-        ctx = re.search(r'^msgctxt "(.*)"$', block, re.M)
-        msgid = re.search(r'^msgid ((?:".*"\n)+)', block + "\n", re.M)
-        joined = "".join(re.findall(r'^"(.*)"$', msgid.group(1), re.M))
-        joined = joined.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
-        keys.append(f"{ctx.group(1)}\x04{joined}" if ctx else joined)
-    return keys
+    return [
+        f"{e.msgctxt}\x04{e.msgid}" if e.msgctxt else e.msgid
+        for e in polib.pofile(str(path))
+        if e.msgid_plural and not e.obsolete
+    ]
 
 
 def _plural_rule(header: str) -> str:
