@@ -4,13 +4,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.widgets import DateInput
+
 from .models import WHOLE_DAY
 
 
 class BuyForm(forms.Form):
     """Shape only: date, slot, which children and up to two named guests."""
 
-    visit_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visit_date = forms.DateField(label=_("Date"), widget=DateInput())
     slot = forms.ChoiceField(label=_("Time"), required=False)
     children = forms.MultipleChoiceField(label=_("Children"), required=False, widget=forms.CheckboxSelectMultiple)
     guest_name = forms.CharField(label=_("Guest's name"), required=False, max_length=100)
