@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
+from skypark.core.formatting import format_money
 
 from . import selectors, services
 from .forms import SessionAdminForm, VenueAdminForm
@@ -376,9 +377,13 @@ class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     payment.created_at.strftime("%d.%m.%Y %H:%M"),
                     payment.get_method_display(),
                     payment.provider,
-                    f"{payment.amount} {payment.currency}",
+                    format_money(payment.amount, payment.currency),
                     payment.get_status_display(),
-                    "; ".join(f"−{r.amount} ({r.reason or '—'})" for r in payment.refunds.all()) or "—",
+                    "; ".join(
+                        f"−{format_money(r.amount, payment.currency)} ({r.reason or '—'})"
+                        for r in payment.refunds.all()
+                    )
+                    or "—",
                 )
             )
         if not rows:
