@@ -109,3 +109,40 @@ def test_admin_dashboard_charts_are_drawn_in_russian(browser, settings):
     )
     assert any(w > 0 for w in widths)
     shoot(browser, "admin-dashboard-ru")
+
+
+def test_priced_pages_in_russian(browser, settings):
+    """Event, course session and loyalty card in Russian on a phone and a desktop: the
+    amounts and dates as a Russian reader expects them, and nothing scrolls sideways."""
+    from bookings.tests.factories import CourseFactory, SessionFactory
+    from events.tests.factories import EventFactory
+    from loyalty.models import Coupon
+    from loyalty.tests.factories import CouponFactory
+
+    settings.LANGUAGE_CODE = "ru"
+    customer = UserFactory(language="ru")
+    starts = timezone.make_aware(datetime.datetime(2026, 12, 10, 18, 30))
+    if starts <= timezone.now():
+        pytest.skip("the sample date is in the past")
+    event = EventFactory(price=Decimal("1250.00"), currency="KGS", starts_at=starts)
+    session = SessionFactory(course=CourseFactory(price=Decimal("80.50"), currency="GBP"))
+    CouponFactory(customer=customer, kind=Coupon.Kind.FIXED, value=Decimal("150.50"), valid_until=starts)
+    browser.set_window_size(*SIZES["phone"])
+    log_in(browser, "", customer.phone)
+
+    browser.get(f"{browser.base_url}/events/{event.pk}/")
+    main = plain(browser.find_element(By.TAG_NAME, "main").text)
+    assert "1 250 сом" in main and "10 декабря 2026, 18:30" in main
+    shoot(browser, "event-ru")
+
+    browser.get(f"{browser.base_url}/courses/sessions/{session.pk}/book/")
+    main = plain(browser.find_element(By.TAG_NAME, "main").text)
+    assert "£80.50 с человека" in main
+    shoot(browser, "session-book-ru")
+
+    browser.get(f"{browser.base_url}/loyalty/")
+    main = plain(browser.find_element(By.TAG_NAME, "main").text)
+    assert "150,50 сом" in main and "10 декабря 2026" in main
+    progress = browser.find_element(By.ID, "tier-progress").get_property("value")
+    assert isinstance(progress, (int, float))
+    shoot(browser, "loyalty-card-ru", at="#tier-progress")
