@@ -1,6 +1,7 @@
 """One money format and one date format per language, with the exact strings people see."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -77,3 +78,41 @@ def test_english_typed_dates_are_day_first():
 
     with translation.override("en"):
         assert forms.DateField().clean("10/12/2026") == SAMPLE_DAY
+
+
+def project_templates():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    return [
+        p
+        for p in root.rglob("templates/**/*")
+        if p.suffix in (".html", ".txt") and ".venv" not in p.parts and "bench" not in p.parts
+    ]
+
+
+# a date written for machines (inputs, URLs, <time datetime>), or a weekday name alone
+MACHINE_OR_WEEKDAY = re.compile(r"^(Y-m-d(\\TH:i(:s)?)?|H:i(:s)?|D|l)$")
+DATE_ARG = re.compile(r"""\|(?:date|time):(["'])([^"']*)\1""")
+NAMED = re.compile(r"^[A-Z_]+_FORMAT$")
+RAW_AMOUNT = re.compile(r"\}\}\s*(KGS|GBP|USD|EUR|сом|som)\b|\{\{ (?!form\.)[\w.|:\"']+ \}\} \{\{ [\w.]*currency \}\}")
+
+
+def test_templates_use_named_date_formats():
+    bad = []
+    for path in project_templates():
+        for match in DATE_ARG.finditer(path.read_text()):
+            fmt = match.group(2)
+            if not (NAMED.match(fmt) or MACHINE_OR_WEEKDAY.match(fmt)):
+                bad.append(f"{path}: {match.group(0)}")
+    assert not bad, "use a named format (DATE_FORMAT, SHORT_DATE_FORMAT, DATETIME_FORMAT...):\n" + "\n".join(bad)
+
+
+def test_templates_write_amounts_through_the_money_filter():
+    bad = []
+    for path in project_templates():
+        for match in RAW_AMOUNT.finditer(path.read_text()):
+            bad.append(f"{path}: {match.group(0)}")
+    assert not bad, "write amounts as {{ amount|money:currency }}:\n" + "\n".join(bad)
