@@ -110,39 +110,75 @@ def test_admin_dashboard_charts_are_drawn_in_russian(browser, settings):
     assert any(w > 0 for w in widths)
     shoot(browser, "admin-dashboard-ru")
 
+    from loyalty.models import MerchantDailyStats
+    from skypark.accounts.tests.factories import MerchantFactory
 
-def test_priced_pages_in_russian(browser, settings):
-    """Event, course session and loyalty card in Russian on a phone and a desktop: the
-    amounts and dates as a Russian reader expects them, and nothing scrolls sideways."""
+    merchant = MerchantFactory()
+    for days_ago, sales in ((0, "1250.50"), (1, "640"), (3, "99.90"), (11, "777.70")):
+        MerchantDailyStats.objects.create(
+            merchant=merchant, date=timezone.localdate() - datetime.timedelta(days=days_ago), sales=Decimal(sales)
+        )
+    browser.get(f"{browser.base_url}/admin/loyalty/merchantdailystats/dashboard/")
+    wait_loaded(browser)
+    heights = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.mdash svg rect')).map(r => r.getBBox().height)"
+    )
+    assert len(heights) == 30 and sum(h > 0 for h in heights) == 4
+    assert "2 768,10 сом" in plain(browser.find_element(By.ID, "content").text)
+    shoot(browser, "admin-loyalty-dashboard-ru")
+
+
+WALK = {
+    "ru": ("", "1 250 сом", "10 декабря 2026, 18:30", "£80.50 с человека", "150,50 сом", "10 декабря 2026"),
+    "ky": (
+        "/ky",
+        "1 250 сом",
+        "2026-жылдын 10-декабры, 18:30",
+        "бир адамга £80.50",
+        "150,50 сом",
+        "2026-жылдын 10-декабры",
+    ),
+    "en": ("/en", "1,250 som", "10 December 2026, 18:30", "£80.50 per person", "150.50 som", "10 December 2026"),
+}
+
+
+@pytest.mark.parametrize("language", list(WALK))
+def test_priced_pages(browser, settings, language):
+    """Event, course session and loyalty card on a phone and a desktop: the amounts and
+    dates as a reader of the language expects them, and nothing scrolls sideways."""
     from bookings.tests.factories import CourseFactory, SessionFactory
     from events.tests.factories import EventFactory
-    from loyalty.models import Coupon
+    from loyalty.models import Coupon, Tier
     from loyalty.tests.factories import CouponFactory
 
+    prefix, event_price, event_when, session_price, coupon_value, coupon_until = WALK[language]
     settings.LANGUAGE_CODE = "ru"
-    customer = UserFactory(language="ru")
+    customer = UserFactory(language=language)
     starts = timezone.make_aware(datetime.datetime(2026, 12, 10, 18, 30))
     if starts <= timezone.now():
         pytest.skip("the sample date is in the past")
     event = EventFactory(price=Decimal("1250.00"), currency="KGS", starts_at=starts)
     session = SessionFactory(course=CourseFactory(price=Decimal("80.50"), currency="GBP"))
     CouponFactory(customer=customer, kind=Coupon.Kind.FIXED, value=Decimal("150.50"), valid_until=starts)
+    if not Tier.objects.filter(min_points__gt=0).exists():
+        Tier.objects.get_or_create(min_points=0, defaults={"code": "base", "name": "Базовый"})
+        Tier.objects.create(code="silver", name="Серебро", min_points=1000, order=1)
     browser.set_window_size(*SIZES["phone"])
-    log_in(browser, "", customer.phone)
+    log_in(browser, prefix, customer.phone)
 
-    browser.get(f"{browser.base_url}/events/{event.pk}/")
+    browser.get(f"{browser.base_url}{prefix}/events/{event.pk}/")
     main = plain(browser.find_element(By.TAG_NAME, "main").text)
-    assert "1 250 сом" in main and "10 декабря 2026, 18:30" in main
-    shoot(browser, "event-ru")
+    assert event_price in main and event_when in main
+    shoot(browser, f"event-{language}")
 
-    browser.get(f"{browser.base_url}/courses/sessions/{session.pk}/book/")
+    browser.get(f"{browser.base_url}{prefix}/courses/sessions/{session.pk}/book/")
     main = plain(browser.find_element(By.TAG_NAME, "main").text)
-    assert "£80.50 с человека" in main
-    shoot(browser, "session-book-ru")
+    assert session_price in main
+    shoot(browser, f"session-book-{language}")
 
-    browser.get(f"{browser.base_url}/loyalty/")
+    browser.get(f"{browser.base_url}{prefix}/loyalty/")
     main = plain(browser.find_element(By.TAG_NAME, "main").text)
-    assert "150,50 сом" in main and "10 декабря 2026" in main
+    assert coupon_value in main and coupon_until in main
     progress = browser.find_element(By.ID, "tier-progress").get_property("value")
     assert isinstance(progress, (int, float))
-    shoot(browser, "loyalty-card-ru", at="#tier-progress")
+    shoot(browser, f"loyalty-card-{language}", at="#tier-progress")

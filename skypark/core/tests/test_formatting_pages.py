@@ -21,6 +21,7 @@ def _russian_is_the_default(settings):
     """As in production: Russian pages unprefixed, /ky/ and /en/ prefixed."""
     settings.LANGUAGE_CODE = "ru"
 
+
 NB = "\xa0"
 
 
@@ -110,3 +111,26 @@ def test_loyalty_card_coupon_amount_and_date(client, customer, prefix, value, un
     page = text(client.get(f"{prefix}/loyalty/"))
     assert value in page
     assert until in page
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "sms_total"),
+    [
+        ("ru", f"Оплачено всего: 1{NB}180{NB}сом", f"1{NB}180{NB}сом"),
+        ("ky", f"Бардыгы төлөндү: 1{NB}180{NB}сом", f"1{NB}180{NB}сом"),
+        ("en", f"Total paid: 1,180{NB}som", f"1,180{NB}som"),
+    ],
+)
+def test_receipt_email_and_sms_amounts(language, total, sms_total):
+    from types import SimpleNamespace
+
+    from skypark.notify.services import render_kind
+
+    order = SimpleNamespace(reference="SP-7K2Q9", total=Decimal("1180.00"), currency="KGS")
+    lines = [{"description": "Ticket", "quantity": 2, "total": Decimal("1180.00")}]
+    rendered = render_kind("order.paid", language=language, context={"order": order, "lines": lines})
+    assert total in rendered.body
+    assert sms_total in rendered.sms
+    gbp = SimpleNamespace(reference="RF-1", total=Decimal("81.00"), currency="GBP")
+    rendered = render_kind("order.paid", language=language, context={"order": gbp, "lines": []})
+    assert "£81" in rendered.body and "£81" in rendered.sms
