@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -249,7 +250,8 @@ class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         start -= datetime.timedelta(days=start.weekday())
         context = {
             **self.admin_site.each_context(request),
-            "title": _("%(venue)s: week of %(date)s") % {"venue": venue, "date": start.strftime("%d.%m.%Y")},
+            "title": _("%(venue)s: week of %(date)s")
+            % {"venue": venue, "date": date_format(start, "SHORT_DATE_FORMAT")},
             "venue": venue,
             "venues": Venue.objects.filter(is_active=True).order_by("city", "name"),
             "days": selectors.week_calendar(venue=venue, week_start=start),
@@ -374,7 +376,7 @@ class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
         for payment in payments:
             rows.append(
                 (
-                    payment.created_at.strftime("%d.%m.%Y %H:%M"),
+                    date_format(timezone.localtime(payment.created_at), "SHORT_DATETIME_FORMAT"),
                     payment.get_method_display(),
                     payment.provider,
                     format_money(payment.amount, payment.currency),

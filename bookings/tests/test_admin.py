@@ -230,3 +230,17 @@ def test_roster_completes_the_session_and_issues_certificates(admin_client_logge
     assert session.completed_at is not None
     admin_client_logged.post(url, {"do": "certificates"})
     assert Certificate.objects.filter(booking=booking).count() == 1
+
+
+def test_booking_payments_show_local_time_in_the_short_datetime_format(admin_client_logged, customer, pay):
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from skypark.commerce.models import Payment
+
+    booking = _paid(customer, pay)
+    payment = Payment.objects.get(order_id=booking.order_id)
+    page = admin_client_logged.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+    local = timezone.localtime(payment.created_at)
+    assert local.strftime("%d/%m/%Y %H:%M") in page
+    assert date_format(local, "SHORT_DATETIME_FORMAT") == local.strftime("%d/%m/%Y %H:%M")
