@@ -10,6 +10,18 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """The test client runs requests in the test's thread, and LocaleMiddleware leaves the
+    last request's language active: a test that ended on a /ru/ page would make the next
+    test's reverse() and lazy strings Russian. Every test starts and ends in the default."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

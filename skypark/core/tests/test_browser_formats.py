@@ -84,8 +84,7 @@ def test_park_page_date_is_filled_and_check_price_works(browser, language, butto
     shoot(browser, f"park-{language}-quote", at="[role=status]")
 
 
-def test_admin_dashboard_charts_are_drawn_in_russian(browser, settings):
-    settings.LANGUAGE_CODE = "ru"
+def test_admin_dashboard_charts_are_drawn_in_russian(browser, russian_default):
     staff = StaffFactory()
     ParkFactory(capacity=7)
     paid_order(UserFactory(), count=2, price="790.00")
@@ -143,7 +142,7 @@ WALK = {
 
 
 @pytest.mark.parametrize("language", list(WALK))
-def test_priced_pages(browser, settings, language):
+def test_priced_pages(browser, russian_default, language):
     """Event, course session and loyalty card on a phone and a desktop: the amounts and
     dates as a reader of the language expects them, and nothing scrolls sideways."""
     from bookings.tests.factories import CourseFactory, SessionFactory
@@ -152,7 +151,6 @@ def test_priced_pages(browser, settings, language):
     from loyalty.tests.factories import CouponFactory
 
     prefix, event_price, event_when, session_price, coupon_value, coupon_until = WALK[language]
-    settings.LANGUAGE_CODE = "ru"
     customer = UserFactory(language=language)
     starts = timezone.make_aware(datetime.datetime(2026, 12, 10, 18, 30))
     if starts <= timezone.now():

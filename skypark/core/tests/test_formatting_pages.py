@@ -17,9 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _russian_is_the_default(settings):
+def _russian_is_the_default(russian_default):
     """As in production: Russian pages unprefixed, /ky/ and /en/ prefixed."""
-    settings.LANGUAGE_CODE = "ru"
 
 
 NB = "\xa0"
@@ -86,7 +85,7 @@ def test_course_session_price_in_gbp_in_every_language(client, customer, prefix,
         ("/en", f"790{NB}som", "10 December 2026, 18:30"),
     ],
 )
-def test_event_price_and_date(client, settings, prefix, price, when):
+def test_event_price_and_date(client, prefix, price, when):
     starts = timezone.make_aware(datetime.datetime(2026, 12, 10, 18, 30))
     event = EventFactory(price=Decimal("790.00"), currency="KGS", starts_at=starts)
     page = text(client.get(f"{prefix}/events/{event.pk}/"))

@@ -52,9 +52,8 @@ def assert_machine_numbers(html, where):
 
 
 @pytest.fixture
-def ru_admin(admin_client_logged, settings):
+def ru_admin(admin_client_logged, russian_default):
     """The back-office speaks the site's default language, Russian in production."""
-    settings.LANGUAGE_CODE = "ru"
     return admin_client_logged
 
 
