@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
@@ -26,6 +27,7 @@ from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
+from skypark.core.formatting import format_money
 from skypark.notify.admin_actions import resend_confirmation
 
 from . import selectors, services
@@ -255,7 +257,8 @@ class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         start -= datetime.timedelta(days=start.weekday())
         context = {
             **self.admin_site.each_context(request),
-            "title": _("%(venue)s: week of %(date)s") % {"venue": venue, "date": start.strftime("%d.%m.%Y")},
+            "title": _("%(venue)s: week of %(date)s")
+            % {"venue": venue, "date": date_format(start, "SHORT_DATE_FORMAT")},
             "venue": venue,
             "venues": Venue.objects.filter(is_active=True).order_by("city", "name"),
             "days": selectors.week_calendar(venue=venue, week_start=start),
@@ -384,12 +387,16 @@ class BookingAdmin(CustomerSearchAdminMixin, AuditedAdminMixin, admin.ModelAdmin
         for payment in payments:
             rows.append(
                 (
-                    payment.created_at.strftime("%d.%m.%Y %H:%M"),
+                    date_format(timezone.localtime(payment.created_at), "SHORT_DATETIME_FORMAT"),
                     payment.get_method_display(),
                     payment.provider,
-                    f"{payment.amount} {payment.currency}",
+                    format_money(payment.amount, payment.currency),
                     payment.get_status_display(),
-                    "; ".join(f"−{r.amount} ({r.reason or '—'})" for r in payment.refunds.all()) or "—",
+                    "; ".join(
+                        f"−{format_money(r.amount, payment.currency)} ({r.reason or '—'})"
+                        for r in payment.refunds.all()
+                    )
+                    or "—",
                 )
             )
         if not rows:

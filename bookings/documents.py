@@ -4,6 +4,7 @@ come from notify's confirmations). A pure function of the model instance."""
 import io
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -36,8 +37,8 @@ def certificate_pdf(certificate) -> bytes:
     pdf.setFont(FONT, 12)
     lines = [
         _("Certificate number: %(number)s") % {"number": certificate.number},
-        _("Issued on: %(date)s") % {"date": certificate.issued_on.strftime("%d/%m/%Y")},
-        _("Valid until: %(date)s") % {"date": certificate.expires_on.strftime("%d/%m/%Y")},
+        _("Issued on: %(date)s") % {"date": date_format(certificate.issued_on, "SHORT_DATE_FORMAT")},
+        _("Valid until: %(date)s") % {"date": date_format(certificate.expires_on, "SHORT_DATE_FORMAT")},
         _("Verify at: %(url)s")
         % {"url": settings.SITE_URL.rstrip("/") + reverse("bookings:certificate-verify", args=[certificate.number])},
     ]

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.widgets import DateInput
+
 from . import services
 from .errors import InvalidSession, ScheduleClash
 from .models import CourseSession, Venue, postcode_normalise
@@ -12,8 +14,8 @@ ATTENDEE_ROWS = 6
 
 class SessionFilterForm(forms.Form):
     city = forms.ChoiceField(label=_("City"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, cities=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -179,7 +180,7 @@ class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             at = timezone.localtime(event.starts_at - datetime.timedelta(hours=hours))
             done = _("sent") if hours in (event.reminders_sent or []) else _("planned")
             before = ngettext("%(n)s hour before", "%(n)s hours before", hours) % {"n": hours}
-            rows.append((before, at.strftime("%d.%m.%Y %H:%M"), done))
+            rows.append((before, date_format(at, "SHORT_DATETIME_FORMAT"), done))
         return format_html_join("", "<div>{}: {} — {}</div>", rows) or _(
             "No reminders (system setting events.reminder_hours)."
         )

@@ -1,14 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.widgets import DateInput
+
 from .models import Event, EventType, LeaderboardPeriod
 
 
 class EventFilterForm(forms.Form):
     """Shape only: the filters of the events list (all optional, sent with GET)."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     type = forms.ChoiceField(label=_("Type"), required=False)
     price = forms.ChoiceField(
         label=_("Price"),

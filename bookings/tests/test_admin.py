@@ -140,7 +140,7 @@ def test_roster_marks_attendance(admin_client_logged, customer, pay):
 def test_booking_page_shows_payments_and_partial_refund(admin_client_logged, customer, pay):
     booking = _paid(customer, pay)
     page = admin_client_logged.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
-    assert "Payments and refunds" in page and "100.00 GBP" in page
+    assert "Payments and refunds" in page and "£100" in page
     url = reverse("admin:bookings-booking-refund", args=[booking.pk])
     missing_reason = admin_client_logged.post(url, {"amount": "10", "reason": ""})
     assert "Give a reason" in missing_reason.content.decode()
@@ -166,7 +166,7 @@ def test_revenue_report_and_csv(admin_client_logged, customer, pay):
     _paid(customer, pay)
     _paid(UserFactory(), pay, attendees=[{"name": "A"}, {"name": "B"}])
     page = admin_client_logged.get(reverse("admin:bookings-revenue"))
-    assert "300.00 GBP" in page.content.decode()
+    assert "£300" in page.content.decode()
     csv = admin_client_logged.get(reverse("admin:bookings-revenue"), {"format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().strip().splitlines()
@@ -230,3 +230,17 @@ def test_roster_completes_the_session_and_issues_certificates(admin_client_logge
     assert session.completed_at is not None
     admin_client_logged.post(url, {"do": "certificates"})
     assert Certificate.objects.filter(booking=booking).count() == 1
+
+
+def test_booking_payments_show_local_time_in_the_short_datetime_format(admin_client_logged, customer, pay):
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from skypark.commerce.models import Payment
+
+    booking = _paid(customer, pay)
+    payment = Payment.objects.get(order_id=booking.order_id)
+    page = admin_client_logged.get(reverse("admin:bookings_booking_change", args=[booking.pk])).content.decode()
+    local = timezone.localtime(payment.created_at)
+    assert local.strftime("%d/%m/%Y %H:%M") in page
+    assert date_format(local, "SHORT_DATETIME_FORMAT") == local.strftime("%d/%m/%Y %H:%M")

@@ -9,20 +9,13 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.widgets import DateInput
+
 from . import attempts
 from .models import Child, Language, User
 from .phones import normalise_phone
 
 LOGIN_MAX_LENGTH = 254
-
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker; ISO values so it can fill itself in."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class CustomerForm(forms.Form):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.audit.services import audit_log, snapshot
 from skypark.config.selectors import get_int
+from skypark.core.formatting import format_money
 
 from . import signals
 from .errors import (
@@ -443,8 +444,8 @@ def order_refund(*, order, amount=None, reason="", actor=None) -> list[Refund]:
         raise InvalidAmount(_("A refund must be more than zero."))
     if amount > refundable:
         raise RefundTooLarge(
-            _("At most %(refundable)s %(currency)s can still be refunded.")
-            % {"refundable": refundable, "currency": order.currency},
+            _("At most %(refundable)s can still be refunded.")
+            % {"refundable": format_money(refundable, order.currency)},
             details={"refundable": str(refundable), "requested": str(amount)},
         )
     now = timezone.now()

@@ -3,11 +3,21 @@
 An app registers a function ``(request) -> Panel | None`` with ``register``; the index
 shows every panel the user may see. Panels carry figures and, where staff would rather
 look than read, a series drawn as an inline SVG bar chart (no JavaScript, no CDN).
+
+The bar geometry is written as plain strings (``svg_number``): SVG needs a point as the
+decimal separator in every language, and a template would localize a float (``7,14`` in
+Russian draws nothing).
 """
 
 from dataclasses import dataclass, field
 
 _providers = []
+
+
+def svg_number(value) -> str:
+    """A number for SVG/CSS/JSON: point decimal, at most two decimals, no grouping."""
+    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 @dataclass
@@ -30,10 +40,10 @@ class Series:
             {
                 "label": label,
                 "value": value,
-                "x": round(i * width, 2),
-                "w": round(width * 0.8, 2),
-                "h": round(float(value) / top * 100, 2),
-                "y": round(100 - float(value) / top * 100, 2),
+                "x": svg_number(i * width),
+                "w": svg_number(width * 0.8),
+                "h": svg_number(float(value) / top * 100),
+                "y": svg_number(100 - float(value) / top * 100),
             }
             for i, (label, value) in enumerate(self.points)
         ]

@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.widgets import DateInput
+
 from .models import WHOLE_DAY
 
 GUEST_ROWS = 4
@@ -14,7 +16,7 @@ class BuyForm(forms.Form):
     children by age. An age alone is enough to see the price (anyone may ask); buying
     also needs each of those children's names, printed on the ticket."""
 
-    visit_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visit_date = forms.DateField(label=_("Date"), widget=DateInput())
     slot = forms.ChoiceField(label=_("Time"), required=False)
     children = forms.MultipleChoiceField(label=_("Children"), required=False, widget=forms.CheckboxSelectMultiple)
 

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "skypark.core.context_processors.site",
             ],
+            "builtins": ["skypark.core.templatetags.money"],
         },
     },
 ]
@@ -131,6 +132,7 @@ LANGUAGES = [("ru", _("Russian")), ("ky", _("Kyrgyz")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Bishkek")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["skypark.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

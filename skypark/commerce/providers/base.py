@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.formatting import format_money
+
 
 @dataclass(frozen=True)
 class PaymentAction:
@@ -63,8 +65,8 @@ class CashProvider(PaymentProvider):
         return PaymentAction(
             redirect_url=return_url,
             instructions=str(
-                _("Pay %(amount)s %(currency)s at the desk and quote order %(reference)s.")
-                % {"amount": payment.amount, "currency": payment.currency, "reference": payment.order.reference}
+                _("Pay %(amount)s at the desk and quote order %(reference)s.")
+                % {"amount": format_money(payment.amount, payment.currency), "reference": payment.order.reference}
             ),
         )
 

@@ -93,7 +93,7 @@ def test_sandbox_flow_end_to_end(client, customer, deliveries, paid_signals, dja
 
     page = client.get(page_url)
     assert page.status_code == 200
-    assert b"4242 4242 4242 4242" in page.content and b"1580.00" in page.content
+    assert b"4242 4242 4242 4242" in page.content and "1,580\xa0som".encode() in page.content
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(page_url, {"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"})

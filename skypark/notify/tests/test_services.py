@@ -143,8 +143,8 @@ def test_order_paid_receipt_lists_lines_and_total():
     send_now(recipient=user, kind="order.paid", context={"order": ORDER, "lines": lines})
     body = mail.outbox[0].body
     assert "Order: SP-7K2Q9" in body
-    assert "Child ticket, 3-6 years × 2: 1180.00 KGS" in body
-    assert "Total paid: 1180.00 KGS" in body
+    assert "Child ticket, 3-6 years × 2: 1,180\xa0som" in body
+    assert "Total paid: 1,180\xa0som" in body
 
 
 def test_language_specific_template_is_tried_first(settings, tmp_path):
