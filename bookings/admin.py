@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
+from skypark.core.translated_admin import TranslatedAdmin
 
 from . import selectors, services
 from .forms import SessionAdminForm, VenueAdminForm
@@ -31,13 +32,13 @@ from .models import Attendee, Booking, Certificate, Course, CourseSession, Cours
 
 
 @admin.register(CourseType)
-class CourseTypeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CourseTypeAdmin(AuditedAdminMixin, TranslatedAdmin):
     list_display = ("code", "name", "is_active")
     search_fields = ("code", "name")
 
 
 @admin.register(Course)
-class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CourseAdmin(AuditedAdminMixin, TranslatedAdmin):
     list_display = (
         "name",
         "course_type",
@@ -54,10 +55,10 @@ class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class VenueAdmin(AuditedAdminMixin, TranslatedAdmin):
     form = VenueAdminForm
     list_display = ("name", "city", "postcode", "capacity", "is_active", "calendar_link")
-    list_filter = ("is_active", "city")
+    list_filter = ("is_active", "country", "city")
     search_fields = ("name", "city", "postcode")
 
     @admin.display(description=_("Calendar"))

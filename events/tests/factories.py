@@ -11,6 +11,7 @@ class EventTypeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = EventType
         django_get_or_create = ("code",)
+        rename = {"name": "name_ru"}  # the plain name is the Russian one
 
     code = factory.Sequence(lambda n: f"type-{n}")
     name = factory.Sequence(lambda n: f"Тип {n}")
@@ -22,6 +23,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Event
+        rename = {"title": "title_ru", "description": "description_ru", "location": "location_ru"}
 
     title = factory.Sequence(lambda n: f"Событие {n}")
     title_en = factory.Sequence(lambda n: f"Event {n}")
@@ -38,7 +40,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 def badge(rule, requirements, *, points=None, code=None):
     """A badge for ``rule`` with levels 1.. whose requirements are ``requirements``;
     each level earns ``points[i]`` (10 × level by default)."""
-    item = Badge.objects.create(code=code or rule.replace("_", "-"), name=rule, name_en=rule, badge_type=rule)
+    item = Badge.objects.create(code=code or rule.replace("_", "-"), name_ru=rule, name_en=rule, badge_type=rule)
     for index, requirement in enumerate(requirements, start=1):
         BadgeLevel.objects.create(
             badge=item,

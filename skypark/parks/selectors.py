@@ -9,6 +9,8 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.translated import any_language
+
 from .models import WHOLE_DAY, OpeningHours, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
 
 LIMITED_SHARE = Decimal("0.3")
@@ -28,10 +30,7 @@ def park_list(*, search: str = "", include_inactive=False):
     address in any of the three languages."""
     parks = Park.objects.all() if include_inactive else Park.objects.active()
     if search:
-        query = Q()
-        for field in ("name", "name_ky", "name_en", "address", "address_ky", "address_en"):
-            query |= Q(**{f"{field}__icontains": search})
-        parks = parks.filter(query)
+        parks = parks.filter(any_language("name", "icontains", search) | any_language("address", "icontains", search))
     return parks.prefetch_related(
         Prefetch("hours", queryset=OpeningHours.objects.order_by("weekday")),
         Prefetch("slots", queryset=TimeSlot.objects.filter(is_active=True).order_by("starts")),

@@ -25,6 +25,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # before the admin, so that its translated fields reach the admin forms
+    "modeltranslation",
     "skypark.core.admin_site.SkyParkAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "skypark.core.api.language.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -115,6 +118,13 @@ LANGUAGES = [("ru", _("Russian")), ("ky", _("Kyrgyz")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Bishkek")
 USE_I18N = True
+
+# Content that staff write (names, descriptions, slot names, amenities …) has one column per
+# language (django-modeltranslation; each domain's translation.py names the fields). An empty
+# value falls back to Russian, then English, then Kyrgyz, so a page never shows a blank name.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "ru"
+MODELTRANSLATION_LANGUAGES = ("ru", "ky", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("ru", "en", "ky")
 USE_TZ = True
 
 STATIC_URL = "static/"

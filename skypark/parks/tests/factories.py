@@ -10,6 +10,7 @@ class ParkFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Park
         skip_postgeneration_save = True
+        rename = {"name": "name_ru", "address": "address_ru"}  # the plain name is the Russian one
 
     slug = factory.Sequence(lambda n: f"park-{n}")
     name = factory.Sequence(lambda n: f"Парк {n}")
