@@ -8,7 +8,7 @@ from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from skypark.core.translated import any_language
+from skypark.core.translated import any_language, in_active_language
 
 from .models import (
     ALL_TIME_KEY,
@@ -123,7 +123,7 @@ def member_summary(*, customer) -> MemberSummary:
         UserBadge.objects.filter(customer=customer)
         .select_related("badge")
         .prefetch_related("badge__levels")
-        .order_by("badge__name")
+        .order_by(in_active_language("badge__name"))
     )
     recent = list(PointsEntry.objects.filter(customer=customer).order_by("-created_at", "-pk")[:20])
     return MemberSummary(

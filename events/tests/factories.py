@@ -14,7 +14,7 @@ class EventTypeFactory(factory.django.DjangoModelFactory):
         rename = {"name": "name_ru"}  # the plain name is the Russian one
 
     code = factory.Sequence(lambda n: f"type-{n}")
-    name = factory.Sequence(lambda n: f"Тип {n}")
+    name_ru = factory.Sequence(lambda n: f"Тип {n}")
     name_en = factory.Sequence(lambda n: f"Type {n}")
 
 
@@ -25,10 +25,10 @@ class EventFactory(factory.django.DjangoModelFactory):
         model = Event
         rename = {"title": "title_ru", "description": "description_ru", "location": "location_ru"}
 
-    title = factory.Sequence(lambda n: f"Событие {n}")
+    title_ru = factory.Sequence(lambda n: f"Событие {n}")
     title_en = factory.Sequence(lambda n: f"Event {n}")
     event_type = factory.SubFactory(EventTypeFactory)
-    location = "Бишкек, Парк Панфилова"
+    location_ru = "Бишкек, Парк Панфилова"
     starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=2))
     ends_at = factory.LazyAttribute(lambda e: e.starts_at + datetime.timedelta(hours=2))
     capacity = 10

@@ -16,9 +16,9 @@ through an untranslated model, raw SQL, exports — shows the default language.
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
-from django.db.models.signals import pre_save
-from django.utils.translation import override
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import get_language, override
 
 LANGUAGES = tuple(settings.MODELTRANSLATION_LANGUAGES)
 DEFAULT_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
@@ -38,12 +38,37 @@ def any_language(field: str, lookup: str, value) -> Q:
     return query
 
 
+def in_active_language(path: str):
+    """An expression reading a translated field through a relation (``park__name``) in the
+    active language with the same fallback as ``obj.name``, for ``values()``/``order_by()``
+    on a model whose querysets modeltranslation does not rewrite (``ParkVisit``)."""
+    from modeltranslation.utils import resolution_order
+
+    columns = [
+        NullIf(F(f"{path}_{language}"), Value(""), output_field=TextField())
+        for language in resolution_order(get_language())
+    ]
+    return Coalesce(*columns, F(path), output_field=TextField())
+
+
 def register_translated(model, *fields: str) -> None:
     from modeltranslation.translator import TranslationOptions, translator
 
     options = type(f"{model.__name__}TranslationOptions", (TranslationOptions,), {"fields": fields})
     translator.register(model, options)
-    pre_save.connect(_keep_original_in_default_language, sender=model, dispatch_uid=f"translated:{model._meta.label}")
+    for name in fields:
+        _store_default_language(model._meta.get_field(name))
+
+
+def _store_default_language(field) -> None:
+    """Saving writes ``field``'s own column from the default language (Django reads the value
+    to save through ``Field.pre_save``, which would otherwise give the active language's)."""
+
+    def pre_save(instance, add):
+        with override(DEFAULT_LANGUAGE):
+            return getattr(instance, field.attname)
+
+    field.pre_save = pre_save
 
 
 def translated_fields(model) -> tuple[str, ...]:
@@ -53,15 +78,6 @@ def translated_fields(model) -> tuple[str, ...]:
         return tuple(translator.get_options_for_model(model).all_fields)
     except NotRegistered:
         return ()
-
-
-def _keep_original_in_default_language(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    with override(DEFAULT_LANGUAGE):
-        for field in translated_fields(sender):
-            if all(name in instance.__dict__ for name in localized_names(field)):
-                instance.__dict__[field] = getattr(instance, field)
 
 
 def search_paths(model, path: str) -> list[str]:

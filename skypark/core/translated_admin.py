@@ -41,8 +41,10 @@ class SideBySideMixin:
 
 
 class TranslatedAdmin(SideBySideMixin, TranslationAdmin):
-    pass
+    class Media:
+        css = {"all": ("admin/css/translated-fields.css",)}
 
 
 class TranslatedTabularInline(TranslationTabularInline):
-    pass
+    class Media:
+        css = {"all": ("admin/css/translated-fields.css",)}

@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from skypark.core.translated import any_language
+from skypark.core.translated import any_language, in_active_language
 
 from .models import WHOLE_DAY, OpeningHours, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
 
@@ -253,7 +253,7 @@ def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=N
     if park is not None:
         visits = visits.filter(park=park)
     rows = (
-        visits.values("park", "park__name", "visit_date")
+        visits.values("park", "visit_date", park_name=in_active_language("park__name"))
         .annotate(
             total_tickets=Count("ticket", distinct=True),
             total_visitors=Sum("visitor_count"),
@@ -262,7 +262,7 @@ def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=N
             manual_entries=Count("ticket", filter=Q(entry_method="manual"), distinct=True),
             paying_customers=Count("ticket__customer", distinct=True),
         )
-        .order_by("-visit_date", "park__name")
+        .order_by("-visit_date", "park_name")
     )
     revenue = {
         (r["park"], r["visit_date"]): r["revenue"] or Decimal("0")
@@ -277,6 +277,7 @@ def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=N
     }
     result = []
     for row in rows:
+        row["park__name"] = row.pop("park_name")
         row["avg_group_size"] = (Decimal(row["total_visitors"]) / row["entries"]).quantize(Decimal("0.01"))
         row["total_revenue"] = revenue.get((row["park"], row["visit_date"]), Decimal("0"))
         result.append(row)
