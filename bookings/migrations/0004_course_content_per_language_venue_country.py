@@ -15,6 +15,50 @@ TRANSLATED = {
 def copy_into_russian(apps, schema_editor):
     for model_name, fields in TRANSLATED.items():
         apps.get_model("bookings", model_name).objects.update(**{f"{field}_ru": F(field) for field in fields})
+    # The course types seeded in 0003 were written in English: they get all three languages.
+    CourseType = apps.get_model("bookings", "CourseType")
+    for code, (name_en, description_en), names, descriptions in SEEDED_TYPES:
+        CourseType.objects.filter(code=code, name=name_en).update(
+            name=names[0],
+            name_ru=names[0],
+            name_ky=names[1],
+            name_en=name_en,
+            description=descriptions[0],
+            description_ru=descriptions[0],
+            description_ky=descriptions[1],
+            description_en=description_en,
+        )
+
+
+SEEDED_TYPES = [
+    (
+        "EFAW",
+        ("Emergency First Aid at Work", "One-day HSE-approved course for appointed persons."),
+        ("Экстренная первая помощь на работе", "Жумушта шашылыш биринчи жардам"),
+        (
+            "Однодневный курс для назначенных ответственных за первую помощь.",
+            "Биринчи жардамга дайындалган кызматкерлер үчүн бир күндүк курс.",
+        ),
+    ),
+    (
+        "FAW",
+        ("First Aid at Work", "Three-day HSE-approved course for workplace first aiders."),
+        ("Первая помощь на работе", "Жумушта биринчи жардам"),
+        (
+            "Трёхдневный курс для тех, кто оказывает первую помощь на работе.",
+            "Жумуш ордунда биринчи жардам көрсөтүүчүлөр үчүн үч күндүк курс.",
+        ),
+    ),
+    (
+        "Paediatric",
+        ("Paediatric First Aid", "First aid for those caring for babies and children."),
+        ("Первая помощь детям", "Балдарга биринчи жардам"),
+        (
+            "Первая помощь для тех, кто заботится о младенцах и детях.",
+            "Ымыркайларды жана балдарды караган адамдар үчүн биринчи жардам.",
+        ),
+    ),
+]
 
 
 class Migration(migrations.Migration):
