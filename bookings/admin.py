@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
-from skypark.core.translated_admin import TranslatedAdmin
+from skypark.core.translated_admin import AnyLanguageSearchMixin, TranslatedAdmin
 
 from . import selectors, services
 from .forms import SessionAdminForm, VenueAdminForm
@@ -124,7 +124,7 @@ def issue_certificates(modeladmin, request, queryset):
 
 
 @admin.register(CourseSession)
-class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CourseSessionAdmin(AnyLanguageSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = SessionAdminForm
     list_display = (
         "starts_at",

@@ -142,3 +142,12 @@ def test_admin_venue_postcode_follows_the_country(admin_client_logged):
     assert good.status_code == 302
     venue = Venue.objects.get(city="Ош")
     assert (venue.postcode, venue.name_ru, venue.name) == ("723500", "Учебный класс Ош", "Учебный класс Ош")
+
+
+def test_admin_session_search_finds_the_course_by_its_name_in_any_language(admin_client_logged):
+    session = _session()
+    SessionFactory()
+    for term in ("First Aid for Employees", "Кызматкерлер", "сотрудников", "Bishkek Training"):
+        listing = admin_client_logged.get("/admin/bookings/coursesession/", {"q": term}).content.decode()
+        assert listing.count('name="_selected_action"') == 1, term
+        assert f'value="{session.pk}"' in listing

@@ -6,9 +6,21 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from .translated import search_paths
 
 
-class SideBySideMixin:
-    """Puts the language versions of one field in one row of the change form (whether the
-    admin declares fieldsets or not) and searches every language of a translated field."""
+class AnyLanguageSearchMixin:
+    """Search paths that end in a translated field (``name``, ``course__name``) search that
+    field in every language; for any ModelAdmin, translated or not."""
+
+    def get_search_fields(self, request):
+        expanded = []
+        for term in super().get_search_fields(request):
+            prefix = term[0] if term[:1] in ("^", "=", "@") else ""
+            expanded += [prefix + path for path in search_paths(self.model, term[len(prefix) :])]
+        return expanded
+
+
+class SideBySideMixin(AnyLanguageSearchMixin):
+    """Puts the language versions of one field in one row of the change form, whether the
+    admin declares fieldsets or not."""
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -31,13 +43,6 @@ class SideBySideMixin:
                 rows.append([item] if original is not None else item)
             current = original
         return [(tuple(row) if len(row) > 1 else row[0]) if isinstance(row, list) else row for row in rows]
-
-    def get_search_fields(self, request):
-        expanded = []
-        for term in super().get_search_fields(request):
-            prefix = term[0] if term[:1] in ("^", "=", "@") else ""
-            expanded += [prefix + path for path in search_paths(self.model, term[len(prefix) :])]
-        return expanded
 
 
 class TranslatedAdmin(SideBySideMixin, TranslationAdmin):
