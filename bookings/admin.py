@@ -28,6 +28,7 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.errors import DomainError
 from skypark.core.formatting import format_money
+from skypark.core.translated_admin import AnyLanguageSearchMixin, TranslatedAdmin
 from skypark.notify.admin_actions import resend_confirmation
 
 from . import selectors, services
@@ -36,13 +37,13 @@ from .models import Attendee, Booking, Certificate, Course, CourseSession, Cours
 
 
 @admin.register(CourseType)
-class CourseTypeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CourseTypeAdmin(AuditedAdminMixin, TranslatedAdmin):
     list_display = ("code", "name", "is_active")
     search_fields = ("code", "name")
 
 
 @admin.register(Course)
-class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CourseAdmin(AuditedAdminMixin, TranslatedAdmin):
     list_display = (
         "name",
         "course_type",
@@ -59,10 +60,10 @@ class CourseAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class VenueAdmin(AuditedAdminMixin, TranslatedAdmin):
     form = VenueAdminForm
     list_display = ("name", "city", "postcode", "capacity", "is_active", "calendar_link")
-    list_filter = ("is_active", "city")
+    list_filter = ("is_active", "country", "city")
     search_fields = ("name", "city", "postcode")
 
     @admin.display(description=_("Calendar"))
@@ -128,7 +129,7 @@ def issue_certificates(modeladmin, request, queryset):
 
 
 @admin.register(CourseSession)
-class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CourseSessionAdmin(AnyLanguageSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = SessionAdminForm
     list_display = (
         "starts_at",

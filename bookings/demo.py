@@ -1,15 +1,21 @@
-"""Demo courses, venues, an instructor, four weeks of published sessions and discount
-codes. Idempotent: everything is looked up by a natural key before it is created, and
-sessions are scheduled through the service (so the demo respects the overlap rules)."""
+"""Demo first-aid courses: the UK company's courses in GBP at a Leeds venue, and Kyrgyz
+courses in KGS at venues in Bishkek and Osh, every text in ru, ky and en; an instructor,
+four weeks of published sessions and discount codes. Idempotent: everything is looked up
+by a natural key (a code, or a name in any language) before it is created, a text left
+empty is filled in and one already there stays, and sessions are scheduled through the
+service (so the demo respects the overlap rules)."""
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.utils import timezone
 
 from skypark.accounts.models import User
 from skypark.config.services import system_settings_seed
+from skypark.core.translated import any_language, by_language, fill_missing
 
 from . import services
 from .errors import ScheduleClash
@@ -17,50 +23,216 @@ from .models import INSTRUCTORS_GROUP, Course, CourseSession, CourseType, Discou
 
 INSTRUCTOR_PHONE, INSTRUCTOR_PASSWORD = "+996700000301", "skypark-instructor-2026"
 
+COURSE_TYPES = {
+    "EFAW": (
+        ("Экстренная первая помощь на работе", "Жумушта шашылыш биринчи жардам", "Emergency First Aid at Work"),
+        (
+            "Однодневный курс для назначенных ответственных за первую помощь.",
+            "Биринчи жардамга дайындалган кызматкерлер үчүн бир күндүк курс.",
+            "One-day HSE-approved course for appointed persons.",
+        ),
+    ),
+    "FAW": (
+        ("Первая помощь на работе", "Жумушта биринчи жардам", "First Aid at Work"),
+        (
+            "Трёхдневный курс для тех, кто оказывает первую помощь на работе.",
+            "Жумуш ордунда биринчи жардам көрсөтүүчүлөр үчүн үч күндүк курс.",
+            "Three-day HSE-approved course for workplace first aiders.",
+        ),
+    ),
+    "Paediatric": (
+        ("Первая помощь детям", "Балдарга биринчи жардам", "Paediatric First Aid"),
+        (
+            "Первая помощь для тех, кто заботится о младенцах и детях.",
+            "Ымыркайларды жана балдарды караган адамдар үчүн биринчи жардам.",
+            "First aid for those caring for babies and children.",
+        ),
+    ),
+}
+
+# key, type, hours, price, currency, (ru, ky, en) name, (ru, ky, en) description
 COURSES = [
-    # name, type, hours, price, days of a session (hours per day)
     (
-        "Emergency First Aid at Work",
+        "uk-efaw",
         "EFAW",
         Decimal("6"),
         Decimal("85.00"),
-        "One-day course for appointed first aiders.",
+        "GBP",
+        (
+            "Экстренная первая помощь на работе (Великобритания)",
+            "Жумушта шашылыш биринчи жардам (Улуу Британия)",
+            "Emergency First Aid at Work",
+        ),
+        (
+            "Однодневный курс для назначенных ответственных за первую помощь, по требованиям HSE.",
+            "Биринчи жардамга дайындалган кызматкерлер үчүн бир күндүк курс, HSE талаптары боюнча.",
+            "One-day course for appointed first aiders, meeting the HSE requirements.",
+        ),
     ),
     (
-        "First Aid at Work",
+        "uk-faw",
         "FAW",
         Decimal("18"),
         Decimal("225.00"),
-        "Three-day course; runs as a block of six-hour days.",
+        "GBP",
+        (
+            "Первая помощь на работе (Великобритания)",
+            "Жумушта биринчи жардам (Улуу Британия)",
+            "First Aid at Work",
+        ),
+        (
+            "Трёхдневный курс: три дня по шесть часов.",
+            "Үч күндүк курс: күнүнө алты сааттан.",
+            "Three-day course; runs as a block of six-hour days.",
+        ),
     ),
     (
-        "Paediatric First Aid",
+        "uk-paediatric",
         "Paediatric",
         Decimal("12"),
         Decimal("150.00"),
-        "For nurseries, childminders and parents.",
+        "GBP",
+        ("Первая помощь детям (Великобритания)", "Балдарга биринчи жардам (Улуу Британия)", "Paediatric First Aid"),
+        (
+            "Для детских садов, нянь и родителей; соответствует требованиям EYFS.",
+            "Бала бакчалар, бала багуучулар жана ата-энелер үчүн; EYFS талаптарына ылайык.",
+            "For nurseries, childminders and parents; meets the EYFS requirements.",
+        ),
+    ),
+    (
+        "kg-efaw",
+        "EFAW",
+        Decimal("6"),
+        Decimal("3500.00"),
+        "KGS",
+        ("Первая помощь для сотрудников", "Кызматкерлер үчүн биринчи жардам", "First Aid for Employees"),
+        (
+            "Однодневный курс: сердечно-лёгочная реанимация, кровотечения, ожоги, вызов скорой (103).",
+            "Бир күндүк курс: жүрөк-өпкө реанимациясы, кан агуу, күйүк, тез жардам чакыруу (103).",
+            "One-day course: CPR, bleeding, burns and calling an ambulance (103).",
+        ),
+    ),
+    (
+        "kg-faw",
+        "FAW",
+        Decimal("18"),
+        Decimal("9000.00"),
+        "KGS",
+        ("Первая помощь на производстве", "Өндүрүштө биринчи жардам", "Workplace First Aid (three days)"),
+        (
+            "Трёхдневный курс для ответственных за первую помощь на предприятии; экзамен в последний день.",
+            "Ишканада биринчи жардамга жооптуулар үчүн үч күндүк курс; акыркы күнү сынак.",
+            "Three-day course for the people responsible for first aid at a company; exam on the last day.",
+        ),
+    ),
+    (
+        "kg-paediatric",
+        "Paediatric",
+        Decimal("12"),
+        Decimal("5500.00"),
+        "KGS",
+        (
+            "Первая помощь детям: для родителей и воспитателей",
+            "Балдарга биринчи жардам: ата-энелер жана тарбиячылар үчүн",
+            "Paediatric First Aid for Parents and Carers",
+        ),
+        (
+            "Удушье, высокая температура, травмы и аллергия у детей; практика на манекенах младенца и ребёнка.",
+            "Балдардагы тумчугуу, жогорку температура, жаракат жана аллергия; ымыркай жана бала манекендеринде практика.",
+            "Choking, fever, injuries and allergies in children; practice on infant and child manikins.",
+        ),
     ),
 ]
+
+# One UK venue for the GBP courses; Bishkek and Osh for the KGS ones.
 VENUES = [
     {
-        "name": "Leeds Training Centre",
-        "address_line1": "14 Park Row",
+        "key": "leeds",
+        "timezone": "Europe/London",
         "city": "Leeds",
         "postcode": "LS1 5HD",
+        "country": "GB",
         "capacity": 16,
-        "facilities": ["Projector", "Step-free access", "Kitchen"],
-        "parking_info": "Pay and display on Park Square; Woodhouse Lane car park 5 minutes away.",
+        **by_language("name", "Учебный центр в Лидсе", "Лидстеги окуу борбору", "Leeds Training Centre"),
+        **by_language("address_line1", "14 Park Row", "14 Park Row", "14 Park Row"),
+        **by_language(
+            "facilities",
+            ["Проектор", "Вход без ступенек", "Кухня"],
+            ["Проектор", "Тепкичсиз кире бериш", "Ашкана"],
+            ["Projector", "Step-free access", "Kitchen"],
+        ),
+        **by_language(
+            "parking_info",
+            "Платная парковка на Park Square; парковка Woodhouse Lane в 5 минутах ходьбы.",
+            "Park Square'де акы төлөнүүчү унаа токтотуучу жай; Woodhouse Lane токтотуучу жайы 5 мүнөттүк жерде.",
+            "Pay and display on Park Square; Woodhouse Lane car park 5 minutes away.",
+        ),
     },
     {
-        "name": "London Bridge Rooms",
-        "address_line1": "2 Tooley Street",
-        "address_line2": "Second floor",
-        "city": "London",
-        "postcode": "SE1 2PF",
-        "capacity": 12,
-        "facilities": ["Projector", "Lift"],
-        "parking_info": "No parking on site; London Bridge station is 3 minutes' walk.",
+        "key": "bishkek",
+        "timezone": "Asia/Bishkek",
+        "city": "Бишкек",
+        "postcode": "720040",
+        "country": "KG",
+        "capacity": 14,
+        **by_language(
+            "name", "Учебный центр Sky Park Бишкек", "Sky Park Бишкек окуу борбору", "Sky Park Bishkek Training Centre"
+        ),
+        **by_language(
+            "address_line1",
+            "ул. Токтогула 125, офис 301",
+            "Токтогул көч. 125, 301-кеңсе",
+            "125 Toktogul Street, office 301",
+        ),
+        **by_language(
+            "facilities",
+            ["Проектор", "Манекены взрослого, ребёнка и младенца", "Кулер с водой"],
+            ["Проектор", "Чоң киши, бала жана ымыркай манекендери", "Суу кулери"],
+            ["Projector", "Adult, child and infant manikins", "Water cooler"],
+        ),
+        **by_language(
+            "parking_info",
+            "Бесплатная парковка во дворе.",
+            "Короодо акысыз унаа токтотуучу жай.",
+            "Free parking in the courtyard.",
+        ),
     },
+    {
+        "key": "osh",
+        "timezone": "Asia/Bishkek",
+        "city": "Ош",
+        "postcode": "723500",
+        "country": "KG",
+        "capacity": 12,
+        **by_language("name", "Учебный класс Sky Park Ош", "Sky Park Ош окуу классы", "Sky Park Osh Training Room"),
+        **by_language(
+            "address_line1", "ул. Ленина 312, 1 этаж", "Ленин көч. 312, 1-кабат", "312 Lenin Street, ground floor"
+        ),
+        **by_language(
+            "facilities",
+            ["Проектор", "Манекены"],
+            ["Проектор", "Манекендер"],
+            ["Projector", "Manikins"],
+        ),
+        **by_language(
+            "parking_info",
+            "Парковка у входа.",
+            "Кире бериштин жанында унаа токтотуучу жай бар.",
+            "Parking by the entrance.",
+        ),
+    },
+]
+
+# course key, venue key, day of the week's schedule (days from today)
+SCHEDULE = [
+    ("uk-efaw", "leeds", 2),
+    ("uk-faw", "leeds", 3),
+    ("uk-paediatric", "leeds", 4),
+    ("kg-efaw", "bishkek", 2),
+    ("kg-paediatric", "bishkek", 3),
+    ("kg-faw", "bishkek", 5),
+    ("kg-efaw", "osh", 3),
+    ("kg-paediatric", "osh", 5),
 ]
 CODES = [
     {"code": "WELCOME10", "discount_type": "percentage", "discount_value": Decimal("10"), "usage_limit": 100},
@@ -89,27 +261,66 @@ def _instructor():
     return user
 
 
+def _course_types():
+    types = {}
+    for code, (names, descriptions) in COURSE_TYPES.items():
+        texts = {**by_language("name", *names), **by_language("description", *descriptions)}
+        types[code] = CourseType.objects.get_or_create(code=code, defaults=texts)[0]
+        fill_missing(types[code], **texts)
+    return types
+
+
+def _find(model, names):
+    """The demo object that has one of these names in any language (a database seeded
+    before holds the old single-language name in the Russian column)."""
+    query = Q()
+    for name in names:
+        query |= any_language("name", "exact", name)
+    return model.objects.filter(query).order_by("pk").first()
+
+
+def _courses(types):
+    courses = {}
+    for key, type_code, hours, price, currency, names, descriptions in COURSES:
+        texts = {**by_language("name", *names), **by_language("description", *descriptions)}
+        course = _find(Course, names)
+        if course is None:
+            course = Course.objects.create(
+                course_type=types[type_code], duration_hours=hours, price=price, currency=currency, **texts
+            )
+        fill_missing(course, **texts)
+        courses[key] = course
+    return courses
+
+
+def _venues():
+    venues = {}
+    for spec in VENUES:
+        spec = dict(spec)
+        key, zone = spec.pop("key"), spec.pop("timezone")
+        texts = {k: v for k, v in spec.items() if k.rsplit("_", 1)[-1] in ("ru", "ky", "en")}
+        venue = _find(Venue, [spec[f"name_{language}"] for language in ("ru", "ky", "en")])
+        if venue is None:
+            venue = Venue.objects.create(**spec)
+        fill_missing(venue, **texts)
+        venues[key] = (venue, ZoneInfo(zone))
+    return venues
+
+
 def seed(command):
     out = command.stdout
     system_settings_seed()
-    courses = []
-    for name, type_code, hours, price, description in COURSES:
-        course_type = CourseType.objects.get_or_create(code=type_code, defaults={"name": type_code})[0]
-        course, _created = Course.objects.get_or_create(
-            name=name,
-            defaults={"course_type": course_type, "duration_hours": hours, "price": price, "description": description},
-        )
-        courses.append(course)
-    venues = [Venue.objects.get_or_create(name=v["name"], defaults=v)[0] for v in VENUES]
+    types = _course_types()
+    courses = _courses(types)
+    venues = _venues()
     teacher = _instructor()
 
     today = timezone.localdate()
-    tz = timezone.get_current_timezone()
     for week in range(4):
-        for index, course in enumerate(courses):
-            venue = venues[index % len(venues)]
-            day = today + datetime.timedelta(days=7 * week + 2 + index)
-            starts = datetime.datetime.combine(day, datetime.time(9, 30), tzinfo=tz)
+        for index, (course_key, venue_key, offset) in enumerate(SCHEDULE):
+            course, (venue, zone) = courses[course_key], venues[venue_key]
+            day = today + datetime.timedelta(days=7 * week + offset)
+            starts = datetime.datetime.combine(day, datetime.time(9, 30), tzinfo=zone)
             ends = starts + datetime.timedelta(hours=int(min(course.duration_hours, 7)))
             if CourseSession.objects.filter(course=course, venue=venue, starts_at=starts).exists():
                 continue
@@ -141,4 +352,5 @@ def seed(command):
         )
     services.schedules_install()
     out.write(f"  Instructor login: {INSTRUCTOR_PHONE} / {INSTRUCTOR_PASSWORD}   (roster pages under /courses/)")
-    out.write("  Course discount codes: WELCOME10, TEAM50 (from £300), NURSERY15 (Paediatric)")
+    out.write("  Courses: Leeds in GBP; Bishkek and Osh in KGS")
+    out.write("  Course discount codes: WELCOME10, TEAM50 (from 300), NURSERY15 (Paediatric)")

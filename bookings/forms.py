@@ -7,7 +7,7 @@ from skypark.core.widgets import DateInput
 
 from . import services
 from .errors import InvalidSession, ScheduleClash
-from .models import CourseSession, Venue, postcode_normalise
+from .models import CourseSession, Venue
 
 ATTENDEE_ROWS = 6
 
@@ -73,17 +73,12 @@ class VenueAdminForm(forms.ModelForm):
             "address_line2",
             "city",
             "postcode",
+            "country",
             "capacity",
             "facilities",
             "parking_info",
             "is_active",
         )
-
-    def clean_postcode(self):
-        try:
-            return postcode_normalise(self.cleaned_data["postcode"])
-        except forms.ValidationError as exc:
-            raise forms.ValidationError(exc.messages)
 
 
 class SessionAdminForm(forms.ModelForm):

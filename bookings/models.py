@@ -43,6 +43,17 @@ def postcode_normalise(value: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}"
 
 
+KG_POSTCODE_RE = re.compile(r"^7[0-9]{5}$")
+
+
+def kg_postcode_normalise(value: str) -> str:
+    """Kyrgyz postal codes are six digits starting with 7 (Bishkek 720001, Osh 723500)."""
+    compact = re.sub(r"\s+", "", value or "")
+    if not KG_POSTCODE_RE.match(compact):
+        raise ValidationError(_("Enter a Kyrgyz postal code, e.g. 720001."), code="invalid_postcode")
+    return compact
+
+
 def new_booking_reference() -> str:
     return human_reference("RF", 8)
 
@@ -109,11 +120,21 @@ class Course(TimeStampedModel):
 
 
 class Venue(TimeStampedModel):
+    """A room where sessions run, in the UK or in Kyrgyzstan; the country decides the
+    postcode format."""
+
+    class Country(models.TextChoices):
+        GB = "GB", _("United Kingdom")
+        KG = "KG", _("Kyrgyzstan")
+
     name = models.CharField(_("name"), max_length=255)
     address_line1 = models.CharField(_("address line 1"), max_length=255)
     address_line2 = models.CharField(_("address line 2"), max_length=255, blank=True)
     city = models.CharField(_("city"), max_length=100)
-    postcode = models.CharField(_("postcode"), max_length=10, help_text=_("A UK postcode, e.g. SW1A 1AA."))
+    postcode = models.CharField(
+        _("postcode"), max_length=10, help_text=_("A UK postcode (SW1A 1AA) or a Kyrgyz one (720001).")
+    )
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.GB)
     capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
     facilities = models.JSONField(
         _("facilities"), default=list, blank=True, help_text=_('A list, e.g. ["Projector", "Step-free access"].')
@@ -134,8 +155,9 @@ class Venue(TimeStampedModel):
     def clean(self):
         super().clean()
         if self.postcode:
+            normalise = kg_postcode_normalise if self.country == self.Country.KG else postcode_normalise
             try:
-                self.postcode = postcode_normalise(self.postcode)
+                self.postcode = normalise(self.postcode)
             except ValidationError as exc:
                 raise ValidationError({"postcode": exc.messages})
 

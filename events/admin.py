@@ -28,6 +28,7 @@ from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
+from skypark.core.translated_admin import TranslatedAdmin
 from skypark.notify.admin_actions import resend_confirmation
 
 from . import services
@@ -35,10 +36,10 @@ from .models import Badge, BadgeLevel, Event, EventType, MemberProfile, PointsEn
 
 
 @admin.register(EventType)
-class EventTypeAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("code", "name", "name_ky", "name_en", "is_active")
+class EventTypeAdmin(AuditedAdminMixin, TranslatedAdmin):
+    list_display = ("code", "name_ru", "name_ky", "name_en", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("code", "name", "name_en")
+    search_fields = ("code", "name")
 
 
 class RegistrationInline(admin.TabularInline):
@@ -125,7 +126,7 @@ def cancel_events(modeladmin, request, queryset):
 
 
 @admin.register(Event)
-class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
     merchant_lookup = "organiser"
     list_display = (
         "title",
@@ -140,7 +141,7 @@ class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     )
     list_select_related = ("event_type", "organiser")
     list_filter = ("status", "event_type", ("starts_at", admin.DateFieldListFilter), "organiser")
-    search_fields = ("title", "title_en", "title_ky", "location")
+    search_fields = ("title", "location")
     autocomplete_fields = ("organiser",)
     date_hierarchy = "starts_at"
     show_full_result_count = False
@@ -148,8 +149,8 @@ class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     actions = [export_attendance, duplicate_events, cancel_events]
     readonly_fields = ("places_taken", "reminder_schedule", "cancelled_at", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("status", "event_type", ("title", "title_ky", "title_en"), "cover_image")}),
-        (_("Description"), {"fields": ("description", "description_ky", "description_en")}),
+        (None, {"fields": ("status", "event_type", "title", "cover_image")}),
+        (_("Description"), {"fields": ("description",)}),
         (_("When and where"), {"fields": (("starts_at", "ends_at"), "location", "organiser")}),
         (
             _("Places, price and points"),
@@ -255,10 +256,10 @@ class BadgeLevelInline(admin.TabularInline):
 
 
 @admin.register(Badge)
-class BadgeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class BadgeAdmin(AuditedAdminMixin, TranslatedAdmin):
     list_display = ("code", "name", "badge_type", "category", "icon", "is_active", "level_list")
     list_filter = ("badge_type", "is_active", "category")
-    search_fields = ("code", "name", "name_en")
+    search_fields = ("code", "name")
     inlines = [BadgeLevelInline]
 
     def get_queryset(self, request):

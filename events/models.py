@@ -24,22 +24,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.commerce.qr import backup_code_new
 from skypark.core.models import Currency, TimeStampedModel
 
 MAX_LEVEL = 5
-
-
-def _localised(obj, field):
-    language = (get_language() or "ru")[:2]
-    if language in ("ky", "en"):
-        value = getattr(obj, f"{field}_{language}", "")
-        if value:
-            return value
-    return getattr(obj, field)
 
 
 def week_start(moment) -> datetime.date:
@@ -64,9 +55,7 @@ class EventType(models.Model):
     """Trivia night, workshop, meetup, sport … kept as data so staff can add more."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name (ru)"), max_length=100)
-    name_ky = models.CharField(_("name (ky)"), max_length=100, blank=True)
-    name_en = models.CharField(_("name (en)"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -79,7 +68,7 @@ class EventType(models.Model):
 
     @property
     def display_name(self):
-        return _localised(self, "name")
+        return self.name
 
 
 class EventStatus(models.TextChoices):
@@ -98,18 +87,14 @@ class EventQuerySet(models.QuerySet):
 
 
 class Event(TimeStampedModel):
-    """One event. ``title``/``description``/``location`` are in Russian (the default
-    language); the ``_ky``/``_en`` variants are shown when the visitor's language has
-    one. ``organiser`` empty means the community itself organises it."""
+    """One event. ``title``/``description``/``location`` are kept per language
+    (``translation.py``); reading them gives the visitor's language. ``organiser`` empty
+    means the community itself organises it."""
 
     Status = EventStatus
 
-    title = models.CharField(_("title (ru)"), max_length=255)
-    title_ky = models.CharField(_("title (ky)"), max_length=255, blank=True)
-    title_en = models.CharField(_("title (en)"), max_length=255, blank=True)
-    description = models.TextField(_("description (ru)"), blank=True)
-    description_ky = models.TextField(_("description (ky)"), blank=True)
-    description_en = models.TextField(_("description (en)"), blank=True)
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
     event_type = models.ForeignKey(EventType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="events")
     location = models.CharField(_("place"), max_length=255)
     starts_at = models.DateTimeField(_("starts at"))
@@ -177,11 +162,11 @@ class Event(TimeStampedModel):
 
     @property
     def display_title(self):
-        return _localised(self, "title")
+        return self.title
 
     @property
     def display_description(self):
-        return _localised(self, "description")
+        return self.description
 
     @property
     def is_free(self) -> bool:
@@ -361,12 +346,8 @@ class Badge(TimeStampedModel):
     Rule = BadgeRule
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name (ru)"), max_length=100)
-    name_ky = models.CharField(_("name (ky)"), max_length=100, blank=True)
-    name_en = models.CharField(_("name (en)"), max_length=100, blank=True)
-    description = models.TextField(_("description (ru)"), blank=True)
-    description_ky = models.TextField(_("description (ky)"), blank=True)
-    description_en = models.TextField(_("description (en)"), blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
     badge_type = models.CharField(_("rule"), max_length=30, choices=BadgeRule.choices)
     category = models.CharField(_("category"), max_length=50, blank=True)
     icon = models.CharField(_("icon"), max_length=255, blank=True, help_text=_("An emoji or an image URL."))
@@ -385,11 +366,11 @@ class Badge(TimeStampedModel):
 
     @property
     def display_name(self):
-        return _localised(self, "name")
+        return self.name
 
     @property
     def display_description(self):
-        return _localised(self, "description")
+        return self.description
 
 
 class BadgeLevel(models.Model):

@@ -8,6 +8,8 @@ from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from skypark.core.translated import any_language, in_active_language
+
 from .models import (
     ALL_TIME_KEY,
     OVERALL,
@@ -46,11 +48,9 @@ def event_list(*, date_from=None, date_to=None, type_code="", price="", place=""
     elif price == "paid":
         events = events.filter(price__gt=0)
     if place:
-        events = events.filter(location__icontains=place)
+        events = events.filter(any_language("location", "icontains", place))
     if search:
-        events = events.filter(
-            Q(title__icontains=search) | Q(title_ky__icontains=search) | Q(title_en__icontains=search)
-        )
+        events = events.filter(any_language("title", "icontains", search))
     return events.order_by("starts_at", "pk")
 
 
@@ -123,7 +123,7 @@ def member_summary(*, customer) -> MemberSummary:
         UserBadge.objects.filter(customer=customer)
         .select_related("badge")
         .prefetch_related("badge__levels")
-        .order_by("badge__name")
+        .order_by(in_active_language("badge__name"))
     )
     recent = list(PointsEntry.objects.filter(customer=customer).order_by("-created_at", "-pk")[:20])
     return MemberSummary(

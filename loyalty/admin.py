@@ -28,6 +28,7 @@ from skypark.accounts.models import Merchant
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
+from skypark.core.translated_admin import TranslatedAdmin
 
 from . import services
 from .models import (
@@ -51,8 +52,8 @@ from .models import (
 
 
 @admin.register(Tier)
-class TierAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("code", "name", "name_ky", "name_en", "min_points", "multiplier", "discount_percent", "swatch")
+class TierAdmin(AuditedAdminMixin, TranslatedAdmin):
+    list_display = ("code", "name_ru", "name_ky", "name_en", "min_points", "multiplier", "discount_percent", "swatch")
     ordering = ("min_points",)
 
     @admin.display(description=_("colour"))

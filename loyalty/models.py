@@ -19,8 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.accounts.models import Merchant
 from skypark.core.models import Currency, TimeStampedModel
@@ -39,9 +39,7 @@ class Tier(models.Model):
     ``loyalty.tier_window_months`` months, so spending points never demotes anyone."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name (ru)"), max_length=100)
-    name_ky = models.CharField(_("name (ky)"), max_length=100, blank=True)
-    name_en = models.CharField(_("name (en)"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100)
     min_points = models.PositiveIntegerField(_("qualifying points from"), unique=True)
     multiplier = models.DecimalField(_("points multiplier"), max_digits=4, decimal_places=2, default=Decimal("1.00"))
     discount_percent = models.DecimalField(_("discount, %"), max_digits=5, decimal_places=2, default=ZERO)
@@ -64,11 +62,6 @@ class Tier(models.Model):
 
     @property
     def display_name(self):
-        language = (get_language() or "ru")[:2]
-        if language in ("ky", "en"):
-            value = getattr(self, f"name_{language}", "")
-            if value:
-                return value
         return self.name
 
 

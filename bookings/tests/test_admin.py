@@ -49,17 +49,18 @@ def test_catalogue_changelists(admin_client_logged, session, name):
 def test_admin_venue_postcode_is_validated_and_normalised(admin_client_logged):
     url = reverse("admin:bookings_venue_add")
     data = {
-        "name": "Hall",
-        "address_line1": "1 Road",
+        "name_ru": "Hall",
+        "address_line1_ru": "1 Road",
         "city": "York",
         "postcode": "nope",
+        "country": "GB",
         "capacity": 10,
-        "facilities": "[]",
+        "facilities_ru": "[]",
     }
     bad = admin_client_logged.post(url, data)
     assert bad.status_code == 200 and "UK postcode" in bad.content.decode()
     admin_client_logged.post(url, {**data, "postcode": "yo17hh"})
-    venue = Venue.objects.get(name="Hall")
+    venue = Venue.objects.get(name_ru="Hall")
     assert venue.postcode == "YO1 7HH"
     assert AuditEntry.objects.filter(action="bookings.venue.added", object_id=str(venue.pk)).exists()
 
@@ -180,8 +181,8 @@ def test_admin_changes_go_to_the_audit_log(admin_client_logged):
     course = CourseFactory()
     url = reverse("admin:bookings_course_change", args=[course.pk])
     data = {
-        "name": "Renamed",
-        "description": "",
+        "name_ru": "Renamed",
+        "description_ru": "",
         "course_type": course.course_type_id,
         "duration_hours": "6.00",
         "price": "120.00",

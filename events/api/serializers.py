@@ -11,7 +11,7 @@ class EventTypeOutput(ModelOutput):
 
     class Meta:
         model = EventType
-        fields = ("code", "display_name", "name", "name_ky", "name_en")
+        fields = ("code", "display_name", "name", "name_ru", "name_ky", "name_en")
 
 
 class EventOutput(ModelOutput):
@@ -30,10 +30,12 @@ class EventOutput(ModelOutput):
             "id",
             "display_title",
             "title",
+            "title_ru",
             "title_ky",
             "title_en",
             "display_description",
             "description",
+            "description_ru",
             "description_ky",
             "description_en",
             "type",

@@ -23,6 +23,7 @@ from skypark.commerce.services import order_cancel, order_refund
 from skypark.config.selectors import get_decimal
 from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.core.errors import DomainError
+from skypark.core.translated_admin import TranslatedAdmin, TranslatedTabularInline
 from skypark.notify.admin_actions import resend_confirmation
 
 from . import selectors
@@ -36,13 +37,13 @@ class OpeningHoursInline(admin.TabularInline):
     max_num = 7
 
 
-class TimeSlotInline(admin.TabularInline):
+class TimeSlotInline(TranslatedTabularInline):
     model = TimeSlot
     extra = 0
 
 
 @admin.register(Park)
-class ParkAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ParkAdmin(AuditedAdminMixin, TranslatedAdmin):
     list_display = (
         "name",
         "slug",
@@ -54,14 +55,14 @@ class ParkAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "is_temporarily_closed",
     )
     list_filter = ("is_active", "is_temporarily_closed")
-    search_fields = ("name", "name_ky", "name_en", "address", "slug")
+    search_fields = ("name", "address", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
     readonly_fields = ("current_occupancy", "created_at", "updated_at")
     inlines = [OpeningHoursInline, TimeSlotInline]
     fieldsets = (
         (
             None,
-            {"fields": ("slug", "is_active", ("name", "name_ky", "name_en"), ("address", "address_ky", "address_en"))},
+            {"fields": ("slug", "is_active", "name", "address")},
         ),
         (
             _("Capacity and prices"),

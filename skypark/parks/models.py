@@ -16,11 +16,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.commerce.qr import backup_code_new
 from skypark.core.models import TimeStampedModel
+from skypark.core.translated import localized_names
 
 WHOLE_DAY = ""
 
@@ -37,31 +38,18 @@ def default_price_over_3() -> Decimal:
     return get_decimal("pricing.over_3")
 
 
-def _localised(obj, field):
-    language = (get_language() or "ru")[:2]
-    if language in ("ky", "en"):
-        value = getattr(obj, f"{field}_{language}", "")
-        if value:
-            return value
-    return getattr(obj, field)
-
-
 class ParkQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
 
 class Park(TimeStampedModel):
-    """A play park. ``name``/``address`` are in Russian (the default language); the
-    ``_ky``/``_en`` variants are shown when the visitor's language has one."""
+    """A play park. ``name``, ``address``, ``amenities`` and ``closure_reason`` are kept
+    per language (``translation.py``); reading them gives the visitor's language."""
 
     slug = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name (ru)"), max_length=255)
-    name_ky = models.CharField(_("name (ky)"), max_length=255, blank=True)
-    name_en = models.CharField(_("name (en)"), max_length=255, blank=True)
-    address = models.TextField(_("address (ru)"))
-    address_ky = models.TextField(_("address (ky)"), blank=True)
-    address_en = models.TextField(_("address (en)"), blank=True)
+    name = models.CharField(_("name"), max_length=255)
+    address = models.TextField(_("address"))
     capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
     current_occupancy = models.PositiveIntegerField(_("inside now"), default=0, editable=False)
     price_under_3 = models.DecimalField(
@@ -92,7 +80,9 @@ class Park(TimeStampedModel):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    amenities = models.JSONField(_("amenities"), default=list, blank=True)
+    amenities = models.JSONField(
+        _("amenities"), default=list, blank=True, help_text=_('A list, e.g. ["Café", "Cloakroom"].')
+    )
     images = models.JSONField(_("images"), default=list, blank=True, help_text=_("A list of image URLs."))
     is_active = models.BooleanField(_("active"), default=True)
     is_temporarily_closed = models.BooleanField(_("temporarily closed"), default=False)
@@ -138,21 +128,23 @@ class Park(TimeStampedModel):
     def clean(self):
         super().clean()
         if self.is_temporarily_closed and not self.closure_reason:
-            raise ValidationError({"closure_reason": _("Say why the park is closed.")})
+            raise ValidationError({localized_names("closure_reason")[0]: _("Say why the park is closed.")})
         if self.capacity is not None and self.current_occupancy > self.capacity:
             raise ValidationError({"capacity": _("The capacity cannot be below the number of visitors inside.")})
-        for field in ("amenities", "images"):
-            value = getattr(self, field)
+        for field in (*localized_names("amenities"), "images"):
+            value = getattr(self, field, None)
+            if field != "images" and value is None:
+                continue
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValidationError({field: _("Enter a list of texts.")})
 
     @property
     def display_name(self):
-        return _localised(self, "name")
+        return self.name
 
     @property
     def display_address(self):
-        return _localised(self, "address")
+        return self.address
 
     def is_closed_on(self, day: datetime.date) -> bool:
         """Temporarily closed on ``day`` (the closure flag with its optional last day)."""

@@ -9,6 +9,8 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.translated import any_language, in_active_language
+
 from .models import WHOLE_DAY, OpeningHours, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
 
 LIMITED_SHARE = Decimal("0.3")
@@ -28,10 +30,7 @@ def park_list(*, search: str = "", include_inactive=False):
     address in any of the three languages."""
     parks = Park.objects.all() if include_inactive else Park.objects.active()
     if search:
-        query = Q()
-        for field in ("name", "name_ky", "name_en", "address", "address_ky", "address_en"):
-            query |= Q(**{f"{field}__icontains": search})
-        parks = parks.filter(query)
+        parks = parks.filter(any_language("name", "icontains", search) | any_language("address", "icontains", search))
     return parks.prefetch_related(
         Prefetch("hours", queryset=OpeningHours.objects.order_by("weekday")),
         Prefetch("slots", queryset=TimeSlot.objects.filter(is_active=True).order_by("starts")),
@@ -256,7 +255,7 @@ def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=N
     if park is not None:
         visits = visits.filter(park=park)
     rows = (
-        visits.values("park", "park__name", "visit_date")
+        visits.values("park", "visit_date", park_name=in_active_language("park__name"))
         .annotate(
             total_tickets=Count("ticket", distinct=True),
             total_visitors=Sum("visitor_count"),
@@ -265,7 +264,7 @@ def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=N
             manual_entries=Count("ticket", filter=Q(entry_method="manual"), distinct=True),
             paying_customers=Count("ticket__customer", distinct=True),
         )
-        .order_by("-visit_date", "park__name")
+        .order_by("-visit_date", "park_name")
     )
     revenue = {
         (r["park"], r["visit_date"]): r["revenue"] or Decimal("0")
@@ -280,6 +279,7 @@ def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=N
     }
     result = []
     for row in rows:
+        row["park__name"] = row.pop("park_name")
         row["avg_group_size"] = (Decimal(row["total_visitors"]) / row["entries"]).quantize(Decimal("0.01"))
         row["total_revenue"] = revenue.get((row["park"], row["visit_date"]), Decimal("0"))
         result.append(row)

@@ -33,6 +33,8 @@ SELLER_NAME = env("SELLER_NAME", default="Sky Park LLC")
 SELLER_DETAILS = env("SELLER_DETAILS", default="Bishkek, Kyrgyzstan · info@skypark.kg")
 
 INSTALLED_APPS = [
+    # before the admin, so that its translated fields reach the admin forms
+    "modeltranslation",
     "skypark.core.admin_site.SkyParkAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "skypark.core.middleware.RefuseUnstorableInputMiddleware",
+    "skypark.core.api.language.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,6 +136,13 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Bishkek")
 USE_I18N = True
 FORMAT_MODULE_PATH = ["skypark.formats"]
+
+# Content that staff write (names, descriptions, slot names, amenities …) has one column per
+# language (django-modeltranslation; each domain's translation.py names the fields). An empty
+# value falls back to Russian, then English, then Kyrgyz, so a page never shows a blank name.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "ru"
+MODELTRANSLATION_LANGUAGES = ("ru", "ky", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("ru", "en", "ky")
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -10,11 +10,12 @@ class ParkFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Park
         skip_postgeneration_save = True
+        rename = {"name": "name_ru", "address": "address_ru"}  # the plain name is the Russian one
 
     slug = factory.Sequence(lambda n: f"park-{n}")
-    name = factory.Sequence(lambda n: f"Парк {n}")
+    name_ru = factory.Sequence(lambda n: f"Парк {n}")
     name_en = factory.Sequence(lambda n: f"Park {n}")
-    address = "Бишкек, пр. Чуй 1"
+    address_ru = "Бишкек, пр. Чуй 1"
     capacity = 50
 
     @factory.post_generation

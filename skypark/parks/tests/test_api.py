@@ -21,7 +21,7 @@ def test_park_list_search_and_constant_queries(api_client, django_assert_max_num
     assert response.status_code == 200
     assert response.json()["count"] == 6
     found = api_client.get("/api/v1/parks/", {"search": "Азия"}).json()
-    assert [p["name"] for p in found["results"]] == ["Sky Park Азия"]
+    assert [p["name_ru"] for p in found["results"]] == ["Sky Park Азия"]
 
 
 def test_park_detail_and_404_json(api_client, park):
