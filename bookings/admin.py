@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
+from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.errors import DomainError
 
 from . import selectors, services
@@ -136,7 +137,7 @@ class CourseSessionAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "roster_link",
     )
     list_select_related = ("course", "venue", "instructor")
-    list_filter = ("status", "venue", "course__course_type", ("starts_at", admin.DateFieldListFilter))
+    list_filter = ("status", "venue", "course__course_type", ("starts_at", UpcomingDateListFilter))
     search_fields = ("course__name", "venue__name", "venue__city")
     autocomplete_fields = ("course", "venue")
     date_hierarchy = "starts_at"
@@ -316,6 +317,7 @@ class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "status",
         "payment_status",
         "session__course__course_type",
+        ("session__starts_at", UpcomingDateListFilter),
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = ("=reference", "=customer__phone", "customer__email", "=order__reference", "attendees__email")
@@ -541,7 +543,7 @@ class DiscountCodeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class CertificateAdmin(admin.ModelAdmin):
     list_display = ("number", "learner_name", "course", "issued_on", "expires_on", "expiry_notice_sent_at", "pdf")
     list_select_related = ("course",)
-    list_filter = ("course__course_type", ("expires_on", admin.DateFieldListFilter))
+    list_filter = ("course__course_type", ("expires_on", UpcomingDateListFilter))
     search_fields = ("=number", "learner_name", "learner_email", "=booking__reference")
     show_full_result_count = False
     readonly_fields = [f.name for f in Certificate._meta.fields]

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
+from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 
@@ -136,7 +137,7 @@ class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         "points_reward",
     )
     list_select_related = ("event_type", "organiser")
-    list_filter = ("status", "event_type", ("starts_at", admin.DateFieldListFilter), "organiser")
+    list_filter = ("status", "event_type", ("starts_at", UpcomingDateListFilter), "organiser")
     search_fields = ("title", "title_en", "title_ky", "location")
     autocomplete_fields = ("organiser",)
     date_hierarchy = "starts_at"

@@ -16,6 +16,7 @@ from skypark.core.admin_mixins import LargeTableAdminMixin
 
 from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
+from .customer_page import CustomerPageAdminMixin
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
 from .phones import normalise_phone
 
@@ -94,11 +95,21 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
+class UserAdmin(CustomerPageAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
-    list_display = ("phone", "name", "email", "language", "children_count", "is_staff", "is_active", "date_joined")
+    list_display = (
+        "phone",
+        "name",
+        "email",
+        "language",
+        "children_count",
+        "is_staff",
+        "is_active",
+        "date_joined",
+        "customer_page_link",
+    )
     list_filter = (
         "is_staff",
         "is_superuser",

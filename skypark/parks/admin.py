@@ -20,6 +20,7 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_refund
 from skypark.config.selectors import get_decimal
+from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.core.errors import DomainError
 
@@ -192,7 +193,7 @@ class TicketAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         "order",
     )
     list_select_related = ("park", "customer", "order")
-    list_filter = ("status", "ticket_type", "park", ("visit_date", admin.DateFieldListFilter))
+    list_filter = ("status", "ticket_type", "park", ("visit_date", UpcomingDateListFilter))
     search_fields = ("=backup_code", "=customer__phone", "=order__reference")
     show_full_result_count = False
     actions = [refund_selected, cancel_selected]
@@ -245,6 +246,6 @@ class ParkVisitAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 class SlotCapacityAdmin(admin.ModelAdmin):
     list_display = ("park", "date", "slot", "capacity", "sold")
     list_select_related = ("park",)
-    list_filter = ("park", ("date", admin.DateFieldListFilter))
+    list_filter = ("park", ("date", UpcomingDateListFilter))
     readonly_fields = ("sold",)
     show_full_result_count = False
