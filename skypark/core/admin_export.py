@@ -21,6 +21,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.contrib.auth import get_user_model
@@ -29,10 +30,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.test import RequestFactory
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
+from django.utils.html import format_html, strip_tags
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
@@ -96,7 +99,7 @@ class ChangeListResource(Resource):
         names = ["pk", *[n for n in list_display if n not in ("action_checkbox", "pk")]]
         self.fields = {
             name: ChangeListField(
-                name, model_admin, "id" if name == "pk" else str(label_for_field(name, model, model_admin))
+                name, model_admin, "id" if name == "pk" else capfirst(label_for_field(name, model, model_admin))
             )
             for name in names
         }
@@ -161,10 +164,19 @@ def export_view(site, request, app_label, model_name, fmt):
             description=_("Export of %(list)s (%(format)s)")
             % {"list": model_admin.model._meta.verbose_name_plural, "format": fmt.upper()},
         )
-        from django.contrib import messages
-
-        messages.info(request, _("The export is large: it runs in the background; download it here when it is done."))
-        return redirect(reverse(f"{site.name}:core_staffjob_change", args=[job.pk]))
+        download = reverse(f"{site.name}:export_download", args=[job.pk])
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("The export is large, so it runs in the background."),
+                download,
+                _("Download it here when it is done."),
+            ),
+        )
+        if request.user.has_perm("core.view_staffjob"):
+            return redirect(reverse(f"{site.name}:core_staffjob_change", args=[job.pk]))
+        return redirect(download)
     data, content_type = render(export_dataset(model_admin, request), fmt)
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{_filename(model_admin.model, fmt)}"'
@@ -199,9 +211,14 @@ def run_export(job, progress):
 
 
 def download_view(site, request, job_id):
-    job = get_object_or_404(StaffJob, pk=job_id, kind=JOB_KIND, status=StaffJob.Status.SUCCEEDED)
+    job = get_object_or_404(StaffJob, pk=job_id, kind=JOB_KIND)
     if job.created_by_id != request.user.pk and not request.user.is_superuser:
         raise PermissionDenied
+    if job.status == StaffJob.Status.FAILED:
+        raise Http404("The export failed.")
+    if job.status != StaffJob.Status.SUCCEEDED:
+        context = {**site.each_context(request), "title": job.description, "job": job}
+        return TemplateResponse(request, "admin/export_pending.html", context, status=202)
     name = job.result.get("file")
     if not name or not default_storage.exists(name):
         raise Http404("The export file is gone.")
@@ -230,6 +247,7 @@ def export_links_for(site, request, changelist):
     if not is_business_model(model) or site._registry.get(model) is not changelist.model_admin:
         return []
     query = changelist.get_query_string()
+    query = "" if query == "?" else query
     return [
         {
             "label": _("Export %(format)s") % {"format": fmt.upper()},
