@@ -174,7 +174,7 @@ def test_staff_without_the_jobs_list_wait_on_the_download_page(client, settings)
 
     settings.ADMIN_EXPORT_SYNC_LIMIT = 1
     staff = UserFactory(is_staff=True)
-    staff.user_permissions.set(Permission.objects.filter(codename="view_user"))
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_user", "view_all_merchants"]))
     UserFactory(name="Waiting 1")
     UserFactory(name="Waiting 2")
     client.force_login(staff)
