@@ -14,6 +14,7 @@ shows only their merchant's rows, or nothing where its rows have no merchant.
 from dataclasses import dataclass, field
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -151,7 +152,7 @@ class CustomerPageAdminMixin:
 
     def customer_page_view(self, request, user_id):
         if not self.has_view_permission(request):
-            raise admin.sites.PermissionDenied
+            raise PermissionDenied
         customer = get_object_or_404(customers_visible_to(request.user, self.model.objects.all()), pk=user_id)
         context = {
             **self.admin_site.each_context(request),
