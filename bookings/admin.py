@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
+from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.errors import DomainError
 
@@ -302,7 +303,7 @@ def cancel_full_refund(modeladmin, request, queryset):
 class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
-        "customer",
+        customer_column,
         "session",
         "places",
         "status",

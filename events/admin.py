@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
+from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
@@ -226,7 +227,7 @@ def trivia_win_selected(modeladmin, request, queryset):
 @admin.register(Registration)
 class RegistrationAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
     merchant_lookup = "event__organiser"
-    list_display = ("backup_code", "event", "customer", "status", "checked_in_at", "checked_out_at", "order")
+    list_display = ("backup_code", "event", customer_column, "status", "checked_in_at", "checked_out_at", "order")
     list_select_related = ("event", "customer", "order")
     list_filter = ("status", ("checked_in_at", admin.DateFieldListFilter), "event__event_type")
     search_fields = ("=backup_code", "=customer__phone", "=order__reference")

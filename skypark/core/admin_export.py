@@ -75,7 +75,7 @@ class ChangeListField(Field):
     """A changelist column: the value staff see in the list, as plain text."""
 
     def __init__(self, name, model_admin, column_name):
-        super().__init__(attribute=name, column_name=column_name, readonly=True)
+        super().__init__(attribute=_key(name), column_name=column_name, readonly=True)
         self.name = name
         self.model_admin = model_admin
 
@@ -90,6 +90,10 @@ class ChangeListField(Field):
         return self.get_value(instance)
 
 
+def _key(name):
+    return name if isinstance(name, str) else getattr(name, "__name__", repr(name))
+
+
 class ChangeListResource(Resource):
     """A django-import-export resource whose columns are a ModelAdmin's list columns."""
 
@@ -98,12 +102,12 @@ class ChangeListResource(Resource):
         model = model_admin.model
         names = ["pk", *[n for n in list_display if n not in ("action_checkbox", "pk")]]
         self.fields = {
-            name: ChangeListField(
+            _key(name): ChangeListField(
                 name, model_admin, "id" if name == "pk" else capfirst(label_for_field(name, model, model_admin))
             )
             for name in names
         }
-        self._order = names
+        self._order = [_key(name) for name in names]
 
     def get_export_order(self):
         return self._order

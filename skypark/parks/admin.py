@@ -20,6 +20,7 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_refund
 from skypark.config.selectors import get_decimal
+from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.core.errors import DomainError
@@ -183,13 +184,11 @@ class TicketAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "backup_code",
         "park",
-        "customer",
+        customer_column,
         "visit_date",
         "slot",
-        "ticket_type",
         "status",
         "price",
-        "discount_amount",
         "order",
     )
     list_select_related = ("park", "customer", "order")
