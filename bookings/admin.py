@@ -26,6 +26,8 @@ from django.utils.translation import ngettext, ngettext_lazy
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
+from skypark.core.admin_columns import customer_column
+from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.errors import DomainError
 from skypark.core.formatting import format_money
 from skypark.core.translated_admin import AnyLanguageSearchMixin, TranslatedAdmin
@@ -142,7 +144,7 @@ class CourseSessionAdmin(AnyLanguageSearchMixin, AuditedAdminMixin, admin.ModelA
         "roster_link",
     )
     list_select_related = ("course", "venue", "instructor")
-    list_filter = ("status", "venue", "course__course_type", ("starts_at", admin.DateFieldListFilter))
+    list_filter = ("status", "venue", "course__course_type", ("starts_at", UpcomingDateListFilter))
     search_fields = ("course__name", "venue__name", "venue__city")
     autocomplete_fields = ("course", "venue")
     date_hierarchy = "starts_at"
@@ -312,14 +314,12 @@ def cancel_full_refund(modeladmin, request, queryset):
 class BookingAdmin(CustomerSearchAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
-        "customer",
+        customer_column,
         "session",
         "places",
         "status",
         "payment_status",
         "amount",
-        "refunded_amount",
-        "discount_code",
         "created_at",
     )
     list_select_related = ("customer", "session__course", "discount_code")
@@ -327,6 +327,7 @@ class BookingAdmin(CustomerSearchAdminMixin, AuditedAdminMixin, admin.ModelAdmin
         "status",
         "payment_status",
         "session__course__course_type",
+        ("session__starts_at", UpcomingDateListFilter),
         ("created_at", admin.DateFieldListFilter),
     )
     search_also = ("attendees__email",)
@@ -560,7 +561,7 @@ class DiscountCodeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class CertificateAdmin(admin.ModelAdmin):
     list_display = ("number", "learner_name", "course", "issued_on", "expires_on", "expiry_notice_sent_at", "pdf")
     list_select_related = ("course",)
-    list_filter = ("course__course_type", ("expires_on", admin.DateFieldListFilter))
+    list_filter = ("course__course_type", ("expires_on", UpcomingDateListFilter))
     search_fields = ("=number", "learner_name", "learner_email", "=booking__reference")
     show_full_result_count = False
     readonly_fields = [f.name for f in Certificate._meta.fields]

@@ -26,6 +26,8 @@ from django.utils.translation import ngettext
 from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
+from skypark.core.admin_columns import customer_column
+from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 from skypark.core.translated_admin import TranslatedAdmin
@@ -140,7 +142,7 @@ class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
         "points_reward",
     )
     list_select_related = ("event_type", "organiser")
-    list_filter = ("status", "event_type", ("starts_at", admin.DateFieldListFilter), "organiser")
+    list_filter = ("status", "event_type", ("starts_at", UpcomingDateListFilter), "organiser")
     search_fields = ("title", "location")
     autocomplete_fields = ("organiser",)
     date_hierarchy = "starts_at"
@@ -230,7 +232,7 @@ def trivia_win_selected(modeladmin, request, queryset):
 @admin.register(Registration)
 class RegistrationAdmin(CustomerSearchAdminMixin, MerchantScopedAdminMixin, admin.ModelAdmin):
     merchant_lookup = "event__organiser"
-    list_display = ("backup_code", "event", "customer", "status", "checked_in_at", "checked_out_at", "order")
+    list_display = ("backup_code", "event", customer_column, "status", "checked_in_at", "checked_out_at", "order")
     list_select_related = ("event", "customer", "order")
     list_filter = ("status", ("checked_in_at", admin.DateFieldListFilter), "event__event_type")
     search_backup_code = "backup_code"

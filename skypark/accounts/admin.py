@@ -18,6 +18,7 @@ from skypark.core.admin_mixins import LargeTableAdminMixin
 from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
 from .admin_search import CustomerSearchAdminMixin
+from .customer_page import CustomerPageAdminMixin
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
 from .phones import normalise_phone
 
@@ -96,11 +97,21 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin):
+class UserAdmin(
+    CustomerPageAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin
+):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
-    list_display = ("phone", "name", "email", "language", "children_count", "is_staff", "is_active", "date_joined")
+    list_display = (
+        "phone",
+        "name",
+        "email",
+        "children_count",
+        "is_staff",
+        "date_joined",
+        "customer_page_link",
+    )
     list_filter = (
         "is_staff",
         "is_superuser",

@@ -5,6 +5,10 @@ everything; a user whose only link is a merchant membership sees rows of their
 merchant(s) only.
 """
 
+from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
+
 from .models import Merchant
 
 
@@ -41,3 +45,21 @@ class MerchantScopedAdminMixin:
         if ids is not None and db_field.related_model is Merchant:
             kwargs["queryset"] = Merchant.objects.filter(pk__in=ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        """For merchant staff, a filter by merchant offers only the merchants of the rows
+        they can see, never the names of the others."""
+        filters = super().get_list_filter(request)
+        if merchant_ids_for(request.user) is None:
+            return filters
+        return [(f, admin.RelatedOnlyFieldListFilter) if _is_merchant_path(self.model, f) else f for f in filters]
+
+
+def _is_merchant_path(model, list_filter):
+    if not isinstance(list_filter, str):
+        return False
+    try:
+        field = get_fields_from_path(model, list_filter)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return False
+    return getattr(field, "related_model", None) is Merchant

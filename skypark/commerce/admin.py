@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
+from skypark.core.admin_columns import customer_column
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 from skypark.core.jobs import job_start
@@ -88,13 +89,12 @@ def _confirm_cash(request, payments):
 class OrderAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
-        "customer",
+        customer_column,
         "status",
         "total",
         "refunded_total",
         "currency",
         "created_at",
-        "expires_at",
         "paid_at",
     )
     list_select_related = ("customer",)

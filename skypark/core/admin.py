@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,7 @@ class StaffJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "finished_at",
         "params",
         "result",
+        "download",
         "errors",
     )
     readonly_fields = fields
@@ -37,4 +39,16 @@ class StaffJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             job.percent,
             job.done,
             job.total,
+        )
+
+    @admin.display(description=_("file"))
+    def download(self, job):
+        from .admin_export import JOB_KIND
+
+        if job.kind != JOB_KIND or job.status != StaffJob.Status.SUCCEEDED:
+            return "—"
+        return format_html(
+            '<a href="{}" class="export-download">{}</a>',
+            reverse("admin:export_download", args=[job.pk]),
+            _("Download the export"),
         )

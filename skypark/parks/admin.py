@@ -21,6 +21,8 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_refund
 from skypark.config.selectors import get_decimal
+from skypark.core.admin_columns import customer_column
+from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.core.errors import DomainError
 from skypark.core.translated_admin import TranslatedAdmin, TranslatedTabularInline
@@ -185,17 +187,15 @@ class TicketAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, admin.ModelAdm
     list_display = (
         "backup_code",
         "park",
-        "customer",
+        customer_column,
         "visit_date",
         "slot",
-        "ticket_type",
         "status",
         "price",
-        "discount_amount",
         "order",
     )
     list_select_related = ("park", "customer", "order")
-    list_filter = ("status", "ticket_type", "park", ("visit_date", admin.DateFieldListFilter))
+    list_filter = ("status", "ticket_type", "park", ("visit_date", UpcomingDateListFilter))
     search_backup_code = "backup_code"
     search_customer = "customer"
     search_order = "order"
@@ -251,6 +251,6 @@ class ParkVisitAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 class SlotCapacityAdmin(admin.ModelAdmin):
     list_display = ("park", "date", "slot", "capacity", "sold")
     list_select_related = ("park",)
-    list_filter = ("park", ("date", admin.DateFieldListFilter))
+    list_filter = ("park", ("date", UpcomingDateListFilter))
     readonly_fields = ("sold",)
     show_full_result_count = False

@@ -289,3 +289,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Back-office exports (skypark.core.admin_export): a cell starting with "=" loses it, so
+# a spreadsheet never evaluates what someone typed; larger exports run as a staff job.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+ADMIN_EXPORT_SYNC_LIMIT = env.int("ADMIN_EXPORT_SYNC_LIMIT", default=5000)
