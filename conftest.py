@@ -1,5 +1,17 @@
 import pytest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import clear_url_caches
 from rest_framework.test import APIClient
+
+
+@receiver(setting_changed)
+def _language_code_changed(setting, **kwargs):
+    """The URL resolver caches its reverse map per language, with or without the
+    language prefix as LANGUAGE_CODE was at the time: a test that switches the default
+    language (and the switch back) must not leave the other's URLs behind."""
+    if setting in ("LANGUAGE_CODE", "LANGUAGES"):
+        clear_url_caches()
 
 
 @pytest.fixture(autouse=True)
