@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin
+from skypark.privacy.admin_actions import download_personal_data
 
 from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
@@ -99,6 +100,7 @@ class UserAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixi
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
+    actions = [download_personal_data]
     list_display = ("phone", "name", "email", "language", "children_count", "is_staff", "is_active", "date_joined")
     list_filter = (
         "is_staff",

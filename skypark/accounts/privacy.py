@@ -1,6 +1,8 @@
 """Personal data held by accounts: the profile, children and staff memberships."""
 
-from skypark.privacy.registry import Section, not_personal, register, rows
+from django.utils.translation import gettext as _
+
+from skypark.privacy.registry import Section, json_value, not_personal, register, rows
 
 from .models import Child, MerchantMembership, PasswordResetCode, new_customer_code
 
@@ -21,8 +23,6 @@ PROFILE_FIELDS = (
 
 
 def export(user):
-    from skypark.privacy.registry import json_value
-
     return {
         "profile": {name: json_value(getattr(user, name)) for name in PROFILE_FIELDS},
         "children": rows(Child.objects.filter(parent=user).order_by("pk")),
@@ -55,11 +55,18 @@ def erase(user):
     PasswordResetCode.objects.filter(user=user).delete()
 
 
+def blockers(user):
+    if user.is_staff or user.is_superuser:
+        return [_("A staff account is closed by an administrator in the back-office.")]
+    return []
+
+
 register(
     Section(
         key="accounts",
         export=export,
         erase=erase,
+        blockers=blockers,
         covers=("accounts.Child.parent", "accounts.MerchantMembership.user", "accounts.Merchant.staff"),
         order=10,
     )

@@ -42,6 +42,7 @@ class ErasureRequest(models.Model):
         verbose_name = _("erasure request")
         verbose_name_plural = _("erasure requests")
         ordering = ["-created_at", "-pk"]
+        permissions = [("export_personal_data", _("Can download a customer's personal data"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],

@@ -153,3 +153,16 @@ def erasure_request_carry_out(*, request_id) -> ErasureRequest:
     request.completed_at = timezone.now()
     request.save(update_fields=["status", "completed_at"])
     return request
+
+
+@transaction.atomic
+def personal_data_export_by_staff(*, staff, users) -> dict:
+    """The personal data of ``users`` for a member of staff answering a request; every
+    export is written to the audit log, since it shows a person's data to someone else."""
+    from .selectors import personal_data_export
+
+    customers = []
+    for user in users:
+        customers.append(personal_data_export(user=user))
+        audit_log(actor=staff, action="privacy.data.exported", obj=user, data={"user_id": user.pk})
+    return {"customers": customers}
