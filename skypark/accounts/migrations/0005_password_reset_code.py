@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_child_birth_date_check'),
+        ('accounts', '0004_user_name_trigram'),
     ]
 
     operations = [
