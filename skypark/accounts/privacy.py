@@ -33,9 +33,10 @@ def export(user):
 def erase(user):
     from skypark.privacy.services import erased_email, erased_name, erased_phone
 
-    if user.phone != erased_phone(user.pk):
-        # The personal code printed on the card stops identifying anyone.
-        user.customer_code = new_customer_code()
+    if user.phone == erased_phone(user.pk) and not user.is_active:
+        return  # erased before: a second run changes nothing
+    # The personal code printed on the card stops identifying anyone.
+    user.customer_code = new_customer_code()
     user.name = erased_name(user.pk)
     user.phone = erased_phone(user.pk)
     user.email = erased_email(user.pk)
