@@ -1,7 +1,5 @@
 """The privacy app's own data and the user references of Django and library apps."""
 
-from django.utils.translation import gettext_lazy as _
-
 from .registry import Section, not_personal, register, rows
 
 
@@ -12,9 +10,9 @@ def export(user):
 
 
 register(Section(key="privacy", export=export, covers=("privacy.ErasureRequest.user",), order=900))
-not_personal("privacy.ErasureRequest.decided_by", reason=_("the member of staff who decided"))
-not_personal("admin.LogEntry.user", reason=_("the member of staff who changed something in the admin"))
+not_personal("privacy.ErasureRequest.decided_by", reason="the member of staff who decided")
+not_personal("admin.LogEntry.user", reason="the member of staff who changed something in the admin")
 not_personal(
     "token_blacklist.OutstandingToken.user",
-    reason=_("log-in credentials, not data about the person; every one is revoked by the erasure"),
+    reason="log-in credentials, not data about the person; every one is revoked by the erasure",
 )

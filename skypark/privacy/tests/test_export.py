@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -85,3 +86,22 @@ def test_api_export_is_own_data_only(make_customer):
     # No way to ask for someone else's: the endpoint takes no id.
     assert client.get(f"/api/v1/me/data/?user={other.pk}").json()["customer_id"] == me.pk
     assert APIClient().get("/api/v1/me/data/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "language, title, button",
+    [
+        ("ru", "Мои данные", "Скачать мои данные"),
+        ("ky", "Менин маалыматтарым", "Маалыматтарымды жүктөп алуу"),
+        ("en", "My data", "Download my data"),
+    ],
+)
+def test_my_data_page_in_each_language(client, customer, language, title, button):
+    customer.language = language
+    customer.save()
+    client.force_login(customer)
+    with translation.override(language):
+        url = reverse("privacy:my-data")
+    page = client.get(url).content.decode()
+    assert f"<h1>{title}</h1>" in page
+    assert button in page
