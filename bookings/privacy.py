@@ -34,7 +34,7 @@ def blockers(user):
     )
     return [
         _(
-            "You have a booking %(reference)s on %(course)s on %(date)s. Cancel it or attend it, then ask again; "
+            "You have a booking %(reference)s on %(course)s on %(date)s: cancel it or attend it, then ask again; "
             "or wait for our staff to review your request."
         )
         % {

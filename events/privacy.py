@@ -43,7 +43,7 @@ def blockers(user):
     )
     return [
         _(
-            "You have a paid place at %(event)s on %(date)s. Cancel your registration or attend it, then ask "
+            "You have a paid place at %(event)s on %(date)s: cancel your registration or attend it, then ask "
             "again; or wait for our staff to review your request."
         )
         % {

@@ -48,7 +48,7 @@ def blockers(user):
     )
     return [
         _(
-            "You have a paid ticket to %(park)s for %(date)s. Use it or ask the park to refund it, then ask again; "
+            "You have a paid ticket to %(park)s for %(date)s: use it or ask the park to refund it, then ask again; "
             "or wait for our staff to review your request."
         )
         % {"park": ticket.park.name, "date": formats.date_format(ticket.visit_date, "DATE_FORMAT")}

@@ -170,7 +170,7 @@ def test_a_future_paid_ticket_blocks_the_erasure_and_the_page_says_why(
     page = client.get(reverse("privacy:my-data")).content.decode()
     assert "Your request waits for our staff" in page
     assert "You have a paid ticket to Sky Park Dordoi" in page
-    assert "Use it or ask the park to refund it" in page
+    assert "use it or ask the park to refund it" in page
     # Asking again does not open a second request.
     ask_for_erasure(client, django_capture_on_commit_callbacks)
     assert ErasureRequest.objects.filter(user=customer).count() == 1
@@ -237,3 +237,23 @@ def test_staff_without_the_permission_cannot_download_personal_data(client, cust
     )
     assert "attachment" not in response.get("Content-Disposition", "")
     assert not AuditEntry.objects.filter(action="privacy.data.exported").exists()
+
+
+def test_erasure_ends_the_customers_other_sessions_and_admin_search_no_longer_finds_the_phone(
+    client, customer, admin_client_logged
+):
+    from django.test import Client
+
+    customer.language = "en"
+    customer.save()
+    old_phone = customer.phone
+    other_device = Client()
+    other_device.force_login(customer)
+    assert other_device.get(reverse("privacy:my-data")).status_code == 200
+
+    services.customer_erase(user=customer)
+
+    after = other_device.get(reverse("privacy:my-data"))
+    assert after.status_code == 302 and "/login/" in after["Location"]
+    found = admin_client_logged.get(reverse("admin:accounts_user_changelist"), {"q": old_phone})
+    assert found.context["cl"].result_count == 0
