@@ -47,7 +47,7 @@ def blockers(user):
             "again; or wait for our staff to review your request."
         )
         % {
-            "event": registration.event.title,
+            "event": registration.event.display_title,
             "date": formats.date_format(timezone.localtime(registration.event.starts_at), "DATE_FORMAT"),
         }
         for registration in upcoming

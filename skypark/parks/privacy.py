@@ -51,7 +51,7 @@ def blockers(user):
             "You have a paid ticket to %(park)s for %(date)s: use it or ask the park to refund it, then ask again; "
             "or wait for our staff to review your request."
         )
-        % {"park": ticket.park.name, "date": formats.date_format(ticket.visit_date, "DATE_FORMAT")}
+        % {"park": ticket.park.display_name, "date": formats.date_format(ticket.visit_date, "DATE_FORMAT")}
         for ticket in upcoming
     ]
 

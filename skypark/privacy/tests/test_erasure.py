@@ -142,7 +142,7 @@ def future_paid_ticket(customer, pay_order):
     customer.save()
     ticket = ticket_order_create(
         customer=customer,
-        park=ParkFactory(name="Sky Park Dordoi"),
+        park=ParkFactory(name="Sky Park Dordoi", name_en="Sky Park Dordoi"),
         visit_date=timezone.localdate() + datetime.timedelta(days=3),
         visitors=[{"child_id": ChildFactory(parent=customer).pk}],
     )
@@ -257,3 +257,35 @@ def test_erasure_ends_the_customers_other_sessions_and_admin_search_no_longer_fi
     assert after.status_code == 302 and "/login/" in after["Location"]
     found = admin_client_logged.get(reverse("admin:accounts_user_changelist"), {"q": old_phone})
     assert found.context["cl"].result_count == 0
+
+
+def test_what_else_blocks_an_erasure(customer, pay_order, django_capture_on_commit_callbacks):
+    from decimal import Decimal
+
+    from bookings.services import booking_create
+    from bookings.tests.factories import SessionFactory
+    from events.services import registration_create
+    from events.tests.factories import EventFactory
+    from skypark.commerce.tests.factories import pending_order
+
+    assert services.erasure_blockers(user=customer) == []
+
+    unpaid = pending_order(customer)
+    assert any(unpaid.reference in reason for reason in services.erasure_blockers(user=customer))
+    unpaid.status = "expired"
+    unpaid.save(update_fields=["status"])
+    assert services.erasure_blockers(user=customer) == []
+
+    booking = booking_create(customer=customer, session=SessionFactory())
+    pay_order(booking.order)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = registration_create(
+            customer=customer, event=EventFactory(title_en="Pine walk", price=Decimal("300"))
+        )
+    pay_order(registration.order)
+    reasons = " ".join(services.erasure_blockers(user=customer))
+    assert booking.reference in reasons
+    assert "Pine walk" in reasons
+
+    customer.is_staff = True
+    assert "staff account" in " ".join(services.erasure_blockers(user=customer))
