@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("loyalty.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("skypark.privacy.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
     path("accounts/", include("skypark.accounts.urls")),
+    path("accounts/profile/data/", include("skypark.privacy.urls")),
     path("pay/", include("skypark.commerce.urls")),
     path("orders/", include("skypark.commerce.order_urls")),
     path("parks/", include("skypark.parks.urls")),

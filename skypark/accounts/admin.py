@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin
+from skypark.privacy.admin_actions import download_personal_data
 
 from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
@@ -103,6 +104,7 @@ class UserAdmin(
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
+    actions = [download_personal_data]
     list_display = (
         "phone",
         "name",

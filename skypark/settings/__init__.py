@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "skypark.accounts",
     "skypark.notify",
     "skypark.commerce",
+    "skypark.privacy",
     # domains
     "skypark.parks",
     "loyalty",

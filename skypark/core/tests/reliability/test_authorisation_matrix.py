@@ -47,6 +47,7 @@ PUBLIC = {
 CUSTOMER = {
     "me",
     "me-children",
+    "me-data",
     "me-child",
     "me-notifications",
     "me-notifications-read",

@@ -1,0 +1,75 @@
+"""Personal data held by loyalty: accounts with their ledgers, till transactions, coupons,
+referrals, scans and visits. Ledgers and transactions are kept on erasure (a balance must
+keep equalling its ledger); the scan log loses the device details."""
+
+from django.db.models import Q
+
+from skypark.privacy.registry import Section, not_personal, register, rows
+
+from .models import (
+    Account,
+    Coupon,
+    CouponRedemption,
+    CustomerVisit,
+    FraudFlag,
+    LedgerEntry,
+    PointLot,
+    PosTransaction,
+    PosTransactionLine,
+    Referral,
+    ReferralCode,
+    ScanLog,
+    TierChange,
+)
+
+
+def export(user):
+    return {
+        "accounts": rows(Account.objects.filter(customer=user).order_by("pk")),
+        "ledger": rows(LedgerEntry.objects.filter(account__customer=user).order_by("pk"), exclude=("created_by",)),
+        "point_lots": rows(PointLot.objects.filter(account__customer=user).order_by("pk")),
+        "tier_changes": rows(TierChange.objects.filter(account__customer=user).order_by("pk")),
+        "transactions": rows(
+            PosTransaction.objects.filter(customer=user).order_by("pk"), exclude=("idempotency_key", "request_hash")
+        ),
+        "transaction_lines": rows(PosTransactionLine.objects.filter(transaction__customer=user).order_by("pk")),
+        "coupons": rows(Coupon.objects.filter(customer=user).order_by("pk")),
+        "coupon_redemptions": rows(CouponRedemption.objects.filter(customer=user).order_by("pk")),
+        "referral_code": rows(ReferralCode.objects.filter(customer=user)),
+        "referrals": rows(Referral.objects.filter(Q(referrer=user) | Q(referred=user)).order_by("pk")),
+        "scans": rows(ScanLog.objects.filter(customer=user).order_by("pk")),
+        "visits": rows(CustomerVisit.objects.filter(customer=user).order_by("pk")),
+        "fraud_flags": rows(FraudFlag.objects.filter(customer=user).order_by("pk"), exclude=("reviewed_by",)),
+    }
+
+
+def erase(user):
+    ScanLog.objects.filter(customer=user).update(payload="", ip_address=None, user_agent="")
+
+
+register(
+    Section(
+        key="loyalty",
+        export=export,
+        erase=erase,
+        covers=(
+            "loyalty.Account.customer",
+            "loyalty.PosTransaction.customer",
+            "loyalty.Coupon.customer",
+            "loyalty.CouponRedemption.customer",
+            "loyalty.ReferralCode.customer",
+            "loyalty.Referral.referrer",
+            "loyalty.Referral.referred",
+            "loyalty.ScanLog.customer",
+            "loyalty.FraudFlag.customer",
+            "loyalty.CustomerVisit.customer",
+        ),
+        order=50,
+    )
+)
+not_personal(
+    "loyalty.LedgerEntry.created_by",
+    "loyalty.FraudFlag.reviewed_by",
+    "loyalty.ImportBatch.created_by",
+    reason="the member of staff who acted",
+)
