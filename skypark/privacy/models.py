@@ -2,13 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ErasureStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    AWAITING_APPROVAL = "awaiting_approval", _("awaiting staff approval")
-    COMPLETED = "completed", _("completed")
-    REJECTED = "rejected", _("rejected")
+    QUEUED = "queued", pgettext_lazy("erasure request status", "queued")
+    AWAITING_APPROVAL = "awaiting_approval", pgettext_lazy("erasure request status", "awaiting staff approval")
+    COMPLETED = "completed", pgettext_lazy("erasure request status", "completed")
+    REJECTED = "rejected", pgettext_lazy("erasure request status", "rejected")
 
 
 OPEN_STATUSES = (ErasureStatus.QUEUED, ErasureStatus.AWAITING_APPROVAL)
