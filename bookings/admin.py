@@ -7,13 +7,12 @@ write the audit log); everything else is edited here with ``AuditedAdminMixin``,
 admin change is in the core audit log (the seed's ``admin_activity_logs``).
 """
 
-import csv
 import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
 from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
+from skypark.core.csv_export import csv_response
 from skypark.core.errors import DomainError
 from skypark.core.formatting import format_money
 from skypark.core.translated_admin import AnyLanguageSearchMixin, TranslatedAdmin
@@ -498,15 +498,12 @@ REVENUE_COLUMNS = [
 
 
 def _revenue_csv(rows):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="course-revenue.csv"'
-    writer = csv.writer(response)
-    writer.writerow([str(label) for _key, label in REVENUE_COLUMNS])
-    for row in rows:
-        writer.writerow(
-            [row["month"].strftime("%Y-%m") if key == "month" else row[key] for key, _label in REVENUE_COLUMNS]
-        )
-    return response
+    header = [label for _key, label in REVENUE_COLUMNS]
+    cells = (
+        [row["month"].strftime("%Y-%m") if key == "month" else row[key] for key, _label in REVENUE_COLUMNS]
+        for row in rows
+    )
+    return csv_response("course-revenue.csv", header, cells)
 
 
 # --- discount codes and certificates ----------------------------------------------------

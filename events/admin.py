@@ -6,7 +6,6 @@ Registrations, ledger lines and member badges change only through the services
 through the audited award page), so their fields are read-only here.
 """
 
-import csv
 import datetime
 
 from django import forms
@@ -29,6 +28,7 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
+from skypark.core.csv_export import csv_response
 from skypark.core.errors import DomainError
 from skypark.core.translated_admin import TranslatedAdmin
 from skypark.notify.admin_actions import resend_confirmation
@@ -80,13 +80,9 @@ ATTENDANCE_COLUMNS = [
 
 
 def attendance_csv(registrations, filename) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow([str(label) for label, _value in ATTENDANCE_COLUMNS])
-    for registration in registrations:
-        writer.writerow([value(registration) for _label, value in ATTENDANCE_COLUMNS])
-    return response
+    header = [label for label, _value in ATTENDANCE_COLUMNS]
+    rows = ([value(r) for _label, value in ATTENDANCE_COLUMNS] for r in registrations)
+    return csv_response(filename, header, rows)
 
 
 @admin.action(description=_("Export attendance (CSV)"), permissions=["view"])

@@ -7,14 +7,13 @@ go through a form that requires a reason and is audited; CSV imports run in Cele
 show their progress here.
 """
 
-import csv
 import datetime
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,6 +26,7 @@ from skypark.accounts.admin_scoping import MerchantScopedAdminMixin, merchant_id
 from skypark.accounts.models import Merchant
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
+from skypark.core.csv_export import csv_response
 from skypark.core.errors import DomainError
 from skypark.core.translated_admin import TranslatedAdmin
 
@@ -203,39 +203,34 @@ class LedgerEntryAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.Model
 
 
 def export_transactions_csv(modeladmin, request, queryset):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="transactions.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        "merchant",
+        "external_id",
+        "customer_code",
+        "status",
+        "amount",
+        "discount",
+        "refunded",
+        "earned",
+        "redeemed",
+        "occurred_at",
+    ]
+    rows = (
         [
-            "merchant",
-            "external_id",
-            "customer_code",
-            "status",
-            "amount",
-            "discount",
-            "refunded",
-            "earned",
-            "redeemed",
-            "occurred_at",
+            tx.merchant.code,
+            tx.external_id,
+            tx.customer.customer_code,
+            tx.status,
+            tx.amount,
+            tx.discount,
+            tx.refunded_amount,
+            tx.points_earned,
+            tx.points_redeemed,
+            tx.occurred_at.isoformat(),
         ]
+        for tx in queryset.select_related("merchant", "customer").iterator()
     )
-    for tx in queryset.select_related("merchant", "customer").iterator():
-        writer.writerow(
-            [
-                tx.merchant.code,
-                tx.external_id,
-                tx.customer.customer_code,
-                tx.status,
-                tx.amount,
-                tx.discount,
-                tx.refunded_amount,
-                tx.points_earned,
-                tx.points_redeemed,
-                tx.occurred_at.isoformat(),
-            ]
-        )
-    return response
+    return csv_response("transactions.csv", header, rows)
 
 
 export_transactions_csv.short_description = _("Export the selected transactions as CSV")

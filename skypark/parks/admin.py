@@ -4,11 +4,9 @@ Tickets and visits change only through the services (refund/cancel go through th
 checkout; admission and exit through the gate), so their fields are read-only here.
 """
 
-import csv
 import datetime
 
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -24,6 +22,7 @@ from skypark.config.selectors import get_decimal
 from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import LargeTableAdminMixin
+from skypark.core.csv_export import csv_response
 from skypark.core.errors import DomainError
 from skypark.core.translated_admin import TranslatedAdmin, TranslatedTabularInline
 from skypark.notify.admin_actions import resend_confirmation
@@ -140,13 +139,9 @@ STATS_COLUMNS = [
 
 
 def _stats_csv(rows, date_from, date_to):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="park-stats-{date_from}-{date_to}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([str(label) for _key, label in STATS_COLUMNS])
-    for row in rows:
-        writer.writerow([row[key] for key, _label in STATS_COLUMNS])
-    return response
+    header = [label for _key, label in STATS_COLUMNS]
+    cells = ([row[key] for key, _label in STATS_COLUMNS] for row in rows)
+    return csv_response(f"park-stats-{date_from}-{date_to}.csv", header, cells)
 
 
 def _orders_of(tickets):
