@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "skypark.accounts",
     "skypark.notify",
     "skypark.commerce",
+    "skypark.webhooks",
     # domains
     "skypark.parks",
     "loyalty",
