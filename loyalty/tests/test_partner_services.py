@@ -329,7 +329,7 @@ def test_schedules_install_is_idempotent():
 
     services.schedules_install()
     services.schedules_install()
-    assert PeriodicTask.objects.filter(name__startswith="loyalty:").count() == 5
+    assert PeriodicTask.objects.filter(name__startswith="loyalty:").count() == 4
 
 
 def test_own_program_points_expire_after_the_programs_months(shopper):

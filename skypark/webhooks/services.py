@@ -17,6 +17,7 @@ import secrets
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -85,8 +86,34 @@ def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, actor, now=None) -> str
     return new
 
 
+ENDPOINTS_CACHE_SECONDS = 300
+
+
+def _has_endpoints_key(merchant_id) -> str:
+    return f"webhooks:has_endpoints:{merchant_id}"
+
+
+def _has_endpoints(merchant_id) -> bool:
+    """Whether the merchant has an active endpoint, cached: most merchants have none, and
+    a till sale should not pay a query to find that out."""
+    key = _has_endpoints_key(merchant_id)
+    found = cache.get(key)
+    if found is None:
+        found = WebhookEndpoint.objects.filter(merchant_id=merchant_id, is_active=True).exists()
+        cache.set(key, found, ENDPOINTS_CACHE_SECONDS)
+    return found
+
+
+def endpoints_forget(instance, **_kwargs):
+    """Drops the cached answer for the endpoint's merchant, now and again after the commit
+    (a reader in between may have cached the old one)."""
+    key = _has_endpoints_key(instance.merchant_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def _endpoints_for(owner, event: str) -> list[WebhookEndpoint]:
-    if owner is None:
+    if owner is None or not _has_endpoints(owner.pk):
         return []
     endpoints = [e for e in WebhookEndpoint.objects.filter(merchant=owner, is_active=True) if e.wants(event)]
     for endpoint in endpoints:
