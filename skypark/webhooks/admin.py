@@ -4,6 +4,7 @@ rotated — and never again; deliveries show the status code, timing and error, 
 body the receiver answered."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +47,7 @@ class WebhookEndpointAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.Mo
     fields = ("merchant", "url", "events", "is_active", "secret_hint", "secret_previous_until")
     readonly_fields = ("secret_hint", "secret_previous_until")
     actions = [rotate_secret]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("signing secret"))
     def secret_hint(self, obj):
