@@ -54,6 +54,10 @@ def test_adding_an_endpoint_makes_a_secret_and_shows_it_once(admin_client_logged
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.secret.startswith("whsec_") and endpoint.secret in response.content.decode()
     assert endpoint.events == ["points.awarded"]
+    from skypark.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(content_type__model="webhookendpoint", object_id=str(endpoint.pk)).last()
+    assert entry is not None and endpoint.secret not in str(entry.after)
 
 
 def test_an_internal_url_is_a_form_error(admin_client_logged, merchant):
