@@ -244,6 +244,8 @@ def deliveries_resend(*, delivery_ids, actor=None) -> int:
     )
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk__in=ids).update(status=WebhookDelivery.Status.PENDING, attempts=0)
+        if ids:
+            audit_log(actor=actor, action="webhooks.deliveries.resent", data={"deliveries": ids})
         _queue_on_commit(ids)
     return len(ids)
 

@@ -97,6 +97,9 @@ def test_send_again_requeues_undelivered_deliveries(admin_client_logged, merchan
     delay.assert_called_once_with(failed.pk)
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (WebhookDelivery.Status.PENDING, 0)
+    from skypark.audit.models import AuditEntry
+
+    assert AuditEntry.objects.get(action="webhooks.deliveries.resent").data == {"deliveries": [failed.pk]}
 
 
 def test_merchant_staff_see_only_their_endpoints_and_deliveries(merchant_staff):
