@@ -1,7 +1,7 @@
 """Back-office of the loyalty network.
 
 Merchant staff see only their merchant's programs, accounts, transactions, coupons,
-scans, webhooks, imports and figures (``MerchantScopedAdminMixin``); network staff see
+scans, imports and figures (``MerchantScopedAdminMixin``); network staff see
 everything. Balances and the ledger change only through services: manual adjustments
 go through a form that requires a reason and is audited; CSV imports run in Celery and
 show their progress here.
@@ -20,7 +20,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from skypark.accounts.admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
 from skypark.accounts.models import Merchant
@@ -47,7 +46,6 @@ from .models import (
     ScanLog,
     Tier,
     TierChange,
-    WebhookDelivery,
 )
 
 
@@ -62,23 +60,6 @@ class TierAdmin(AuditedAdminMixin, TranslatedAdmin):
             '<span style="display:inline-block;width:1.2em;height:1.2em;background:{}" aria-label="{}"></span>',
             tier.colour,
             tier.colour,
-        )
-
-
-@admin.action(description=_("Rotate the webhook signing secret (the new one is shown once)"), permissions=["change"])
-def rotate_webhook_secret(modeladmin, request, queryset):
-    for program in queryset:
-        secret = services.program_webhook_secret_rotate(program=program, actor=request.user)
-        messages.warning(
-            request,
-            format_html(
-                _(
-                    "New signing secret for {program}: <code>{secret}</code> — copy it now, it is not shown again. "
-                    "The previous secret keeps signing for 24 hours."
-                ),
-                program=program,
-                secret=secret,
-            ),
         )
 
 
@@ -102,16 +83,7 @@ class MerchantProgramAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.Mo
         (None, {"fields": ("merchant", "mode", "name", "is_active", ("starts_on", "ends_on"))}),
         (_("Earning"), {"fields": ("points_per_unit", "min_spend", "expiry_months")}),
         (_("Spending"), {"fields": ("redemption_rate", "min_redeem_points", "max_redeem_percent")}),
-        (_("Webhooks"), {"fields": ("webhook_url", "webhook_secret_hint", "webhook_secret_previous_until")}),
     )
-    readonly_fields = ("webhook_secret_hint", "webhook_secret_previous_until")
-    actions = [rotate_webhook_secret]
-
-    @admin.display(description=_("webhook signing secret"))
-    def webhook_secret_hint(self, obj):
-        if not obj.webhook_secret:
-            return _("none yet: one is made when the first webhook is sent, or rotate to make one now")
-        return f"{obj.webhook_secret[:6]}…{obj.webhook_secret[-4:]}"
 
 
 class AdjustForm(forms.Form):
@@ -362,29 +334,6 @@ class FraudFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return merchant_ids_for(request.user) is None and request.user.has_perm("loyalty.change_fraudflag")
-
-
-@admin.action(description=_("Send again"))
-def webhooks_resend(modeladmin, request, queryset):
-    from .tasks import loyalty_webhook_deliver
-
-    ids = list(queryset.exclude(status=WebhookDelivery.Status.DELIVERED).values_list("pk", flat=True))
-    queryset.filter(pk__in=ids).update(status=WebhookDelivery.Status.PENDING, attempts=0)
-    for pk in ids:
-        loyalty_webhook_deliver.delay(pk)
-    messages.info(request, ngettext("%(n)s delivery queued.", "%(n)s deliveries queued.", len(ids)) % {"n": len(ids)})
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "merchant", "event", "status", "attempts", "last_status_code", "delivered_at")
-    list_select_related = ("merchant",)
-    list_filter = ("status", "event")
-    actions = [webhooks_resend]
-    show_full_result_count = False
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and request.user.has_perm("loyalty.change_webhookdelivery")
 
 
 class ImportUploadForm(forms.Form):

@@ -15,7 +15,6 @@ Only services in ``loyalty.services`` write these tables.
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
@@ -95,14 +94,6 @@ class MerchantProgram(TimeStampedModel):
     starts_on = models.DateField(_("active from"), null=True, blank=True)
     ends_on = models.DateField(_("active until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    webhook_url = models.URLField(_("webhook URL"), blank=True)
-    webhook_secret = models.CharField(_("webhook signing secret"), max_length=128, blank=True, editable=False)
-    # After a rotation the previous secret still signs (a second v1) until this moment,
-    # so a partner can switch secrets without missing a delivery.
-    webhook_secret_previous = models.CharField(_("previous signing secret"), max_length=128, blank=True, editable=False)
-    webhook_secret_previous_until = models.DateTimeField(
-        _("previous secret valid until"), null=True, blank=True, editable=False
-    )
 
     class Meta:
         verbose_name = _("merchant program")
@@ -122,17 +113,6 @@ class MerchantProgram(TimeStampedModel):
 
     def __str__(self):
         return self.name or str(self.merchant)
-
-    def clean(self):
-        super().clean()
-        if self.webhook_url:
-            # The same check runs again at every send (DNS may change in between).
-            from skypark.webhooks.transport import UnsafeUrl, url_check
-
-            try:
-                url_check(self.webhook_url)
-            except UnsafeUrl as exc:
-                raise ValidationError({"webhook_url": exc.message})
 
     def runs_own_on(self, day) -> bool:
         if self.mode != self.Mode.OWN or not self.is_active:
@@ -632,34 +612,6 @@ class FraudFlag(models.Model):
 
     def __str__(self):
         return f"{self.rule} · {self.customer}"
-
-
-class WebhookDelivery(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", pgettext_lazy("webhook delivery status", "pending")
-        DELIVERED = "delivered", pgettext_lazy("webhook delivery status", "delivered")
-        FAILED = "failed", pgettext_lazy("webhook delivery status", "failed")
-
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="webhook_deliveries")
-    event = models.CharField(_("event"), max_length=40)
-    event_id = models.CharField(_("event id"), max_length=100, unique=True)
-    url = models.URLField(_("URL"))
-    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "-created_at"], name="loyalty_webhook_merchant_idx")]
-
-    def __str__(self):
-        return f"{self.event} → {self.url}"
 
 
 class ImportBatch(TimeStampedModel):

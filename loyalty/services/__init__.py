@@ -36,7 +36,6 @@ from .partner import (
     rules_for,
 )
 from .schedules import schedules_install
-from .webhooks import program_webhook_secret_rotate, signature_for, webhook_deliver, webhook_queue
 
 __all__ = [
     "LoyaltyProvider",
@@ -74,11 +73,7 @@ __all__ = [
     "referral_reward",
     "rules_for",
     "schedules_install",
-    "program_webhook_secret_rotate",
-    "signature_for",
     "spendable_points",
     "tier_recalculate",
     "tiers_recalculate_all",
-    "webhook_deliver",
-    "webhook_queue",
 ]

@@ -27,6 +27,7 @@ from skypark.commerce import qr
 from skypark.config.selectors import get_decimal, get_int
 from skypark.core.references import normalise_code, random_code
 
+from .. import webhooks
 from ..errors import (
     CouponExhausted,
     CouponLimitPerCustomer,
@@ -71,7 +72,6 @@ from .ledger import (
     points_floor,
     program_of,
 )
-from .webhooks import webhook_queue
 
 Kind = LedgerEntry.Kind
 CENT = Decimal("0.01")
@@ -307,16 +307,12 @@ def coupon_redeem(
             obj=coupon,
             data={"customer": customer.pk, "discount": str(redemption.discount), "reference": reference},
         )
-        webhook_queue(
+        webhooks.coupon_redeemed(
             merchant=merchant,
-            event="coupon.redeemed",
-            event_id=f"coupon.redeemed:{redemption.pk}",
-            payload={
-                "coupon": coupon.code,
-                "customer_code": customer.customer_code,
-                "discount": str(redemption.discount),
-                "reference": reference,
-            },
+            redemption=redemption,
+            coupon=coupon,
+            customer_code=customer.customer_code,
+            reference=reference,
         )
     return redemption
 
@@ -630,16 +626,13 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
             _credit(account, reference_is_new=True, **credit)
         else:
             _credit_qualifying(account, **credit)
-        webhook_queue(
+        webhooks.points_awarded(
             merchant=merchant,
-            event="points.awarded",
-            event_id=f"points.awarded:{tx.pk}",
-            payload={
-                "external_id": tx.external_id,
-                "customer_code": customer.customer_code,
-                "points": earned,
-                "balance": account.balance,
-            },
+            tx_id=tx.pk,
+            external_id=tx.external_id,
+            customer_code=customer.customer_code,
+            points=earned,
+            balance=account.balance,
         )
     if coupon_code or points_to_redeem or tx.points_earned != earned:
         tx.points_earned = earned

@@ -9,7 +9,6 @@ SCHEDULES = [
     ("loyalty: birthday bonuses", "loyalty.tasks.loyalty_birthday_bonuses", "8", "0"),
     ("loyalty: recalculate tiers", "loyalty.tasks.loyalty_tiers_recalculate", "2", "30"),
     ("loyalty: daily aggregates", "loyalty.tasks.loyalty_daily_aggregates", "*", "*/15"),
-    ("loyalty: retry webhooks", "loyalty.tasks.loyalty_webhooks_retry", "*", "*/10"),
 ]
 
 

@@ -23,7 +23,6 @@ CHANGELISTS = [
     "crosspromo",
     "scanlog",
     "fraudflag",
-    "webhookdelivery",
     "importbatch",
     "merchantdailystats",
     "merchantprogram",

@@ -21,7 +21,6 @@ from loyalty.models import (
     PosTransactionLine,
     Referral,
     TierChange,
-    WebhookDelivery,
 )
 from loyalty.services import imports
 from loyalty.services.earning import qualifying_points
@@ -29,6 +28,8 @@ from loyalty.services.imports import chunks, sql
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory
 from skypark.audit.models import AuditEntry
 from skypark.core.testing import run_together
+from skypark.webhooks.models import WebhookDelivery
+from skypark.webhooks.tests.factories import EndpointFactory
 
 from .factories import ProgramFactory, PromoFactory, give_points
 
@@ -213,8 +214,8 @@ def test_raw_sql_and_bulk_create_write_the_same_rows(merchant, monkeypatch):
         min_spend=Decimal("300"),
         expiry_months=6,
         starts_on=timezone.localdate() - datetime.timedelta(days=10),
-        webhook_url="https://partner.example/hook",
     )
+    EndpointFactory(merchant=merchant)
     PromoFactory(source_merchant=merchant, min_purchase=Decimal("400"))
     customers = [UserFactory() for _ in range(3)]
     Referral.objects.create(referrer=UserFactory(), referred=customers[2])

@@ -1,10 +1,5 @@
 import datetime
-import hashlib
-import hmac
-import json
-import threading
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.utils import timezone
@@ -31,9 +26,7 @@ from loyalty.models import (
     MerchantDailyStats,
     PosTransaction,
     ScanLog,
-    WebhookDelivery,
 )
-from loyalty.services.webhooks import WebhookTemporaryError
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory
 
 from .factories import CouponFactory, ProgramFactory, PromoFactory, give_points
@@ -218,82 +211,6 @@ def test_burst_of_scans_at_many_merchants_raises_one_flag(shopper):
     assert flag.rule == "scan_burst" and len(flag.details["merchants"]) >= 3
 
 
-# --- webhooks -----------------------------------------------------------------------------
-
-
-class Receiver:
-    """A local HTTP server on 127.0.0.1 that records requests and answers ``status``."""
-
-    def __init__(self, status=200):
-        self.requests, self.status = [], status
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append((dict(self.headers), body))
-                self.send_response(outer.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    r = Receiver()
-    yield r
-    r.close()
-
-
-def test_points_awarded_webhook_is_signed_and_logged(shopper, receiver, django_capture_on_commit_callbacks, settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from skypark.celery import app
-
-    app.conf.task_always_eager = True
-    program = ProgramFactory(mode="network", webhook_url=receiver.url, webhook_secret="s3cret")
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            record(program.merchant, shopper)
-    finally:
-        app.conf.task_always_eager = False
-    delivery = WebhookDelivery.objects.get(event="points.awarded")
-    assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 1
-    headers, body = receiver.requests[0]
-    timestamp, mac = (part.split("=", 1)[1] for part in headers["X-Skypark-Signature"].split(","))
-    expected = hmac.new(b"s3cret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(mac, expected)
-    assert json.loads(body)["data"]["points"] == 100
-
-
-def test_failed_webhook_retries_then_gives_up(merchant, settings):
-    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    ProgramFactory(merchant=merchant, mode="network", webhook_secret="s3cret")
-    r = Receiver(status=500)
-    try:
-        delivery = WebhookDelivery.objects.create(merchant=merchant, event="x", event_id="x1", url=r.url, payload={})
-        for _ in range(5):
-            with pytest.raises(WebhookTemporaryError):
-                services.webhook_deliver(delivery_id=delivery.pk)
-        assert services.webhook_deliver(delivery_id=delivery.pk) == WebhookDelivery.Status.FAILED
-        delivery.refresh_from_db()
-        assert delivery.attempts == 6 and delivery.last_status_code == 500
-        assert services.webhook_deliver(delivery_id=delivery.pk) == "skipped"
-        assert len(r.requests) == 6
-    finally:
-        r.close()
-
-
 # --- CRM import ---------------------------------------------------------------------------
 
 
@@ -412,7 +329,7 @@ def test_schedules_install_is_idempotent():
 
     services.schedules_install()
     services.schedules_install()
-    assert PeriodicTask.objects.filter(name__startswith="loyalty:").count() == 5
+    assert PeriodicTask.objects.filter(name__startswith="loyalty:").count() == 4
 
 
 def test_own_program_points_expire_after_the_programs_months(shopper):

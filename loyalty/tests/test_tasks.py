@@ -1,11 +1,10 @@
 import datetime
-from unittest import mock
 
 import pytest
 from django.utils import timezone
 
 from loyalty import tasks
-from loyalty.models import Account, ImportBatch, LedgerEntry, MerchantDailyStats, WebhookDelivery
+from loyalty.models import Account, ImportBatch, LedgerEntry, MerchantDailyStats
 from skypark.accounts.tests.factories import UserFactory
 
 from .factories import give_points
@@ -52,30 +51,3 @@ def test_import_task_runs_a_batch_once(merchant, shopper):
     tasks.loyalty_import_run(batch.pk)
     batch.refresh_from_db()
     assert (batch.status, batch.created_count) == ("done", 1)
-
-
-def test_stale_pending_webhooks_are_requeued(merchant):
-    old = WebhookDelivery.objects.create(
-        merchant=merchant, event="x", event_id="old", url="http://127.0.0.1:9/", payload={}
-    )
-    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
-    WebhookDelivery.objects.create(merchant=merchant, event="x", event_id="new", url="http://127.0.0.1:9/", payload={})
-    with mock.patch.object(tasks.loyalty_webhook_deliver, "delay") as delay:
-        assert tasks.loyalty_webhooks_retry() == 1
-    delay.assert_called_once_with(old.pk)
-
-
-def test_webhook_task_retries_with_backoff_on_a_temporary_error(merchant, settings):
-    settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # port 9 refuses the connection: a temporary error
-    from .factories import ProgramFactory
-
-    ProgramFactory(merchant=merchant, mode="network", webhook_secret="s3cret")
-    delivery = WebhookDelivery.objects.create(
-        merchant=merchant, event="x", event_id="r", url="http://127.0.0.1:9/", payload={}
-    )
-    with mock.patch.object(tasks.loyalty_webhook_deliver, "retry", side_effect=RuntimeError("retry")) as retry:
-        with pytest.raises(RuntimeError):
-            tasks.loyalty_webhook_deliver.run(delivery.pk)
-    assert retry.call_args.kwargs["countdown"] == 30
-    delivery.refresh_from_db()
-    assert delivery.attempts == 1 and delivery.last_error

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "skypark.notify",
     "skypark.commerce",
     "skypark.privacy",
+    "skypark.webhooks",
     # domains
     "skypark.parks",
     "loyalty",

@@ -32,6 +32,7 @@ from skypark.audit.services import actor_label
 from skypark.config.selectors import get_decimal, get_int
 from skypark.core.errors import DomainError
 
+from ... import webhooks
 from ...errors import TransactionConflict
 from ...models import (
     Account,
@@ -43,7 +44,6 @@ from ...models import (
     PosTransaction,
     PosTransactionLine,
     TierChange,
-    WebhookDelivery,
 )
 from ..earning import tier_for_points, tier_ladder
 from ..ledger import points_floor
@@ -65,7 +65,6 @@ class Context:
     batch: ImportBatch
     merchant: object
     program: MerchantProgram | None
-    webhook_url: str
     promos: bool
     ladder: list
     points_per_som: Decimal
@@ -81,7 +80,6 @@ class Context:
             batch=batch,
             merchant=merchant,
             program=program,
-            webhook_url=program.webhook_url if program else "",
             promos=CrossPromo.objects.filter(source_merchant=merchant, is_active=True).exists(),
             ladder=tier_ladder(),
             points_per_som=get_decimal("loyalty.points_per_som"),
@@ -567,38 +565,17 @@ def _tier_changes_log(context, tier_changes, *, now):
 
 
 def _webhooks_queue(context, earnings, *, now):
-    """One ``points.awarded`` delivery per earning row, as ``webhook_queue`` records it,
-    each sent by its task after commit."""
-    if not context.webhook_url or not earnings:
+    """One ``points.awarded`` delivery per earning row, as the till records it, each sent
+    by its task after commit."""
+    if not earnings:
         return
-    merchant = context.merchant
-    inserted = sql.insert(
-        WebhookDelivery,
-        {
-            "event_id": [f"points.awarded:{sale.tx_id}" for sale, _m, _b in earnings],
-            "payload": [
-                {
-                    "event": "points.awarded",
-                    "id": f"points.awarded:{sale.tx_id}",
-                    "merchant": merchant.code,
-                    "data": {
-                        "external_id": sale.external_id,
-                        "customer_code": sale.customer.customer_code,
-                        "points": sale.earned,
-                        "balance": balance,
-                    },
-                }
-                for sale, _m, balance in earnings
-            ],
-        },
-        same={"merchant_id": merchant.pk, "event": "points.awarded", "url": context.webhook_url},
-        now=now,
-        returning=("id",),
+    webhooks.points_awarded_many(
+        merchant=context.merchant,
+        earnings=[
+            (sale.tx_id, sale.external_id, sale.customer.customer_code, sale.earned, balance)
+            for sale, _m, balance in earnings
+        ],
     )
-    from ...tasks import loyalty_webhook_deliver
-
-    for (delivery_id,) in inserted:
-        loyalty_webhook_deliver.delay_on_commit(delivery_id)
 
 
 def _audit(context, sales, *, now):

@@ -149,20 +149,19 @@ def test_redirects_are_not_followed_and_the_reply_is_not_kept(settings):
 
 
 @pytest.mark.django_db
-def test_a_program_webhook_url_is_checked_when_saved_and_a_delivery_to_it_fails_at_once(settings):
+def test_an_endpoint_url_is_checked_when_saved_and_a_delivery_to_it_fails_at_once(settings):
     from django.core.exceptions import ValidationError
 
-    from loyalty.models import WebhookDelivery
-    from loyalty.services.webhooks import webhook_deliver
-    from loyalty.tests.factories import ProgramFactory
+    from skypark.webhooks.models import WebhookDelivery
+    from skypark.webhooks.services import webhook_deliver
 
-    program = ProgramFactory(webhook_url="http://169.254.169.254/latest/")
+    from .factories import DeliveryFactory, EndpointFactory
+
+    endpoint = EndpointFactory(url="http://169.254.169.254/latest/")
     with pytest.raises(ValidationError) as refused:
-        program.full_clean()
-    assert "webhook_url" in refused.value.message_dict
-    delivery = WebhookDelivery.objects.create(
-        merchant=program.merchant, event="x", event_id="x1", url=program.webhook_url, payload={}
-    )
+        endpoint.full_clean()
+    assert "url" in refused.value.message_dict
+    delivery = DeliveryFactory(endpoint=endpoint)
     assert webhook_deliver(delivery_id=delivery.pk) == WebhookDelivery.Status.FAILED
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.last_status_code is None

@@ -1,0 +1,61 @@
+"""The loyalty events partners can receive, and their payloads. Each is recorded by
+``skypark.webhooks.services.webhook_emit`` inside the transaction of the change, for the
+merchant where it happened.
+
+* ``points.awarded`` — a sale earned points: ``external_id``, ``customer_code``,
+  ``points``, ``balance``.
+* ``coupon.redeemed`` — a coupon was used at the till: ``coupon``, ``customer_code``,
+  ``discount``, ``reference``.
+"""
+
+from skypark.webhooks.services import webhook_emit, webhook_emit_many
+
+POINTS_AWARDED = "points.awarded"
+COUPON_REDEEMED = "coupon.redeemed"
+EVENTS = (POINTS_AWARDED, COUPON_REDEEMED)
+
+
+def _points_awarded_payload(*, external_id, customer_code, points, balance) -> dict:
+    return {"external_id": external_id, "customer_code": customer_code, "points": points, "balance": balance}
+
+
+def points_awarded(*, merchant, tx_id, external_id, customer_code, points, balance):
+    return webhook_emit(
+        event=POINTS_AWARDED,
+        event_id=f"{POINTS_AWARDED}:{tx_id}",
+        owner=merchant,
+        payload=_points_awarded_payload(
+            external_id=external_id, customer_code=customer_code, points=points, balance=balance
+        ),
+    )
+
+
+def points_awarded_many(*, merchant, earnings):
+    """``earnings``: ``(tx_id, external_id, customer_code, points, balance)`` tuples."""
+    return webhook_emit_many(
+        event=POINTS_AWARDED,
+        owner=merchant,
+        items=[
+            (
+                f"{POINTS_AWARDED}:{tx_id}",
+                _points_awarded_payload(
+                    external_id=external_id, customer_code=customer_code, points=points, balance=balance
+                ),
+            )
+            for tx_id, external_id, customer_code, points, balance in earnings
+        ],
+    )
+
+
+def coupon_redeemed(*, merchant, redemption, coupon, customer_code, reference):
+    return webhook_emit(
+        event=COUPON_REDEEMED,
+        event_id=f"{COUPON_REDEEMED}:{redemption.pk}",
+        owner=merchant,
+        payload={
+            "coupon": coupon.code,
+            "customer_code": customer_code,
+            "discount": str(redemption.discount),
+            "reference": reference,
+        },
+    )

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "skypark.webhooks"
+    label = "webhooks"
+    verbose_name = _("Webhooks")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import WebhookEndpoint
+        from .services import endpoints_forget
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                endpoints_forget, sender=WebhookEndpoint, dispatch_uid=f"webhooks.endpoints.{signal is post_save}"
+            )

@@ -1,0 +1,5 @@
+from skypark.webhooks.services import schedules_install
+
+
+def seed(command):
+    schedules_install()
