@@ -265,3 +265,17 @@ def test_the_card_page_shows_the_code_and_refreshes_without_javascript(
         and "<script" not in body.split("<main")[0] + body.split('id="card-h"')[1].split("</section>")[0]
     )
     assert "aria-label=" in body.split('id="card-h"')[1].split("</section>")[0]
+
+
+def test_the_migration_gives_every_existing_customer_a_card():
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("loyalty.migrations.0008_backfill_cards_and_settings").backfill
+    customers = [UserFactory() for _ in range(3)]
+    Card.objects.filter(customer__in=customers[:2]).delete()
+    kept = services.card_get(customers[2]).secret
+    backfill(apps, None)
+    secrets = dict(Card.objects.filter(customer__in=customers).values_list("customer", "secret"))
+    assert len(secrets) == 3 and len(set(secrets.values())) == 3 and secrets[customers[2].pk] == kept
