@@ -300,9 +300,9 @@ class CrossPromoAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAd
 
 @admin.register(ScanLog)
 class ScanLogAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "merchant", "customer", "result", "ip_address", "user_agent")
+    list_display = ("created_at", "merchant", "customer", "action", "code_kind", "entry", "result", "ip_address")
     list_select_related = ("merchant", "customer")
-    list_filter = ("result", ("created_at", admin.DateFieldListFilter))
+    list_filter = ("result", "code_kind", "entry", "action", ("created_at", admin.DateFieldListFilter))
     search_fields = ("=customer__customer_code", "=ip_address")
     show_full_result_count = False
 

@@ -88,3 +88,21 @@ class ReferralNotAllowed(DomainError):
 class ReasonRequired(DomainError):
     code = "reason_required"
     default_message = _("Say why the balance is adjusted.")
+
+
+class CardCodeExpired(DomainError):
+    code = "card_code_expired"
+    default_message = _("This card code has expired; ask the customer to refresh the card.")
+
+
+class CardCodeInvalid(DomainError):
+    code = "card_code_invalid"
+    default_message = _("This card code is not valid.")
+
+
+class StaticCodeNeedsManualEntry(DomainError):
+    code = "static_code_needs_manual_entry"
+    default_message = _(
+        "A bare customer code is accepted only when typed by hand at the till (send entry=manual); "
+        "scan the rotating code on the customer's card."
+    )

@@ -12,6 +12,7 @@ moment ``balance == sum(entries.points) == sum(lots.remaining)``.
 Only services in ``loyalty.services`` write these tables.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -565,6 +566,24 @@ class ScanLog(models.Model):
         FORGED = "forged", pgettext_lazy("QR scan result", "forged")
         EXPIRED = "expired", pgettext_lazy("QR scan result", "expired")
         UNKNOWN = "unknown", pgettext_lazy("QR scan result", "unknown")
+        REFUSED = "refused", pgettext_lazy("QR scan result", "refused")
+
+    class CodeKind(models.TextChoices):
+        ROTATING = "rotating", pgettext_lazy("card code kind", "rotating")
+        STATIC = "static", pgettext_lazy("card code kind", "static")
+        EXPIRED = "expired", pgettext_lazy("card code kind", "expired")
+        FORGED = "forged", pgettext_lazy("card code kind", "forged")
+
+    class Entry(models.TextChoices):
+        SCAN = "scan", pgettext_lazy("card code entry", "scanned")
+        MANUAL = "manual", pgettext_lazy("card code entry", "typed by hand")
+
+    class Action(models.TextChoices):
+        LOOKUP = "lookup", pgettext_lazy("card scan action", "lookup")
+        SALE = "sale", pgettext_lazy("card scan action", "sale")
+        POINTS_REDEEM = "points_redeem", pgettext_lazy("card scan action", "points spent")
+        COUPON_VALIDATE = "coupon_validate", pgettext_lazy("card scan action", "coupon check")
+        COUPON_REDEEM = "coupon_redeem", pgettext_lazy("card scan action", "coupon redeemed")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="scans")
     customer = models.ForeignKey(
@@ -574,6 +593,9 @@ class ScanLog(models.Model):
     result = models.CharField(_("result"), max_length=10, choices=Result.choices)
     ip_address = models.GenericIPAddressField(_("IP"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+    code_kind = models.CharField(_("kind of code"), max_length=10, choices=CodeKind.choices, blank=True)
+    entry = models.CharField(_("entry"), max_length=10, choices=Entry.choices, default=Entry.SCAN)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, default=Action.LOOKUP)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -584,6 +606,29 @@ class ScanLog(models.Model):
 
     def __str__(self):
         return f"{self.merchant} · {self.get_result_display()}"
+
+
+def new_card_secret() -> str:
+    return secrets.token_hex(20)
+
+
+class Card(models.Model):
+    """The customer's personal card: the secret its rotating code is derived from
+    (``loyalty.card_codes``). Replacing the secret invalidates every code shown so far."""
+
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="loyalty_card"
+    )
+    secret = models.CharField(_("secret"), max_length=64, default=new_card_secret, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("secret replaced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("loyalty card")
+        verbose_name_plural = _("loyalty cards")
+
+    def __str__(self):
+        return str(self.customer_id)
 
 
 class FraudFlag(models.Model):

@@ -1,6 +1,7 @@
 """Customer pages of the loyalty network: the personal QR card with balance, tier and
-progress, the points history and coupons. No JavaScript needed; the referral code is a
-plain form post."""
+progress, the points history and coupons. No JavaScript needed: the card's rotating code
+is renewed by a ``<meta http-equiv="refresh">`` at the next time step; the referral code
+is a plain form post."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,11 +33,14 @@ def card(request):
             messages.success(request, _("Thank you! You both get a bonus after your first purchase."))
             return redirect("loyalty:card")
     summary = selectors.loyalty_summary(customer=request.user)
-    payload = services.card_code_for(request.user)
+    card_code = services.card_code_for(request.user)
     context = {
         "summary": summary,
         "spendable": services.spendable_points(request.user),
-        "qr_svg": qr.qr_svg(payload),
+        "card_code": card_code,
+        # A form answered with errors is not reloaded under the customer's eyes.
+        "refresh_seconds": None if form.errors else card_code.refresh_seconds,
+        "qr_svg": qr.qr_svg(card_code.payload),
         "referral_code": services.referral_code_get(customer=request.user).code,
         "form": form,
         "entries": selectors.entry_list(customer=request.user)[:5],
@@ -48,7 +52,7 @@ def card(request):
 @never_cache
 @login_required
 def card_png(request):
-    response = HttpResponse(qr.qr_png(services.card_code_for(request.user)), content_type="image/png")
+    response = HttpResponse(qr.qr_png(services.card_code_for(request.user).payload), content_type="image/png")
     if request.GET.get("download"):
         response["Content-Disposition"] = 'attachment; filename="skypark-card.png"'
     return response

@@ -1,8 +1,10 @@
 """Shared by the loyalty scenarios (pos, redeem): a merchant with a partner API key,
-partner requests, and the loyalty app's own ledger verification. ``merchant_with_key``
-runs inside Django (``bench.djstep``); the rest in the harness."""
+the customers' card secrets, partner requests with the rotating card code a till scans,
+and the loyalty app's own ledger verification. ``merchant_with_key`` and ``card_secrets``
+run inside Django (``bench.djstep``); the rest in the harness."""
 
 import json
+import time
 
 from bench.harness import BenchError, Req, run_django
 
@@ -16,6 +18,23 @@ def merchant_with_key() -> dict:
     merchant = MerchantFactory()
     _key, plaintext = api_key_issue(merchant=merchant, name="bench till", actor=None)
     return {"id": merchant.pk, "key": plaintext}
+
+
+def card_secrets(users) -> dict:
+    """``{customer code: card secret}``, making the cards of customers inserted in bulk."""
+    from loyalty.models import Card
+
+    Card.objects.bulk_create([Card(customer=u) for u in users], ignore_conflicts=True)
+    cards = Card.objects.filter(customer__in=users).select_related("customer")
+    return {card.customer.customer_code: card.secret for card in cards}
+
+
+def card_code(code: str, secrets: dict, step_seconds: int = 60) -> str:
+    """The rotating code the customer's card shows now (the platform's default step)."""
+    from loyalty import card_codes
+
+    step = card_codes.step_at(time.time(), step_seconds)
+    return card_codes.typed(code, card_codes.otp(secrets[code], step))
 
 
 def partner_request(method: str, path: str, key: str, payload=None) -> Req:

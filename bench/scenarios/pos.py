@@ -69,9 +69,11 @@ def batch_size(total: int) -> int:
 
 def seed(customers: int) -> dict:
     park = parkkit.park_create(1000)
+    users = list(parkkit.customers_insert(customers, "+99673"))
     return {
         "merchant": loyaltykit.merchant_with_key(),
-        "codes": [u.customer_code for u in parkkit.customers_insert(customers, "+99673")],
+        "codes": [u.customer_code for u in users],
+        "secrets": loyaltykit.card_secrets(users),
         "target": {"path": f"/api/v1/parks/{park['slug']}/", "label": f"GET /api/v1/parks/{park['slug']}/"},
     }
 
@@ -135,11 +137,12 @@ def check(merchant_id: int) -> dict:
     }
 
 
-def transaction_request(key: str, codes: list[str], step: int, i: int):
+def transaction_request(key: str, codes: list[str], secrets: dict, step: int, i: int):
+    """A sale as a till sends it after scanning the card: with the rotating code."""
     ext_id, _retry = external_id(step, i)
     payload = {
         "external_id": ext_id,
-        "customer_code": customer_for(ext_id, codes),
+        "customer_code": loyaltykit.card_code(customer_for(ext_id, codes), secrets),
         "amount": AMOUNT,
         "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2", "unit_price": "500.00"}],
     }
@@ -197,6 +200,7 @@ def run_imports(ctx, batch_ids: list[int]) -> dict:
 def run(ctx):
     seeded = ctx.step("seed", customers=ctx.size(2000, 200))
     key, codes, merchant_id = seeded["merchant"]["key"], seeded["codes"], seeded["merchant"]["id"]
+    secrets = seeded["secrets"]
     requests = ctx.size({8: 600, 32: 1500}, {8: 150, 32: 300})
     import_total = ctx.size(IMPORT_ROWS, IMPORT_ROWS_QUICK)
     answers = {"created": [], "replayed": [], "other": {}}
@@ -218,7 +222,7 @@ def run(ctx):
         floor_rows = floor.measure(ctx, server, seeded["target"], clients=(32,))
         traced = trace_request(server, loyaltykit.partner_request("GET", "transactions/?external_id=none", key))
         ctx.emit({"type": "trace", "what": "warm-up list", "status": traced["status"]})
-        traced = trace_request(server, transaction_request(key, codes, 0, 0))
+        traced = trace_request(server, transaction_request(key, codes, secrets, 0, 0))
         if traced["status"] == 201:
             answers["created"].append(external_id(0, 0)[0])
         ctx.emit({"type": "trace", **traced})
@@ -226,7 +230,7 @@ def run(ctx):
             result = run_load(
                 server.port,
                 n,
-                lambda _c, i, n=n: transaction_request(key, codes, n, i),
+                lambda _c, i, n=n: transaction_request(key, codes, secrets, n, i),
                 requests=requests[n],
                 seconds=ctx.size(60, 15),
                 warmup=Req("GET", seeded["target"]["path"]),

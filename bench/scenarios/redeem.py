@@ -28,6 +28,7 @@ def seed(customers: int, balance: int) -> dict:
     return {
         "merchant": loyaltykit.merchant_with_key(),
         "codes": [u.customer_code for u in users],
+        "secrets": loyaltykit.card_secrets(users),
         "warmup": f"/api/v1/parks/{park['slug']}/",
     }
 
@@ -42,16 +43,16 @@ def check(codes: list[str]) -> dict:
     }
 
 
-def redeem_request(key: str, code: str, reference: str) -> Req:
-    return loyaltykit.partner_request(
-        "POST", "points/redeem/", key, {"customer_code": code, "points": POINTS, "reference": reference}
-    )
+def redeem_request(key: str, code: str, secrets: dict, reference: str) -> Req:
+    """A redemption as a till sends it after scanning the card: with the rotating code."""
+    body = {"customer_code": loyaltykit.card_code(code, secrets), "points": POINTS, "reference": reference}
+    return loyaltykit.partner_request("POST", "points/redeem/", key, body)
 
 
 def run(ctx):
     rounds = ctx.size(5, 2)
     seeded = ctx.step("seed", customers=rounds, balance=BALANCE)
-    key, codes = seeded["merchant"]["key"], seeded["codes"]
+    key, codes, secrets = seeded["merchant"]["key"], seeded["codes"], seeded["secrets"]
     per_round, rows = [], []
     with Server(ctx.db, ctx.scenario) as server:
         for code in codes:
@@ -66,7 +67,7 @@ def run(ctx):
             result = run_load(
                 server.port,
                 REDEMPTIONS,
-                lambda _c, i, code=code: redeem_request(key, code, f"{code}-r{i}"),
+                lambda _c, i, code=code: redeem_request(key, code, secrets, f"{code}-r{i}"),
                 requests=REDEMPTIONS,
                 seconds=60,
                 warmup=Req("GET", seeded["warmup"]),

@@ -18,8 +18,32 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 # --- input ------------------------------------------------------------------------------
 
 
+ENTRY_HELP = (
+    "How the card code reached you: `scan` (default) for the QR or the rotating code typed from the card, "
+    "`manual` when your staff typed the customer's bare static code by hand — the only way a static code is "
+    "accepted; such entries are logged and counted by the fraud rules."
+)
+CARD_CODE_HELP = (
+    "The card code: the scanned QR payload, or the rotating code shown under it (`7K3M9P2QXA-482913`, valid a few "
+    "minutes), or with `entry=manual` the bare customer code."
+)
+
+
+def card_code_field():
+    return serializers.CharField(max_length=200, help_text=CARD_CODE_HELP)
+
+
+def entry_field():
+    return serializers.ChoiceField(choices=["scan", "manual"], default="scan", help_text=ENTRY_HELP)
+
+
 class LookupInput(serializers.Serializer):
-    payload = serializers.CharField(max_length=200, help_text="The scanned QR payload or the typed customer code.")
+    payload = card_code_field()
+    entry = entry_field()
+
+
+class EntryInput(serializers.Serializer):
+    entry = entry_field()
 
 
 class LineInput(serializers.Serializer):
@@ -33,7 +57,8 @@ class LineInput(serializers.Serializer):
 
 class TransactionInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=100, help_text="Your id for this sale; unique per merchant.")
-    customer_code = serializers.CharField(max_length=12)
+    customer_code = card_code_field()
+    entry = entry_field()
     amount = serializers.DecimalField(help_text="Purchase total before loyalty discounts.", **MONEY)
     occurred_at = serializers.DateTimeField(required=False)
     lines = LineInput(many=True, required=False, default=list)
@@ -56,7 +81,8 @@ class VoidInput(serializers.Serializer):
 
 
 class RedeemPointsInput(serializers.Serializer):
-    customer_code = serializers.CharField(max_length=12)
+    customer_code = card_code_field()
+    entry = entry_field()
     points = serializers.IntegerField(min_value=1)
     reference = serializers.CharField(
         max_length=80, help_text="Your id for this redemption; a retry returns the first."
@@ -66,7 +92,8 @@ class RedeemPointsInput(serializers.Serializer):
 
 class CouponInput(serializers.Serializer):
     code = serializers.CharField(max_length=32)
-    customer_code = serializers.CharField(max_length=12)
+    customer_code = card_code_field()
+    entry = entry_field()
     amount = serializers.DecimalField(**MONEY)
 
 
@@ -232,7 +259,10 @@ class MerchantAccountOutput(serializers.Serializer):
 
 class SummaryOutput(serializers.Serializer):
     customer_code = serializers.CharField(source="customer.customer_code")
-    card_payload = serializers.CharField(help_text="What the personal QR card encodes (signed).")
+    card_payload = serializers.CharField(help_text="What the personal QR card encodes now (signed, rotating).")
+    card_code = serializers.CharField(help_text="The rotating code shown under the QR, for typing at a till.")
+    card_code_valid_until = serializers.DateTimeField(help_text="Until when tills accept this code.")
+    card_code_refresh_at = serializers.DateTimeField(help_text="When the next code starts; fetch it then.")
     balance = serializers.IntegerField()
     spendable = serializers.IntegerField()
     tier = TierOutput(allow_null=True)

@@ -14,7 +14,7 @@ from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApi
 from skypark.core.errors import NotFound
 
 from .. import selectors, services
-from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction
+from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction, ScanLog
 from . import serializers as s
 
 PARTNER = ["partner"]
@@ -29,6 +29,19 @@ def _error(code, message, details=None, status_codes=("400",)):
 
 
 NOT_FOUND = _error("customer_not_found", "No customer has this card or code.", {"result": "unknown"}, ("404",))
+CARD_EXPIRED = _error("card_code_expired", "This card code has expired; ask the customer to refresh the card.")
+CARD_INVALID = _error("card_code_invalid", "This card code is not valid.")
+CARD_STATIC = _error(
+    "static_code_needs_manual_entry",
+    "A bare customer code is accepted only when typed by hand at the till (send entry=manual); scan the rotating "
+    "code on the customer's card.",
+)
+CARD_ERRORS = [CARD_EXPIRED, CARD_INVALID, CARD_STATIC]
+CARD_400 = OpenApiResponse(
+    description="Card code refused: `card_code_expired`, `card_code_invalid`, `static_code_needs_manual_entry`"
+)
+ROTATING = "7K3M9P2QXA-482913"
+MANUAL = {"customer_code": "7K3M9P2QXA", "entry": "manual"}
 NO_POINTS = _error(
     "not_enough_points", "You do not have that many loyalty points.", {"available": 40, "requested": 100}
 )
@@ -46,7 +59,7 @@ VALIDATION = _error(
 COUPON_BAD = _error("coupon_not_valid", "This coupon has expired.", {"reason": "expired"})
 TX_EXAMPLE = {
     "external_id": "till1-000123",
-    "customer_code": "7K3M9P2QXA",
+    "customer_code": ROTATING,
     "amount": "1250.00",
     "occurred_at": "2025-06-01T12:30:00+06:00",
     "lines": [
@@ -102,6 +115,17 @@ def _client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _card_customer(request, merchant, code, entry, action):
+    return services.card_customer(
+        merchant=merchant,
+        code=code,
+        entry=entry,
+        action=action,
+        ip_address=_client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
 def _transaction(merchant, external_id) -> PosTransaction:
     try:
         return selectors.transaction_get(merchant=merchant, external_id=external_id)
@@ -112,12 +136,29 @@ def _transaction(merchant, external_id) -> PosTransaction:
 @extend_schema(
     tags=PARTNER,
     summary="Find a customer by card",
-    description="Looks up the customer behind a scanned QR card payload or a typed customer code and returns the balance this merchant works with. Every scan is logged (merchant, customer, result, IP, user agent); bursts across merchants are flagged for review.",
+    description=(
+        "Looks up the customer behind a card code and returns the balance this merchant works with. The card shows a "
+        "rotating code (a new one every minute, accepted for a few minutes): send the scanned QR payload or the code "
+        "typed from under it. The bare customer code is accepted only with `entry=manual` (typed by your staff); "
+        "those entries are counted by the fraud rules. Every lookup is logged (merchant, customer, kind of code, "
+        "entry, result, IP, user agent), refused ones too; bursts across merchants are flagged for review."
+    ),
     request=s.LookupInput,
-    responses={200: s.CustomerBalanceOutput, 404: OpenApiResponse(description="Unknown, forged or expired card")},
+    responses={
+        200: s.CustomerBalanceOutput,
+        400: CARD_400,
+        404: OpenApiResponse(description="No customer has this code (manual entry)"),
+    },
     examples=[
-        OpenApiExample("Scanned card", value={"payload": "card.7K3M9P2QXA.1KX9Z2Q.8H3K2M9P.5W3…"}, request_only=True),
+        OpenApiExample(
+            "Scanned card", value={"payload": "card.7K3M9P2QXA-482913.1KX9Z2Q.8H3K2M9P.5W3…"}, request_only=True
+        ),
+        OpenApiExample("Rotating code typed", value={"payload": ROTATING}, request_only=True),
+        OpenApiExample(
+            "Static code typed by hand", value={"payload": "7K3M9P2QXA", "entry": "manual"}, request_only=True
+        ),
         OpenApiExample("Found", value=BALANCE_OUT, response_only=True),
+        *CARD_ERRORS,
         NOT_FOUND,
     ],
 )
@@ -125,12 +166,8 @@ class PartnerCustomerLookupApi(PartnerApi, APIView):
     def post(self, request):
         data = s.LookupInput(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = services.customer_scan(
-            merchant=self.merchant,
-            payload=data.validated_data["payload"],
-            ip_address=_client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
+        values = data.validated_data
+        customer = _card_customer(request, self.merchant, values["payload"], values["entry"], ScanLog.Action.LOOKUP)
         return Response(
             s.CustomerBalanceOutput(selectors.partner_balance(customer=customer, merchant=self.merchant)).data
         )
@@ -139,12 +176,25 @@ class PartnerCustomerLookupApi(PartnerApi, APIView):
 @extend_schema(
     tags=PARTNER,
     summary="A customer's balance and tier",
-    responses={200: s.CustomerBalanceOutput, 404: OpenApiResponse(description="No such customer")},
-    examples=[OpenApiExample("Balance", value=BALANCE_OUT, response_only=True), NOT_FOUND],
+    description=(
+        "A lookup by card code in the path (the rotating code, or the bare customer code with `?entry=manual`); "
+        "logged like `customers/lookup/`."
+    ),
+    parameters=[
+        OpenApiParameter(
+            "entry", str, OpenApiParameter.QUERY, required=False, enum=["scan", "manual"], description=s.ENTRY_HELP
+        )
+    ],
+    responses={200: s.CustomerBalanceOutput, 400: CARD_400, 404: OpenApiResponse(description="No such customer")},
+    examples=[OpenApiExample("Balance", value=BALANCE_OUT, response_only=True), *CARD_ERRORS, NOT_FOUND],
 )
 class PartnerCustomerBalanceApi(PartnerApi, APIView):
     def get(self, request, customer_code):
-        customer = selectors.customer_by_code(customer_code)
+        data = s.EntryInput(data={"entry": request.query_params.get("entry", "scan")})
+        data.is_valid(raise_exception=True)
+        customer = _card_customer(
+            request, self.merchant, customer_code, data.validated_data["entry"], ScanLog.Action.LOOKUP
+        )
         return Response(
             s.CustomerBalanceOutput(selectors.partner_balance(customer=customer, merchant=self.merchant)).data
         )
@@ -199,14 +249,18 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
             "Records a sale with its lines; optionally spends points (`points_to_redeem`) and a coupon, then earns "
             "points on what is left to pay. Idempotent: a retry with the same `external_id` (unique per merchant) or "
             "the same `Idempotency-Key` header returns the first result with **200** and changes nothing; the first "
-            "call answers **201**. Reusing an id for a different customer or amount is a 409."
+            "call answers **201**. Reusing an id for a different customer or amount is a 409. `customer_code` is the "
+            "card code (rotating, or the static code with `entry=manual`); every sale writes the scan log."
         ),
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         request=s.TransactionInput,
         responses={
             201: s.TransactionOutput,
             200: OpenApiResponse(s.TransactionOutput, description="A retry: the first result, unchanged"),
-            400: OpenApiResponse(description="Bad input, not enough points, invalid coupon"),
+            400: OpenApiResponse(
+                description="Bad input, not enough points, invalid coupon, card code refused (`card_code_expired`, "
+                "`card_code_invalid`, `static_code_needs_manual_entry`)"
+            ),
             404: OpenApiResponse(description="Unknown customer or coupon"),
             409: OpenApiResponse(
                 description="external_id reused for another sale (`external_id_conflict`); Idempotency-Key reused "
@@ -215,17 +269,25 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
         },
         examples=[
             OpenApiExample("Sale with points", value=TX_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "Sale, static code typed by hand",
+                value={**TX_EXAMPLE, **MANUAL, "points_to_redeem": 0},
+                request_only=True,
+            ),
             OpenApiExample("Recorded", value=TX_OUT, response_only=True, status_codes=["201", "200"]),
             CONFLICT,
             NO_POINTS,
             VALIDATION,
+            *CARD_ERRORS,
         ],
     )
     def post(self, request):
         data = s.TransactionInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        customer = selectors.customer_by_code(values.pop("customer_code"))
+        customer = _card_customer(
+            request, self.merchant, values.pop("customer_code"), values.pop("entry"), ScanLog.Action.SALE
+        )
         tx, created = services.pos_transaction_record(
             merchant=self.merchant,
             customer=customer,
@@ -307,10 +369,15 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
     summary="Spend points",
     description="Spends points from the balance this merchant works with, first-expiring-first. Idempotent per `reference`.",
     request=s.RedeemPointsInput,
-    responses={200: s.RedeemPointsOutput, 400: OpenApiResponse(description="Not enough points")},
+    responses={200: s.RedeemPointsOutput, 400: OpenApiResponse(description="Not enough points; card code refused")},
     examples=[
         OpenApiExample(
-            "Spend 100", value={"customer_code": "7K3M9P2QXA", "points": 100, "reference": "gift-77"}, request_only=True
+            "Spend 100", value={"customer_code": ROTATING, "points": 100, "reference": "gift-77"}, request_only=True
+        ),
+        OpenApiExample(
+            "Spend 100, static code typed by hand",
+            value={**MANUAL, "points": 100, "reference": "gift-78"},
+            request_only=True,
         ),
         OpenApiExample(
             "Spent",
@@ -318,6 +385,7 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
             response_only=True,
         ),
         NO_POINTS,
+        *CARD_ERRORS,
     ],
 )
 class PartnerPointsRedeemApi(PartnerApi, APIView):
@@ -325,7 +393,9 @@ class PartnerPointsRedeemApi(PartnerApi, APIView):
         data = s.RedeemPointsInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        customer = selectors.customer_by_code(values["customer_code"])
+        customer = _card_customer(
+            request, self.merchant, values["customer_code"], values["entry"], ScanLog.Action.POINTS_REDEEM
+        )
         entry, value = services.pos_points_redeem(
             merchant=self.merchant,
             customer=customer,
@@ -354,9 +424,10 @@ class PartnerPointsRedeemApi(PartnerApi, APIView):
     },
     examples=[
         OpenApiExample(
-            "Check", value={"code": "SUMMER10", "customer_code": "7K3M9P2QXA", "amount": "800.00"}, request_only=True
+            "Check", value={"code": "SUMMER10", "customer_code": ROTATING, "amount": "800.00"}, request_only=True
         ),
         COUPON_BAD,
+        *CARD_ERRORS,
     ],
 )
 class PartnerCouponValidateApi(PartnerApi, APIView):
@@ -366,7 +437,9 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
         data = s.CouponInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        customer = selectors.customer_by_code(values["customer_code"])
+        customer = _card_customer(
+            request, self.merchant, values["customer_code"], values["entry"], ScanLog.Action.COUPON_VALIDATE
+        )
         coupon, discount = services.coupon_validate(
             code=values["code"], customer=customer, merchant=self.merchant, amount=values["amount"]
         )
@@ -386,11 +459,12 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
     examples=[
         OpenApiExample(
             "Redeem",
-            value={"code": "SUMMER10", "customer_code": "7K3M9P2QXA", "amount": "800.00", "reference": "till1-000124"},
+            value={"code": "SUMMER10", "customer_code": ROTATING, "amount": "800.00", "reference": "till1-000124"},
             request_only=True,
         ),
         _error("coupon_exhausted", "This coupon has been used up.", status_codes=("409",)),
         COUPON_BAD,
+        *CARD_ERRORS,
     ],
 )
 class PartnerCouponRedeemApi(PartnerApi, APIView):
@@ -400,7 +474,9 @@ class PartnerCouponRedeemApi(PartnerApi, APIView):
         data = s.CouponRedeemInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        customer = selectors.customer_by_code(values["customer_code"])
+        customer = _card_customer(
+            request, self.merchant, values["customer_code"], values["entry"], ScanLog.Action.COUPON_REDEEM
+        )
         redemption = services.coupon_redeem(
             code=values["code"],
             customer=customer,
@@ -497,9 +573,13 @@ class MyLoyaltyApi(APIView):
 
     def get(self, request):
         summary = selectors.loyalty_summary(customer=request.user)
+        card = services.card_code_for(request.user)
         body = {
             **summary.__dict__,
-            "card_payload": services.card_code_for(request.user),
+            "card_payload": card.payload,
+            "card_code": card.typed,
+            "card_code_valid_until": card.valid_until,
+            "card_code_refresh_at": card.refresh_at,
             "spendable": services.spendable_points(request.user),
             "referral_code": services.referral_code_get(customer=request.user).code,
         }

@@ -1,6 +1,17 @@
 """Writes of the loyalty domain, one module per area; import them from here."""
 
 from .analytics import daily_aggregates_build
+from .cards import (
+    CardCode,
+    card_code_for,
+    card_code_verify,
+    card_customer,
+    card_get,
+    card_secret_rotate,
+    customer_scan,
+    fraud_check_manual_entries,
+    fraud_check_scans,
+)
 from .earning import (
     LoyaltyProvider,
     birthday_bonuses_award,
@@ -22,12 +33,9 @@ from .earning import (
 from .imports import InvalidBatch, csv_rows, import_batch_create, import_batch_run
 from .ledger import account_get_or_create, ledger_mismatches, points_adjust, points_expire
 from .partner import (
-    card_code_for,
     coupon_create,
     coupon_redeem,
     coupon_validate,
-    customer_scan,
-    fraud_check_scans,
     pos_points_redeem,
     pos_transaction_record,
     pos_transaction_refund,
@@ -42,7 +50,13 @@ __all__ = [
     "InvalidBatch",
     "account_get_or_create",
     "birthday_bonuses_award",
+    "CardCode",
     "card_code_for",
+    "card_code_verify",
+    "card_customer",
+    "card_get",
+    "card_secret_rotate",
+    "fraud_check_manual_entries",
     "coupon_create",
     "coupon_redeem",
     "coupon_validate",

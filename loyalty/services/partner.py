@@ -21,11 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from skypark.accounts.models import User
 from skypark.audit.services import audit_log
-from skypark.commerce import qr
-from skypark.config.selectors import get_decimal, get_int
-from skypark.core.references import normalise_code, random_code
+from skypark.config.selectors import get_decimal
+from skypark.core.references import random_code
 
 from .. import webhooks
 from ..errors import (
@@ -33,7 +31,6 @@ from ..errors import (
     CouponLimitPerCustomer,
     CouponNotFound,
     CouponNotValid,
-    CustomerNotFound,
     IdempotencyKeyReused,
     InvalidPoints,
     RefundTooLarge,
@@ -45,12 +42,10 @@ from ..models import (
     Coupon,
     CouponRedemption,
     CrossPromo,
-    FraudFlag,
     LedgerEntry,
     MerchantProgram,
     PosTransaction,
     PosTransactionLine,
-    ScanLog,
 )
 from .earning import (
     _credit_qualifying,
@@ -75,86 +70,6 @@ from .ledger import (
 
 Kind = LedgerEntry.Kind
 CENT = Decimal("0.01")
-CARD_KIND = "card"
-
-
-# --- the customer's card ----------------------------------------------------------------
-
-
-def card_code_for(customer) -> str:
-    """The signed payload of the customer's personal QR card."""
-    return qr.code_issue(CARD_KIND, customer.customer_code)
-
-
-def _customer_for_payload(payload: str):
-    payload = (payload or "").strip()
-    if "." in payload:
-        try:
-            read = qr.code_read(payload, kind=CARD_KIND)
-        except qr.CodeExpired:
-            return None, ScanLog.Result.EXPIRED
-        except qr.ForgedCode:
-            return None, ScanLog.Result.FORGED
-        code = read.object_id
-    else:
-        code = normalise_code(payload)
-    customer = User.objects.filter(customer_code=code, is_active=True).first() if code else None
-    return customer, ScanLog.Result.FOUND if customer else ScanLog.Result.UNKNOWN
-
-
-def customer_scan(*, merchant, payload: str, ip_address=None, user_agent: str = "", now=None):
-    """Finds the customer behind a scanned QR payload or a typed customer code, logs
-    the scan (merchant, customer, result, IP, user agent) and runs the burst rule.
-    Raises ``CustomerNotFound`` after logging a failed scan."""
-    now = now or timezone.now()
-    customer, result = _customer_for_payload(payload)
-    with transaction.atomic():
-        ScanLog.objects.create(
-            merchant=merchant,
-            customer=customer,
-            payload=(payload or "")[:200],
-            result=result,
-            ip_address=ip_address,
-            user_agent=(user_agent or "")[:255],
-        )
-        if customer is not None:
-            fraud_check_scans(customer=customer, now=now)
-    if customer is None:
-        raise CustomerNotFound(details={"result": result})
-    return customer
-
-
-def fraud_check_scans(*, customer, now=None) -> FraudFlag | None:
-    """The burst rule: the same card scanned at ``loyalty.fraud_merchants`` or more
-    different merchants within ``loyalty.fraud_window_minutes`` raises one flag per
-    window for staff review (a unique constraint keeps it to one)."""
-    now = now or timezone.now()
-    minutes = get_int("loyalty.fraud_window_minutes")
-    limit = get_int("loyalty.fraud_merchants")
-    since = now - datetime.timedelta(minutes=minutes)
-    merchants = sorted(
-        set(
-            ScanLog.objects.filter(customer=customer, created_at__gte=since, result=ScanLog.Result.FOUND).values_list(
-                "merchant_id", flat=True
-            )
-        )
-    )
-    if len(merchants) < limit:
-        return None
-    window = int(now.timestamp()) // (minutes * 60)
-    try:
-        with transaction.atomic():
-            flag, created = FraudFlag.objects.get_or_create(
-                customer=customer,
-                rule="scan_burst",
-                window_key=str(window),
-                defaults={"details": {"merchants": merchants, "minutes": minutes}},
-            )
-    except IntegrityError:
-        return None
-    if created:
-        audit_log(actor=None, action="loyalty.fraud.flagged", obj=flag, data=flag.details)
-    return flag
 
 
 # --- which account a merchant works with ------------------------------------------------

@@ -65,3 +65,10 @@ def give_points(customer, points, *, merchant=None, expires_at=None, reference=N
 
 
 __all__ = ["CouponFactory", "MerchantFactory", "ProgramFactory", "PromoFactory", "UserFactory", "give_points"]
+
+
+def card_code(customer, **kwargs) -> str:
+    """The rotating code the customer's card shows now (typed form)."""
+    from loyalty.services import card_code_for
+
+    return card_code_for(customer, **kwargs).typed

@@ -39,7 +39,7 @@ def seed(merchant, n):
         services.pos_transaction_record(
             merchant=merchant, customer=customer, external_id=f"{merchant.pk}-{i}", amount=Decimal("500")
         )
-        services.customer_scan(merchant=merchant, payload=customer.customer_code)
+        services.customer_scan(merchant=merchant, payload=customer.customer_code, entry="manual")
         CouponFactory(merchant=merchant, customer=customer)
     services.daily_aggregates_build()
 

@@ -8,7 +8,7 @@ from loyalty import services
 from loyalty.models import ImportBatch, PosTransaction, ScanLog
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory, issue_key
 
-from .factories import CouponFactory, ProgramFactory, give_points
+from .factories import CouponFactory, ProgramFactory, card_code, give_points
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def b(other_merchant):
 
 
 def tx_body(customer, external_id="till-1", amount="1000.00", **extra):
-    return {"external_id": external_id, "customer_code": customer.customer_code, "amount": amount, **extra}
+    return {"external_id": external_id, "customer_code": card_code(customer), "amount": amount, **extra}
 
 
 def url(name, *args):
@@ -94,7 +94,7 @@ def test_an_external_id_sent_again_with_other_lines_is_a_conflict(a, shopper):
     "body, code",
     [
         ({"external_id": "x", "amount": "10"}, "validation_error"),
-        ({"external_id": "x", "customer_code": "NOPE", "amount": "10"}, "customer_not_found"),
+        ({"external_id": "x", "customer_code": "NOPE", "entry": "manual", "amount": "10"}, "customer_not_found"),
         ({"external_id": "x", "customer_code": "{code}", "amount": "abc"}, "validation_error"),
         ({"external_id": "x", "customer_code": "{code}", "amount": "-5"}, "validation_error"),
         ({"external_id": "x", "customer_code": "{code}", "amount": "10", "points_to_redeem": 5}, "not_enough_points"),
@@ -102,7 +102,7 @@ def test_an_external_id_sent_again_with_other_lines_is_a_conflict(a, shopper):
     ],
 )
 def test_bad_payloads_get_4xx_json_with_machine_codes_and_write_nothing(a, shopper, body, code):
-    body = {k: v.replace("{code}", shopper.customer_code) if isinstance(v, str) else v for k, v in body.items()}
+    body = {k: v.replace("{code}", card_code(shopper)) if isinstance(v, str) else v for k, v in body.items()}
     response = a.post(url("partner-transactions"), body, format="json")
     assert 400 <= response.status_code < 500
     assert response.json()["error"]["code"] == code and response.json()["error"]["message"]
@@ -155,8 +155,8 @@ def test_balance_and_lookup_never_show_another_merchants_program(a, other_mercha
     ProgramFactory(merchant=other_merchant)
     give_points(shopper, 700, merchant=other_merchant)
     for response in (
-        a.get(url("partner-customer-balance", shopper.customer_code)),
-        a.post(url("partner-customer-lookup"), {"payload": shopper.customer_code}, format="json"),
+        a.get(url("partner-customer-balance", card_code(shopper))),
+        a.post(url("partner-customer-lookup"), {"payload": card_code(shopper)}, format="json"),
     ):
         assert response.status_code == 200
         assert response.json()["account"] == "coalition" and response.json()["balance"] == 0
@@ -167,7 +167,7 @@ def test_redeem_points_cannot_spend_another_merchants_program_points(a, other_me
     give_points(shopper, 700, merchant=other_merchant)
     response = a.post(
         url("partner-points-redeem"),
-        {"customer_code": shopper.customer_code, "points": 10, "reference": "r"},
+        {"customer_code": card_code(shopper), "points": 10, "reference": "r"},
         format="json",
     )
     assert response.status_code == 400 and response.json()["error"]["code"] == "not_enough_points"
@@ -175,7 +175,7 @@ def test_redeem_points_cannot_spend_another_merchants_program_points(a, other_me
 
 def test_coupons_of_another_merchant_cannot_be_checked_or_redeemed(a, other_merchant, shopper):
     coupon = CouponFactory(merchant=other_merchant)
-    body = {"code": coupon.code, "customer_code": shopper.customer_code, "amount": "100"}
+    body = {"code": coupon.code, "customer_code": card_code(shopper), "amount": "100"}
     for name in ("partner-coupon-validate", "partner-coupon-redeem"):
         response = a.post(url(name), body, format="json")
         assert response.status_code == 400 and response.json()["error"]["details"]["reason"] == "other_merchant"
@@ -190,11 +190,11 @@ def test_imports_of_another_merchant_are_404(a, other_merchant):
 
 
 def test_scan_lookup_logs_ip_and_user_agent(a, merchant, shopper):
-    payload = services.card_code_for(shopper)
+    payload = services.card_code_for(shopper).payload
     response = a.post(url("partner-customer-lookup"), {"payload": payload}, format="json", HTTP_USER_AGENT="Till/2")
     assert response.status_code == 200 and response.json()["customer_code"] == shopper.customer_code
     bad = a.post(url("partner-customer-lookup"), {"payload": payload + "X"}, format="json")
-    assert bad.status_code == 404 and bad.json()["error"]["details"]["result"] == "forged"
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "card_code_invalid"
     log = ScanLog.objects.order_by("id").first()
     assert (log.merchant, log.customer, log.user_agent, log.ip_address) == (merchant, shopper, "Till/2", "127.0.0.1")
 
@@ -211,12 +211,12 @@ def test_refund_and_void_endpoints(a, shopper):
 
 def test_points_redeem_and_coupon_endpoints(a, shopper):
     give_points(shopper, 100)
-    body = {"customer_code": shopper.customer_code, "points": 30, "reference": "r1"}
+    body = {"customer_code": card_code(shopper), "points": 30, "reference": "r1"}
     first = a.post(url("partner-points-redeem"), body, format="json")
     assert first.json() == {"points": 30, "value": "30.00", "balance": 70, "reference": "r1"}
     assert a.post(url("partner-points-redeem"), body, format="json").json()["balance"] == 70
     coupon = CouponFactory(max_uses=1)
-    check = {"code": coupon.code, "customer_code": shopper.customer_code, "amount": "200.00"}
+    check = {"code": coupon.code, "customer_code": card_code(shopper), "amount": "200.00"}
     assert a.post(url("partner-coupon-validate"), check, format="json").json()["discount"] == "20.00"
     assert a.post(url("partner-coupon-redeem"), check, format="json").status_code == 200
     used = a.post(url("partner-coupon-redeem"), {**check, "reference": "again"}, format="json")
@@ -288,12 +288,12 @@ def test_history_query_count_is_constant(customer_client, customer, django_asser
         customer_client.get(url("my-loyalty-history"))
 
 
-def test_scan_lookup_of_a_payload_with_non_ascii_characters_is_a_404_not_a_500(a, shopper):
-    payload = services.card_code_for(shopper)
+def test_scan_lookup_of_a_payload_with_non_ascii_characters_is_a_400_not_a_500(a, shopper):
+    payload = services.card_code_for(shopper).payload
     a.raise_request_exception = False
     response = a.post(url("partner-customer-lookup"), {"payload": payload[:-1] + "\u2026"}, format="json")
-    assert response.status_code == 404
-    assert response.json()["error"]["details"]["result"] == "forged"
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "card_code_invalid"
 
 
 def test_transaction_list_filter_with_an_offset_postgresql_refuses_is_not_a_500(a):

@@ -46,7 +46,7 @@ def test_card_balance_invitation_history_and_partner_scan(browser):
     assert browser.find_element(By.ID, "tier").text == "Beginner"
     progress = browser.find_element(By.ID, "tier-progress")
     assert progress.get_attribute("value") == "25"
-    shown_code = browser.find_element(By.ID, "customer-code").text
+    shown_code = browser.find_element(By.ID, "card-code").text
 
     click_and_wait(browser, "main a[href$='/loyalty/history/']")
     assert order.reference in browser.find_element(By.TAG_NAME, "main").text

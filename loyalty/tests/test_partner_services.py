@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from loyalty import services
 from loyalty.errors import (
+    CardCodeInvalid,
     CouponExhausted,
     CouponLimitPerCustomer,
     CouponNotValid,
@@ -29,7 +30,7 @@ from loyalty.models import (
 )
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory
 
-from .factories import CouponFactory, ProgramFactory, PromoFactory, give_points
+from .factories import CouponFactory, ProgramFactory, PromoFactory, card_code, give_points
 
 pytestmark = pytest.mark.django_db
 Kind = LedgerEntry.Kind
@@ -185,15 +186,15 @@ def test_coupon_in_a_transaction_is_all_or_nothing(merchant, shopper):
 
 
 def test_scan_by_qr_or_code_is_logged(merchant, shopper):
-    payload = services.card_code_for(shopper)
+    payload = services.card_code_for(shopper).payload
     assert (
         services.customer_scan(merchant=merchant, payload=payload, ip_address="10.0.0.1", user_agent="POS/1") == shopper
     )
-    assert services.customer_scan(merchant=merchant, payload=shopper.customer_code.lower()) == shopper
-    with pytest.raises(CustomerNotFound):
+    assert services.customer_scan(merchant=merchant, payload=shopper.customer_code.lower(), entry="manual") == shopper
+    with pytest.raises(CardCodeInvalid):
         services.customer_scan(merchant=merchant, payload=payload[:-2] + "00")
     with pytest.raises(CustomerNotFound):
-        services.customer_scan(merchant=merchant, payload="NOSUCHCODE")
+        services.customer_scan(merchant=merchant, payload="NOSUCHCODE", entry="manual")
     results = list(ScanLog.objects.order_by("id").values_list("result", flat=True))
     assert results == ["found", "found", "forged", "unknown"]
     first = ScanLog.objects.order_by("id").first()
@@ -203,10 +204,10 @@ def test_scan_by_qr_or_code_is_logged(merchant, shopper):
 def test_burst_of_scans_at_many_merchants_raises_one_flag(shopper):
     merchants = [MerchantFactory() for _ in range(4)]
     for m in merchants[:2]:
-        services.customer_scan(merchant=m, payload=shopper.customer_code)
+        services.customer_scan(merchant=m, payload=card_code(shopper))
     assert not FraudFlag.objects.exists()
     for m in merchants[2:]:
-        services.customer_scan(merchant=m, payload=shopper.customer_code)
+        services.customer_scan(merchant=m, payload=card_code(shopper))
     flag = FraudFlag.objects.get()
     assert flag.rule == "scan_burst" and len(flag.details["merchants"]) >= 3
 

@@ -21,7 +21,7 @@ from loyalty.models import Account, Coupon, LedgerEntry, PosTransaction, Referra
 from skypark.accounts.tests.factories import UserFactory, issue_key
 from skypark.audit.models import AuditEntry
 
-from .factories import CouponFactory, PromoFactory, give_points
+from .factories import CouponFactory, PromoFactory, card_code, give_points
 
 pytestmark = pytest.mark.django_db
 
@@ -54,12 +54,12 @@ def till(merchant):
     return client
 
 
-def sale(till, customer, external_id, amount="1000.00"):
+def sale(till, customer, external_id, amount="1000.00", code=None):
     return till.post(
         reverse("api:partner-transactions"),
         {
             "external_id": external_id,
-            "customer_code": customer.customer_code,
+            "customer_code": code or card_code(customer),
             "amount": amount,
             "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2", "unit_price": str(Decimal(amount) / 2)}],
         },
@@ -69,7 +69,9 @@ def sale(till, customer, external_id, amount="1000.00"):
 
 REQUEST = [
     "SELECT accounts_merchantapikey",  # with the merchant and its programme (or that it has none)
-    "SELECT accounts_user",
+    "SELECT accounts_user",  # with the card secret
+    "INSERT loyalty_scanlog",  # every card presented is logged, on its own
+    "SELECT loyalty_scanlog",  # the burst rule
 ]
 SALE = [
     "SELECT loyalty_account",  # FOR UPDATE, with whether a referral is pending
@@ -81,10 +83,11 @@ SALE = [
 ]
 
 
-def test_a_regular_sale_is_nine_statements_in_one_transaction(till, shopper):
+def test_a_regular_sale_is_its_card_check_and_nine_statements_in_one_transaction(till, shopper):
     assert sale(till, shopper, "warm-up").status_code == 201
+    code = card_code(shopper)
     with CaptureQueriesContext(connection) as captured:
-        response = sale(till, shopper, "till-1")
+        response = sale(till, shopper, "till-1", code=code)
     assert response.status_code == 201
     found, transactions = statements(captured)
     assert found == [*REQUEST, *SALE, "INSERT audit_auditentry"]
@@ -107,7 +110,7 @@ def test_the_shared_renderer_gives_what_a_fresh_serializer_gives(till, shopper):
     CouponFactory(code="TENOFF")
     body = {
         "external_id": "till-1",
-        "customer_code": shopper.customer_code,
+        "customer_code": card_code(shopper),
         "amount": "1250.00",
         "points_to_redeem": 50,
         "coupon_code": "TENOFF",
@@ -127,8 +130,9 @@ def test_the_shared_renderer_gives_what_a_fresh_serializer_gives(till, shopper):
 
 def test_a_retry_reads_the_first_sale_back_and_writes_nothing(till, shopper):
     first = sale(till, shopper, "till-1")
+    code = card_code(shopper)
     with CaptureQueriesContext(connection) as captured:
-        retry = sale(till, shopper, "till-1")
+        retry = sale(till, shopper, "till-1", code=code)
     assert retry.status_code == 200 and retry.json() == first.json()
     found, _transactions = statements(captured)
     assert found == [
@@ -141,8 +145,9 @@ def test_a_retry_reads_the_first_sale_back_and_writes_nothing(till, shopper):
 
 def test_a_first_sale_creates_the_account_and_logs_its_first_tier(till, shopper):
     sale(till, UserFactory(), "warm-up")
+    code = card_code(shopper)
     with CaptureQueriesContext(connection) as captured:
-        assert sale(till, shopper, "till-1").status_code == 201
+        assert sale(till, shopper, "till-1", code=code).status_code == 201
     found, transactions = statements(captured)
     assert (
         found

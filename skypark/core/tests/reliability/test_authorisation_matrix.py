@@ -207,7 +207,8 @@ def world(django_capture_on_commit_callbacks):
         "partner-transaction-refund": {"external_id": transaction.external_id},
         "partner-transaction-void": {"external_id": transaction.external_id},
         "partner-import-detail": {"pk": batch.pk},
-        "partner-customer-balance": {"customer_code": customer_a.customer_code},
+        # The rotating code a till scans from the customer's card.
+        "partner-customer-balance": {"customer_code": loyalty_services.card_code_for(customer_a).typed},
     }
     # What must never reach B: A's identifiers as they appear in API bodies.
     secrets = [

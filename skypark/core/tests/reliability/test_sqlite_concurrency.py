@@ -99,7 +99,7 @@ def test_concurrent_writes_on_the_embedded_default_never_500(sqlite_server):
     auth = {"Authorization": f"Api-Key {key}"}
 
     def sale(i):
-        body = {"external_id": f"till-{i}", "customer_code": customer_code, "amount": "500.00"}
+        body = {"external_id": f"till-{i}", "customer_code": customer_code, "entry": "manual", "amount": "500.00"}
         return _call(base + "/api/v1/partner/transactions/", body, auth)
 
     def sign_up(i):
