@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
@@ -67,7 +68,7 @@ class WebhookEndpointAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.Mo
 @admin.action(description=_("Send again"), permissions=["resend"])
 def resend(modeladmin, request, queryset):
     count = services.deliveries_resend(delivery_ids=queryset.values_list("pk", flat=True), actor=request.user)
-    messages.info(request, _("%(n)s deliveries queued.") % {"n": count})
+    messages.info(request, ngettext("%(n)s delivery queued.", "%(n)s deliveries queued.", count) % {"n": count})
 
 
 @admin.register(WebhookDelivery)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from skypark.accounts.models import Merchant
 from skypark.core.models import TimeStampedModel
@@ -61,9 +62,9 @@ class WebhookEndpoint(TimeStampedModel):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        DELIVERED = "delivered", _("delivered")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("webhook delivery status", "pending")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery status", "delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery status", "failed")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
