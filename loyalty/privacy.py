@@ -8,6 +8,7 @@ from skypark.privacy.registry import Section, not_personal, register, rows
 
 from .models import (
     Account,
+    Card,
     Coupon,
     CouponRedemption,
     CustomerVisit,
@@ -26,6 +27,7 @@ from .models import (
 def export(user):
     return {
         "accounts": rows(Account.objects.filter(customer=user).order_by("pk")),
+        "card": rows(Card.objects.filter(customer=user), exclude=("secret",)),
         "ledger": rows(LedgerEntry.objects.filter(account__customer=user).order_by("pk"), exclude=("created_by",)),
         "point_lots": rows(PointLot.objects.filter(account__customer=user).order_by("pk")),
         "tier_changes": rows(TierChange.objects.filter(account__customer=user).order_by("pk")),
@@ -45,6 +47,8 @@ def export(user):
 
 def erase(user):
     ScanLog.objects.filter(customer=user).update(payload="", ip_address=None, user_agent="")
+    # The card secret goes: any code shown before (a screenshot, a lost phone) stops working.
+    Card.objects.filter(customer=user).delete()
 
 
 register(
@@ -54,6 +58,7 @@ register(
         erase=erase,
         covers=(
             "loyalty.Account.customer",
+            "loyalty.Card.customer",
             "loyalty.PosTransaction.customer",
             "loyalty.Coupon.customer",
             "loyalty.CouponRedemption.customer",
