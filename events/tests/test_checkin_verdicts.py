@@ -56,7 +56,7 @@ def _page(client, lang, event, code):
 ALREADY = {
     "ru": ("Приход этого участника уже отмечен.", "Приход отмечен {day} в 18:42."),
     "ky": ("Бул мүчөнүн келгени мурунтан белгиленген.", "Келгени {day} саат 18:42 белгиленген."),
-    "en": ("This member is already checked in.", "Checked in on {day} at 6:42 p.m."),
+    "en": ("This member is already checked in.", "Checked in on {day} at 18:42."),
 }
 
 
@@ -90,7 +90,7 @@ def test_a_code_for_another_event_names_that_event_and_its_day(admin_client_logg
 OPENS = {
     "ru": "Отметка прихода откроется {day} в 18:00.",
     "ky": "Келгенин белгилөө {day} саат 18:00 ачылат.",
-    "en": "Check-in opens on {day} at 6 p.m.",
+    "en": "Check-in opens on {day} at 18:00.",
 }
 
 

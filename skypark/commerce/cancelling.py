@@ -18,13 +18,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from skypark.audit.services import audit_log
 from skypark.config.models import coerce_tiers
 from skypark.config.selectors import get
+from skypark.core.formatting import format_money
 
 from .errors import IllegalTransition
 from .models import ZERO, Order, OrderLine
@@ -329,8 +329,5 @@ def order_lines_cancel(
 def cancelled_message(refunded, currency) -> str:
     """What the customer is told after cancelling, in the active language."""
     if refunded:
-        return _("Cancelled. %(amount)s %(currency)s is on its way back to you.") % {
-            "amount": number_format(refunded, decimal_pos=2),
-            "currency": currency,
-        }
+        return _("Cancelled. %(amount)s is on its way back to you.") % {"amount": format_money(refunded, currency)}
     return _("Cancelled. No refund is due.")

@@ -17,6 +17,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from skypark.core.formatting import format_money
+
 from .models import Payment, Refund
 
 PDF_MIMETYPE = "application/pdf"
@@ -40,7 +42,7 @@ def _when(moment) -> str:
 
 
 def _money(amount, currency) -> str:
-    return f"{amount} {currency}"
+    return format_money(amount, currency)
 
 
 class _Page:

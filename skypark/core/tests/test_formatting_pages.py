@@ -56,7 +56,7 @@ def test_park_quote_total(client, customer, prefix, total):
     day = timezone.localdate() + datetime.timedelta(days=1)
     response = client.post(
         f"{prefix}/parks/{park.slug}/",
-        {"visit_date": day.isoformat(), "slot": "", "guest_name": "Aida", "guest_age": "7", "quote": "1"},
+        {"visit_date": day.isoformat(), "slot": "", "guest_0_name": "Aida", "guest_0_age": "7", "quote": "1"},
     )
     page = text(response)
     assert f"Aida (7) {total}" in page

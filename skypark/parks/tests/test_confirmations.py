@@ -48,7 +48,7 @@ def test_paid_ticket_email_holds_a_pdf_with_the_backup_code_and_a_qr_of_the_tick
     assert filename == f"ticket-{ticket.backup_code}.pdf" and mimetype == "application/pdf"
     text = pdf_text(content)
     assert ticket.backup_code_display in text
-    assert ticket.park.name in text  # ru: the park's Russian name
+    assert ticket.park.name_ru in text and ticket.park.name_en not in text  # ru: the park's Russian name
     assert ticket.children_data[0]["name"] in text
     assert pdf_qr_codes(content) == [ticket.qr_code]
 
