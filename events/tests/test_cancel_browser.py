@@ -37,8 +37,8 @@ def test_cancel_a_paid_registration_with_half_back(browser):
     log_in(browser, member)
     with translation.override("ru"):
         url = reverse("events:registration-cancel", args=[registration.pk])
-    confirm_page(browser, url, name="registration-ru", shown=["вам вернут 225,00 KGS", "Вечер настольных игр"])
+    confirm_page(browser, url, name="registration-ru", shown=["вам вернут 225 сом", "Вечер настольных игр"])
     text = confirm(browser, name="registration-ru")
-    assert "Отменено. 225,00 KGS возвращаются вам." in text
+    assert "Отменено. Вам вернут 225 сом." in text
     assert Registration.objects.get(pk=registration.pk).status == Registration.Status.CANCELLED
     assert [r.amount for r in Refund.objects.all()] == [Decimal("225.00")]

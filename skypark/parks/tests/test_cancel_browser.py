@@ -35,6 +35,7 @@ def test_cancel_a_park_ticket_with_half_back(browser):
     Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.ACTIVE)
     ticket.refresh_from_db()
     total = ticket.order.total
+    from skypark.core.formatting import format_money
     from skypark.parks.cancelling import ticket_refund_quote
 
     amount = ticket_refund_quote(ticket=ticket).amount
@@ -43,15 +44,16 @@ def test_cancel_a_park_ticket_with_half_back(browser):
     log_in(browser, customer)
     with translation.override("ru"):
         url = reverse("parks:ticket-cancel", args=[ticket.pk])
-    shown_amount = f"{amount:.2f}".replace(".", ",")
+    with translation.override("ru"):
+        shown_amount = format_money(amount, "KGS").replace("\xa0", " ")
     confirm_page(
         browser,
         url,
         name="ticket-ru",
-        shown=[f"вам вернут {shown_amount} KGS", "Условия отмены", "Позже: без возврата.", "Sky Park Бишкек"],
+        shown=[f"вам вернут {shown_amount}", "Условия отмены", "Позже: без возврата.", "Sky Park Бишкек"],
     )
     text = confirm(browser, name="ticket-ru")
-    assert f"Отменено. {shown_amount} KGS возвращаются вам." in text
+    assert f"Отменено. Вам вернут {shown_amount}." in text
     assert "частично возвращён" in text
     assert [r.amount for r in Refund.objects.all()] == [amount]
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.PARTIALLY_REFUNDED
