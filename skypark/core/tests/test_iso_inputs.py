@@ -68,6 +68,7 @@ def kwarg_providers():
     """Values for the keyword-only arguments some forms require. A new form with a new
     required argument fails ``test_every_form_can_be_built`` until it is added here."""
     from skypark.accounts.models import Merchant
+    from skypark.accounts.tests.factories import UserFactory
     from skypark.parks.tests.factories import ParkFactory
 
     return {
@@ -76,6 +77,7 @@ def kwarg_providers():
         "cities": lambda: ("Bishkek",),
         "merchants": lambda: Merchant.objects.all(),
         "request": lambda: None,
+        "user": lambda: UserFactory(),
     }
 
 

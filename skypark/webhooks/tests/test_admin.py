@@ -93,7 +93,7 @@ def test_send_again_requeues_undelivered_deliveries(admin_client_logged, merchan
                 {"action": "resend", "_selected_action": [failed.pk, done.pk]},
                 follow=True,
             )
-    assert "1 deliveries queued." in response.content.decode()
+    assert "1 delivery queued." in response.content.decode()
     delay.assert_called_once_with(failed.pk)
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (WebhookDelivery.Status.PENDING, 0)
