@@ -161,7 +161,8 @@ def world(django_capture_on_commit_callbacks):
 
     customer_a, customer_b = UserFactory(), UserFactory()
     merchant_a, merchant_b = MerchantFactory(), MerchantFactory()
-    child = ChildFactory(parent=customer_a)
+    # A name no generated customer can contain, so a leak check cannot match by chance.
+    child = ChildFactory(parent=customer_a, name="Zyxwa Childofa")
     park = ParkFactory()
     with django_capture_on_commit_callbacks(execute=True):
         ticket = parks_services.ticket_order_create(
