@@ -7,9 +7,11 @@ a JSON body alike. This middleware answers 400 instead: the API's error shape
 (``{"error": {"code": "invalid_characters", ...}}``) under ``/api/``, a plain page elsewhere.
 """
 
+import io
 import json
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParser
 from django.utils.translation import gettext as _
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -30,6 +32,18 @@ def _bad_json(value) -> bool:
     if isinstance(value, list):
         return any(_bad_json(item) for item in value)
     return False
+
+
+def _form_fields(request, content_type):
+    """The text fields of a form body. Django parses ``request.POST`` for POST only; a PUT
+    or PATCH form (which DRF parses itself) is read here the same way."""
+    if request.method == "POST":
+        return request.POST.lists()
+    if content_type == "application/x-www-form-urlencoded":
+        return QueryDict(request.body, encoding=request.encoding).lists()
+    stream = io.BytesIO(request.body)
+    fields, _files = MultiPartParser(request.META, stream, request.upload_handlers, request.encoding).parse()
+    return fields.lists()
 
 
 class RefuseUnstorableInputMiddleware:
@@ -60,7 +74,7 @@ class RefuseUnstorableInputMiddleware:
                 return b"\x00" in body
         if content_type in FORM_TYPES:
             try:
-                fields = request.POST.lists()
+                fields = _form_fields(request, content_type)
             except Exception:  # a malformed body is the form parser's to report
                 return False
             # Uploaded files may hold any bytes; only the text fields are checked.
