@@ -11,6 +11,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin
@@ -295,3 +297,11 @@ class MerchantMembershipAdmin(AuditedAdminMixin, MerchantScopedAdminMixin, admin
     list_filter = ("role", "merchant")
     search_fields = ("=user__phone", "user__name", "=merchant__code")
     autocomplete_fields = ("user", "merchant")
+
+
+# django-otp registers admins for its devices, which show the shared secrets. Staff see
+# whether a user has two-factor log-in on the user's page instead, and a superuser
+# resets it there.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

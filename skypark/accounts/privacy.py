@@ -1,6 +1,8 @@
 """Personal data held by accounts: the profile, children and staff memberships."""
 
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skypark.privacy.registry import Section, json_value, not_personal, register, rows
 
@@ -54,6 +56,8 @@ def erase(user):
     Child.objects.filter(parent=user).delete()
     MerchantMembership.objects.filter(user=user).delete()
     PasswordResetCode.objects.filter(user=user).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
 
 
 def blockers(user):
@@ -76,4 +80,6 @@ not_personal(
     "accounts.PasswordResetCode.user",
     reason="one-time codes, stored hashed and deleted by the erasure",
 )
+not_personal("otp_totp.TOTPDevice.user", reason="a staff log-in credential, deleted by the erasure")
+not_personal("otp_static.StaticDevice.user", reason="staff recovery codes, deleted by the erasure")
 not_personal("accounts.MerchantApiKey.created_by", reason="the member of staff who issued a merchant's key")
