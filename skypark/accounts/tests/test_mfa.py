@@ -228,3 +228,42 @@ def test_a_second_device_cannot_be_set_up_over_the_first(client, production_mfa)
 def test_the_otp_device_admins_are_not_registered():
     assert not admin.site.is_registered(TOTPDevice)
     assert not admin.site.is_registered(StaticDevice)
+
+
+def test_staff_see_who_has_two_factor_log_in(admin_client_logged):
+    with_mfa, without = StaffFactory(name="Has Device"), StaffFactory(name="No Device")
+    enrolled(with_mfa)
+    page = admin_client_logged.get("/admin/accounts/user/?is_staff__exact=1")
+    rows = {user.pk: user for user in page.context["cl"].result_list}
+    assert rows[with_mfa.pk]._mfa is True and rows[without.pk]._mfa is False
+    change = admin_client_logged.get(f"/admin/accounts/user/{with_mfa.pk}/change/")
+    assert "icon-yes" in change.content.decode().split("mfa_enabled")[1][:400]
+
+
+def test_a_superuser_resets_a_users_devices_and_it_is_audited(admin_client_logged):
+    user = StaffFactory()
+    enrolled(user)
+    response = admin_client_logged.post(
+        "/admin/accounts/user/", {"action": "reset_mfa", "_selected_action": [str(user.pk)]}, follow=True
+    )
+    assert response.status_code == 200
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not StaticDevice.objects.filter(user=user).exists()
+    entry = AuditEntry.objects.get(action="accounts.mfa.reset", object_id=str(user.pk))
+    assert entry.data["devices"] == 2
+
+
+def test_staff_who_are_not_superusers_cannot_reset_devices(client):
+    from django.contrib.auth.models import Permission
+
+    staff = StaffFactory(is_superuser=False)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    target = StaffFactory()
+    enrolled(target)
+    client.force_login(staff)
+    page = client.get("/admin/accounts/user/")
+    assert page.status_code == 200
+    assert "reset_mfa" not in page.content.decode()
+    client.post("/admin/accounts/user/", {"action": "reset_mfa", "_selected_action": [str(target.pk)]})
+    assert TOTPDevice.objects.filter(user=target).exists()
+    assert not AuditEntry.objects.filter(action="accounts.mfa.reset").exists()
