@@ -70,7 +70,6 @@ class UserChangeForm(forms.ModelForm):
             "email",
             "language",
             "birth_date",
-            "phone_verified",
             "email_verified",
             "is_active",
             "is_staff",
@@ -129,6 +128,7 @@ class UserAdmin(
         "name",
         "email",
         "children_count",
+        "phone_verified",
         "is_staff",
         "mfa_enabled",
         "date_joined",
@@ -150,7 +150,8 @@ class UserAdmin(
     search_email = "email"
     search_help_text = _("Phone, name, e-mail, customer code, or a code or reference the customer holds.")
     ordering = ("-date_joined",)
-    readonly_fields = ("customer_code", "date_joined", "last_login", "updated_at", "mfa_enabled")
+    # A phone is confirmed only by the code sent to it, never by hand.
+    readonly_fields = ("customer_code", "date_joined", "last_login", "updated_at", "mfa_enabled", "phone_verified")
     inlines = [ChildInline, MembershipInline]
     fieldsets = (
         (None, {"fields": ("phone", "password", "customer_code")}),
@@ -194,6 +195,12 @@ class UserAdmin(
     @admin.display(description=_("two-factor log-in"), boolean=True, ordering="_mfa")
     def mfa_enabled(self, user):
         return getattr(user, "_mfa", None)
+
+    def save_model(self, request, obj, form, change):
+        if change and "phone" in form.changed_data:
+            # A new number is not confirmed until a code sent to it is entered.
+            obj.phone_verified = False
+        super().save_model(request, obj, form, change)
 
     def has_mfa_reset_permission(self, request):
         return request.user.is_superuser

@@ -6,7 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skypark.privacy.registry import Section, json_value, not_personal, register, rows
 
-from .models import Child, MerchantMembership, PasswordResetCode, new_customer_code
+from .models import Child, MerchantMembership, PhoneCode, new_customer_code
 
 PROFILE_FIELDS = (
     "id",
@@ -55,7 +55,7 @@ def erase(user):
     # Children are the customer's alone (tickets keep their own snapshot, scrubbed by parks).
     Child.objects.filter(parent=user).delete()
     MerchantMembership.objects.filter(user=user).delete()
-    PasswordResetCode.objects.filter(user=user).delete()
+    PhoneCode.objects.filter(user=user).delete()
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
 
@@ -77,7 +77,7 @@ register(
     )
 )
 not_personal(
-    "accounts.PasswordResetCode.user",
+    "accounts.PhoneCode.user",
     reason="one-time codes, stored hashed and deleted by the erasure",
 )
 not_personal("otp_totp.TOTPDevice.user", reason="a staff log-in credential, deleted by the erasure")
