@@ -267,3 +267,28 @@ def test_staff_who_are_not_superusers_cannot_reset_devices(client):
     client.post("/admin/accounts/user/", {"action": "reset_mfa", "_selected_action": [str(target.pk)]})
     assert TOTPDevice.objects.filter(user=target).exists()
     assert not AuditEntry.objects.filter(action="accounts.mfa.reset").exists()
+
+
+def test_production_settings_require_mfa_and_enforce_it_on_the_admin():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "skypark.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "skypark.kg",
+        "STAFF_MFA_REQUIRED": "false",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STAFF_MFA_REQUIRED); print('\\n'.join(settings.MIDDLEWARE))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    lines = out.split()
+    assert lines[0] == "True", "production requires MFA, whatever the environment says"
+    middleware = lines[1:]
+    auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    otp = middleware.index("django_otp.middleware.OTPMiddleware")
+    assert auth < otp < middleware.index("skypark.accounts.mfa.middleware.StaffMfaMiddleware")
