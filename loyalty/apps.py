@@ -10,6 +10,7 @@ class LoyaltyConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from skypark.accounts.signals import phone_verified
         from skypark.commerce import signals
         from skypark.core import loyalty
 
@@ -24,6 +25,7 @@ class LoyaltyConfig(AppConfig):
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="loyalty.order_refunded")
         signals.order_expired.connect(receivers.on_order_released, dispatch_uid="loyalty.order_expired")
         signals.order_cancelled.connect(receivers.on_order_released, dispatch_uid="loyalty.order_cancelled")
+        phone_verified.connect(receivers.on_phone_verified, dispatch_uid="loyalty.phone_verified")
         # What the POS path caches: the tier ladder and which merchants start a chain.
         for signal in (post_save, post_delete):
             signal.connect(tier_ladder_forget, sender=Tier, dispatch_uid=f"loyalty.tier_ladder.{signal is post_save}")

@@ -547,6 +547,9 @@ class Referral(models.Model):
     referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referrals_made")
     referred = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referred_by")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # The invited customer's first purchase: the bonuses are due from then, and are
+    # credited once both customers have confirmed their phones.
+    purchased_at = models.DateTimeField(_("first purchase at"), null=True, blank=True)
     rewarded_at = models.DateTimeField(_("rewarded at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

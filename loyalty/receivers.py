@@ -17,3 +17,7 @@ def on_order_refunded(sender, order, **kwargs):
 
 def on_order_released(sender, order, **kwargs):
     services.points_release_for_order(order=order)
+
+
+def on_phone_verified(sender, user, **kwargs):
+    services.referrals_reward_verified(user=user)

@@ -24,6 +24,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # before the admin's own URLs, whose catch-all would take these
+    path("admin/mfa/", include("skypark.accounts.mfa.urls")),
     path("admin/", admin.site.urls),
 ]
 

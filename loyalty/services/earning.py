@@ -460,35 +460,61 @@ def referral_register(*, referred, code: str) -> Referral:
 
 
 def referral_reward(*, referred) -> bool:
-    """The referred customer made a purchase: if their referral is still pending, both
-    sides get their bonus, once (the referral row is locked and marked rewarded)."""
+    """The referred customer made a purchase: their referral is due (``purchased_at``).
+    Both sides get their bonus, once, as soon as both have confirmed their phones — now,
+    or at the later confirmation (``referrals_reward_verified``), so invitations of
+    made-up numbers earn nothing. Locks the referral row; returns whether it paid."""
     with transaction.atomic():
         referral = (
             Referral.objects.select_for_update().filter(referred=referred, status=Referral.Status.PENDING).first()
         )
         if referral is None:
             return False
-        referral.status = Referral.Status.REWARDED
-        referral.rewarded_at = timezone.now()
-        referral.save(update_fields=["status", "rewarded_at"])
-        reference = f"referral:{referral.pk}"
-        points_award(
-            customer=referral.referrer,
-            points=get_int("loyalty.referral_bonus"),
-            source="referral",
-            reference=reference,
-            description=_("A friend you invited made a purchase"),
-            kind=Kind.BONUS,
-        )
-        points_award(
-            customer=referral.referred,
-            points=get_int("loyalty.referral_welcome_bonus"),
-            source="referral_welcome",
-            reference=reference,
-            description=_("Welcome bonus"),
-            kind=Kind.BONUS,
-        )
-        audit_log(actor=None, action="loyalty.referral.rewarded", obj=referral)
+        if referral.purchased_at is None:
+            referral.purchased_at = timezone.now()
+            referral.save(update_fields=["purchased_at"])
+        return _referral_pay_if_verified(referral)
+
+
+def referrals_reward_verified(*, user) -> int:
+    """``user`` has just confirmed their phone (called in that transaction): pays every
+    due referral they are a side of whose other side is confirmed too. Locks the
+    referral rows in id order; returns how many were paid."""
+    due = (
+        Referral.objects.select_for_update()
+        .filter(Q(referred=user) | Q(referrer=user), status=Referral.Status.PENDING, purchased_at__isnull=False)
+        .order_by("pk")
+    )
+    return sum(_referral_pay_if_verified(referral) for referral in due)
+
+
+def _referral_pay_if_verified(referral) -> bool:
+    """Credits both bonuses of a due referral (its row locked by the caller) if both
+    customers' phones are confirmed, and marks it rewarded."""
+    sides = {referral.referrer_id, referral.referred_id}
+    if User.objects.filter(pk__in=sides, phone_verified=True).count() != len(sides):
+        return False
+    referral.status = Referral.Status.REWARDED
+    referral.rewarded_at = timezone.now()
+    referral.save(update_fields=["status", "rewarded_at"])
+    reference = f"referral:{referral.pk}"
+    points_award(
+        customer=referral.referrer,
+        points=get_int("loyalty.referral_bonus"),
+        source="referral",
+        reference=reference,
+        description=_("A friend you invited made a purchase"),
+        kind=Kind.BONUS,
+    )
+    points_award(
+        customer=referral.referred,
+        points=get_int("loyalty.referral_welcome_bonus"),
+        source="referral_welcome",
+        reference=reference,
+        description=_("Welcome bonus"),
+        kind=Kind.BONUS,
+    )
+    audit_log(actor=None, action="loyalty.referral.rewarded", obj=referral)
     return True
 
 

@@ -55,6 +55,7 @@ _ACCOUNT_FOR_UPDATE = """
     SELECT "loyalty_account".*, EXISTS (
         SELECT 1 FROM "loyalty_referral"
         WHERE "referred_id" = "loyalty_account"."customer_id" AND "status" = %s
+        AND "purchased_at" IS NULL
     ) AS "referral_pending"
     FROM "loyalty_account"
     WHERE "customer_id" = %s AND {merchant}{lock}
@@ -67,7 +68,7 @@ def account_for_update(*, customer, merchant=None) -> Account:
     """The customer's coalition account (``merchant=None``) or their account in one
     merchant's program, read locked (FOR UPDATE, in the caller's transaction), created
     first when missing. It carries ``referral_pending``: whether the customer has a
-    referral waiting for their first purchase to reward it.
+    referral waiting for their first purchase.
 
     Two first uses at once both get the one row: the second ``INSERT … ON CONFLICT DO
     NOTHING`` waits on the unique index until the first commits, inserts nothing and

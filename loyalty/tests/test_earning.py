@@ -151,7 +151,7 @@ def test_birthday_bonus_once_a_year():
 
 
 def test_referral_rewarded_on_first_purchase_only(on_commit):
-    referrer, friend = UserFactory(), UserFactory()
+    referrer, friend = UserFactory(phone_verified=True), UserFactory(phone_verified=True)
     code = services.referral_code_get(customer=referrer)
     with pytest.raises(ReferralNotAllowed):
         services.referral_register(referred=referrer, code=code.code)

@@ -213,7 +213,7 @@ def test_points_that_age_out_are_taken_off_by_the_nightly_recount_not_by_a_sale(
 
 
 def test_a_first_sale_rewards_a_pending_referral_once(merchant):
-    referrer, friend = UserFactory(), UserFactory()
+    referrer, friend = UserFactory(phone_verified=True), UserFactory(phone_verified=True)
     services.referral_register(referred=friend, code=services.referral_code_get(customer=referrer).code)
     record(merchant, friend, "a", "1000.00")
     record(merchant, friend, "b", "1000.00")

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, ReadOnlyPasswordHashField
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,6 +11,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin
@@ -20,6 +22,7 @@ from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
 from .admin_search import CustomerSearchAdminMixin
 from .customer_page import CustomerPageAdminMixin
+from .mfa.services import mfa_reset
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
 from .phones import normalise_phone
 
@@ -67,7 +70,6 @@ class UserChangeForm(forms.ModelForm):
             "email",
             "language",
             "birth_date",
-            "phone_verified",
             "email_verified",
             "is_active",
             "is_staff",
@@ -97,6 +99,22 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = _("merchant memberships")
 
 
+@admin.action(description=_("Reset two-factor log-in"), permissions=["mfa_reset"])
+def reset_mfa(modeladmin, request, queryset):
+    """Removes the users' authenticators and recovery codes (each reset is audited);
+    they set up a new authenticator at their next back-office log-in."""
+    count = 0
+    for user in queryset:
+        if mfa_reset(user=user, actor=request.user, ip=request.META.get("REMOTE_ADDR")):
+            count += 1
+    modeladmin.message_user(
+        request,
+        ngettext("Two-factor log-in was reset for %d user.", "Two-factor log-in was reset for %d users.", count)
+        % count,
+        messages.SUCCESS,
+    )
+
+
 @admin.register(User)
 class UserAdmin(
     CustomerPageAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin
@@ -104,13 +122,15 @@ class UserAdmin(
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
-    actions = [download_personal_data]
+    actions = [download_personal_data, reset_mfa]
     list_display = (
         "phone",
         "name",
         "email",
         "children_count",
+        "phone_verified",
         "is_staff",
+        "mfa_enabled",
         "date_joined",
         "customer_page_link",
     )
@@ -130,7 +150,8 @@ class UserAdmin(
     search_email = "email"
     search_help_text = _("Phone, name, e-mail, customer code, or a code or reference the customer holds.")
     ordering = ("-date_joined",)
-    readonly_fields = ("customer_code", "date_joined", "last_login", "updated_at")
+    # A phone is confirmed only by the code sent to it, never by hand.
+    readonly_fields = ("customer_code", "date_joined", "last_login", "updated_at", "mfa_enabled", "phone_verified")
     inlines = [ChildInline, MembershipInline]
     fieldsets = (
         (None, {"fields": ("phone", "password", "customer_code")}),
@@ -143,6 +164,7 @@ class UserAdmin(
                 "classes": ("collapse",),
             },
         ),
+        (_("Two-factor log-in"), {"fields": ("mfa_enabled",)}),
         (_("Dates"), {"fields": ("last_login", "date_joined", "updated_at")}),
     )
     add_fieldsets = (
@@ -159,11 +181,29 @@ class UserAdmin(
             .annotate(n=Count("pk"))
             .values("n")
         )
-        return super().get_queryset(request).annotate(_children=Coalesce(Subquery(active_children), 0))
+        has_authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_children=Coalesce(Subquery(active_children), 0), _mfa=Exists(has_authenticator))
+        )
 
     @admin.display(description=_("children"))
     def children_count(self, user):
         return user._children
+
+    @admin.display(description=_("two-factor log-in"), boolean=True, ordering="_mfa")
+    def mfa_enabled(self, user):
+        return getattr(user, "_mfa", None)
+
+    def save_model(self, request, obj, form, change):
+        if change and "phone" in form.changed_data:
+            # A new number is not confirmed until a code sent to it is entered.
+            obj.phone_verified = False
+        super().save_model(request, obj, form, change)
+
+    def has_mfa_reset_permission(self, request):
+        return request.user.is_superuser
 
 
 @admin.register(Child)
@@ -295,3 +335,11 @@ class MerchantMembershipAdmin(AuditedAdminMixin, MerchantScopedAdminMixin, admin
     list_filter = ("role", "merchant")
     search_fields = ("=user__phone", "user__name", "=merchant__code")
     autocomplete_fields = ("user", "merchant")
+
+
+# django-otp registers admins for its devices, which show the shared secrets. Staff see
+# whether a user has two-factor log-in on the user's page instead, and a superuser
+# resets it there.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

@@ -213,3 +213,12 @@ class PasswordResetSmsConfirmForm(CustomerForm):
             except ValidationError as exc:
                 self.add_error("new_password1", exc)
         return cleaned
+
+
+class PhoneCodeForm(CustomerForm):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        help_text=_("Six digits."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}),
+    )

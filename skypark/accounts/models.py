@@ -262,15 +262,20 @@ class MerchantApiKey(models.Model):
         return prefix, f"sk_{prefix}.{secret}"
 
 
-class PasswordResetCode(models.Model):
-    """A six-digit code sent by SMS to reset a password (for customers who have no
-    e-mail). Only a keyed hash of the code is stored (HMAC with the server secret, so the
-    table alone does not give the codes away); it expires after a few minutes, counts
-    wrong guesses and is used once."""
+class PhoneCode(models.Model):
+    """A six-digit code sent by SMS to a customer's phone, for one purpose: resetting a
+    password (customers who have no e-mail) or proving that the phone is theirs. Only a
+    keyed hash of the code is stored (HMAC with the server secret, so the table alone
+    does not give the codes away); it expires after a few minutes, counts wrong guesses
+    and is used once (``skypark.accounts.phone_codes``)."""
 
-    user = models.ForeignKey(
-        User, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="password_reset_codes"
-    )
+    class Purpose(models.TextChoices):
+        PASSWORD_RESET = "password_reset", _("password reset")
+        PHONE_VERIFICATION = "phone_verification", _("phone verification")
+
+    user = models.ForeignKey(User, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="phone_codes")
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices, default=Purpose.PASSWORD_RESET)
+    phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("The number the code was sent to."))
     code_hash = models.CharField(_("code hash"), max_length=64)
     expires_at = models.DateTimeField(_("expires at"))
     attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
@@ -278,10 +283,10 @@ class PasswordResetCode(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("password reset code")
-        verbose_name_plural = _("password reset codes")
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"], name="accounts_reset_user_idx")]
 
     def __str__(self):
-        return f"{self.user_id} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user_id} · {self.purpose} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,12 @@
 """Personal data held by accounts: the profile, children and staff memberships."""
 
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skypark.privacy.registry import Section, json_value, not_personal, register, rows
 
-from .models import Child, MerchantMembership, PasswordResetCode, new_customer_code
+from .models import Child, MerchantMembership, PhoneCode, new_customer_code
 
 PROFILE_FIELDS = (
     "id",
@@ -53,7 +55,9 @@ def erase(user):
     # Children are the customer's alone (tickets keep their own snapshot, scrubbed by parks).
     Child.objects.filter(parent=user).delete()
     MerchantMembership.objects.filter(user=user).delete()
-    PasswordResetCode.objects.filter(user=user).delete()
+    PhoneCode.objects.filter(user=user).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
 
 
 def blockers(user):
@@ -73,7 +77,9 @@ register(
     )
 )
 not_personal(
-    "accounts.PasswordResetCode.user",
+    "accounts.PhoneCode.user",
     reason="one-time codes, stored hashed and deleted by the erasure",
 )
+not_personal("otp_totp.TOTPDevice.user", reason="a staff log-in credential, deleted by the erasure")
+not_personal("otp_static.StaticDevice.user", reason="staff recovery codes, deleted by the erasure")
 not_personal("accounts.MerchantApiKey.created_by", reason="the member of staff who issued a merchant's key")

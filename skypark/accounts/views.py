@@ -89,8 +89,9 @@ def signup(request):
             with translation.override(user.language):
                 messages.success(request, _("Welcome to Sky Park! Your account is ready."))
             if next_url:
+                # Mid-purchase: carry on; the profile offers the phone confirmation later.
                 return redirect(next_url)
-            return redirect_in_language("accounts:profile", user.language)
+            return redirect_in_language("accounts:phone_verify", user.language)
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 

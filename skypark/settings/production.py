@@ -7,6 +7,8 @@ from . import env
 DEBUG = False
 WEBHOOKS_REQUIRE_HTTPS = True
 WEBHOOKS_ALLOWED_NETWORKS = []
+# Superusers and merchant owners/managers log in to the back-office with a second factor.
+STAFF_MFA_REQUIRED = True
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 

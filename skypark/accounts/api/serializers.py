@@ -113,3 +113,17 @@ class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = MerchantApiKey
         fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+
+
+class PhoneCodeInput(serializers.Serializer):
+    code = serializers.RegexField(r"^\s*\d{6}\s*$", max_length=12, help_text="The six digits from the SMS.")
+
+
+class PhoneVerificationSent(serializers.Serializer):
+    phone = serializers.CharField(help_text="E.164")
+    expires_in = serializers.IntegerField(help_text="Seconds the code stays valid.")
+
+
+class PhoneVerificationConfirmed(serializers.Serializer):
+    phone = serializers.CharField(help_text="E.164")
+    phone_verified = serializers.BooleanField()

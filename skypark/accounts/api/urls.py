@@ -7,6 +7,12 @@ urlpatterns = [
     path("auth/token/refresh/", views.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/register/", views.RegisterApi.as_view(), name="auth-register"),
     path("me/", views.MeApi.as_view(), name="me"),
+    path("me/phone/verification/", views.PhoneVerificationSendApi.as_view(), name="me-phone-verification"),
+    path(
+        "me/phone/verification/confirm/",
+        views.PhoneVerificationConfirmApi.as_view(),
+        name="me-phone-verification-confirm",
+    ),
     path("me/children/", views.ChildListApi.as_view(), name="me-children"),
     path("me/children/<int:pk>/", views.ChildDetailApi.as_view(), name="me-child"),
     path("partner/me/", views.PartnerMeApi.as_view(), name="partner-me"),

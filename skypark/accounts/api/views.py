@@ -8,7 +8,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from skypark.core.errors import NotFound
 
-from .. import services
+from .. import phone_verification, services
+from ..attempts import client_ip
 from ..models import Child, MerchantApiKey
 from .auth import IsCustomer, PartnerApiMixin
 from .serializers import (
@@ -16,6 +17,9 @@ from .serializers import (
     ChildSerializer,
     LoginTokenSerializer,
     MerchantSerializer,
+    PhoneCodeInput,
+    PhoneVerificationConfirmed,
+    PhoneVerificationSent,
     ProfileSerializer,
     ProfileUpdateInput,
     RegisterInput,
@@ -82,6 +86,47 @@ class MeApi(APIView):
         services.customer_update(user=request.user, **data.validated_data)
         user = type(request.user).objects.prefetch_related("children").get(pk=request.user.pk)
         return Response(ProfileSerializer(user).data)
+
+
+class PhoneVerificationSendApi(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        tags=["customer"],
+        summary="Send me a code to confirm my phone",
+        description=(
+            "Sends a six-digit code by SMS to the customer's phone. Errors: "
+            "`phone_already_verified` (409), `phone_verification_rate_limited` (429)."
+        ),
+        request=None,
+        responses={202: PhoneVerificationSent},
+    )
+    def post(self, request):
+        phone_verification.phone_verification_send(user=request.user, ip=client_ip(request))
+        body = {"phone": request.user.phone, "expires_in": phone_verification.code_minutes() * 60}
+        return Response(PhoneVerificationSent(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PhoneVerificationConfirmApi(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        tags=["customer"],
+        summary="Confirm my phone with the code from the SMS",
+        description=(
+            "Errors: `phone_verification_code_invalid` (400: wrong, expired, used or exhausted "
+            "code), `phone_already_verified` (409), `phone_verification_rate_limited` (429)."
+        ),
+        request=PhoneCodeInput,
+        responses={200: PhoneVerificationConfirmed},
+    )
+    def post(self, request):
+        data = PhoneCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = phone_verification.phone_verification_confirm(
+            user=request.user, code=data.validated_data["code"], ip=client_ip(request)
+        )
+        return Response(PhoneVerificationConfirmed({"phone": user.phone, "phone_verified": True}).data)
 
 
 @extend_schema(tags=["customer"])

@@ -65,8 +65,10 @@ def test_sign_up_add_child_switch_language_and_log_in_again(browser):
     fill(browser, "id_password1", "long-secret-pass-1")
     fill(browser, "id_password2", "long-secret-pass-1")
     submit(browser)
-    assert "/accounts/profile/" in browser.current_url
+    assert "/accounts/phone/confirm/" in browser.current_url
     assert User.objects.get(phone="+996555777888").name == "Aida"
+    click_and_wait(browser, "main a[href='/accounts/profile/']")
+    assert "/accounts/profile/" in browser.current_url
 
     browser.get(browser.base_url + "/accounts/children/add/")
     fill(browser, "id_name", "Bek")

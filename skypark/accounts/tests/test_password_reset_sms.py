@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from skypark.accounts.models import PasswordResetCode
+from skypark.accounts.models import PhoneCode
 from skypark.accounts.password_reset import ResetCodeInvalid, reset_code_confirm, reset_code_request
 from skypark.audit.models import AuditEntry
 from skypark.notify import sms
@@ -84,7 +84,7 @@ def test_reset_by_sms_end_to_end(client, phone_customer):
 def test_the_code_is_stored_hashed_and_never_logged(client, phone_customer):
     request_code(client, phone_customer.phone)
     code = sent_code()
-    row = PasswordResetCode.objects.get(user=phone_customer)
+    row = PhoneCode.objects.get(user=phone_customer)
     assert code not in row.code_hash and len(row.code_hash) == 64
     assert not Notification.objects.filter(body__contains=code).exists()
     assert not AuditEntry.objects.filter(data__icontains=code).exists()
@@ -108,7 +108,7 @@ def test_a_wrong_code_is_refused_and_the_password_stays(client, phone_customer):
 def test_an_expired_code_is_refused(client, phone_customer):
     request_code(client, phone_customer.phone)
     code = sent_code()
-    PasswordResetCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    PhoneCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     response = confirm(client, code)
     assert "This code is wrong or has expired" in response.content.decode()
     assert authenticate(username=phone_customer.phone, password=NEW_PASSWORD) is None
@@ -120,7 +120,7 @@ def test_a_code_dies_after_five_wrong_tries(client, phone_customer):
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
         confirm(client, wrong)
-    assert PasswordResetCode.objects.get().attempts == 5
+    assert PhoneCode.objects.get().attempts == 5
     response = confirm(client, code)
     assert "This code is wrong or has expired" in response.content.decode()
     assert authenticate(username=phone_customer.phone, password=NEW_PASSWORD) is None
@@ -176,10 +176,10 @@ def test_wrong_codes_are_limited_per_ip(client, phone_customer):
     request_code(client, phone_customer.phone)
     code = sent_code()
     wrong = "000000" if code != "000000" else "111111"
-    PasswordResetCode.objects.update(attempts=0)
+    PhoneCode.objects.update(attempts=0)
     for _ in range(3):
         confirm(client, wrong)
-    PasswordResetCode.objects.update(attempts=0)
+    PhoneCode.objects.update(attempts=0)
     response = confirm(client, code)
     assert "Too many attempts" in response.content.decode()
     assert authenticate(username=phone_customer.phone, password=NEW_PASSWORD) is None

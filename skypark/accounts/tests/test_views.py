@@ -49,7 +49,7 @@ def test_signup_creates_customer_and_logs_in(client):
     response = client.post(reverse("accounts:signup"), signup_data())
 
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/profile/"
+    assert response["Location"] == "/accounts/phone/confirm/"
     user = User.objects.get()
     assert user.phone == "+996555123456"
     assert user.email == "aida@example.kg"
@@ -59,7 +59,10 @@ def test_signup_creates_customer_and_logs_in(client):
 
     page = client.get(response["Location"])
     assert page.status_code == 200
+    assert "Send me a code" in page.content.decode()
+    page = client.get(reverse("accounts:profile"))
     assert user.customer_code in page.content.decode()
+    assert reverse("accounts:phone_verify") in page.content.decode()
 
 
 def test_signup_with_bad_phone_shows_field_error_and_creates_nothing(client):

@@ -123,7 +123,7 @@ def test_sign_up_round_trip_keeps_the_filled_form(client, park):
 def test_sign_up_ignores_a_next_address_off_the_site(client):
     account = {"phone": "0555 321 655", "name": "Aida", "email": "", "language": "en"}
     account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": "https://evil.example/"}
-    assert client.post(reverse("accounts:signup"), account)["Location"] == "/accounts/profile/"
+    assert client.post(reverse("accounts:signup"), account)["Location"] == "/accounts/phone/confirm/"
 
 
 def test_a_kept_form_comes_back_only_on_its_own_page(client, customer, park):

@@ -47,6 +47,8 @@ PUBLIC = {
 CUSTOMER = {
     "me",
     "me-children",
+    "me-phone-verification",
+    "me-phone-verification-confirm",
     "me-data",
     "me-child",
     "me-notifications",
