@@ -17,7 +17,7 @@ from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.privacy.admin_actions import download_personal_data
 
 from . import services
-from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
+from .admin_scoping import CUSTOMER, MERCHANT, NETWORK, ScopedAdminMixin
 from .admin_search import CustomerSearchAdminMixin
 from .customer_page import CustomerPageAdminMixin
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
@@ -99,8 +99,15 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(
-    CustomerPageAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin
+    ScopedAdminMixin,
+    CustomerPageAdminMixin,
+    CustomerSearchAdminMixin,
+    LargeTableAdminMixin,
+    AuditedAdminMixin,
+    BaseUserAdmin,
 ):
+    scope = CUSTOMER
+    customer_lookup = ""
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -167,7 +174,8 @@ class UserAdmin(
 
 
 @admin.register(Child)
-class ChildAdmin(LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class ChildAdmin(ScopedAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("name", "parent", "birth_date", "gender", "is_active")
     list_select_related = ("parent",)
     list_filter = ("gender", "is_active")
@@ -196,7 +204,9 @@ class MerchantApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class MerchantAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
+    merchant_lookup = "id"
     list_display = ("name", "code", "status", "currency", "business_email", "staff_count", "active_keys", "created_at")
     list_filter = ("status", "currency")
     search_fields = ("name", "=code", "business_email")
@@ -209,7 +219,7 @@ class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        qs = (
+        return (
             super()
             .get_queryset(request)
             .annotate(
@@ -217,8 +227,6 @@ class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 _keys=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True), distinct=True),
             )
         )
-        ids = merchant_ids_for(request.user)
-        return qs if ids is None else qs.filter(pk__in=ids)
 
     @admin.display(description=_("staff"), ordering="_staff")
     def staff_count(self, merchant):
@@ -269,7 +277,8 @@ def revoke_keys(modeladmin, request, queryset):
 
 
 @admin.register(MerchantApiKey)
-class MerchantApiKeyAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
+class MerchantApiKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = ("prefix", "name", "merchant", "status", "created_at", "created_by", "last_used_at")
     list_select_related = ("merchant", "created_by")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter), "merchant")
@@ -289,7 +298,8 @@ class MerchantApiKeyAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MerchantMembership)
-class MerchantMembershipAdmin(AuditedAdminMixin, MerchantScopedAdminMixin, admin.ModelAdmin):
+class MerchantMembershipAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = ("user", "merchant", "role", "created_at")
     list_select_related = ("user", "merchant")
     list_filter = ("role", "merchant")
