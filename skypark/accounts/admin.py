@@ -17,7 +17,7 @@ from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.privacy.admin_actions import download_personal_data
 
 from . import services
-from .admin_scoping import CUSTOMER, MERCHANT, NETWORK, ScopedAdminMixin
+from .admin_scoping import CUSTOMER, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
 from .admin_search import CustomerSearchAdminMixin
 from .customer_page import CustomerPageAdminMixin
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
@@ -171,6 +171,45 @@ class UserAdmin(
     @admin.display(description=_("children"))
     def children_count(self, user):
         return user._children
+
+    # Merchant staff see a customer of their merchant with what the till needs: no
+    # children, birth date, permissions or memberships, contact details masked outside
+    # the till role (``masking``).
+    merchant_staff_list_display = ("phone_shown", "name", "email_shown", "date_joined", "customer_page_link")
+    merchant_staff_fields = ("phone_shown", "customer_code", "name", "email_shown", "language", "date_joined")
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_shown(self, user):
+        return user.phone_display
+
+    @admin.display(description=_("e-mail"), ordering="email")
+    def email_shown(self, user):
+        return user.email_display or "—"
+
+    def get_list_display(self, request):
+        if merchant_ids_for(request.user) is not None:
+            return self.merchant_staff_list_display
+        return super().get_list_display(request)
+
+    def get_list_filter(self, request):
+        if merchant_ids_for(request.user) is not None:
+            return ("language", ("date_joined", admin.DateFieldListFilter))
+        return super().get_list_filter(request)
+
+    def get_fieldsets(self, request, obj=None):
+        if merchant_ids_for(request.user) is not None:
+            return ((None, {"fields": self.merchant_staff_fields}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if merchant_ids_for(request.user) is not None:
+            return self.merchant_staff_fields
+        return super().get_readonly_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        if merchant_ids_for(request.user) is not None:
+            return []
+        return super().get_inlines(request, obj)
 
 
 @admin.register(Child)

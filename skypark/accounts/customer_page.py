@@ -168,5 +168,6 @@ class CustomerPageAdminMixin:
             "customer": customer,
             "panels": panels_for(request, customer),
             "can_change": self.has_change_permission(request, customer),
+            "can_see_history": merchant_ids_for(request.user) is None,
         }
         return TemplateResponse(request, self.customer_page_template, context)

@@ -1,3 +1,5 @@
+from functools import update_wrapper
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core import checks
@@ -30,6 +32,23 @@ class SkyParkAdminSite(admin.AdminSite):
     site_title = _("Sky Park back-office")
     index_title = _("Dashboard")
     index_template = "admin/dashboard.html"
+
+    def admin_view(self, view, cacheable=False):
+        """Every back-office page, list, autocomplete and export runs, and is rendered,
+        with customers' contact details masked for merchant staff outside the till role
+        (``skypark.accounts.masking``)."""
+        from skypark.accounts.masking import contact_masking
+
+        inner = super().admin_view(view, cacheable)
+
+        def masked(request, *args, **kwargs):
+            with contact_masking(request.user):
+                response = inner(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            return response
+
+        return update_wrapper(masked, inner)
 
     def index(self, request, extra_context=None):
         from skypark.core.dashboard import panels_for
