@@ -248,6 +248,7 @@ class MerchantAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     merchant_lookup = "id"
     list_display = ("name", "code", "status", "currency", "business_email", "staff_count", "active_keys", "created_at")
     list_filter = ("status", "currency")
+    ordering = ("name",)
     search_fields = ("name", "=code", "business_email")
     prepopulated_fields = {"code": ("name",)}
     inlines = [MerchantMembershipInline, MerchantApiKeyInline]
