@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from skypark.accounts.admin_scoping import CUSTOMER, GLOBAL, MERCHANT, ScopedAdminMixin
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
+from skypark.accounts.masking import phone_as_shown
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
@@ -64,7 +65,7 @@ class RegistrationInline(admin.TabularInline):
 ATTENDANCE_COLUMNS = [
     (_("Event"), lambda r: r.event.title),
     (_("Starts"), lambda r: timezone.localtime(r.event.starts_at).strftime("%Y-%m-%d %H:%M")),
-    (_("Phone"), lambda r: r.customer.phone),
+    (_("Phone"), lambda r: phone_as_shown(r.customer.phone)),
     (_("Name"), lambda r: r.customer.name),
     (_("Status"), lambda r: r.get_status_display()),
     (

@@ -162,22 +162,23 @@ class ScopedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_filter(self, request):
-        """For merchant staff, a filter by merchant offers only the merchants of the rows
-        they can see, never the names of the others."""
+        """For staff limited to some merchants, a filter by a related object (merchant,
+        event, badge, ...) offers only the values of the rows they can see, never the
+        names of other merchants' things."""
         filters = super().get_list_filter(request)
-        if not self._limited(request):
+        if merchant_ids_for(request.user) is None:
             return filters
-        return [(f, admin.RelatedOnlyFieldListFilter) if _is_merchant_path(self.model, f) else f for f in filters]
+        return [(f, admin.RelatedOnlyFieldListFilter) if _is_relation_path(self.model, f) else f for f in filters]
 
 
-def _is_merchant_path(model, list_filter):
+def _is_relation_path(model, list_filter):
     if not isinstance(list_filter, str):
         return False
     try:
         field = get_fields_from_path(model, list_filter)[-1]
     except (FieldDoesNotExist, NotRelationField):
         return False
-    return getattr(field, "related_model", None) is Merchant
+    return getattr(field, "related_model", None) is not None
 
 
 def scope_problems(model_admin):

@@ -54,6 +54,12 @@ def mask_phone(phone: str) -> str:
     return f"+{digits[:3]} *** *** *{digits[-2:]}"
 
 
+def phone_as_shown(phone: str) -> str:
+    """``phone`` as stored (E.164), or masked while masking is on: for files and
+    columns that carry the raw number rather than ``User.phone_display``."""
+    return mask_phone(phone) if contacts_masked() else phone
+
+
 def mask_email(email: str | None) -> str | None:
     """The first letter and the domain: ``a***@example.kg``."""
     if not email:

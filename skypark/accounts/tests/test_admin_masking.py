@@ -153,3 +153,18 @@ def test_masking_is_off_outside_the_back_office(shop):
         assert customer.phone_display == "+996 *** *** *56"
         assert customer.email_display == "a***@example.kg"
     assert customer.phone_display == SHOWN_PHONE
+
+
+def test_the_event_attendance_file_is_masked_for_a_manager(client, shop):
+    from events.models import Registration
+    from events.tests.factories import EventFactory
+
+    event = EventFactory(organiser=shop["merchant"])
+    Registration.objects.create(event=event, customer=shop["customer"], status="confirmed")
+    manager = staff_of(shop["merchant"], MerchantMembership.Role.MANAGER)
+    response, text = _get(client, manager, reverse("admin:events-attendance", args=[event.pk]))
+    assert response.status_code == 200
+    assert "+996 *** *** *56" in text and PHONE not in text
+    cashier = staff_of(shop["merchant"], MerchantMembership.Role.CASHIER)
+    _response, text = _get(client, cashier, reverse("admin:events-attendance", args=[event.pk]))
+    assert PHONE in text
