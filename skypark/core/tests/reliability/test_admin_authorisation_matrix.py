@@ -222,8 +222,11 @@ def _customer_of(merchant):
 
 
 def _side(tag):
-    merchant = MerchantFactory()
-    return Side(merchant=merchant, customer=_customer_of(merchant), tag=tag)
+    merchant = MerchantFactory(name=f"Matrix shop {tag.upper()}")
+    customer = _customer_of(merchant)
+    User.objects.filter(pk=customer.pk).update(name=f"Matrix customer {tag.upper()}")
+    customer.refresh_from_db()
+    return Side(merchant=merchant, customer=customer, tag=tag)
 
 
 def merchant_staff(merchant, role=MerchantMembership.Role.MANAGER):
@@ -290,6 +293,13 @@ def _exported_ids(response):
     return {row[0] for row in list(csv.reader(io.StringIO(text)))[1:] if row}
 
 
+def _named(response, names, where):
+    """B's merchant or customer named anywhere on a page of A's (a filter's choices, an
+    inline, a link)."""
+    text = response.content.decode(errors="replace")
+    return [f"{where} names {name!r}" for name in names if name in text]
+
+
 def _state(obj):
     return type(obj)._default_manager.filter(pk=obj.pk).values().first()
 
@@ -319,13 +329,14 @@ def audit_admin(model, model_admin, world, client):
         if label not in OWNED_ROWS:
             return [f"{label}: no entry in OWNED_ROWS makes a row of merchant B to look for"]
         row_a, row_b = world["rows"][label]
-        return _audit_owned(model, model_admin, row_a, row_b, scope, request, client)
+        names_b = (world["b"].merchant.name, world["b"].customer.name)
+        return _audit_owned(model, model_admin, row_a, row_b, names_b, scope, request, client)
     if scope == GLOBAL:
         return _audit_global(model, model_admin, request, client)
     return _audit_network(model, model_admin, request, client)
 
 
-def _audit_owned(model, model_admin, row_a, row_b, scope, request, client):
+def _audit_owned(model, model_admin, row_a, row_b, names_b, scope, request, client):
     label, problems = model._meta.label, []
     before = _state(row_b)
     pk_a, pk_b = str(row_a.pk), str(row_b.pk)
@@ -337,6 +348,7 @@ def _audit_owned(model, model_admin, row_a, row_b, scope, request, client):
         shown = {str(obj.pk) for obj in response.context["cl"].result_list}
         if pk_b in shown:
             problems.append(f"{label}: B's row in the changelist")
+        problems += _named(response, names_b, f"{label}: the changelist")
         if pk_a not in shown:
             problems.append(f"{label}: A's own row is missing from the changelist, so nothing was checked")
 
@@ -346,6 +358,7 @@ def _audit_owned(model, model_admin, row_a, row_b, scope, request, client):
     response = client.get(_url(model, "change", row_a.pk))
     if response.status_code != 200:
         problems.append(f"{label}: A's own change page answered {response.status_code}")
+    problems += _named(response, names_b, f"{label}: A's change page")
 
     response = client.get(_url(model, "history", row_b.pk))
     if response.status_code not in ALLOWED_REFUSALS:
@@ -358,6 +371,7 @@ def _audit_owned(model, model_admin, row_a, row_b, scope, request, client):
         if response is not None and response.status_code == 200:
             if pk_b in {item["id"] for item in response.json()["results"]}:
                 problems.append(f"{label}: B's row in the autocomplete (term {term!r})")
+            problems += _named(response, names_b, f"{label}: the autocomplete")
         elif response is not None and response.status_code not in ALLOWED_REFUSALS:
             problems.append(f"{label}: autocomplete answered {response.status_code}")
 
