@@ -339,7 +339,7 @@ class MemberProfileAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
         ]
 
     def award_view(self, request):
-        if not request.user.has_perm("events.add_pointsentry"):
+        if self.read_only_for(request) or not request.user.has_perm("events.add_pointsentry"):
             raise PermissionDenied
         form = AwardForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -28,10 +28,13 @@ The scope is checked at start-up (``skypark.core.checks``) and by the authorisat
 matrix over ``admin.site._registry``, so a new admin without one fails both.
 """
 
+from functools import update_wrapper
+
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
+from django.urls import URLPattern
 
 from .models import Merchant
 
@@ -116,8 +119,24 @@ class ScopedAdminMixin:
     def _limited(self, request):
         return is_merchant_staff(request.user)
 
-    def _read_only_for_merchant_staff(self, request):
+    def read_only_for(self, request):
+        """True when ``request.user`` may only look (merchant staff outside the
+        merchant scope); custom write views of the admin check it too."""
         return self.scope != MERCHANT and self._limited(request)
+
+    @property
+    def urls(self):
+        """Every page of a network-only admin, its own views included, refuses merchant
+        staff before it runs."""
+        urls = self.get_urls()
+        if self.scope != NETWORK:
+            return urls
+        return [
+            URLPattern(u.pattern, _closed_to_merchant_staff(u.callback), u.default_args, u.name)
+            if isinstance(u, URLPattern)
+            else u
+            for u in urls
+        ]
 
     def has_module_permission(self, request):
         if self.scope == NETWORK and self._limited(request):
@@ -130,22 +149,22 @@ class ScopedAdminMixin:
         return super().has_view_permission(request, obj)
 
     def has_add_permission(self, request, *args, **kwargs):
-        if self._read_only_for_merchant_staff(request):
+        if self.read_only_for(request):
             return False
         return super().has_add_permission(request, *args, **kwargs)
 
     def has_change_permission(self, request, obj=None):
-        if self._read_only_for_merchant_staff(request):
+        if self.read_only_for(request):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if self._read_only_for_merchant_staff(request):
+        if self.read_only_for(request):
             return False
         return super().has_delete_permission(request, obj)
 
     def get_actions(self, request):
-        if self._read_only_for_merchant_staff(request):
+        if self.read_only_for(request):
             return {}
         return super().get_actions(request)
 
@@ -169,6 +188,15 @@ class ScopedAdminMixin:
         if merchant_ids_for(request.user) is None:
             return filters
         return [(f, admin.RelatedOnlyFieldListFilter) if _is_relation_path(self.model, f) else f for f in filters]
+
+
+def _closed_to_merchant_staff(view):
+    def closed(request, *args, **kwargs):
+        if is_merchant_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return update_wrapper(closed, view)
 
 
 def _is_relation_path(model, list_filter):

@@ -53,3 +53,15 @@ def test_network_lists_are_closed_to_merchant_staff(client, url_name):
     )
     client.force_login(user)
     assert client.get(reverse(url_name)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_merchant_staff_cannot_award_event_points_to_any_customer(client):
+    user = MembershipFactory().user
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_memberprofile", "add_pointsentry", "view_pointsentry"])
+    )
+    client.force_login(user)
+    assert client.get(reverse("admin:events-award")).status_code == 403
+    response = client.post(reverse("admin:events-award"), {"phone": "+996555000111", "points": 5, "reason": "x"})
+    assert response.status_code == 403

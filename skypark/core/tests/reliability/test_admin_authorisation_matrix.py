@@ -32,7 +32,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.test import Client, RequestFactory
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLPattern, reverse
 from django.utils import timezone
 
 from skypark.accounts.admin_scoping import CUSTOMER, GLOBAL, MERCHANT, scope_problems
@@ -293,6 +293,16 @@ def _exported_ids(response):
     return {row[0] for row in list(csv.reader(io.StringIO(text)))[1:] if row}
 
 
+STANDARD_VIEWS = ("changelist", "add", "history", "delete", "change")
+
+
+def _custom_urls(model, model_admin):
+    """The admin's own pages beyond Django's standard five."""
+    prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+    standard = {prefix + view for view in STANDARD_VIEWS}
+    return [u for u in model_admin.get_urls() if isinstance(u, URLPattern) and u.name and u.name not in standard]
+
+
 def _named(response, names, where):
     """B's merchant or customer named anywhere on a page of A's (a filter's choices, an
     inline, a link)."""
@@ -360,9 +370,24 @@ def _audit_owned(model, model_admin, row_a, row_b, names_b, scope, request, clie
         problems.append(f"{label}: A's own change page answered {response.status_code}")
     problems += _named(response, names_b, f"{label}: A's change page")
 
-    response = client.get(_url(model, "history", row_b.pk))
-    if response.status_code not in ALLOWED_REFUSALS:
-        problems.append(f"{label}: B's history page answered {response.status_code}")
+    for view in ("history", "delete"):
+        response = client.get(_url(model, view, row_b.pk))
+        if response.status_code not in ALLOWED_REFUSALS:
+            problems.append(f"{label}: B's {view} page answered {response.status_code}")
+
+    for pattern in _custom_urls(model, model_admin):
+        params = list(pattern.pattern.converters)
+        if len(params) == 1:
+            response = client.get(reverse(f"admin:{pattern.name}", kwargs={params[0]: row_b.pk}))
+            if response.status_code not in ALLOWED_REFUSALS:
+                problems.append(f"{label}: {pattern.name} for B's row answered {response.status_code}")
+        elif not params:
+            response = client.get(reverse(f"admin:{pattern.name}"))
+            if response.status_code >= 500:
+                problems.append(f"{label}: {pattern.name} answered {response.status_code}")
+            problems += _named(response, names_b, f"{label}: {pattern.name}")
+        else:
+            problems.append(f"{label}: {pattern.name} takes {params}; teach the matrix which row to name")
 
     for term in ("", str(getattr(row_b, "phone", "")) or None):
         if term is None:
@@ -424,9 +449,14 @@ def _audit_network(model, model_admin, request, client):
         pages["history"] = _url(model, "history", pk)
     except NoReverseMatch:
         pass
+    for pattern in _custom_urls(model, model_admin):
+        kwargs = {param: pk for param in pattern.pattern.converters}
+        pages[pattern.name] = reverse(f"admin:{pattern.name}", kwargs=kwargs)
     for view, url in pages.items():
         response = client.get(url)
-        if response.status_code not in ALLOWED_REFUSALS or (view == "changelist" and response.status_code != 403):
+        if response.status_code not in ALLOWED_REFUSALS or (
+            view not in ("change", "history") and response.status_code != 403
+        ):
             problems.append(f"{label}: {view} answered {response.status_code} to merchant staff")
     for response in (_autocomplete(client, model), _export(client, model)):
         if response is not None and response.status_code not in ALLOWED_REFUSALS:
