@@ -320,10 +320,19 @@ def _request(user):
     return request
 
 
-def _names_a_merchant_or_customer(model):
-    return [
-        f.name for f in model._meta.get_fields() if f.is_relation and f.concrete and f.related_model in (Merchant, User)
-    ]
+def _names_a_merchant_or_customer(model, depth=3, path=""):
+    """Paths from ``model`` along forward relations to a merchant or a user: a global
+    model has none (its rows then belong to nobody in particular)."""
+    found = []
+    for field in model._meta.get_fields():
+        if not (field.is_relation and field.concrete and field.related_model is not None):
+            continue
+        name = f"{path}{field.name}"
+        if field.related_model in (Merchant, User):
+            found.append(name)
+        elif depth > 1 and field.related_model is not model:
+            found += _names_a_merchant_or_customer(field.related_model, depth - 1, f"{name}__")
+    return found
 
 
 def audit_admin(model, model_admin, world, client):
@@ -537,7 +546,12 @@ def test_a_network_admin_open_to_merchant_staff_fails(world, staff_client, monke
     assert audit_admin(AuditEntry, audit_admin_, world, staff_client)
 
 
-def test_a_global_admin_must_not_hold_merchant_or_customer_rows():
-    from loyalty.models import Account
+@pytest.mark.django_db
+def test_a_model_of_merchant_rows_declared_global_fails(world, staff_client, monkeypatch):
+    from loyalty.models import TierChange
 
-    assert _names_a_merchant_or_customer(Account) == ["customer", "merchant"]
+    tier_changes = admin.site._registry[TierChange]
+    monkeypatch.setattr(tier_changes, "scope", GLOBAL)
+    problems = audit_admin(TierChange, tier_changes, world, staff_client)
+    assert "loyalty.TierChange: declared global but its rows name a merchant or customer" in problems[0]
+    assert "account__merchant" in problems[0]
