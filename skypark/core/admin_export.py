@@ -180,7 +180,8 @@ def export_view(site, request, app_label, model_name, fmt):
                 _("Download it here when it is done."),
             ),
         )
-        if request.user.has_perm("core.view_staffjob"):
+        jobs_admin = site._registry.get(StaffJob)
+        if jobs_admin is not None and jobs_admin.has_view_permission(request, job):
             return redirect(reverse(f"{site.name}:core_staffjob_change", args=[job.pk]))
         return redirect(download)
     data, content_type = render(export_dataset(model_admin, request), fmt)
