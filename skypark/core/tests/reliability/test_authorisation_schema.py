@@ -110,9 +110,11 @@ def test_a_route_with_ids_missing_from_the_schema_fails():
             assert name in in_schema, f"{name} is not in the schema"
 
 
-def test_another_owners_id_answers_404_like_a_missing_one(world):  # noqa: F811
+def owner_id_problems(world):  # noqa: F811
+    """Customer and partner operations that answer another owner's id with anything but
+    the 404 a missing id gets; and how many operations were tried."""
     callers = world["callers"]
-    checked = 0
+    problems, checked = [], 0
     for template, method in schema_operations():
         name = route_of(template)
         if name not in CUSTOMER | PARTNER or name in SHARED_PATH:
@@ -120,14 +122,35 @@ def test_another_owners_id_answers_404_like_a_missing_one(world):  # noqa: F811
         caller = "customer B" if name in CUSTOMER else "merchant B"
         url, missing_url = _urls(name, world["kwargs"][name])
         response = call(callers[caller], method, url)
-        where = f"{method.upper()} {url} as {caller}"
-        assert response.status_code == 404, f"{where}: {response.status_code} {response.content[:300]}"
-        assert_no_leak(response, world["secrets"], where)
         missing = call(callers[caller], method, missing_url)
-        assert missing.status_code == 404, f"{method.upper()} {missing_url}: {missing.status_code}"
-        assert response.json()["error"]["code"] == missing.json()["error"]["code"], where
+        where = f"{method.upper()} {url} as {caller}"
         checked += 1
+        if response.status_code != 404:
+            problems.append(f"{where}: {response.status_code} {response.content[:200]}")
+        elif missing.status_code != 404 or response.json()["error"]["code"] != missing.json()["error"]["code"]:
+            problems.append(f"{where}: answers unlike a missing id ({missing.status_code})")
+        assert_no_leak(response, world["secrets"], where)
+    return problems, checked
+
+
+def test_another_owners_id_answers_404_like_a_missing_one(world):  # noqa: F811
+    problems, checked = owner_id_problems(world)
+    assert problems == []
     assert checked >= 15
+
+
+def test_an_endpoint_that_refuses_with_403_fails_the_check(world, monkeypatch):  # noqa: F811
+    """A 403 would tell B that A's child exists: the check must catch it."""
+    from rest_framework.exceptions import PermissionDenied
+
+    from skypark.accounts.api.views import ChildDetailApi
+
+    def refuse(view):
+        raise PermissionDenied
+
+    monkeypatch.setattr(ChildDetailApi, "get_object", refuse)
+    problems, _checked = owner_id_problems(world)
+    assert problems and all("/me/children/" in p and ": 403 " in p for p in problems)
 
 
 def test_the_check_fails_for_a_route_it_has_no_id_for(world):  # noqa: F811
