@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from skypark.accounts.admin_scoping import GLOBAL, NETWORK, ScopedAdminMixin
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Payment
@@ -39,13 +40,15 @@ from .models import Attendee, Booking, Certificate, Course, CourseSession, Cours
 
 
 @admin.register(CourseType)
-class CourseTypeAdmin(AuditedAdminMixin, TranslatedAdmin):
+class CourseTypeAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = GLOBAL
     list_display = ("code", "name", "is_active")
     search_fields = ("code", "name")
 
 
 @admin.register(Course)
-class CourseAdmin(AuditedAdminMixin, TranslatedAdmin):
+class CourseAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = GLOBAL
     list_display = (
         "name",
         "course_type",
@@ -62,7 +65,8 @@ class CourseAdmin(AuditedAdminMixin, TranslatedAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(AuditedAdminMixin, TranslatedAdmin):
+class VenueAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = GLOBAL
     form = VenueAdminForm
     list_display = ("name", "city", "postcode", "capacity", "is_active", "calendar_link")
     list_filter = ("is_active", "country", "city")
@@ -131,7 +135,8 @@ def issue_certificates(modeladmin, request, queryset):
 
 
 @admin.register(CourseSession)
-class CourseSessionAdmin(AnyLanguageSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
+class CourseSessionAdmin(ScopedAdminMixin, AnyLanguageSearchMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     form = SessionAdminForm
     list_display = (
         "starts_at",
@@ -311,7 +316,8 @@ def cancel_full_refund(modeladmin, request, queryset):
 
 
 @admin.register(Booking)
-class BookingAdmin(CustomerSearchAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class BookingAdmin(ScopedAdminMixin, CustomerSearchAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = (
         "reference",
         customer_column,
@@ -527,7 +533,8 @@ class DiscountBookingInline(admin.TabularInline):
 
 
 @admin.register(DiscountCode)
-class DiscountCodeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class DiscountCodeAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = (
         "code",
         "discount_type",
@@ -555,7 +562,8 @@ class DiscountCodeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("number", "learner_name", "course", "issued_on", "expires_on", "expiry_notice_sent_at", "pdf")
     list_select_related = ("course",)
     list_filter = ("course__course_type", ("expires_on", UpcomingDateListFilter))

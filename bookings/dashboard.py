@@ -9,7 +9,7 @@ from skypark.core.dashboard import Figure, Panel, Series, register
 from . import selectors
 
 
-@register
+@register(scope="network")
 def bookings_panel(request):
     if not request.user.has_perm("bookings.view_coursesession"):
         return None

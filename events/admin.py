@@ -22,8 +22,9 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
+from skypark.accounts.admin_scoping import CUSTOMER, GLOBAL, MERCHANT, ScopedAdminMixin
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
+from skypark.accounts.masking import phone_as_shown
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
@@ -38,7 +39,8 @@ from .models import Badge, BadgeLevel, Event, EventType, MemberProfile, PointsEn
 
 
 @admin.register(EventType)
-class EventTypeAdmin(AuditedAdminMixin, TranslatedAdmin):
+class EventTypeAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = GLOBAL
     list_display = ("code", "name_ru", "name_ky", "name_en", "is_active")
     list_filter = ("is_active",)
     search_fields = ("code", "name")
@@ -63,7 +65,7 @@ class RegistrationInline(admin.TabularInline):
 ATTENDANCE_COLUMNS = [
     (_("Event"), lambda r: r.event.title),
     (_("Starts"), lambda r: timezone.localtime(r.event.starts_at).strftime("%Y-%m-%d %H:%M")),
-    (_("Phone"), lambda r: r.customer.phone),
+    (_("Phone"), lambda r: phone_as_shown(r.customer.phone)),
     (_("Name"), lambda r: r.customer.name),
     (_("Status"), lambda r: r.get_status_display()),
     (
@@ -124,7 +126,8 @@ def cancel_events(modeladmin, request, queryset):
 
 
 @admin.register(Event)
-class EventAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+class EventAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = MERCHANT
     merchant_lookup = "organiser"
     list_display = (
         "title",
@@ -226,7 +229,8 @@ def trivia_win_selected(modeladmin, request, queryset):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(CustomerSearchAdminMixin, MerchantScopedAdminMixin, admin.ModelAdmin):
+class RegistrationAdmin(ScopedAdminMixin, CustomerSearchAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     merchant_lookup = "event__organiser"
     list_display = ("backup_code", "event", customer_column, "status", "checked_in_at", "checked_out_at", "order")
     list_select_related = ("event", "customer", "order")
@@ -254,7 +258,8 @@ class BadgeLevelInline(admin.TabularInline):
 
 
 @admin.register(Badge)
-class BadgeAdmin(AuditedAdminMixin, TranslatedAdmin):
+class BadgeAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = GLOBAL
     list_display = ("code", "name", "badge_type", "category", "icon", "is_active", "level_list")
     list_filter = ("badge_type", "is_active", "category")
     search_fields = ("code", "name")
@@ -269,7 +274,8 @@ class BadgeAdmin(AuditedAdminMixin, TranslatedAdmin):
 
 
 @admin.register(UserBadge)
-class UserBadgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class UserBadgeAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = CUSTOMER
     list_display = ("customer", "badge", "level", "earned_at", "levelled_at")
     list_select_related = ("customer", "badge")
     list_filter = ("badge", "level")
@@ -278,7 +284,9 @@ class UserBadgeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PointsEntry)
-class PointsEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PointsEntryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
+    merchant_lookup = "event__organiser"
     list_display = ("created_at", "customer", "points", "kind", "description", "event", "created_by")
     list_select_related = ("customer", "event", "created_by")
     list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
@@ -316,7 +324,8 @@ class AwardForm(forms.Form):
 
 
 @admin.register(MemberProfile)
-class MemberProfileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MemberProfileAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = CUSTOMER
     list_display = ("customer", "points_total", "current_streak", "longest_streak", "last_attended_week", "referred_by")
     list_select_related = ("customer", "referred_by")
     search_fields = ("=customer__phone",)
@@ -330,7 +339,7 @@ class MemberProfileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def award_view(self, request):
-        if not request.user.has_perm("events.add_pointsentry"):
+        if self.read_only_for(request) or not request.user.has_perm("events.add_pointsentry"):
             raise PermissionDenied
         form = AwardForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

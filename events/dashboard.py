@@ -1,4 +1,5 @@
-"""The admin index panel: upcoming events and attendance over the last two weeks."""
+"""The admin index panel: upcoming events and attendance over the last two weeks; merchant
+staff see their own merchant's events only."""
 
 import datetime
 
@@ -8,22 +9,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from skypark.accounts.admin_scoping import merchant_ids_for
 from skypark.core.dashboard import Figure, Panel, Series, register
 
 from .models import Event, Registration
 
 
-@register
+@register(scope="merchant")
 def events_panel(request):
     if not request.user.has_perm("events.view_event"):
         return None
     now = timezone.now()
     today = timezone.localdate()
     week = now + datetime.timedelta(days=7)
-    upcoming = Event.objects.published().filter(starts_at__gte=now, starts_at__lte=week)
+    events = Event.objects.published()
+    registrations = Registration.objects.all()
+    ids = merchant_ids_for(request.user)
+    if ids is not None:
+        events = events.filter(organiser__in=ids)
+        registrations = registrations.filter(event__organiser__in=ids)
+    upcoming = events.filter(starts_at__gte=now, starts_at__lte=week)
     start = today - datetime.timedelta(days=13)
     per_day = dict(
-        Registration.objects.filter(checked_in_at__date__gte=start)
+        registrations.filter(checked_in_at__date__gte=start)
         .annotate(day=TruncDate("checked_in_at"))
         .values_list("day")
         .annotate(n=Count("pk"))
@@ -36,7 +44,7 @@ def events_panel(request):
             Figure(_("Events in the next 7 days"), upcoming.count()),
             Figure(
                 _("Registered for them"),
-                Registration.objects.filter(event__in=upcoming, status=Registration.Status.CONFIRMED).count(),
+                registrations.filter(event__in=upcoming, status=Registration.Status.CONFIRMED).count(),
             ),
             Figure(_("Check-ins today"), per_day.get(today, 0)),
         ],

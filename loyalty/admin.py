@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from skypark.accounts.admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
+from skypark.accounts.admin_scoping import CUSTOMER, GLOBAL, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
 from skypark.accounts.models import Merchant
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
@@ -50,7 +50,8 @@ from .models import (
 
 
 @admin.register(Tier)
-class TierAdmin(AuditedAdminMixin, TranslatedAdmin):
+class TierAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = GLOBAL
     list_display = ("code", "name_ru", "name_ky", "name_en", "min_points", "multiplier", "discount_percent", "swatch")
     ordering = ("min_points",)
 
@@ -64,7 +65,8 @@ class TierAdmin(AuditedAdminMixin, TranslatedAdmin):
 
 
 @admin.register(MerchantProgram)
-class MerchantProgramAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class MerchantProgramAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = (
         "merchant",
         "mode",
@@ -97,7 +99,8 @@ class AdjustForm(forms.Form):
 
 
 @admin.register(Account)
-class AccountAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class AccountAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = (
         "customer",
         "merchant",
@@ -156,7 +159,10 @@ class AccountAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
+    # The merchant's own points accounts, and network points earned or spent there.
+    merchant_lookup = ("account__merchant", "merchant")
     list_display = (
         "created_at",
         "account",
@@ -220,7 +226,8 @@ class LineInline(admin.TabularInline):
 
 
 @admin.register(PosTransaction)
-class PosTransactionAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
+class PosTransactionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = (
         "external_id",
         "merchant",
@@ -249,7 +256,8 @@ class PosTransactionAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Coupon)
-class CouponAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class CouponAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = (
         "code",
         "kind",
@@ -271,14 +279,16 @@ class CouponAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin)
 
 
 @admin.register(CouponRedemption)
-class CouponRedemptionAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class CouponRedemptionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = ("created_at", "coupon", "customer", "merchant", "amount", "discount", "reference")
     list_select_related = ("coupon", "customer", "merchant")
     show_full_result_count = False
 
 
 @admin.register(CrossPromo)
-class CrossPromoAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class CrossPromoAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     merchant_lookup = "source_merchant"
     list_display = (
         "name",
@@ -299,7 +309,8 @@ class CrossPromoAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAd
 
 
 @admin.register(ScanLog)
-class ScanLogAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ScanLogAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = ("created_at", "merchant", "customer", "action", "code_kind", "entry", "result", "ip_address")
     list_select_related = ("merchant", "customer")
     list_filter = ("result", "code_kind", "entry", "action", ("created_at", admin.DateFieldListFilter))
@@ -318,19 +329,14 @@ def flags_dismiss(modeladmin, request, queryset):
 
 
 @admin.register(FraudFlag)
-class FraudFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class FraudFlagAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Network staff only: a flag spans several merchants."""
 
+    scope = NETWORK
     list_display = ("created_at", "customer", "rule", "status", "details", "reviewed_by")
     list_select_related = ("customer", "reviewed_by")
     list_filter = ("status", "rule")
     actions = [flags_confirm, flags_dismiss]
-
-    def has_module_permission(self, request):
-        return merchant_ids_for(request.user) is None and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return merchant_ids_for(request.user) is None and super().has_view_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
         return merchant_ids_for(request.user) is None and request.user.has_perm("loyalty.change_fraudflag")
@@ -348,7 +354,8 @@ class ImportUploadForm(forms.Form):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
+class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = (
         "pk",
         "merchant",
@@ -415,7 +422,8 @@ class ImportBatchAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MerchantDailyStats)
-class MerchantDailyStatsAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class MerchantDailyStatsAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = (
         "date",
         "merchant",
@@ -459,14 +467,18 @@ class MerchantDailyStatsAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admi
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReferralAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = CUSTOMER
+    customer_lookup = ("referrer", "referred")
     list_display = ("created_at", "referrer", "referred", "status", "rewarded_at")
     list_select_related = ("referrer", "referred")
     list_filter = ("status",)
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TierChangeAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
+    merchant_lookup = "account__merchant"
     list_display = ("created_at", "account", "from_tier", "to_tier", "qualifying_points", "is_upgrade")
     list_select_related = ("account__customer", "account__merchant", "from_tier", "to_tier")
     list_filter = ("is_upgrade",)

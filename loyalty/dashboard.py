@@ -14,7 +14,7 @@ from skypark.core.dashboard import Figure, Panel, Series, register
 from .models import FraudFlag, MerchantDailyStats
 
 
-@register
+@register(scope="merchant")
 def loyalty_panel(request):
     if not request.user.has_perm("loyalty.view_merchantdailystats"):
         return None

@@ -19,7 +19,7 @@ from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.privacy.admin_actions import download_personal_data
 
 from . import services
-from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
+from .admin_scoping import CUSTOMER, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
 from .admin_search import CustomerSearchAdminMixin
 from .customer_page import CustomerPageAdminMixin
 from .mfa.services import mfa_reset
@@ -117,8 +117,15 @@ def reset_mfa(modeladmin, request, queryset):
 
 @admin.register(User)
 class UserAdmin(
-    CustomerPageAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin
+    ScopedAdminMixin,
+    CustomerPageAdminMixin,
+    CustomerSearchAdminMixin,
+    LargeTableAdminMixin,
+    AuditedAdminMixin,
+    BaseUserAdmin,
 ):
+    scope = CUSTOMER
+    customer_lookup = ""
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -205,9 +212,49 @@ class UserAdmin(
     def has_mfa_reset_permission(self, request):
         return request.user.is_superuser
 
+    # Merchant staff see a customer of their merchant with what the till needs: no
+    # children, birth date, permissions or memberships, contact details masked outside
+    # the till role (``masking``).
+    merchant_staff_list_display = ("phone_shown", "name", "email_shown", "date_joined", "customer_page_link")
+    merchant_staff_fields = ("phone_shown", "customer_code", "name", "email_shown", "language", "date_joined")
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_shown(self, user):
+        return user.phone_display
+
+    @admin.display(description=_("e-mail"), ordering="email")
+    def email_shown(self, user):
+        return user.email_display or "—"
+
+    def get_list_display(self, request):
+        if merchant_ids_for(request.user) is not None:
+            return self.merchant_staff_list_display
+        return super().get_list_display(request)
+
+    def get_list_filter(self, request):
+        if merchant_ids_for(request.user) is not None:
+            return ("language", ("date_joined", admin.DateFieldListFilter))
+        return super().get_list_filter(request)
+
+    def get_fieldsets(self, request, obj=None):
+        if merchant_ids_for(request.user) is not None:
+            return ((None, {"fields": self.merchant_staff_fields}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if merchant_ids_for(request.user) is not None:
+            return self.merchant_staff_fields
+        return super().get_readonly_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        if merchant_ids_for(request.user) is not None:
+            return []
+        return super().get_inlines(request, obj)
+
 
 @admin.register(Child)
-class ChildAdmin(LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class ChildAdmin(ScopedAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("name", "parent", "birth_date", "gender", "is_active")
     list_select_related = ("parent",)
     list_filter = ("gender", "is_active")
@@ -236,9 +283,12 @@ class MerchantApiKeyInline(admin.TabularInline):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class MerchantAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
+    merchant_lookup = "id"
     list_display = ("name", "code", "status", "currency", "business_email", "staff_count", "active_keys", "created_at")
     list_filter = ("status", "currency")
+    ordering = ("name",)
     search_fields = ("name", "=code", "business_email")
     prepopulated_fields = {"code": ("name",)}
     inlines = [MerchantMembershipInline, MerchantApiKeyInline]
@@ -249,7 +299,7 @@ class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        qs = (
+        return (
             super()
             .get_queryset(request)
             .annotate(
@@ -257,8 +307,6 @@ class MerchantAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 _keys=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True), distinct=True),
             )
         )
-        ids = merchant_ids_for(request.user)
-        return qs if ids is None else qs.filter(pk__in=ids)
 
     @admin.display(description=_("staff"), ordering="_staff")
     def staff_count(self, merchant):
@@ -309,7 +357,8 @@ def revoke_keys(modeladmin, request, queryset):
 
 
 @admin.register(MerchantApiKey)
-class MerchantApiKeyAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
+class MerchantApiKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = ("prefix", "name", "merchant", "status", "created_at", "created_by", "last_used_at")
     list_select_related = ("merchant", "created_by")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter), "merchant")
@@ -329,7 +378,8 @@ class MerchantApiKeyAdmin(MerchantScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MerchantMembership)
-class MerchantMembershipAdmin(AuditedAdminMixin, MerchantScopedAdminMixin, admin.ModelAdmin):
+class MerchantMembershipAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = ("user", "merchant", "role", "created_at")
     list_select_related = ("user", "merchant")
     list_filter = ("role", "merchant")

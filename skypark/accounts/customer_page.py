@@ -84,16 +84,23 @@ def scope_for(user):
     return Scope(None if ids is None else frozenset(ids))
 
 
+def customer_condition(merchant_ids):
+    """A ``Q`` over users that holds for the customers of ``merchant_ids``, or ``None``
+    when no customer can be theirs."""
+    if not merchant_ids or not _scopes:
+        return None
+    condition = Q()
+    for func in _scopes:
+        condition |= func(frozenset(merchant_ids))
+    return condition
+
+
 def customers_visible_to(user, queryset):
     scope = scope_for(user)
     if scope.everything:
         return queryset
-    if not scope.merchant_ids or not _scopes:
-        return queryset.none()
-    condition = Q()
-    for func in _scopes:
-        condition |= func(scope.merchant_ids)
-    return queryset.filter(condition)
+    condition = customer_condition(scope.merchant_ids)
+    return queryset.none() if condition is None else queryset.filter(condition)
 
 
 def panels_for(request, customer):
@@ -161,5 +168,6 @@ class CustomerPageAdminMixin:
             "customer": customer,
             "panels": panels_for(request, customer),
             "can_change": self.has_change_permission(request, customer),
+            "can_see_history": merchant_ids_for(request.user) is None,
         }
         return TemplateResponse(request, self.customer_page_template, context)

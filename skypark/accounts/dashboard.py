@@ -8,17 +8,20 @@ from django.utils.translation import gettext as _
 
 from skypark.core.dashboard import Figure, Panel, Series, register
 
+from .customer_page import customers_visible_to
 from .models import User
 
 
-@register
+@register(scope="customer")
 def customers_panel(request):
     if not request.user.has_perm("accounts.view_user"):
         return None
     today = timezone.localdate()
     start = today - timedelta(days=13)
+    # Merchant staff count the sign-ups of their own merchants' customers only.
+    customers = customers_visible_to(request.user, User.objects.filter(is_staff=False))
     per_day = dict(
-        User.objects.filter(date_joined__date__gte=start, is_staff=False)
+        customers.filter(date_joined__date__gte=start)
         .annotate(day=TruncDate("date_joined"))
         .values_list("day")
         .annotate(n=Count("id"))

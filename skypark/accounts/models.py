@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from skypark.core.models import Currency, TimeStampedModel
 from skypark.core.references import random_code
 
+from .masking import contacts_masked, mask_email, mask_phone
 from .phones import format_phone, normalise_phone
 
 
@@ -94,7 +95,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def phone_display(self):
+        if contacts_masked():
+            return mask_phone(self.phone)
         return format_phone(self.phone)
+
+    @property
+    def email_display(self):
+        return mask_email(self.email) if contacts_masked() else self.email
 
     def clean(self):
         super().clean()

@@ -4,6 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 
 from .models import AuditEntry
@@ -76,7 +77,8 @@ class AuditedAdminMixin:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("created_at", "actor_label", "action", "source", "object_link", "ip_address")
     list_filter = ("source", ("created_at", admin.DateFieldListFilter), "content_type")
     search_fields = ("=object_id", "action", "actor_label", "object_repr")

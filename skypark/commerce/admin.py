@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_columns import customer_column
@@ -86,7 +87,8 @@ def _confirm_cash(request, payments):
 
 
 @admin.register(Order)
-class OrderAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class OrderAdmin(ScopedAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = (
         "reference",
         customer_column,
@@ -191,7 +193,8 @@ class OrderAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMix
 
 
 @admin.register(Payment)
-class PaymentAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = (
         "id",
         "order",
@@ -233,7 +236,8 @@ class PaymentAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, 
 
 
 @admin.register(Refund)
-class RefundAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class RefundAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("id", "order", "payment", "amount", "status", "reason", "created_by", "created_at", "processed_at")
     list_select_related = ("order", "payment", "created_by")
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))

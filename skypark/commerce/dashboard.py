@@ -28,7 +28,7 @@ def revenue_by_day(*, days=DAYS, today=None):
     )
 
 
-@register
+@register(scope="network")
 def revenue_panel(request):
     if not request.user.has_perm("commerce.view_order"):
         return None

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 
 from . import selectors
@@ -9,7 +10,8 @@ from .models import SystemSetting
 
 
 @admin.register(SystemSetting)
-class SystemSettingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SystemSettingAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("key", "shown_value", "data_type", "category", "is_public", "updated_at", "updated_by")
     list_filter = ("category", "data_type", "is_public")
     search_fields = ("key", "description")

@@ -3,12 +3,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
+
 from .admin_mixins import ReadOnlyAdminMixin
 from .models import StaffJob
 
 
 @admin.register(StaffJob)
-class StaffJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StaffJobAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("created_at", "description", "kind", "status", "progress_bar", "created_by", "finished_at")
     list_filter = ("status", "kind")
     search_fields = ("description", "kind")

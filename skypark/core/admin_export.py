@@ -41,6 +41,8 @@ from import_export.fields import Field
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.resources import Resource
 
+from skypark.accounts.masking import contact_masking
+
 from .backoffice import is_business_model
 from .jobs import job_handler, job_start
 from .models import StaffJob
@@ -178,7 +180,8 @@ def export_view(site, request, app_label, model_name, fmt):
                 _("Download it here when it is done."),
             ),
         )
-        if request.user.has_perm("core.view_staffjob"):
+        jobs_admin = site._registry.get(StaffJob)
+        if jobs_admin is not None and jobs_admin.has_view_permission(request, job):
             return redirect(reverse(f"{site.name}:core_staffjob_change", args=[job.pk]))
         return redirect(download)
     data, content_type = render(export_dataset(model_admin, request), fmt)
@@ -200,7 +203,8 @@ def run_export(job, progress):
     model_admin = _model_admin(admin.site, params["app_label"], params["model_name"])
     if not model_admin.has_view_permission(request):
         raise PermissionDenied("the user who asked may no longer see this list")
-    dataset = export_dataset(model_admin, request)
+    with contact_masking(user):
+        dataset = export_dataset(model_admin, request)
     progress(0, len(dataset))
     data, _content_type = render(dataset, params["format"])
     if isinstance(data, str):

@@ -1,5 +1,8 @@
+from functools import update_wrapper
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core import checks
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,6 +32,23 @@ class SkyParkAdminSite(admin.AdminSite):
     site_title = _("Sky Park back-office")
     index_title = _("Dashboard")
     index_template = "admin/dashboard.html"
+
+    def admin_view(self, view, cacheable=False):
+        """Every back-office page, list, autocomplete and export runs, and is rendered,
+        with customers' contact details masked for merchant staff outside the till role
+        (``skypark.accounts.masking``)."""
+        from skypark.accounts.masking import contact_masking
+
+        inner = super().admin_view(view, cacheable)
+
+        def masked(request, *args, **kwargs):
+            with contact_masking(request.user):
+                response = inner(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            return response
+
+        return update_wrapper(masked, inner)
 
     def index(self, request, extra_context=None):
         from skypark.core.dashboard import panels_for
@@ -86,9 +106,41 @@ class SkyParkAdminSite(admin.AdminSite):
         return TemplateResponse(request, "admin/app_index.html", context)
 
 
+# Admins that other packages register, and whom they are for: the project declares
+# their scope here, as each of its own admins does in its class.
+PACKAGE_ADMIN_SCOPES = {"auth": "network", "django_celery_beat": "network", "token_blacklist": "network"}
+
+
+def declare_package_admin_scopes(site):
+    """Re-register the admins of ``PACKAGE_ADMIN_SCOPES`` with their declared scope."""
+    from skypark.accounts.admin_scoping import ScopedAdminMixin
+
+    for model, model_admin in list(site._registry.items()):
+        scope = PACKAGE_ADMIN_SCOPES.get(model._meta.app_label)
+        if scope is None or isinstance(model_admin, ScopedAdminMixin):
+            continue
+        base = type(model_admin)
+        scoped = type(base.__name__, (ScopedAdminMixin, base), {"scope": scope, "__module__": base.__module__})
+        site.unregister(model)
+        site.register(model, scoped)
+
+
+def check_admin_scopes(app_configs=None, **kwargs):
+    """Every ModelAdmin of the back-office declares whose rows it shows."""
+    from skypark.accounts.admin_scoping import scope_problems
+
+    return [
+        checks.Error(problem, obj=type(model_admin), id="skypark.E001")
+        for model_admin in admin.site._registry.values()
+        for problem in scope_problems(model_admin)
+    ]
+
+
 class SkyParkAdminConfig(AdminConfig):
     default_site = "skypark.core.admin_site.SkyParkAdminSite"
 
     def ready(self):
         super().ready()
         backoffice.autodiscover()
+        declare_package_admin_scopes(admin.site)
+        checks.register(check_admin_scopes, checks.Tags.admin)

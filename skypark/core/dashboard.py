@@ -4,6 +4,12 @@ An app registers a function ``(request) -> Panel | None`` with ``register``; the
 shows every panel the user may see. Panels carry figures and, where staff would rather
 look than read, a series drawn as an inline SVG bar chart (no JavaScript, no CDN).
 
+Each panel declares whose figures it shows, as each ModelAdmin does
+(``skypark.accounts.admin_scoping``): ``@register(scope="network")`` panels are never
+built for merchant staff; ``"merchant"`` and ``"customer"`` panels count only the rows of
+the viewer's merchants (``merchant_ids_for``) and ``"global"`` ones only the network's
+catalogue.
+
 The bar geometry is written as plain strings (``svg_number``): SVG needs a point as the
 decimal separator in every language, and a template would localize a float (``7,14`` in
 Russian draws nothing).
@@ -58,14 +64,28 @@ class Panel:
     order: int = 100
 
 
-def register(provider):
-    _providers.append(provider)
-    return provider
+def register(*, scope):
+    from skypark.accounts.admin_scoping import SCOPES
+
+    if scope not in SCOPES:
+        raise ValueError(f"a dashboard panel's scope is one of {SCOPES}, not {scope!r}")
+
+    def add(provider):
+        provider.scope = scope
+        _providers.append(provider)
+        return provider
+
+    return add
 
 
 def panels_for(request):
+    from skypark.accounts.admin_scoping import NETWORK, is_merchant_staff
+
+    merchant_staff = is_merchant_staff(request.user)
     panels = []
     for provider in _providers:
+        if merchant_staff and provider.scope == NETWORK:
+            continue
         panel = provider(request)
         if panel is not None:
             panels.append(panel)

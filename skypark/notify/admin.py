@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.accounts.phones import normalise_phone
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
@@ -39,8 +40,12 @@ def resend_selected(modeladmin, request, queryset):
 
 
 @admin.register(Notification)
-class NotificationAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(
+    ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin
+):
     """The notification log: read-only, searchable, with a resend action."""
+
+    scope = NETWORK
 
     list_display = ("created_at", "recipient", "channel", "kind", "to_address", "status", "attempts", "sent_at")
     list_select_related = ("recipient",)

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from skypark.accounts.admin_scoping import GLOBAL, NETWORK, ScopedAdminMixin
 from skypark.accounts.admin_search import CustomerSearchAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.commerce.models import Order
@@ -44,7 +45,8 @@ class TimeSlotInline(TranslatedTabularInline):
 
 
 @admin.register(Park)
-class ParkAdmin(AuditedAdminMixin, TranslatedAdmin):
+class ParkAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
+    scope = GLOBAL
     list_display = (
         "name",
         "slug",
@@ -178,7 +180,8 @@ def cancel_selected(modeladmin, request, queryset):
 
 
 @admin.register(Ticket)
-class TicketAdmin(CustomerSearchAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+class TicketAdmin(ScopedAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = (
         "backup_code",
         "park",
@@ -216,7 +219,8 @@ def exit_selected(modeladmin, request, queryset):
 
 
 @admin.register(ParkVisit)
-class ParkVisitAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class ParkVisitAdmin(ScopedAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = (
         "park",
         "visit_date",
@@ -243,7 +247,8 @@ class ParkVisitAdmin(LargeTableAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SlotCapacity)
-class SlotCapacityAdmin(admin.ModelAdmin):
+class SlotCapacityAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("park", "date", "slot", "capacity", "sold")
     list_select_related = ("park",)
     list_filter = ("park", ("date", UpcomingDateListFilter))

@@ -9,7 +9,7 @@ from skypark.core.dashboard import Figure, Panel, Series, register
 from .selectors import occupancy_board
 
 
-@register
+@register(scope="network")
 def occupancy_panel(request):
     if not request.user.has_perm("parks.view_park"):
         return None

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
+
 from . import services
 from .models import ErasureRequest, ErasureStatus
 
@@ -26,7 +28,8 @@ def reject_requests(modeladmin, request, queryset):
 
 
 @admin.register(ErasureRequest)
-class ErasureRequestAdmin(admin.ModelAdmin):
+class ErasureRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope = NETWORK
     list_display = ("pk", "user", "status", "created_at", "decided_by", "decided_at", "completed_at")
     list_select_related = ("user", "decided_by")
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))

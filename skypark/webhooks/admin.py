@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from skypark.accounts.admin_scoping import MerchantScopedAdminMixin
+from skypark.accounts.admin_scoping import MERCHANT, ScopedAdminMixin
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 
@@ -39,7 +39,8 @@ def rotate_secret(modeladmin, request, queryset):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(MerchantScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class WebhookEndpointAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = ("merchant", "url", "events", "is_active", "secret_previous_until")
     list_select_related = ("merchant",)
     list_filter = ("is_active",)
@@ -72,7 +73,8 @@ def resend(modeladmin, request, queryset):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(MerchantScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class WebhookDeliveryAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    scope = MERCHANT
     list_display = (
         "created_at",
         "merchant",

@@ -184,3 +184,23 @@ def test_staff_without_the_jobs_list_wait_on_the_download_page(client, settings)
     pending = client.get(response["Location"])
     assert pending.status_code == 202
     assert "The export is being prepared" in pending.content.decode()
+
+
+def test_merchant_staff_holding_the_jobs_permission_wait_on_the_download_page(client, settings):
+    """The jobs list is for network staff only: merchant staff are sent to their file,
+    not to a page that refuses them."""
+    from loyalty.models import Account
+    from loyalty.tests.factories import give_points
+    from skypark.accounts.tests.factories import MembershipFactory
+
+    settings.ADMIN_EXPORT_SYNC_LIMIT = 1
+    membership = MembershipFactory()
+    staff = membership.user
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_account", "view_staffjob"]))
+    for _n in range(2):
+        give_points(UserFactory(), 5, merchant=membership.merchant)
+    client.force_login(staff)
+    response = client.get(_export_url(Account, "csv"))
+    job = StaffJob.objects.get(kind="core.admin_export")
+    assert response["Location"] == reverse("admin:export_download", args=[job.pk])
+    assert client.get(response["Location"]).status_code == 202
