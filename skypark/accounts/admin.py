@@ -97,6 +97,20 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = _("merchant memberships")
 
 
+@admin.action(description=_("Unlock log-in (clear failed attempts)"), permissions=["change"])
+def unlock_login(modeladmin, request, queryset):
+    removed = sum(services.login_unlock(user=user, actor=request.user) for user in queryset)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d failed log-in attempt record cleared.",
+            "%(count)d failed log-in attempt records cleared.",
+            removed,
+        )
+        % {"count": removed},
+    )
+
+
 @admin.register(User)
 class UserAdmin(
     CustomerPageAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, BaseUserAdmin
@@ -104,7 +118,7 @@ class UserAdmin(
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
-    actions = [download_personal_data]
+    actions = [download_personal_data, unlock_login]
     list_display = (
         "phone",
         "name",

@@ -182,6 +182,19 @@ def api_key_touch(*, key, now=None):
         key.last_used_at = now
 
 
+def login_unlock(*, user, actor=None) -> int:
+    """Clears every recorded failure for ``user``'s logins (phone and e-mail), from every
+    address. Returns the number of rows removed."""
+    from axes.models import AccessAttempt
+
+    from .lockout import normalise_login
+
+    logins = {normalise_login(user.phone)} | ({normalise_login(user.email)} if user.email else set())
+    count, _ = AccessAttempt.objects.filter(username__in=logins).delete()
+    audit_log(actor=actor, action="accounts.login.unlocked", obj=user, data={"attempts": count})
+    return count
+
+
 def refresh_token_rotate(*, raw: str) -> dict:
     """Exchanges a refresh token for a new access + refresh pair, once.
 

@@ -13,10 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from skypark.core.client_ip import client_ip
 from skypark.core.errors import DomainError
 
 from . import services
-from .attempts import client_ip
 from .forms import ChildForm, LoginForm, PasswordResetSmsConfirmForm, PasswordResetSmsForm, ProfileForm, SignupForm
 from .models import Child
 from .password_reset import ResetCodeInvalid, ResetRateLimited, code_ttl, reset_code_confirm, reset_code_request
@@ -85,7 +85,7 @@ def signup(request):
         except (DomainError, ValidationError) as exc:
             add_service_error(form, exc)
         else:
-            login(request, user)
+            login(request, user, backend="skypark.accounts.backends.PhoneOrEmailBackend")
             with translation.override(user.language):
                 messages.success(request, _("Welcome to Sky Park! Your account is ready."))
             if next_url:

@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
+from skypark.core.client_ip import client_ip
 
 from .models import AuditEntry
 from .selectors import audit_entries_for
@@ -12,7 +13,7 @@ from .services import audit_log, snapshot
 
 
 def _client_ip(request):
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request) or None
 
 
 class AuditedAdminMixin:

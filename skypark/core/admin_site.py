@@ -30,6 +30,13 @@ class SkyParkAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
     index_template = "admin/dashboard.html"
 
+    @property
+    def login_form(self):
+        # The staff log-in is under the same lockout as every other (accounts.lockout).
+        from skypark.accounts.forms import StaffLoginForm
+
+        return StaffLoginForm
+
     def index(self, request, extra_context=None):
         from skypark.core.dashboard import panels_for
 

@@ -2,10 +2,11 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from .. import services
+from ..lockout import LoginLocked, is_locked_out, login_succeeded
 from ..models import Child, Language, Merchant, MerchantApiKey, User
 from ..phones import normalise_phone
 
@@ -24,6 +25,22 @@ class LoginTokenSerializer(TokenObtainPairSerializer):
 
     username_field = "login"
     default_error_messages = {"no_active_account": _("Wrong phone/e-mail or password.")}
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        try:
+            data = super().validate(attrs)
+        except exceptions.AuthenticationFailed:
+            if is_locked_out(request):
+                raise LoginLocked() from None
+            raise
+        login_succeeded(request=request, user=self.user)
+        return data
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
 
 
 class SingleUseTokenRefreshSerializer(TokenRefreshSerializer):

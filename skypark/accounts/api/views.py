@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -6,6 +6,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from skypark.core.api.serializers import ErrorOutput
 from skypark.core.errors import NotFound
 
 from .. import services
@@ -19,6 +20,7 @@ from .serializers import (
     ProfileSerializer,
     ProfileUpdateInput,
     RegisterInput,
+    TokenPairOutput,
 )
 
 
@@ -30,9 +32,19 @@ class LoginThrottleMixin:
 @extend_schema(
     tags=["auth"],
     summary="Log in: obtain an access and a refresh token",
+    description=(
+        "Too many wrong passwords for one login from one address (or for many logins from one "
+        "address) lock that combination for a while: the answer is then 429 with the code "
+        "`login_locked`, even for the right password. The same for unknown logins."
+    ),
+    responses={
+        200: TokenPairOutput,
+        401: OpenApiResponse(ErrorOutput, description="`no_active_account`: wrong login or password"),
+        429: OpenApiResponse(ErrorOutput, description="`login_locked`: too many failed attempts"),
+    },
     examples=[OpenApiExample("phone", value={"login": "+996555123456", "password": "secret-pass"}, request_only=True)],
 )
-class TokenObtainApi(LoginThrottleMixin, TokenObtainPairView):
+class TokenObtainApi(TokenObtainPairView):
     serializer_class = LoginTokenSerializer
 
 
