@@ -19,6 +19,7 @@ from skypark.privacy.admin_actions import download_personal_data
 from . import services
 from .admin_scoping import MerchantScopedAdminMixin, merchant_ids_for
 from .admin_search import CustomerSearchAdminMixin
+from .auth_sessions import sessions_revoke_all, web_session_of
 from .customer_page import CustomerPageAdminMixin
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
 from .phones import normalise_phone
@@ -174,6 +175,22 @@ class UserAdmin(
             .values("n")
         )
         return super().get_queryset(request).annotate(_children=Coalesce(Subquery(active_children), 0))
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # Set by staff: every session and token of the user ends (staff changing
+            # their own password keep this browser, as Django keeps its session).
+            user = User.objects.get(pk=id)
+            own = user.pk == request.user.pk
+            sessions_revoke_all(
+                user=user,
+                keep_session_id=web_session_of(request) if own else None,
+                keep_session_key=request.session.session_key if own else None,
+                reason="password_set_by_staff",
+                actor=request.user,
+            )
+        return response
 
     @admin.display(description=_("children"))
     def children_count(self, user):

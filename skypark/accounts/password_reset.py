@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from skypark.audit.services import audit_log
 from skypark.core.errors import DomainError
 
+from .auth_sessions import sessions_revoke_all
 from .models import PasswordResetCode, User
 from .phones import normalise_phone
 
@@ -158,6 +159,7 @@ def reset_code_confirm(*, phone: str, code: str, new_password: str, ip: str) -> 
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit_log(actor=user, action="accounts.password_reset.by_sms", obj=user, data={"ip": ip})
+    sessions_revoke_all(user=user, reason="password_reset")
     return user
 
 

@@ -17,6 +17,7 @@ from skypark.core.client_ip import client_ip
 from skypark.core.errors import DomainError
 
 from . import services
+from .auth_sessions import sessions_revoke_all, web_session_of
 from .forms import ChildForm, LoginForm, PasswordResetSmsConfirmForm, PasswordResetSmsForm, ProfileForm, SignupForm
 from .models import Child
 from .password_reset import ResetCodeInvalid, ResetRateLimited, code_ttl, reset_code_confirm, reset_code_request
@@ -181,7 +182,35 @@ def child_remove(request, pk):
     return render(request, "accounts/child_confirm_remove.html", {"child": child})
 
 
-password_change = auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done"))
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing the password ends every other session and revokes every token; this
+    browser stays logged in."""
+
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # saves, and moves this session to a new key
+        sessions_revoke_all(
+            user=form.user,
+            keep_session_id=web_session_of(self.request),
+            keep_session_key=self.request.session.session_key,
+            reason="password_changed",
+        )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset by e-mail link ends every session and revokes every token."""
+
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        sessions_revoke_all(user=form.user, reason="password_reset")
+        return response
+
+
+password_change = PasswordChangeView.as_view()
 password_change_done = auth_views.PasswordChangeDoneView.as_view()
 password_reset = auth_views.PasswordResetView.as_view(
     email_template_name="registration/password_reset_email.txt",
@@ -189,9 +218,7 @@ password_reset = auth_views.PasswordResetView.as_view(
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view()
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    success_url=reverse_lazy("accounts:password_reset_complete")
-)
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
 
 

@@ -6,8 +6,9 @@ from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from .. import services
+from ..auth_sessions import api_session_start
 from ..lockout import LoginLocked, is_locked_out, login_succeeded
-from ..models import Child, Language, Merchant, MerchantApiKey, User
+from ..models import AuthSession, Child, Language, Merchant, MerchantApiKey, User
 from ..phones import normalise_phone
 
 
@@ -29,13 +30,15 @@ class LoginTokenSerializer(TokenObtainPairSerializer):
     def validate(self, attrs):
         request = self.context["request"]
         try:
-            data = super().validate(attrs)
+            # TokenObtainSerializer's check of the login and password (sets self.user).
+            super(TokenObtainPairSerializer, self).validate(attrs)
         except exceptions.AuthenticationFailed:
             if is_locked_out(request):
                 raise LoginLocked() from None
             raise
         login_succeeded(request=request, user=self.user)
-        return data
+        refresh = api_session_start(user=self.user, request=request)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
 
 class TokenPairOutput(serializers.Serializer):
@@ -130,3 +133,30 @@ class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = MerchantApiKey
         fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+
+
+class LogoutInput(serializers.Serializer):
+    all = serializers.BooleanField(
+        default=False, help_text="End every session of the account (all devices), not only this one."
+    )
+
+
+class LogoutOutput(serializers.Serializer):
+    ended = serializers.IntegerField(help_text="How many sessions were ended.")
+
+
+class SessionOutput(serializers.ModelSerializer):
+    device = serializers.SerializerMethodField(help_text="A short name of the browser or app and its system.")
+    current = serializers.SerializerMethodField(help_text="Whether this is the session making the request.")
+
+    class Meta:
+        model = AuthSession
+        fields = ("id", "kind", "device", "user_agent", "ip_address", "created_at", "last_used_at", "current")
+
+    def get_device(self, session) -> str:
+        from ..devices import device_label
+
+        return str(device_label(session.user_agent))
+
+    def get_current(self, session) -> bool:
+        return session.pk == self.context.get("current_session_id")
