@@ -10,6 +10,8 @@ urlpatterns = [
     # Django's LogoutView accepts POST only, so a link or a prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("devices/", views.devices, name="devices"),
+    path("devices/<int:pk>/end/", views.device_end, name="device_end"),
     path("children/add/", views.child_add, name="child_add"),
     path("children/<int:pk>/edit/", views.child_edit, name="child_edit"),
     path("children/<int:pk>/remove/", views.child_remove, name="child_remove"),

@@ -6,6 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
@@ -17,11 +18,13 @@ from skypark.core.client_ip import client_ip
 from skypark.core.errors import DomainError
 
 from . import services
-from .auth_sessions import sessions_revoke_all, web_session_of
+from .auth_sessions import session_revoke, sessions_revoke_all, web_session_of
+from .devices import device_label
 from .forms import ChildForm, LoginForm, PasswordResetSmsConfirmForm, PasswordResetSmsForm, ProfileForm, SignupForm
 from .models import Child
 from .password_reset import ResetCodeInvalid, ResetRateLimited, code_ttl, reset_code_confirm, reset_code_request
 from .phones import format_phone
+from .selectors import active_sessions
 
 # Refusals whose stored message is not translated: the page says it in the reader's language.
 SERVICE_ERROR_FIELDS = {
@@ -208,6 +211,29 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         sessions_revoke_all(user=form.user, reason="password_reset")
         return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def devices(request):
+    """The customer's signed-in devices, each with a button that logs it out."""
+    current = web_session_of(request)
+    rows = [
+        (session, device_label(session.user_agent), session.pk == current)
+        for session in active_sessions(user=request.user)
+    ]
+    return render(request, "accounts/devices.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["POST"])
+def device_end(request, pk):
+    if not session_revoke(session_id=pk, user=request.user):
+        raise Http404
+    if pk == web_session_of(request):
+        return redirect("home")  # this browser has just been logged out
+    messages.success(request, _("That device has been logged out."))
+    return redirect("accounts:devices")
 
 
 password_change = PasswordChangeView.as_view()

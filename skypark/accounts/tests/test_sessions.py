@@ -286,3 +286,57 @@ def test_ending_every_session_while_tokens_are_rotated_leaves_no_working_token()
         assert not works(pair["access"])
         assert refresh(pair["refresh"]).status_code == 401
     assert not AuthSession.objects.filter(user=user, revoked_at__isnull=True).exists()
+
+
+def _url(name, language="en", **kwargs):
+    from django.utils import translation
+
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs or None)
+
+
+def test_the_devices_page_lists_sessions_and_logs_one_out_without_javascript():
+    user = UserFactory(language="en")
+    phone = api_login(user)
+    other_browser = web_login(user)
+    browser = web_login(user)
+    profile = browser.get(_url("accounts:profile")).content.decode()
+    assert _url("accounts:devices") in profile
+    page = browser.get(_url("accounts:devices"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Chrome on Android" in html and "this device" in html
+    assert html.count('method="post"') >= 3  # one plain form per device
+    phone_sid = AccessToken(phone["access"])["sid"]
+    response = browser.post(_url("accounts:device_end", pk=phone_sid))
+    assert response.status_code == 302 and response["Location"] == _url("accounts:devices")
+    assert not works(phone["access"])
+    other_sid = AuthSession.objects.filter(user=user, kind="web").order_by("pk").first().pk
+    browser.post(_url("accounts:device_end", pk=other_sid))
+    assert not web_logged_in(other_browser)
+    assert web_logged_in(browser)
+    # Logging out this browser from the list.
+    this_sid = browser.session[auth_sessions.WEB_SESSION_FIELD]
+    browser.post(_url("accounts:device_end", pk=this_sid))
+    assert not web_logged_in(browser)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("ru", "Вошедшие устройства"), ("ky", "Кирген түзмөктөр"), ("en", "Signed-in devices")],
+)
+def test_the_devices_page_is_translated(language, words):
+    user = UserFactory(language=language)
+    browser = web_login(user)
+    assert words in browser.get(_url("accounts:devices", language)).content.decode()
+
+
+def test_the_devices_page_refuses_other_customers_sessions_and_get_requests():
+    owner, stranger = UserFactory(language="en"), UserFactory(language="en")
+    owner_tokens = api_login(owner)
+    browser = web_login(stranger)
+    sid = AccessToken(owner_tokens["access"])["sid"]
+    assert browser.post(_url("accounts:device_end", pk=sid)).status_code == 404
+    assert browser.get(_url("accounts:device_end", pk=sid)).status_code == 405
+    assert works(owner_tokens["access"])
+    assert Client().get(_url("accounts:devices")).status_code == 302
