@@ -340,3 +340,15 @@ def test_the_devices_page_refuses_other_customers_sessions_and_get_requests():
     assert browser.get(_url("accounts:device_end", pk=sid)).status_code == 405
     assert works(owner_tokens["access"])
     assert Client().get(_url("accounts:devices")).status_code == 302
+
+
+def test_signed_in_devices_are_in_the_data_export_and_go_with_the_erasure():
+    from skypark.accounts.privacy import erase, export
+
+    user = UserFactory()
+    api_login(user, ip="10.6.6.6")
+    [device] = export(user)["signed_in_devices"]
+    assert (device["ip_address"], device["user_agent"]) == ("10.6.6.6", ANDROID)
+    assert "refresh_jti" not in device and "session_key" not in device
+    erase(user)
+    assert not AuthSession.objects.filter(user=user).exists()
