@@ -16,11 +16,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin
+from skypark.core.client_ip import client_ip
 from skypark.privacy.admin_actions import download_personal_data
 
 from . import services
 from .admin_scoping import CUSTOMER, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
 from .admin_search import CustomerSearchAdminMixin
+from .auth_sessions import sessions_revoke_all, web_session_of
 from .customer_page import CustomerPageAdminMixin
 from .mfa.services import mfa_reset
 from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
@@ -105,13 +107,27 @@ def reset_mfa(modeladmin, request, queryset):
     they set up a new authenticator at their next back-office log-in."""
     count = 0
     for user in queryset:
-        if mfa_reset(user=user, actor=request.user, ip=request.META.get("REMOTE_ADDR")):
+        if mfa_reset(user=user, actor=request.user, ip=client_ip(request)):
             count += 1
     modeladmin.message_user(
         request,
         ngettext("Two-factor log-in was reset for %d user.", "Two-factor log-in was reset for %d users.", count)
         % count,
         messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("Unlock log-in (clear failed attempts)"), permissions=["change"])
+def unlock_login(modeladmin, request, queryset):
+    removed = sum(services.login_unlock(user=user, actor=request.user) for user in queryset)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d failed log-in attempt record cleared.",
+            "%(count)d failed log-in attempt records cleared.",
+            removed,
+        )
+        % {"count": removed},
     )
 
 
@@ -129,7 +145,7 @@ class UserAdmin(
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
-    actions = [download_personal_data, reset_mfa]
+    actions = [download_personal_data, reset_mfa, unlock_login]
     list_display = (
         "phone",
         "name",
@@ -194,6 +210,22 @@ class UserAdmin(
             .get_queryset(request)
             .annotate(_children=Coalesce(Subquery(active_children), 0), _mfa=Exists(has_authenticator))
         )
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # Set by staff: every session and token of the user ends (staff changing
+            # their own password keep this browser, as Django keeps its session).
+            user = User.objects.get(pk=id)
+            own = user.pk == request.user.pk
+            sessions_revoke_all(
+                user=user,
+                keep_session_id=web_session_of(request) if own else None,
+                keep_session_key=request.session.session_key if own else None,
+                reason="password_set_by_staff",
+                actor=request.user,
+            )
+        return response
 
     @admin.display(description=_("children"))
     def children_count(self, user):

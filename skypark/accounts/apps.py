@@ -8,4 +8,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Customers, staff and merchants")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
         from . import dashboard  # noqa: F401
+        from .auth_sessions import on_user_logged_in, on_user_logged_out
+
+        # Every log-in path (customer form, sign-up, admin) goes through auth.login().
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="accounts.web_session_start")
+        user_logged_out.connect(on_user_logged_out, dispatch_uid="accounts.web_session_end")

@@ -1,6 +1,7 @@
 """Forms for the customer pages. They check the shape of the input; the services write."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.core.widgets import DateInput
 
-from . import attempts
+from .lockout import LOCKED_MESSAGE, is_locked_out
 from .models import Child, Language, User
 from .phones import normalise_phone
 
@@ -23,7 +24,24 @@ class CustomerForm(forms.Form):
     error_css_class = "field--error"
 
 
-class LoginForm(AuthenticationForm):
+class LockoutMessageMixin:
+    """Says so when the log-in lockout (``skypark.accounts.lockout``) refused the
+    attempt, instead of "wrong password"; the same for known and unknown logins."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if is_locked_out(self.request):
+                raise ValidationError(LOCKED_MESSAGE, code="too_many_attempts") from None
+            raise
+
+
+class StaffLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """The admin's log-in form, under the same lockout as the customers' one."""
+
+
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
     """Log in with a phone number in any common spelling, or an e-mail address."""
 
     required_css_class = "field--required"
@@ -43,7 +61,6 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("The phone, e-mail or password is not right. Please check them and try again."),
-        "too_many_attempts": _("Too many failed attempts to log in. Please wait a few minutes and try again."),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -51,20 +68,6 @@ class LoginForm(AuthenticationForm):
         # AuthenticationForm sizes the field after the phone column; e-mails are longer.
         self.fields["username"].max_length = LOGIN_MAX_LENGTH
         self.fields["username"].widget.attrs["maxlength"] = LOGIN_MAX_LENGTH
-
-    def clean(self):
-        login = self.cleaned_data.get("username") or ""
-        ip = attempts.client_ip(self.request)
-        if login and attempts.is_blocked(login, ip):
-            raise ValidationError(self.error_messages["too_many_attempts"], code="too_many_attempts")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            if login:
-                attempts.record_failure(login, ip)
-            raise
-        attempts.clear(login)
-        return cleaned
 
 
 def _language_field():

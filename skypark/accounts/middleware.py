@@ -54,3 +54,17 @@ class UserLanguageMiddleware:
         translated = translate_url(current, language)
         # Unchanged means the page is not a translated one (or does not exist).
         return translated if translated != current else None
+
+
+class SessionTouchMiddleware:
+    """Keeps "last used" of the signed-in device (``AuthSession``) of a web request
+    current, writing at most once a minute per session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .auth_sessions import session_touch, web_session_of
+
+        session_touch(session_id=web_session_of(request))
+        return self.get_response(request)

@@ -74,6 +74,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Carried by every API token as the "ver" claim; raised to revoke them all at once
+    # (skypark.accounts.sessions).
+    token_version = models.PositiveIntegerField(_("token version"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -297,3 +300,43 @@ class PhoneCode(models.Model):
 
     def __str__(self):
         return f"{self.user_id} · {self.purpose} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AuthSession(models.Model):
+    """One signed-in device: a web log-in (a Django session) or an API log-in (a family of
+    refresh tokens, named by the tokens' "sid" claim). Customers see theirs and can end
+    each; ending one ends its Django session or blacklists its refresh token."""
+
+    class Kind(models.TextChoices):
+        WEB = "web", _("Web browser")
+        API = "api", _("App")
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="auth_sessions")
+    kind = models.CharField(_("kind"), max_length=3, choices=Kind.choices)
+    session_key = models.CharField(_("session key"), max_length=40, blank=True, editable=False)
+    refresh_jti = models.CharField(_("current refresh token id"), max_length=255, blank=True, editable=False)
+    user_agent = models.CharField(_("device"), max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signed-in device")
+        verbose_name_plural = _("signed-in devices")
+        ordering = ["-last_used_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user", "-last_used_at"],
+                name="accounts_authsess_live_idx",
+                condition=models.Q(revoked_at__isnull=True),
+            ),
+            models.Index(fields=["session_key"], name="accounts_authsess_key_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

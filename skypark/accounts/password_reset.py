@@ -24,6 +24,7 @@ from skypark.audit.services import audit_log
 from skypark.core.errors import DomainError
 
 from . import phone_codes
+from .auth_sessions import sessions_revoke_all
 from .models import User
 from .phones import normalise_phone
 
@@ -85,6 +86,7 @@ def reset_code_confirm(*, phone: str, code: str, new_password: str, ip: str) -> 
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit_log(actor=user, action="accounts.password_reset.by_sms", obj=user, data={"ip": ip})
+    sessions_revoke_all(user=user, reason="password_reset")
     return user
 
 

@@ -9,7 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .attempts import client_ip
+from skypark.core.client_ip import client_ip
+
 from .forms import PhoneCodeForm
 from .models import PhoneCode
 from .phone_verification import (

@@ -1,4 +1,5 @@
-"""Personal data held by accounts: the profile, children and staff memberships."""
+"""Personal data held by accounts: the profile, children, staff memberships and signed-in
+devices."""
 
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -6,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from skypark.privacy.registry import Section, json_value, not_personal, register, rows
 
-from .models import Child, MerchantMembership, PhoneCode, new_customer_code
+from .models import AuthSession, Child, MerchantMembership, PhoneCode, new_customer_code
 
 PROFILE_FIELDS = (
     "id",
@@ -29,6 +30,10 @@ def export(user):
         "profile": {name: json_value(getattr(user, name)) for name in PROFILE_FIELDS},
         "children": rows(Child.objects.filter(parent=user).order_by("pk")),
         "merchant_memberships": rows(MerchantMembership.objects.filter(user=user).order_by("pk")),
+        "signed_in_devices": rows(
+            AuthSession.objects.filter(user=user).order_by("pk"),
+            exclude=("session_key", "refresh_jti"),
+        ),
     }
 
 
@@ -58,6 +63,8 @@ def erase(user):
     PhoneCode.objects.filter(user=user).delete()
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    # Devices and addresses go; the sessions themselves were ended with the log-out.
+    AuthSession.objects.filter(user=user).delete()
 
 
 def blockers(user):
@@ -72,7 +79,12 @@ register(
         export=export,
         erase=erase,
         blockers=blockers,
-        covers=("accounts.Child.parent", "accounts.MerchantMembership.user", "accounts.Merchant.staff"),
+        covers=(
+            "accounts.Child.parent",
+            "accounts.MerchantMembership.user",
+            "accounts.Merchant.staff",
+            "accounts.AuthSession.user",
+        ),
         order=10,
     )
 )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from skypark.audit.services import audit_log, snapshot
 from skypark.core.errors import Conflict, NotFound
 
-from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User, hash_api_key
+from .models import AuthSession, Child, Merchant, MerchantApiKey, MerchantMembership, User, hash_api_key
 from .phones import normalise_phone
 
 
@@ -182,6 +182,19 @@ def api_key_touch(*, key, now=None):
         key.last_used_at = now
 
 
+def login_unlock(*, user, actor=None) -> int:
+    """Clears every recorded failure for ``user``'s logins (phone and e-mail), from every
+    address. Returns the number of rows removed."""
+    from axes.models import AccessAttempt
+
+    from .lockout import normalise_login
+
+    logins = {normalise_login(user.phone)} | ({normalise_login(user.email)} if user.email else set())
+    count, _ = AccessAttempt.objects.filter(username__in=logins).delete()
+    audit_log(actor=actor, action="accounts.login.unlocked", obj=user, data={"attempts": count})
+    return count
+
+
 def refresh_token_rotate(*, raw: str) -> dict:
     """Exchanges a refresh token for a new access + refresh pair, once.
 
@@ -189,7 +202,10 @@ def refresh_token_rotate(*, raw: str) -> dict:
     unique per token: of any number of concurrent calls with the same token exactly one
     insert succeeds and gets the new pair; the others fail on the constraint and are
     refused as a used token (simplejwt's own ``get_or_create`` lets every racer through).
-    Raises ``InvalidToken`` (401) for a bad, expired or used token, and
+    The token must also be current: its session (``sid``) not ended, its ``ver`` the
+    user's token version (see ``auth_sessions``); the session row is locked meanwhile and
+    then points at the new token.
+    Raises ``InvalidToken`` (401) for a bad, expired, used or revoked token, and
     ``AuthenticationFailed`` for an inactive or removed account."""
     from django.db import IntegrityError
     from django.utils.translation import gettext as _
@@ -207,7 +223,17 @@ def refresh_token_rotate(*, raw: str) -> dict:
     user = User.objects.filter(pk=refresh.payload.get(api_settings.USER_ID_CLAIM)).first()
     if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
         raise AuthenticationFailed(_("No active account found for the given token."), "no_active_account")
+    session_id = refresh.payload.get("sid")
     with transaction.atomic():
+        session = None
+        if session_id is not None:
+            # Locked so that ending the session waits for this rotation, or this one sees it ended.
+            session = AuthSession.objects.select_for_update().filter(pk=session_id, user=user).first()
+            if session is None or session.revoked_at is not None:
+                raise InvalidToken(_("This session has ended. Please log in again."))
+        version = User.objects.filter(pk=user.pk).values_list("token_version", flat=True).get()
+        if int(refresh.payload.get("ver", 0)) != version:
+            raise InvalidToken(_("This token has been revoked. Please log in again."))
         outstanding, _created = OutstandingToken.objects.get_or_create(
             jti=refresh[api_settings.JTI_CLAIM],
             defaults={
@@ -222,10 +248,14 @@ def refresh_token_rotate(*, raw: str) -> dict:
                 BlacklistedToken.objects.create(token=outstanding)
         except IntegrityError:
             raise InvalidToken(_("This refresh token was already used."))
-    data = {"access": str(refresh.access_token)}
-    refresh.set_jti()
-    refresh.set_exp()
-    refresh.set_iat()
-    refresh.outstand()
-    data["refresh"] = str(refresh)
+        data = {"access": str(refresh.access_token)}
+        refresh.set_jti()
+        refresh.set_exp()
+        refresh.set_iat()
+        refresh.outstand()
+        data["refresh"] = str(refresh)
+        if session is not None:
+            AuthSession.objects.filter(pk=session.pk).update(
+                refresh_jti=refresh[api_settings.JTI_CLAIM], last_used_at=timezone.now()
+            )
     return data

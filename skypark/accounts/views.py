@@ -6,6 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
@@ -13,14 +14,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from skypark.core.client_ip import client_ip
 from skypark.core.errors import DomainError
 
 from . import services
-from .attempts import client_ip
+from .auth_sessions import session_revoke, sessions_revoke_all, web_session_of
+from .devices import device_label
 from .forms import ChildForm, LoginForm, PasswordResetSmsConfirmForm, PasswordResetSmsForm, ProfileForm, SignupForm
 from .models import Child
 from .password_reset import ResetCodeInvalid, ResetRateLimited, code_ttl, reset_code_confirm, reset_code_request
 from .phones import format_phone
+from .selectors import active_sessions
 
 # Refusals whose stored message is not translated: the page says it in the reader's language.
 SERVICE_ERROR_FIELDS = {
@@ -85,7 +89,7 @@ def signup(request):
         except (DomainError, ValidationError) as exc:
             add_service_error(form, exc)
         else:
-            login(request, user)
+            login(request, user, backend="skypark.accounts.backends.PhoneOrEmailBackend")
             with translation.override(user.language):
                 messages.success(request, _("Welcome to Sky Park! Your account is ready."))
             if next_url:
@@ -182,7 +186,58 @@ def child_remove(request, pk):
     return render(request, "accounts/child_confirm_remove.html", {"child": child})
 
 
-password_change = auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done"))
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing the password ends every other session and revokes every token; this
+    browser stays logged in."""
+
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # saves, and moves this session to a new key
+        sessions_revoke_all(
+            user=form.user,
+            keep_session_id=web_session_of(self.request),
+            keep_session_key=self.request.session.session_key,
+            reason="password_changed",
+        )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset by e-mail link ends every session and revokes every token."""
+
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        sessions_revoke_all(user=form.user, reason="password_reset")
+        return response
+
+
+@login_required
+@require_http_methods(["GET"])
+def devices(request):
+    """The customer's signed-in devices, each with a button that logs it out."""
+    current = web_session_of(request)
+    rows = [
+        (session, device_label(session.user_agent), session.pk == current)
+        for session in active_sessions(user=request.user)
+    ]
+    return render(request, "accounts/devices.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["POST"])
+def device_end(request, pk):
+    if not session_revoke(session_id=pk, user=request.user):
+        raise Http404
+    if pk == web_session_of(request):
+        return redirect("home")  # this browser has just been logged out
+    messages.success(request, _("That device has been logged out."))
+    return redirect("accounts:devices")
+
+
+password_change = PasswordChangeView.as_view()
 password_change_done = auth_views.PasswordChangeDoneView.as_view()
 password_reset = auth_views.PasswordResetView.as_view(
     email_template_name="registration/password_reset_email.txt",
@@ -190,9 +245,7 @@ password_reset = auth_views.PasswordResetView.as_view(
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view()
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    success_url=reverse_lazy("accounts:password_reset_complete")
-)
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view()
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
+from skypark.core.client_ip import client_ip
 
 from .models import AuditEntry
 from .selectors import audit_entries_for
@@ -13,7 +14,7 @@ from .services import audit_log, snapshot
 
 
 def _client_ip(request):
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request) or None
 
 
 class AuditedAdminMixin:

@@ -50,6 +50,13 @@ class SkyParkAdminSite(admin.AdminSite):
 
         return update_wrapper(masked, inner)
 
+    @property
+    def login_form(self):
+        # The staff log-in is under the same lockout as every other (accounts.lockout).
+        from skypark.accounts.forms import StaffLoginForm
+
+        return StaffLoginForm
+
     def index(self, request, extra_context=None):
         from skypark.core.dashboard import panels_for
 
@@ -108,7 +115,12 @@ class SkyParkAdminSite(admin.AdminSite):
 
 # Admins that other packages register, and whom they are for: the project declares
 # their scope here, as each of its own admins does in its class.
-PACKAGE_ADMIN_SCOPES = {"auth": "network", "django_celery_beat": "network", "token_blacklist": "network"}
+PACKAGE_ADMIN_SCOPES = {
+    "auth": "network",
+    "axes": "network",
+    "django_celery_beat": "network",
+    "token_blacklist": "network",
+}
 
 
 def declare_package_admin_scopes(site):

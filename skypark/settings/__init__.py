@@ -6,6 +6,7 @@ the product starts on a machine that has nothing but Python. Production override
 in ``skypark.settings.production``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "skypark.accounts.mfa.middleware.StaffMfaMiddleware",
     "skypark.accounts.middleware.UserLanguageMiddleware",
+    "skypark.accounts.middleware.SessionTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -126,7 +129,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["skypark.accounts.backends.PhoneOrEmailBackend"]
+# django-axes first: it refuses a locked-out log-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "skypark.accounts.backends.PhoneOrEmailBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "home"
@@ -213,7 +217,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "skypark.accounts.api.tokens.RevocableJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -239,12 +243,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-# Web log-in form (skypark.accounts.attempts): after this many failed attempts for one
-# login, or from one IP address, within the window, the form refuses every attempt
-# (even a right password) until the window has passed.
-LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=50)
-LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Client addresses: REMOTE_ADDR, unless the peer is one of these proxies (addresses or
+# networks); only then is X-Forwarded-For read (skypark.core.client_ip).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Staff two-factor log-in (skypark.accounts.mfa). Required for superusers and merchant
 # owners and managers when STAFF_MFA_REQUIRED is on (always on in production settings);
@@ -256,14 +257,36 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Sky Park")
 OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
 OTP_STATIC_THROTTLE_FACTOR = env.int("OTP_STATIC_THROTTLE_FACTOR", default=1)
 
-from datetime import timedelta  # noqa: E402
+# Log-in lockout for the web form, the admin and the API token (django-axes with
+# skypark.accounts.lockout): AXES_FAILURE_LIMIT wrong passwords for one login from one
+# address, or LOGIN_LOCKOUT_IP_LIMIT from one address over all logins, lock that
+# combination (never the account everywhere) for AXES_COOLOFF_TIME; each further failure
+# after a lockout doubles it, up to LOGIN_LOCKOUT_MAX_COOLOFF.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "skypark.accounts.lockout.LoginLockoutHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_IP_LIMIT = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=50)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_USERNAME_CALLABLE = "skypark.accounts.lockout.login_of"
+AXES_CLIENT_IP_CALLABLE = "skypark.core.client_ip.client_ip"
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+LOGIN_LOCKOUT_MAX_COOLOFF = timedelta(hours=env.int("LOGIN_LOCKOUT_MAX_HOURS", default=24))
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "new_password1", "new_password2", "code"]
+# The forms and the token view answer a lockout themselves (a form error, a 429 in the
+# API's error shape), so axes' middleware, which would replace the page, is not used.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
+    # The token view sends Django's user_logged_in, which sets last_login.
+    "UPDATE_LAST_LOGIN": False,
     "TOKEN_REFRESH_SERIALIZER": "skypark.accounts.api.serializers.SingleUseTokenRefreshSerializer",
 }
 

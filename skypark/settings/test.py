@@ -25,3 +25,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": "10000/min",
 }
 LANGUAGE_CODE = "en"
+# The log-in lockout needs a request on every authenticate() (the test client's login()
+# has none) and would carry counts between tests: it is off here and switched on by the
+# tests that are about it (skypark/core/tests/reliability/test_brute_force.py).
+AXES_ENABLED = False

@@ -2,11 +2,13 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
 from .. import services
-from ..models import Child, Language, Merchant, MerchantApiKey, User
+from ..auth_sessions import api_session_start
+from ..lockout import LoginLocked, is_locked_out, login_succeeded
+from ..models import AuthSession, Child, Language, Merchant, MerchantApiKey, User
 from ..phones import normalise_phone
 
 
@@ -24,6 +26,24 @@ class LoginTokenSerializer(TokenObtainPairSerializer):
 
     username_field = "login"
     default_error_messages = {"no_active_account": _("Wrong phone/e-mail or password.")}
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        try:
+            # TokenObtainSerializer's check of the login and password (sets self.user).
+            super(TokenObtainPairSerializer, self).validate(attrs)
+        except exceptions.AuthenticationFailed:
+            if is_locked_out(request):
+                raise LoginLocked() from None
+            raise
+        login_succeeded(request=request, user=self.user)
+        refresh = api_session_start(user=self.user, request=request)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
 
 
 class SingleUseTokenRefreshSerializer(TokenRefreshSerializer):
@@ -127,3 +147,30 @@ class PhoneVerificationSent(serializers.Serializer):
 class PhoneVerificationConfirmed(serializers.Serializer):
     phone = serializers.CharField(help_text="E.164")
     phone_verified = serializers.BooleanField()
+
+
+class LogoutInput(serializers.Serializer):
+    all = serializers.BooleanField(
+        default=False, help_text="End every session of the account (all devices), not only this one."
+    )
+
+
+class LogoutOutput(serializers.Serializer):
+    ended = serializers.IntegerField(help_text="How many sessions were ended.")
+
+
+class SessionOutput(serializers.ModelSerializer):
+    device = serializers.SerializerMethodField(help_text="A short name of the browser or app and its system.")
+    current = serializers.SerializerMethodField(help_text="Whether this is the session making the request.")
+
+    class Meta:
+        model = AuthSession
+        fields = ("id", "kind", "device", "user_agent", "ip_address", "created_at", "last_used_at", "current")
+
+    def get_device(self, session) -> str:
+        from ..devices import device_label
+
+        return str(device_label(session.user_agent))
+
+    def get_current(self, session) -> bool:
+        return session.pk == self.context.get("current_session_id")

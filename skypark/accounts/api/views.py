@@ -1,21 +1,27 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from skypark.core.api.serializers import ErrorOutput
+from skypark.core.client_ip import client_ip
 from skypark.core.errors import NotFound
 
 from .. import phone_verification, services
-from ..attempts import client_ip
-from ..models import Child, MerchantApiKey
+from ..auth_sessions import session_revoke, sessions_revoke_all
+from ..models import AuthSession, Child, MerchantApiKey
+from ..selectors import active_sessions
 from .auth import IsCustomer, PartnerApiMixin
 from .serializers import (
     ApiKeySerializer,
     ChildSerializer,
     LoginTokenSerializer,
+    LogoutInput,
+    LogoutOutput,
     MerchantSerializer,
     PhoneCodeInput,
     PhoneVerificationConfirmed,
@@ -23,6 +29,8 @@ from .serializers import (
     ProfileSerializer,
     ProfileUpdateInput,
     RegisterInput,
+    SessionOutput,
+    TokenPairOutput,
 )
 
 
@@ -34,9 +42,19 @@ class LoginThrottleMixin:
 @extend_schema(
     tags=["auth"],
     summary="Log in: obtain an access and a refresh token",
+    description=(
+        "Too many wrong passwords for one login from one address (or for many logins from one "
+        "address) lock that combination for a while: the answer is then 429 with the code "
+        "`login_locked`, even for the right password. The same for unknown logins."
+    ),
+    responses={
+        200: TokenPairOutput,
+        401: OpenApiResponse(ErrorOutput, description="`no_active_account`: wrong login or password"),
+        429: OpenApiResponse(ErrorOutput, description="`login_locked`: too many failed attempts"),
+    },
     examples=[OpenApiExample("phone", value={"login": "+996555123456", "password": "secret-pass"}, request_only=True)],
 )
-class TokenObtainApi(LoginThrottleMixin, TokenObtainPairView):
+class TokenObtainApi(TokenObtainPairView):
     serializer_class = LoginTokenSerializer
 
 
@@ -67,6 +85,72 @@ class RegisterApi(LoginThrottleMixin, APIView):
         data.is_valid(raise_exception=True)
         user = services.customer_register(**data.validated_data)
         return Response(ProfileSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+def _current_session_id(request):
+    payload = getattr(request.auth, "payload", None) or {}
+    return payload.get("sid")
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsCustomer]
+    # JSON only: an unknown form field would otherwise be ignored silently.
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Log out: end this session, or every session of the account",
+        description=(
+            "Ends the session the access token belongs to: its refresh token is blacklisted and its "
+            "access tokens stop working within seconds. With `all`, every session of the account "
+            "ends (web log-ins included) and every token issued so far stops working."
+        ),
+        request=LogoutInput,
+        responses={200: LogoutOutput, 401: OpenApiResponse(ErrorOutput, description="Not logged in")},
+    )
+    def post(self, request):
+        data = LogoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["all"]:
+            ended = sessions_revoke_all(user=request.user, reason="logout_all")
+        else:
+            session_id = _current_session_id(request)
+            ended = int(bool(session_id) and session_revoke(session_id=session_id, user=request.user))
+        return Response(LogoutOutput({"ended": ended}).data)
+
+
+@extend_schema(tags=["customer"])
+class SessionListApi(generics.ListAPIView):
+    permission_classes = [IsCustomer]
+    serializer_class = SessionOutput
+    pagination_class = None
+
+    @extend_schema(summary="My signed-in devices (sessions that have not ended)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuthSession.objects.none()
+        return active_sessions(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "current_session_id": _current_session_id(self.request)}
+
+
+class SessionDetailApi(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        tags=["customer"],
+        summary="End one of my sessions (log that device out)",
+        request=None,
+        responses={204: None, 404: OpenApiResponse(ErrorOutput, description="No such session of yours")},
+    )
+    def delete(self, request, pk):
+        if not session_revoke(session_id=pk, user=request.user):
+            raise NotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from ..attempts import client_ip
+from skypark.core.client_ip import client_ip
+
 from . import services
 
 RECOVERY_SESSION_KEY = "staff_mfa_recovery_codes"

@@ -121,26 +121,6 @@ class TestPartnerKeys:
         assert api_client.get(reverse("api:me")).status_code in (401, 403)
 
 
-def test_login_is_throttled(api_client, settings, monkeypatch):
-    from django.core.cache import cache
-
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    from rest_framework.throttling import ScopedRateThrottle
-
-    cache.clear()
-    # monkeypatch removes the attribute afterwards instead of pinning the inherited rates
-    # on the subclass, so later tests can still change SimpleRateThrottle's rates.
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
-    statuses = [
-        api_client.post(reverse("api:auth-token"), {"login": "+996555999999", "password": "x"}).status_code
-        for _ in range(5)
-    ]
-    assert statuses[:3] == [401, 401, 401]
-    assert statuses[3] == 429
-    assert api_client.post(reverse("api:auth-token"), {"login": "x", "password": "x"}).status_code in (401, 429)
-
-
 @pytest.mark.parametrize("header", ["   ", "\t"])
 def test_blank_authorization_header_is_a_401_not_a_500(api_client, header):
     api_client.raise_request_exception = False

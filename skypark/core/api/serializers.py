@@ -38,3 +38,15 @@ class VerdictDetails(serializers.Serializer):
     event = serializers.CharField(required=False, help_text="The event a check-in code is for.")
     opens_at = serializers.DateTimeField(required=False, help_text="When check-in opens.")
     ended_at = serializers.DateTimeField(required=False, help_text="When the event ended.")
+
+
+class ErrorBody(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine code, e.g. `login_locked`.")
+    message = serializers.CharField(help_text="A message for the person, in the request's language.")
+    details = serializers.DictField(required=False, help_text="Per-field messages for validation errors.")
+
+
+class ErrorOutput(serializers.Serializer):
+    """The shape of every API error."""
+
+    error = ErrorBody()

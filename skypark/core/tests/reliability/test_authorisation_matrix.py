@@ -19,6 +19,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from skypark.accounts.models import AuthSession
 from skypark.accounts.tests.factories import ChildFactory, MerchantFactory, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,10 @@ PUBLIC = {
     "course-certificate-verify",
 }
 CUSTOMER = {
+    "auth-logout",
     "me",
+    "me-sessions",
+    "me-session",
     "me-children",
     "me-phone-verification",
     "me-phone-verification-confirm",
@@ -165,6 +169,7 @@ def world(django_capture_on_commit_callbacks):
     merchant_a, merchant_b = MerchantFactory(), MerchantFactory()
     # A name no generated customer can contain, so a leak check cannot match by chance.
     child = ChildFactory(parent=customer_a, name="Zyxwa Childofa")
+    device = AuthSession.objects.create(user=customer_a, kind="api", user_agent="Authz-A-Device/1.0")
     park = ParkFactory()
     with django_capture_on_commit_callbacks(execute=True):
         ticket = parks_services.ticket_order_create(
@@ -190,6 +195,7 @@ def world(django_capture_on_commit_callbacks):
     a_key, _plaintext = issue_key(merchant_a)
     kwargs = {
         "me-child": {"pk": child.pk},
+        "me-session": {"pk": device.pk},
         "order-detail": {"reference": ticket.order.reference},
         "order-pay": {"reference": ticket.order.reference},
         "order-cancel": {"reference": ticket.order.reference},
@@ -216,6 +222,7 @@ def world(django_capture_on_commit_callbacks):
     # What must never reach B: A's identifiers as they appear in API bodies.
     secrets = [
         child.name,
+        device.user_agent,
         ticket.order.reference,
         booking.reference,
         certificate.number,
@@ -226,6 +233,7 @@ def world(django_capture_on_commit_callbacks):
     ]
     objects = {
         "child": child,
+        "device": device,
         "ticket": ticket,
         "order": ticket.order,
         "registration": registration,
