@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from bookings import services
 from bookings.models import Booking
@@ -107,7 +107,7 @@ def test_other_customers_booking_cancel_is_404(client, customer, partial_booking
 
 
 def test_started_session_page_refuses_without_a_button(client, customer, partial_booking):
-    partial_booking.session.starts_at = in_days(0) - datetime.timedelta(minutes=5)
+    partial_booking.session.starts_at = timezone.now() - datetime.timedelta(minutes=5)
     partial_booking.session.ends_at = partial_booking.session.starts_at + datetime.timedelta(hours=6)
     partial_booking.session.save()
     client.force_login(customer)
