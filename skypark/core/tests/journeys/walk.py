@@ -26,13 +26,14 @@ class Walk:
     """One walk in one language at one window size. ``step`` checks the page in view and
     keeps a numbered screenshot, so a person can look at the whole walk afterwards."""
 
-    def __init__(self, driver, *, base_url, language, size, folder, audit=True):
+    def __init__(self, driver, *, base_url, language, size, folder, audit=True, javascript=True):
         self.driver = driver
         self.base_url = base_url
         self.language = language
         self.size = size
         self.folder = folder
         self.audit = audit
+        self.javascript = javascript
         self.steps = 0
         self.findings = []
         width, height = SIZES[size]
@@ -68,10 +69,11 @@ class Walk:
             assert text in shown, f"{name} ({self.language}, {self.size}): {text!r} is not on the page:\n{shown}"
         return shown
 
-    def click(self, css, name, *texts):
-        """Click ``css`` (a link or a submit button), wait for the next page, then ``see`` it."""
+    def click(self, css, name, *texts, where="main"):
+        """Click ``css`` (a link or a submit button), wait for the next page, then ``see``
+        ``texts`` in its ``where`` part."""
         click_and_wait(self.driver, css)
-        return self.see(name, *texts)
+        return self.see(name, *texts, css=where)
 
     def fill(self, **values):
         """Type into the fields by id (``id_`` is added); dates are given as ISO text."""
@@ -102,6 +104,18 @@ class Walk:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def _axe(self, name):
+        driver = self.driver
+        if not self.javascript:
+            # axe-core's checks are asynchronous: let scripts run for the audit only; the
+            # page's own scripts were skipped when it loaded and do not run now.
+            driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+        try:
+            self._run_axe(name)
+        finally:
+            if not self.javascript:
+                driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+
+    def _run_axe(self, name):
         driver = self.driver
         if not driver.execute_script("return typeof window.axe === 'object'"):
             driver.execute_script(AXE.read_text(encoding="utf-8"))
