@@ -1,7 +1,9 @@
 """Customer pages of the loyalty network: the personal QR card with balance, tier and
-progress, the points history and coupons. No JavaScript needed: the card's rotating code
-is renewed by a ``<meta http-equiv="refresh">`` at the next time step; the referral code
-is a plain form post."""
+progress, the points history and coupons. No JavaScript needed: without it the card's
+rotating code is renewed by a "Show a new code" link; with it ``static/js/card-code.js``
+swaps the card section in place at the next time step. There is no meta refresh: a page
+reloading itself every minute sends a screen reader back to the top (WCAG 2.2.1). The
+referral code is a plain form post."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,7 +40,7 @@ def card(request):
         "summary": summary,
         "spendable": services.spendable_points(request.user),
         "card_code": card_code,
-        # A form answered with errors is not reloaded under the customer's eyes.
+        # A form answered with errors is not renewed under the customer's eyes.
         "refresh_seconds": None if form.errors else card_code.refresh_seconds,
         "qr_svg": qr.qr_svg(card_code.payload),
         "referral_code": services.referral_code_get(customer=request.user).code,

@@ -1,16 +1,19 @@
 """The card's rotating code in a real headless browser with JavaScript switched off, in
 ru, ky and en, at a phone's width and a desktop's: the code and its QR are shown, the
-page renews itself with a meta refresh, and a partner's till accepts the code shown."""
+page offers a link that shows the new code (it never reloads itself), and a partner's till
+accepts the code shown. With JavaScript the card section is renewed in place."""
 
 import os
 
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 from loyalty import services
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory, issue_key
-from skypark.accounts.tests.test_browser import fill, submit
+from skypark.accounts.tests.test_browser import click_and_wait, fill, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,8 +46,11 @@ def test_the_card_code_works_without_javascript_in_every_language(no_javascript)
             browser.set_window_size(width, height)
             browser.get(browser.base_url + path)
             code = browser.find_element(By.ID, "card-code")
-            refresh = browser.find_element(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]').get_attribute("content")
+            assert not browser.find_elements(By.CSS_SELECTOR, 'meta[http-equiv="refresh"]')
+            refresh = browser.find_element(By.CSS_SELECTOR, ".loyalty-card").get_attribute("data-refresh-seconds")
             assert 1 <= int(refresh) <= 61
+            click_and_wait(browser, "#card-code-renew")
+            code = browser.find_element(By.ID, "card-code")
             assert VALID_UNTIL[language] in browser.find_element(By.ID, "card-code-validity").text
             qr = browser.find_element(By.CSS_SELECTOR, ".loyalty-card [role=img]")
             assert code.text in qr.get_attribute("aria-label")
@@ -61,3 +67,20 @@ def test_the_card_code_works_without_javascript_in_every_language(no_javascript)
             timeout=10,
         )
         assert response.status_code == 200 and response.json()["customer_code"] == customer.customer_code
+
+
+def test_with_javascript_the_card_section_is_renewed_in_place(browser):
+    customer = UserFactory(name="Aida", language="en")
+    browser.get(browser.base_url + "/accounts/login/")
+    fill(browser, "id_username", customer.phone)
+    fill(browser, "id_password", PASSWORD)
+    submit(browser)
+    browser.get(browser.base_url + "/loyalty/")
+    page = browser.find_element(By.TAG_NAME, "html")
+    section = browser.find_element(By.CSS_SELECTOR, ".loyalty-card")
+    browser.execute_script("window.skyparkCardRenew()")
+    WebDriverWait(browser, 10).until(staleness_of(section))
+    assert browser.find_element(By.TAG_NAME, "html") == page  # the page itself was not reloaded
+    fresh = browser.find_element(By.ID, "card-code").text
+    assert services.card_code_verify(fresh).customer == customer
+    assert browser.find_element(By.CSS_SELECTOR, ".loyalty-card").get_attribute("data-refresh-seconds")

@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 
 from skypark.accounts.customer_page import ROWS, CustomerPanel, admin_link, changelist_url, customer_panel
 from skypark.core.backoffice import place
+from skypark.core.formatting import format_money
 
 from .models import Order
 
@@ -18,7 +19,7 @@ def orders_panel(request, customer, scope):
         title=_("Orders"),
         columns=[_("reference"), _("created at"), _("status"), _("total")],
         rows=[
-            [admin_link(o, o.reference), o.created_at, o.get_status_display(), f"{o.total} {o.currency}"]
+            [admin_link(o, o.reference), o.created_at, o.get_status_display(), format_money(o.total, o.currency)]
             for o in orders[:ROWS]
         ],
         total=orders.count(),

@@ -25,6 +25,7 @@ from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.admin_mixins import LargeTableAdminMixin
 from skypark.core.csv_export import csv_response
 from skypark.core.errors import DomainError
+from skypark.core.formatting import format_money
 from skypark.core.translated_admin import TranslatedAdmin, TranslatedTabularInline
 from skypark.notify.admin_actions import resend_confirmation
 
@@ -183,13 +184,13 @@ def cancel_selected(modeladmin, request, queryset):
 class TicketAdmin(ScopedAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     scope = NETWORK
     list_display = (
-        "backup_code",
+        "printed_code",
         "park",
         customer_column,
         "visit_date",
         "slot",
         "status",
-        "price",
+        "price_column",
         "order",
     )
     list_select_related = ("park", "customer", "order")
@@ -201,6 +202,15 @@ class TicketAdmin(ScopedAdminMixin, CustomerSearchAdminMixin, LargeTableAdminMix
     show_full_result_count = False
     actions = [refund_selected, cancel_selected, resend_confirmation]
     readonly_fields = [f.name for f in Ticket._meta.fields if f.name != "notes"]
+
+    @admin.display(description=Ticket._meta.get_field("backup_code").verbose_name, ordering="backup_code")
+    def printed_code(self, obj):
+        """The backup code as the ticket prints it (``65BF-WPKV``), so staff compare like with like."""
+        return obj.backup_code_display
+
+    @admin.display(description=Ticket._meta.get_field("price").verbose_name, ordering="price")
+    def price_column(self, obj):
+        return format_money(obj.price, obj.order.currency if obj.order_id else "KGS")
 
     def has_add_permission(self, request):
         return False

@@ -18,7 +18,8 @@ def tickets_panel(request, customer, scope):
         title=_("Park tickets"),
         columns=[_("backup code"), _("park"), _("visit date"), _("status")],
         rows=[
-            [admin_link(t, t.backup_code), t.park.name, t.visit_date, t.get_status_display()] for t in tickets[:ROWS]
+            [admin_link(t, t.backup_code_display), t.park.name, t.visit_date, t.get_status_display()]
+            for t in tickets[:ROWS]
         ],
         total=tickets.count(),
         more_url=changelist_url(Ticket, customer__id__exact=customer.pk),

@@ -75,13 +75,13 @@ def test_superuser_sees_every_panel_with_the_customers_rows(client):
     ]
     order = customer.orders.get()
     assert order.reference in html
-    assert customer.park_tickets.get().backup_code in html
+    assert customer.park_tickets.get().backup_code_display in html
     assert customer.course_bookings.get().reference in html
     assert customer.event_registrations.get().backup_code in html
     assert customer.children.get().name in html
     assert "Bonus balance" in html and "<b>10</b>" in html
     assert other.orders.get().reference not in html
-    assert other.park_tickets.get().backup_code not in html
+    assert other.park_tickets.get().backup_code_display not in html
     audit = next(p for p in response.context["panels"] if p.key == "audit")
     assert audit.total >= 1
 
@@ -163,3 +163,19 @@ def test_staff_without_view_permission_get_403(client):
     staff = UserFactory(is_staff=True)
     client.force_login(staff)
     assert client.get(_page(customer)).status_code == 403
+
+
+def test_orders_show_money_and_tickets_their_printed_code(client, settings):
+    settings.LANGUAGE_CODE = "ru"
+    customer = UserFactory()
+    _give_everything(customer)
+    order = customer.orders.get()
+    order.total = Decimal("1580.00")
+    order.currency = "KGS"
+    order.save(update_fields=["total", "currency"])
+    client.force_login(StaffFactory())
+    html = client.get(_page(customer)).content.decode()
+    orders = html.split('id="panel-orders"')[1].split("</table>")[0]
+    assert "1\xa0580\xa0сом" in orders and "1580.00" not in orders
+    ticket = customer.park_tickets.get()
+    assert f">{ticket.backup_code_display}</a>" in html.split('id="panel-tickets"')[1].split("</table>")[0]

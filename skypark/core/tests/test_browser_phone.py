@@ -55,7 +55,10 @@ def screenshot_dir(name) -> Path:
 def save_page(driver, path: Path) -> None:
     """A screenshot of the whole page, not only the part in the window."""
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1}
+    # Captured beyond the viewport, the page is laid out without its vertical scrollbar, so
+    # it is as wide as the window: a clip at the content's width would cut off the right edge.
+    width = max(size["width"], driver.execute_script("return window.innerWidth"))
+    clip = {"x": 0, "y": 0, "width": width, "height": min(size["height"], 6000), "scale": 1}
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "clip": clip})
     path.write_bytes(base64.b64decode(shot["data"]))
 

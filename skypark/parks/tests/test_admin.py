@@ -51,3 +51,13 @@ def test_occupancy_board_stats_and_csv(admin_client_logged, active_ticket, park)
     lines = csv.content.decode().strip().splitlines()
     assert len(lines) == 2 and park.name in lines[1]
     assert admin_client_logged.get(reverse("admin:index")).status_code == 200
+
+
+def test_ticket_list_shows_the_code_as_printed_and_the_price_as_money(admin_client_logged, active_ticket, settings):
+    settings.LANGUAGE_CODE = "ru"
+    active_ticket.price = 1580
+    active_ticket.save(update_fields=["price"])
+    page = admin_client_logged.get(reverse("admin:parks_ticket_changelist")).content.decode()
+    assert '<th class="field-printed_code">' in page
+    assert active_ticket.backup_code_display in page and "1\xa0580\xa0сом" in page
+    assert "1580,00" not in page

@@ -1,6 +1,5 @@
 import datetime
 import io
-import os
 
 import pytest
 from django.core.management import call_command
@@ -27,35 +26,12 @@ def demo(transactional_db):
     call_command("seed_demo", stdout=io.StringIO())
 
 
-@pytest.fixture(scope="session")
-def browser_driver_nojs():
-    """A second headless Chromium with JavaScript switched off, for the pages that must
-    work without it."""
-    import shutil
-
-    from conftest import CHROMEDRIVER, CHROMIUM
-
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium and chromedriver are required for browser tests in CI")
-        pytest.skip("Chromium is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--lang=en",
-    ):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(3)
-    yield driver
-    driver.quit()
+@pytest.fixture
+def browser_nojs(browser):
+    """The headless Chromium with JavaScript switched off for the page (DevTools'
+    script-execution switch: the page's own scripts never run, while the test can still
+    ask the browser about the page). ``Walk`` switches it on only for the moment of its
+    accessibility audit, after the page has loaded without it."""
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    yield browser
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

@@ -9,6 +9,9 @@ from pathlib import Path
 from django.conf import settings
 from selenium.webdriver.common.by import By
 
+from skypark.accounts.tests.test_browser import click_and_wait, set_date
+from skypark.core.tests.test_browser_phone import save_page
+
 AXE = Path(__file__).with_name("assets") / "axe.min.js"
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 # axe impacts that fail a walk; "moderate" and "minor" are reported, not failed.
@@ -23,13 +26,14 @@ class Walk:
     """One walk in one language at one window size. ``step`` checks the page in view and
     keeps a numbered screenshot, so a person can look at the whole walk afterwards."""
 
-    def __init__(self, driver, *, base_url, language, size, folder, audit=True):
+    def __init__(self, driver, *, base_url, language, size, folder, audit=True, javascript=True):
         self.driver = driver
         self.base_url = base_url
         self.language = language
         self.size = size
         self.folder = folder
         self.audit = audit
+        self.javascript = javascript
         self.steps = 0
         self.findings = []
         width, height = SIZES[size]
@@ -56,12 +60,40 @@ class Walk:
     def text(self, css="main"):
         return self.driver.find_element(By.CSS_SELECTOR, css).text
 
+    def see(self, name, *texts, css="main"):
+        """``step``, then the part of the page a person reads (``css``) must show each of
+        ``texts``. Returns that part's text."""
+        self.step(name)
+        shown = self.text(css)
+        for text in texts:
+            assert text in shown, f"{name} ({self.language}, {self.size}): {text!r} is not on the page:\n{shown}"
+        return shown
+
+    def click(self, css, name, *texts, where="main"):
+        """Click ``css`` (a link or a submit button), wait for the next page, then ``see``
+        ``texts`` in its ``where`` part."""
+        click_and_wait(self.driver, css)
+        return self.see(name, *texts, css=where)
+
+    def fill(self, **values):
+        """Type into the fields by id (``id_`` is added); dates are given as ISO text."""
+        for field, value in values.items():
+            element = self.driver.find_element(By.ID, f"id_{field}")
+            if element.get_attribute("type") in ("date", "time", "datetime-local"):
+                set_date(self.driver, f"id_{field}", value)
+            else:
+                element.clear()
+                element.send_keys(value)
+
+    def value(self, field):
+        return self.driver.find_element(By.ID, f"id_{field}").get_attribute("value")
+
     def step(self, name):
         """Screenshot, then check what every page must satisfy. Returns the main text."""
         self.steps += 1
         slug = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:60]
         path = self.folder / f"{self.steps:02d}-{slug}.png"
-        self.driver.save_screenshot(str(path))
+        save_page(self.driver, path)
         html_lang = self.driver.execute_script("return document.documentElement.lang")
         if not self.driver.current_url.startswith(self.base_url + "/admin/"):
             assert html_lang == self.language, (name, html_lang)
@@ -72,6 +104,18 @@ class Walk:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def _axe(self, name):
+        driver = self.driver
+        if not self.javascript:
+            # axe-core's checks are asynchronous: let scripts run for the audit only; the
+            # page's own scripts were skipped when it loaded and do not run now.
+            driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+        try:
+            self._run_axe(name)
+        finally:
+            if not self.javascript:
+                driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+
+    def _run_axe(self, name):
         driver = self.driver
         if not driver.execute_script("return typeof window.axe === 'object'"):
             driver.execute_script(AXE.read_text(encoding="utf-8"))
