@@ -19,6 +19,7 @@ each of the three languages is walked both ways. Layout does not depend on JavaS
 this covers both sizes and both modes without walking everything four times."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -29,6 +30,7 @@ from selenium.webdriver.common.by import By
 from bookings.models import Booking, CourseSession
 from events.models import Event
 from skypark.accounts.models import User
+from skypark.notify import sms
 from skypark.notify.tests.pdf import attachment, pdf_qr_codes, pdf_text
 from skypark.parks.models import Park, Ticket
 
@@ -52,6 +54,7 @@ def customer_browser(request, size):
 SAYS = {
     "ru": {
         "signup": "Создайте аккаунт Sky Park",
+        "confirm_phone": "Подтвердите телефон",
         "hello": "Здравствуйте, Айгуль!",
         "add_child": "Добавить ребёнка",
         "children": "Ваши дети",
@@ -77,6 +80,7 @@ SAYS = {
     },
     "ky": {
         "signup": "Sky Park аккаунтуңузду түзүңүз",
+        "confirm_phone": "Телефонуңузду ырастаңыз",
         "hello": "Саламатсызбы, Айгуль!",
         "add_child": "Бала кошуу",
         "children": "Сиздин балдарыңыз",
@@ -102,6 +106,7 @@ SAYS = {
     },
     "en": {
         "signup": "Create your Sky Park account",
+        "confirm_phone": "Confirm your phone",
         "hello": "Hello, Aigul!",
         "add_child": "Add a child",
         "children": "Your children",
@@ -171,9 +176,18 @@ def test_a_new_customer_buys_registers_books_cancels_and_sees_the_card(
     walk.open("/accounts/signup/", "signup")
     assert says["signup"] in walk.text()
     walk.fill(phone=PHONE, name=parent, email="aigul@example.kg", password1=PASSWORD, password2=PASSWORD)
-    walk.click("main form [type=submit]", "signed-up", says["hello"])
+    # A new account confirms its phone with the code sent by SMS, then lands on its profile.
+    walk.click("main form [type=submit]", "signed-up", says["confirm_phone"], "+996 555 321 654")
     customer = User.objects.get(phone=E164)
     assert customer.language == language
+    sms.outbox.clear()
+    walk.click("main form [name=action][value=send] ~ .actions [type=submit]", "phone-code-sent")
+    (message,) = sms.outbox
+    assert message.to == E164
+    walk.fill(code=re.search(r"\b(\d{6})\b", message.text).group(1))
+    walk.click("main form:last-of-type [type=submit]", "phone-confirmed", says["hello"])
+    customer.refresh_from_db()
+    assert customer.phone_verified
 
     walk.open("/accounts/children/add/", "add-child")
     assert says["add_child"] in walk.text("h1")
