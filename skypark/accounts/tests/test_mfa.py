@@ -292,3 +292,18 @@ def test_production_settings_require_mfa_and_enforce_it_on_the_admin():
     auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
     otp = middleware.index("django_otp.middleware.OTPMiddleware")
     assert auth < otp < middleware.index("skypark.accounts.mfa.middleware.StaffMfaMiddleware")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "hint"),
+    [
+        ("en", "Set up two-factor log-in", "scan this QR code"),
+        ("ru", "Настройка двухфакторного входа", "отсканируйте этот QR-код"),
+        ("ky", "Эки факторлуу кирүүнү орнотуу", "QR-кодду сканерлеңиз"),
+    ],
+)
+def test_the_setup_page_is_translated(client, production_mfa, language, title, hint):
+    production_mfa.LANGUAGE_CODE = language  # the back-office speaks the site's language
+    client.force_login(StaffFactory())
+    html = client.get(SETUP).content.decode()
+    assert title in html and hint in html
