@@ -4,7 +4,9 @@ Who must use it (``mfa_required``): with ``STAFF_MFA_REQUIRED`` on (production),
 active superuser and every merchant owner or manager. Anyone else may set it up, and
 anyone who has an authenticator is asked for its code either way.
 
-The flow, enforced for every URL under ``/admin/`` by ``StaffMfaMiddleware``:
+The flow, enforced by ``StaffMfaMiddleware`` for every page the staff member's session
+opens (the back-office, staff pages such as the gate scanner, customer pages; a session
+API call is refused with 403 ``mfa_required``; log-out and the MFA pages stay open):
 
 1. password log-in (Django's admin log-in, unchanged);
 2. a user who must use MFA and has no confirmed device is sent to the set-up page: a QR

@@ -292,3 +292,38 @@ def test_production_settings_require_mfa_and_enforce_it_on_the_admin():
     auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
     otp = middleware.index("django_otp.middleware.OTPMiddleware")
     assert auth < otp < middleware.index("skypark.accounts.mfa.middleware.StaffMfaMiddleware")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "hint"),
+    [
+        ("en", "Set up two-factor log-in", "scan this QR code"),
+        ("ru", "Настройка двухфакторного входа", "отсканируйте этот QR-код"),
+        ("ky", "Эки факторлуу кирүүнү орнотуу", "QR-кодду сканерлеңиз"),
+    ],
+)
+def test_the_setup_page_is_translated(client, production_mfa, language, title, hint):
+    production_mfa.LANGUAGE_CODE = language  # the back-office speaks the site's language
+    client.force_login(StaffFactory())
+    html = client.get(SETUP).content.decode()
+    assert title in html and hint in html
+
+
+def test_a_session_that_owes_its_second_factor_opens_no_staff_or_customer_page(client, production_mfa):
+    client.force_login(StaffFactory())
+    for path in ("/accounts/profile/", "/parks/gate/", "/events/check-in/", "/loyalty/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith(SETUP), path
+    api = client.get("/api/v1/me/children/")
+    assert api.status_code == 403 and api.json()["error"]["code"] == "mfa_required"
+    assert client.post("/accounts/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_customers_and_staff_who_need_no_mfa_are_not_stopped(client, production_mfa):
+    from .factories import UserFactory
+
+    client.force_login(UserFactory(language="en"))
+    assert client.get("/accounts/profile/").status_code == 200
+    client.force_login(MembershipFactory(role="cashier").user)
+    assert client.get("/api/v1/me/children/").status_code == 200

@@ -42,7 +42,11 @@ def api_for(user):
 
 @pytest.mark.parametrize(
     ("language", "title", "button"),
-    [("en", "Confirm your phone", "Send me a code"), ("ru", "Подтвердите телефон", "Прислать код")],
+    [
+        ("en", "Confirm your phone", "Send me a code"),
+        ("ru", "Подтвердите телефон", "Прислать код"),
+        ("ky", "Телефонуңузду ырастаңыз", "Мага код жөнөтүү"),
+    ],
 )
 def test_the_page_sends_a_code_and_confirms_it_without_javascript(
     client, django_capture_on_commit_callbacks, language, title, button
