@@ -217,8 +217,9 @@ def test_raw_sql_and_bulk_create_write_the_same_rows(merchant, monkeypatch):
     )
     EndpointFactory(merchant=merchant)
     PromoFactory(source_merchant=merchant, min_purchase=Decimal("400"))
-    customers = [UserFactory() for _ in range(3)]
-    Referral.objects.create(referrer=UserFactory(), referred=customers[2])
+    customers = [UserFactory(phone_verified=True) for _ in range(3)]
+    # Referral bonuses wait for both customers' confirmed phones; these are confirmed.
+    Referral.objects.create(referrer=UserFactory(phone_verified=True), referred=customers[2])
     services.pos_transaction_record(merchant=merchant, customer=customers[0], external_id="till-1", amount=Decimal(99))
     before = (now - datetime.timedelta(days=20)).isoformat()
     lines = [

@@ -28,10 +28,11 @@ def receiver(settings):
 def eager(settings):
     from skypark.celery import app
 
+    eager_before = app.conf.task_always_eager
     settings.CELERY_TASK_ALWAYS_EAGER = True
     app.conf.task_always_eager = True
     yield
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = eager_before
 
 
 def test_points_awarded_is_emitted_signed_and_delivered(shopper, receiver, eager, django_capture_on_commit_callbacks):

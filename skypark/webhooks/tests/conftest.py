@@ -22,7 +22,8 @@ def eager_tasks(settings):
     """Celery tasks run in-process (deliveries queued on commit are sent at once)."""
     from skypark.celery import app
 
+    eager_before = app.conf.task_always_eager
     settings.CELERY_TASK_ALWAYS_EAGER = True
     app.conf.task_always_eager = True
     yield
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = eager_before
