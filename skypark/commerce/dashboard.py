@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skypark.core.dashboard import Figure, Panel, Series, register
+from skypark.core.formatting import format_money
 
 from .models import Order
 
@@ -53,8 +54,8 @@ def revenue_panel(request):
             Figure(_("Awaiting payment"), awaiting),
             *[
                 Figure(
-                    _("Revenue in 14 days, %(currency)s") % {"currency": currency},
-                    sum(net for _d, cur, net, _o in rows if cur == currency),
+                    _("Revenue in 14 days"),
+                    format_money(sum(net for _d, cur, net, _o in rows if cur == currency), currency),
                 )
                 for currency in currencies
             ],

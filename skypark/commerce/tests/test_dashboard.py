@@ -31,3 +31,12 @@ def test_admin_index_shows_revenue_panel_with_a_constant_query_count(
     body = response.content.decode()
     assert "Net revenue per day, KGS" in body
     assert "Awaiting payment" in body
+
+
+def test_revenue_figure_is_written_in_the_money_format(admin_client_logged):
+    from skypark.core.formatting import format_money
+
+    paid_order(count=2, price="790.00")
+    body = admin_client_logged.get(reverse("admin:index")).content.decode()
+    assert f'<dd title="">{format_money(Decimal("1580.00"), "KGS")}</dd>' in body
+    assert ">1580.00<" not in body and ">1580,00<" not in body
