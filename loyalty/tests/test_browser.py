@@ -19,8 +19,9 @@ PASSWORD = "pass-word-123"
 
 
 def test_card_balance_invitation_history_and_partner_scan(browser):
-    customer = UserFactory(name="Aida", language="en")
-    friend = UserFactory(language="en")
+    # Both phones are confirmed: invitation bonuses wait for that.
+    customer = UserFactory(name="Aida", language="en", phone_verified=True)
+    friend = UserFactory(language="en", phone_verified=True)
     friend_code = services.referral_code_get(customer=friend).code
 
     browser.get(browser.base_url + "/accounts/login/")

@@ -152,8 +152,6 @@ class UserAdmin(
         "email",
         "children_count",
         "phone_verified",
-        "is_staff",
-        "mfa_enabled",
         "date_joined",
         "customer_page_link",
     )
@@ -261,7 +259,16 @@ class UserAdmin(
     def get_list_display(self, request):
         if merchant_ids_for(request.user) is not None:
             return self.merchant_staff_list_display
-        return super().get_list_display(request)
+        columns = super().get_list_display(request)
+        if request.GET.get("is_staff__exact") == "1":
+            # A list of staff (the staff-status filter) says who has set up two-factor
+            # log-in; customers never do.
+            columns = (
+                *columns[: columns.index("date_joined")],
+                "mfa_enabled",
+                *columns[columns.index("date_joined") :],
+            )
+        return columns
 
     def get_list_filter(self, request):
         if merchant_ids_for(request.user) is not None:

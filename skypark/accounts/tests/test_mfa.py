@@ -236,6 +236,8 @@ def test_staff_see_who_has_two_factor_log_in(admin_client_logged):
     page = admin_client_logged.get("/admin/accounts/user/?is_staff__exact=1")
     rows = {user.pk: user for user in page.context["cl"].result_list}
     assert rows[with_mfa.pk]._mfa is True and rows[without.pk]._mfa is False
+    assert "mfa_enabled" in page.context["cl"].list_display
+    assert "mfa_enabled" not in admin_client_logged.get("/admin/accounts/user/").context["cl"].list_display
     change = admin_client_logged.get(f"/admin/accounts/user/{with_mfa.pk}/change/")
     assert "icon-yes" in change.content.decode().split("mfa_enabled")[1][:400]
 
