@@ -13,7 +13,7 @@ from skypark.core.errors import NotFound
 
 from .. import phone_verification, services
 from ..auth_sessions import session_revoke, sessions_revoke_all
-from ..models import AuthSession, Child, MerchantApiKey
+from ..models import AuthSession, Child, MerchantApiKey, User
 from ..selectors import active_sessions
 from .auth import IsCustomer, PartnerApiMixin
 from .serializers import (
@@ -158,7 +158,7 @@ class MeApi(APIView):
 
     @extend_schema(tags=["customer"], summary="My profile with my children", responses=ProfileSerializer)
     def get(self, request):
-        user = type(request.user).objects.prefetch_related("children").get(pk=request.user.pk)
+        user = User.objects.prefetch_related("children").get(pk=request.user.pk)
         return Response(ProfileSerializer(user).data)
 
     @extend_schema(
@@ -168,7 +168,7 @@ class MeApi(APIView):
         data = ProfileUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.customer_update(user=request.user, **data.validated_data)
-        user = type(request.user).objects.prefetch_related("children").get(pk=request.user.pk)
+        user = User.objects.prefetch_related("children").get(pk=request.user.pk)
         return Response(ProfileSerializer(user).data)
 
 

@@ -133,3 +133,14 @@ def test_profile_api_refuses_a_birth_date_in_the_future(customer_client, custome
     assert_error(response, 400, "validation_error")
     customer.refresh_from_db()
     assert customer.birth_date is None
+
+
+def test_my_profile_answers_a_browser_session_as_it_answers_a_token(client):
+    """The API also takes the site's session log-in: the profile must not depend on the
+    kind of object the session puts in ``request.user``."""
+    customer = UserFactory(name="Aida")
+    client.force_login(customer)
+    shown = client.get("/api/v1/me/")
+    assert shown.status_code == 200 and shown.json()["name"] == "Aida"
+    changed = client.patch("/api/v1/me/", {"name": "Aida K."}, content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["name"] == "Aida K."
