@@ -282,6 +282,12 @@ def test_a_new_customer_buys_registers_books_cancels_and_sees_the_card(
     if not renews_itself:
         walk.click("#card-code-renew", "loyalty-card-renewed", says["loyalty"])
     assert POINTS[language] in walk.text("#balance-h + p"), walk.text()
+    # Dates and points in the history are never broken across lines ("+49 / 5").
+    unbroken = browser.execute_script(
+        "return [...document.querySelectorAll('main td.figure, main th.figure')].map(c => {"
+        " const r = document.createRange(); r.selectNodeContents(c); return r.getClientRects().length; })"
+    )
+    assert unbroken and all(lines == 1 for lines in unbroken), unbroken
 
 
 def money(amount, language):
