@@ -112,3 +112,21 @@ def browser(browser_driver, live_server):
     browser_driver.delete_all_cookies()
     browser_driver.base_url = live_server.url
     return browser_driver
+
+
+@pytest.fixture
+def sms_codes(monkeypatch):
+    """The one-time codes sent by SMS (sign-up, phone confirmation, password reset), as
+    they are issued: a test that needs one reads it here rather than from a delivered
+    message (the delivery itself is covered by the phone-code tests)."""
+    from skypark.accounts import phone_codes
+
+    codes = []
+    text = phone_codes._sms_text
+
+    def remember(policy, code, language):
+        codes.append(code)
+        return text(policy, code, language)
+
+    monkeypatch.setattr(phone_codes, "_sms_text", remember)
+    return codes

@@ -273,8 +273,9 @@ class MerchantApiKey(models.Model):
 
 
 class PhoneCode(models.Model):
-    """A six-digit code sent by SMS to a customer's phone, for one purpose: resetting a
-    password (customers who have no e-mail) or proving that the phone is theirs. Only a
+    """A six-digit code sent by SMS to a phone, for one purpose: resetting a password
+    (customers who have no e-mail), proving that the phone is theirs, or signing up with
+    it (before the customer exists). Only a
     keyed hash of the code is stored (HMAC with the server secret, so the table alone
     does not give the codes away); it expires after a few minutes, counts wrong guesses
     and is used once (``skypark.accounts.phone_codes``)."""
@@ -282,8 +283,12 @@ class PhoneCode(models.Model):
     class Purpose(models.TextChoices):
         PASSWORD_RESET = "password_reset", _("password reset")
         PHONE_VERIFICATION = "phone_verification", _("phone verification")
+        SIGNUP = "signup", _("sign-up")
 
-    user = models.ForeignKey(User, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="phone_codes")
+    # A sign-up code is sent before there is a customer: it belongs to its phone alone.
+    user = models.ForeignKey(
+        User, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="phone_codes", null=True, blank=True
+    )
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices, default=Purpose.PASSWORD_RESET)
     phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("The number the code was sent to."))
     code_hash = models.CharField(_("code hash"), max_length=64)
@@ -296,10 +301,13 @@ class PhoneCode(models.Model):
         verbose_name = _("SMS code")
         verbose_name_plural = _("SMS codes")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_reset_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="accounts_reset_user_idx"),
+            models.Index(fields=["phone", "purpose", "-created_at"], name="accounts_code_phone_idx"),
+        ]
 
     def __str__(self):
-        return f"{self.user_id} · {self.purpose} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.user_id or self.phone} · {self.purpose} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class AuthSession(models.Model):

@@ -1,5 +1,6 @@
 """One-time codes sent by SMS: the one mechanism behind the password reset by SMS
-(``password_reset``) and the phone confirmation (``phone_verification``).
+(``password_reset``), the phone confirmation (``phone_verification``) and the sign-up
+(``signup``, whose codes belong to a phone before there is a customer: ``user=None``).
 
 A code is six digits, kept only as an HMAC keyed by the server secret (``PhoneCode``),
 bound to the phone it was sent to, valid for ``<PREFIX>_CODE_TTL_SECONDS``, dead after
@@ -8,7 +9,7 @@ ends the earlier ones of the same purpose. Limits, each counted in the cache ove
 ``<PREFIX>_WINDOW_SECONDS``: codes sent per phone (``<PREFIX>_SMS_PER_PHONE``) and per
 client IP (``<PREFIX>_SMS_PER_IP``), wrong codes per client IP
 (``<PREFIX>_FAILURES_PER_IP``). ``<PREFIX>`` is the purpose's settings prefix
-(``PASSWORD_RESET``, ``PHONE_VERIFICATION``).
+(``PASSWORD_RESET``, ``PHONE_VERIFICATION``, ``SIGNUP``).
 
 The text goes to notify's SMS backend through a task after the commit, so the code is
 written neither to the notification log nor to the audit trail.
@@ -56,8 +57,10 @@ class CodePolicy:
     def counter_key(self, scope: str, value: str) -> str:
         return f"phone-code:{self.purpose}:{scope}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
 
-    def hash(self, user_id: int, code: str) -> str:
-        return salted_hmac(self.salt, f"{user_id}:{code}", algorithm="sha256").hexdigest()
+    def hash(self, subject, code: str) -> str:
+        """The stored form of ``code``, bound to its customer's id (or, for a sign-up
+        code, to its phone)."""
+        return salted_hmac(self.salt, f"{subject}:{code}", algorithm="sha256").hexdigest()
 
 
 PASSWORD_RESET = CodePolicy(
@@ -72,6 +75,19 @@ PHONE_VERIFICATION = CodePolicy(
     salt="skypark.accounts.phone_verification.v1",
     notification_kind="account.phone_verification_code",
 )
+SIGNUP = CodePolicy(
+    purpose=PhoneCode.Purpose.SIGNUP,
+    settings_prefix="SIGNUP",
+    salt="skypark.accounts.signup.v1",
+    notification_kind="account.signup_code",
+)
+
+
+def _codes_of(policy: CodePolicy, user, phone: str):
+    """The codes of one owner: the customer's, or for a sign-up code, the phone's."""
+    if user is None:
+        return PhoneCode.objects.filter(user__isnull=True, phone=phone, purpose=policy.purpose)
+    return PhoneCode.objects.filter(user=user, purpose=policy.purpose)
 
 
 def _hit(policy: CodePolicy, key: str) -> int:
@@ -108,17 +124,17 @@ def failure_count(policy: CodePolicy, *, ip: str) -> None:
 
 
 def code_issue(policy: CodePolicy, *, user, phone: str, language: str) -> None:
-    """Stores a new code for ``user`` (earlier live codes of the purpose end) and queues
-    its SMS to ``phone`` for after the commit. The caller holds ``user``'s row lock, in
-    its transaction."""
+    """Stores a new code for ``user`` (or, with ``user=None``, for ``phone`` alone;
+    earlier live codes of the purpose end) and queues its SMS to ``phone`` for after the
+    commit. The caller holds ``user``'s row lock, in its transaction."""
     code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
     now = timezone.now()
-    PhoneCode.objects.filter(user=user, purpose=policy.purpose, used_at__isnull=True).update(expires_at=now)
+    _codes_of(policy, user, phone).filter(used_at__isnull=True).update(expires_at=now)
     PhoneCode.objects.create(
         user=user,
         purpose=policy.purpose,
         phone=phone,
-        code_hash=policy.hash(user.pk, code),
+        code_hash=policy.hash(phone if user is None else user.pk, code),
         expires_at=now + policy.ttl,
     )
     text = _sms_text(policy, code, language)
@@ -126,23 +142,24 @@ def code_issue(policy: CodePolicy, *, user, phone: str, language: str) -> None:
 
 
 def code_spend(policy: CodePolicy, *, user, phone: str, code: str) -> bool:
-    """Spends ``user``'s live code for ``phone`` if ``code`` is it. A wrong guess counts
-    on the code (written at once: the caller must commit it, not roll it back). The
-    caller holds ``user``'s row lock, so two tries of one code spend it once."""
+    """Spends ``user``'s live code for ``phone`` (with ``user=None``: the phone's own
+    code) if ``code`` is it. A wrong guess counts on the code (written at once: the
+    caller must commit it, not roll it back). The caller holds ``user``'s row lock; a
+    phone's own code is locked here. So two tries of one code spend it once."""
     code = "".join(ch for ch in str(code) if ch.isdigit())
     now = timezone.now()
-    row = (
-        PhoneCode.objects.filter(user=user, purpose=policy.purpose, used_at__isnull=True, expires_at__gt=now)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    live = _codes_of(policy, user, phone).filter(used_at__isnull=True, expires_at__gt=now)
+    if user is None:
+        live = live.select_for_update()
+    row = live.order_by("-created_at", "-pk").first()
     if row is None or row.phone and row.phone != phone or row.attempts >= policy.setting("CODE_ATTEMPTS", 5):
         return False
-    if len(code) != CODE_LENGTH or not hmac.compare_digest(row.code_hash, policy.hash(user.pk, code)):
+    subject = phone if user is None else user.pk
+    if len(code) != CODE_LENGTH or not hmac.compare_digest(row.code_hash, policy.hash(subject, code)):
         PhoneCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
         return False
     PhoneCode.objects.filter(pk=row.pk).update(used_at=now)
-    PhoneCode.objects.filter(user=user, purpose=policy.purpose, used_at__isnull=True).update(expires_at=now)
+    _codes_of(policy, user, phone).filter(used_at__isnull=True).update(expires_at=now)
     return True
 
 

@@ -23,16 +23,39 @@ class EmailTaken(Conflict):
 
 
 @transaction.atomic
-def customer_register(*, phone, password, name="", email=None, language="ru", birth_date=None):
+def customer_register(
+    *,
+    phone,
+    password=None,
+    password_hash=None,
+    name="",
+    email=None,
+    language="ru",
+    birth_date=None,
+    phone_verified=False,
+):
     """Create a customer. The phone is normalised to E.164; phone and e-mail are unique.
-    The welcome message is queued for after the commit (see ``welcome_send``)."""
+    The password comes in clear or as Django's hash of it. The welcome message is queued
+    for after the commit (see ``welcome_send``). Customers sign up through
+    ``skypark.accounts.signup``, which confirms the phone first; this is its last step
+    (and the way staff tools and demos make accounts)."""
     phone = normalise_phone(phone)
     if User.objects.filter(phone=phone).exists():
         raise PhoneTaken()
     if email and User.objects.filter(email__iexact=email).exists():
         raise EmailTaken()
-    user = User(phone=phone, email=email or None, name=name, language=language, birth_date=birth_date)
-    user.set_password(password)
+    user = User(
+        phone=phone,
+        email=email or None,
+        name=name,
+        language=language,
+        birth_date=birth_date,
+        phone_verified=phone_verified,
+    )
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     audit_log(actor=user, action="accounts.customer.registered", obj=user, after=snapshot(user))

@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import phone_views, views
+from . import phone_views, signup_views, views
 
 app_name = "accounts"
 urlpatterns = [
-    path("signup/", views.signup, name="signup"),
+    path("signup/", signup_views.signup, name="signup"),
+    path("signup/code/", signup_views.signup_confirm, name="signup_confirm"),
     path("login/", views.CustomerLoginView.as_view(), name="login"),
     # Django's LogoutView accepts POST only, so a link or a prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -2,7 +2,6 @@
 service and render; the services hold the rules."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -10,7 +9,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,7 +18,7 @@ from skypark.core.errors import DomainError
 from . import services
 from .auth_sessions import session_revoke, sessions_revoke_all, web_session_of
 from .devices import device_label
-from .forms import ChildForm, LoginForm, PasswordResetSmsConfirmForm, PasswordResetSmsForm, ProfileForm, SignupForm
+from .forms import ChildForm, LoginForm, PasswordResetSmsConfirmForm, PasswordResetSmsForm, ProfileForm
 from .models import Child
 from .password_reset import ResetCodeInvalid, ResetRateLimited, code_ttl, reset_code_confirm, reset_code_request
 from .phones import format_phone
@@ -58,45 +56,6 @@ def redirect_in_language(url_name, language, **kwargs):
 class CustomerLoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
-
-
-def _safe_next(request) -> str:
-    """The page to go back to after signing up (as the log-in page does), if it is ours."""
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return ""
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("accounts:profile")
-    form = SignupForm(request.POST or None)
-    next_url = _safe_next(request)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user = services.customer_register(
-                phone=data["phone"],
-                password=data["password1"],
-                name=data["name"],
-                email=data["email"] or None,
-                language=data["language"],
-            )
-        except (DomainError, ValidationError) as exc:
-            add_service_error(form, exc)
-        else:
-            login(request, user, backend="skypark.accounts.backends.PhoneOrEmailBackend")
-            with translation.override(user.language):
-                messages.success(request, _("Welcome to Sky Park! Your account is ready."))
-            if next_url:
-                # Mid-purchase: carry on; the profile offers the phone confirmation later.
-                return redirect(next_url)
-            return redirect_in_language("accounts:phone_verify", user.language)
-    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
 def _children_of(user):

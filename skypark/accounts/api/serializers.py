@@ -54,8 +54,16 @@ class SingleUseTokenRefreshSerializer(TokenRefreshSerializer):
         return services.refresh_token_rotate(raw=attrs["refresh"])
 
 
+class RegisterCodeInput(serializers.Serializer):
+    phone = PhoneField()
+    language = serializers.ChoiceField(
+        choices=Language.choices, default=Language.RU, help_text="The language of the SMS."
+    )
+
+
 class RegisterInput(serializers.Serializer):
     phone = PhoneField()
+    code = serializers.RegexField(r"^\s*\d{6}\s*$", max_length=12, help_text="The six digits from the sign-up SMS.")
     password = serializers.CharField(write_only=True, min_length=8, style={"input_type": "password"})
     name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_null=True, allow_blank=True, default=None)

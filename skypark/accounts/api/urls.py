@@ -6,6 +6,7 @@ urlpatterns = [
     path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/register/code/", views.RegisterCodeApi.as_view(), name="auth-register-code"),
     path("auth/register/", views.RegisterApi.as_view(), name="auth-register"),
     path("me/", views.MeApi.as_view(), name="me"),
     path("me/phone/verification/", views.PhoneVerificationSendApi.as_view(), name="me-phone-verification"),

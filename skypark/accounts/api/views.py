@@ -11,7 +11,7 @@ from skypark.core.api.serializers import ErrorOutput
 from skypark.core.client_ip import client_ip
 from skypark.core.errors import NotFound
 
-from .. import phone_verification, services
+from .. import phone_verification, services, signup
 from ..auth_sessions import session_revoke, sessions_revoke_all
 from ..models import AuthSession, Child, MerchantApiKey, User
 from ..selectors import active_sessions
@@ -28,6 +28,7 @@ from .serializers import (
     PhoneVerificationSent,
     ProfileSerializer,
     ProfileUpdateInput,
+    RegisterCodeInput,
     RegisterInput,
     SessionOutput,
     TokenPairOutput,
@@ -63,27 +64,67 @@ class TokenRefreshApi(LoginThrottleMixin, TokenRefreshView):
     pass
 
 
-class RegisterApi(LoginThrottleMixin, APIView):
+class RegisterCodeApi(LoginThrottleMixin, APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
+    parser_classes = [JSONParser]
 
     @extend_schema(
         tags=["auth"],
-        summary="Register a customer",
+        summary="Sign up, step 1: send a sign-up code to a phone",
+        description=(
+            "Always answers 202 for a valid phone number: a number nobody has gets a six-digit "
+            "code by SMS, and a number that already has an account gets a message telling its "
+            "owner to log in instead, so the answer does not tell who is a customer. "
+            "Errors: `validation_error` (400), `signup_rate_limited` (429)."
+        ),
+        request=RegisterCodeInput,
+        responses={202: PhoneVerificationSent},
+    )
+    def post(self, request):
+        data = RegisterCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = data.validated_data["phone"]
+        signup.signup_code_send(phone=phone, ip=client_ip(request), language=data.validated_data["language"])
+        body = {"phone": phone, "expires_in": signup.code_minutes() * 60}
+        return Response(PhoneVerificationSent(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RegisterApi(LoginThrottleMixin, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Sign up, step 2: create the account with the code from the SMS",
+        description=(
+            "Creates the customer, with the phone confirmed. A wrong, expired or used code and a "
+            "number that already has an account get the same answer, `signup_code_invalid` "
+            "(400). An e-mail that another account has is not added (its owner is told); the "
+            "answer shows `email` empty then. Errors: `validation_error` (400), "
+            "`signup_code_invalid` (400), `signup_rate_limited` (429)."
+        ),
         request=RegisterInput,
         responses={201: ProfileSerializer},
         examples=[
             OpenApiExample(
                 "new customer",
                 request_only=True,
-                value={"phone": "0555 123 456", "password": "long-secret-1", "name": "Aida", "language": "ky"},
+                value={
+                    "phone": "0555 123 456",
+                    "code": "123456",
+                    "password": "long-secret-1",
+                    "name": "Aida",
+                    "language": "ky",
+                },
             )
         ],
     )
     def post(self, request):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.customer_register(**data.validated_data)
+        user = signup.signup_complete(ip=client_ip(request), **data.validated_data)
         return Response(ProfileSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -104,7 +104,7 @@ def test_log_in_round_trip_keeps_the_filled_form(client, park):
     assert response["Location"].endswith(reverse("commerce:order-pay", args=[ticket.order.reference]).split("/", 2)[2])
 
 
-def test_sign_up_round_trip_keeps_the_filled_form(client, park):
+def test_sign_up_round_trip_keeps_the_filled_form(client, park, sms_codes):
     url = reverse("parks:park-detail", args=[park.slug])
     form = {"visit_date": tomorrow().isoformat(), "guest_0_name": "Aibek", "guest_0_age": "6", "buy": "1"}
     login_url = client.post(url, form)["Location"]
@@ -114,16 +114,19 @@ def test_sign_up_round_trip_keeps_the_filled_form(client, park):
     assert f'name="next" value="{url}"' in client.get(signup_url).content.decode()
     account = {"phone": "0555 321 654", "name": "Aida", "email": "", "language": "en"}
     account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": url}
-    response = client.post(reverse("accounts:signup"), account)
+    assert client.post(reverse("accounts:signup"), account)["Location"] == reverse("accounts:signup_confirm")
+    response = client.post(reverse("accounts:signup_confirm"), {"action": "confirm", "code": sms_codes[-1]})
     assert response["Location"] == url
     page = client.get(url).content.decode()
     assert 'value="Aibek"' in page and "Aibek (6)</td>" in page
 
 
-def test_sign_up_ignores_a_next_address_off_the_site(client):
+def test_sign_up_ignores_a_next_address_off_the_site(client, sms_codes):
     account = {"phone": "0555 321 655", "name": "Aida", "email": "", "language": "en"}
     account |= {"password1": "Sunny-Slide-42", "password2": "Sunny-Slide-42", "next": "https://evil.example/"}
-    assert client.post(reverse("accounts:signup"), account)["Location"] == "/accounts/phone/confirm/"
+    client.post(reverse("accounts:signup"), account)
+    response = client.post(reverse("accounts:signup_confirm"), {"action": "confirm", "code": sms_codes[-1]})
+    assert response["Location"] == reverse("accounts:profile")
 
 
 def test_a_kept_form_comes_back_only_on_its_own_page(client, customer, park):

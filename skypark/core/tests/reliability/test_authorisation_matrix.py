@@ -28,6 +28,7 @@ PUBLIC = {
     "auth-token",
     "auth-token-refresh",
     "auth-register",
+    "auth-register-code",
     "config-public",
     "park-list",
     "park-detail",

@@ -50,7 +50,10 @@ def sqlite_server(tmp_path):
         "SKYPARK_DEVELOPMENT": "1",
         "CELERY_BROKER_URL": "memory://",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "SMS_BACKEND": "skypark.notify.sms.MemorySmsBackend",
+        "SMS_BACKEND": "skypark.notify.sms.FileSmsBackend",
+        "SMS_FILE_PATH": str(tmp_path / "sms"),
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "THROTTLE_LOGIN": "1000/min",
     }
     env.pop("CACHE_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -89,21 +92,28 @@ def sqlite_server(tmp_path):
             break
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
-    yield base, key, code
+    yield base, key, code, tmp_path / "sms" / "outbox.log"
     server.terminate()
     server.wait(timeout=10)
 
 
 def test_concurrent_writes_on_the_embedded_default_never_500(sqlite_server):
-    base, key, customer_code = sqlite_server
+    base, key, customer_code, sms_log = sqlite_server
     auth = {"Authorization": f"Api-Key {key}"}
 
     def sale(i):
         body = {"external_id": f"till-{i}", "customer_code": customer_code, "entry": "manual", "amount": "500.00"}
         return _call(base + "/api/v1/partner/transactions/", body, auth)
 
+    def sign_up_code(i):
+        phone = f"+99655590{i:04d}"
+        assert _call(base + "/api/v1/auth/register/code/", {"phone": phone})[0] == 202
+        return re.findall(rf"SMS to \{phone}\n\D*(\d{{6}})", sms_log.read_text())[-1]
+
+    codes = [sign_up_code(i) for i in range(8)]
+
     def sign_up(i):
-        body = {"phone": f"+99655590{i:04d}", "password": "long-pass-word-1", "name": f"Guest {i}"}
+        body = {"phone": f"+99655590{i:04d}", "code": codes[i], "password": "long-pass-word-1", "name": f"Guest {i}"}
         return _call(base + "/api/v1/auth/register/", body)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
