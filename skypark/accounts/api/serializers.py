@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 
+from skypark.core.client_ip import client_ip
+
 from .. import services
 from ..auth_sessions import api_session_start
 from ..lockout import LoginLocked, is_locked_out, login_succeeded
@@ -21,11 +23,32 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages[0], code="phone_invalid")
 
 
+class MfaRequired(exceptions.AuthenticationFailed):
+    default_code = "mfa_required"
+    default_detail = _("Enter the code from your authenticator app (or a recovery code) as otp.")
+
+
+class MfaSetupRequired(exceptions.PermissionDenied):
+    default_code = "mfa_setup_required"
+    default_detail = _("This account must use two-factor log-in: set it up in the back-office first.")
+
+
 class LoginTokenSerializer(TokenObtainPairSerializer):
-    """Obtain a JWT pair with a phone number or e-mail (``login``) and password."""
+    """Obtain a JWT pair with a phone number or e-mail (``login``) and password. Staff
+    who log in to the back-office with a second factor give it here too (``otp``), so a
+    password alone never buys what the back-office guards with two factors."""
 
     username_field = "login"
     default_error_messages = {"no_active_account": _("Wrong phone/e-mail or password.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp"] = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=32,
+            help_text="Staff with two-factor log-in: the six-digit code from the authenticator, or a recovery code.",
+        )
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -36,9 +59,20 @@ class LoginTokenSerializer(TokenObtainPairSerializer):
             if is_locked_out(request):
                 raise LoginLocked() from None
             raise
+        self._second_factor(attrs.get("otp") or "", request)
         login_succeeded(request=request, user=self.user)
         refresh = api_session_start(user=self.user, request=request)
         return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+    def _second_factor(self, otp, request):
+        from ..mfa.services import mfa_enrolled, mfa_required, mfa_verify
+
+        if mfa_enrolled(self.user):
+            if not otp.strip():
+                raise MfaRequired()
+            mfa_verify(user=self.user, token=otp, ip=client_ip(request))
+        elif mfa_required(self.user):
+            raise MfaSetupRequired()
 
 
 class TokenPairOutput(serializers.Serializer):

@@ -46,11 +46,18 @@ class LoginThrottleMixin:
     description=(
         "Too many wrong passwords for one login from one address (or for many logins from one "
         "address) lock that combination for a while: the answer is then 429 with the code "
-        "`login_locked`, even for the right password. The same for unknown logins."
+        "`login_locked`, even for the right password. The same for unknown logins. Staff who use "
+        "two-factor log-in send the authenticator's code (or a recovery code) as `otp`; without it "
+        "the answer is 401 `mfa_required`, with a wrong one 400 `mfa_code_invalid`; staff who must "
+        "use it and have not set it up get 403 `mfa_setup_required`."
     ),
     responses={
         200: TokenPairOutput,
-        401: OpenApiResponse(ErrorOutput, description="`no_active_account`: wrong login or password"),
+        400: OpenApiResponse(ErrorOutput, description="`mfa_code_invalid`: wrong second-factor code"),
+        401: OpenApiResponse(
+            ErrorOutput, description="`no_active_account`: wrong login or password; `mfa_required`: `otp` missing"
+        ),
+        403: OpenApiResponse(ErrorOutput, description="`mfa_setup_required`: two-factor log-in not set up yet"),
         429: OpenApiResponse(ErrorOutput, description="`login_locked`: too many failed attempts"),
     },
     examples=[OpenApiExample("phone", value={"login": "+996555123456", "password": "secret-pass"}, request_only=True)],

@@ -329,3 +329,64 @@ def test_customers_and_staff_who_need_no_mfa_are_not_stopped(client, production_
     assert client.get("/accounts/profile/").status_code == 200
     client.force_login(MembershipFactory(role="cashier").user)
     assert client.get("/api/v1/me/children/").status_code == 200
+
+
+# The API log-in: a password alone never buys a staff token the back-office would refuse.
+
+TOKEN = "/api/v1/auth/token/"
+
+
+def _token(login, otp=None):
+    from rest_framework.test import APIClient
+
+    body = {"login": login, "password": "pass-word-123"}
+    if otp is not None:
+        body["otp"] = otp
+    return APIClient().post(TOKEN, body, format="json")
+
+
+def _staff_with_password(**kwargs):
+    user = StaffFactory(**kwargs)
+    user.set_password("pass-word-123")
+    user.save()
+    return user
+
+
+def test_a_staff_token_needs_the_second_factor(production_mfa):
+    from skypark.accounts.models import AuthSession
+
+    user = _staff_with_password(is_superuser=True)
+    device, recovery = enrolled(user)
+
+    missing = _token(user.phone)
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "mfa_required"
+    wrong = _token(user.phone, otp="000000" if code_for(device) != "000000" else "111111")
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "mfa_code_invalid"
+    assert not AuthSession.objects.filter(user=user).exists()
+
+    _wait_out_the_lock(device)
+    right = _token(user.phone, otp=code_for(device))
+    assert right.status_code == 200 and right.json()["access"]
+    assert _token(user.phone, otp=recovery[0]).status_code == 200
+    assert _token(user.phone, otp=recovery[0]).status_code == 400
+
+
+def test_staff_who_must_use_mfa_and_have_not_set_it_up_get_no_token(production_mfa):
+    owner = MembershipFactory(role=MerchantMembership.Role.OWNER).user
+    owner.set_password("pass-word-123")
+    owner.save()
+    refused = _token(owner.phone)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "mfa_setup_required"
+
+
+def test_cashiers_and_customers_log_in_to_the_api_with_a_password(production_mfa):
+    from .factories import UserFactory
+
+    cashier = MembershipFactory(role="cashier").user
+    cashier.set_password("pass-word-123")
+    cashier.save()
+    customer = UserFactory()
+    customer.set_password("pass-word-123")
+    customer.save()
+    assert _token(cashier.phone).status_code == 200
+    assert _token(customer.phone).status_code == 200
