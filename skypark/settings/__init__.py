@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "skypark.commerce",
     "skypark.privacy",
     "skypark.webhooks",
+    "skypark.ops",
     # domains
     "skypark.parks",
     "loyalty",
@@ -167,6 +168,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Backups (manage.py backup / restore, the nightly ops_backup job): where they go and how
+# many of the newest stay. Copy BACKUP_DIR off the machine (see README, "Operating it").
+BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 
 # Cache: Redis when REDIS_URL/CACHE_URL is given, local memory otherwise.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://skypark")}
