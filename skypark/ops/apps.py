@@ -6,3 +6,8 @@ class OpsConfig(AppConfig):
     name = "skypark.ops"
     label = "ops"
     verbose_name = _("Operations")
+
+    def ready(self):
+        from . import metrics, request_ids  # noqa: F401  (connects the Celery signals)
+
+        metrics.register()
