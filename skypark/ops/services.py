@@ -4,6 +4,7 @@ from django.db import transaction
 SCHEDULES = [
     # name, task, hour, minute
     ("ops: back up the database", "skypark.ops.tasks.ops_backup", 3, 0),
+    ("ops: archive old history", "skypark.ops.tasks.ops_archive", 4, 30),
 ]
 
 

@@ -188,6 +188,13 @@ STORAGES = {
 BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
 
+# History older than this many days moves to archive tables, nightly (skypark.core.archiving).
+ARCHIVE_AFTER_DAYS = {
+    "audit": env.int("ARCHIVE_AUDIT_DAYS", default=400),
+    "scans": env.int("ARCHIVE_SCANS_DAYS", default=180),
+    "notifications": env.int("ARCHIVE_NOTIFICATIONS_DAYS", default=90),
+}
+
 # Cache: Redis when REDIS_URL/CACHE_URL is given, local memory otherwise.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://skypark")}
 
