@@ -48,8 +48,13 @@ messages: install
 	$(PY) manage.py makemessages -l ru -l ky -l en --ignore=.venv --ignore=var
 	$(PY) manage.py compilemessages --ignore=.venv
 
+# S=multihost: the multi-host rehearsal in network namespaces (root; bench/multihost.sh).
 bench: install-dev
+ifeq ($(S),multihost)
+	bench/multihost.sh $(BENCH_ARGS)
+else
 	$(PY) -m bench $(if $(S),--scenario $(S)) $(BENCH_ARGS)
+endif
 
 clean:
 	rm -rf var/broker var/mail var/sms

@@ -130,3 +130,17 @@ def sms_codes(monkeypatch):
 
     monkeypatch.setattr(phone_codes, "_sms_text", remember)
     return codes
+
+
+def pytest_terminal_summary(terminalreporter):
+    """A run without PostgreSQL says loudly, last, that the locking tests did not run."""
+    from django.db import connection
+
+    from skypark.core.testing import postgres_banner, postgres_only_skips
+
+    lines = postgres_banner(postgres_only_skips(terminalreporter.stats.get("skipped", [])), connection.vendor)
+    if lines:
+        terminalreporter.write_sep("!", "LOCKING TESTS NOT RUN", red=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line, red=True, bold=True)
+        terminalreporter.write_sep("!", red=True, bold=True)

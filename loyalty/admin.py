@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from skypark.accounts.admin_scoping import CUSTOMER, GLOBAL, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
 from skypark.accounts.models import Merchant
 from skypark.audit.admin import AuditedAdminMixin
-from skypark.core.admin_mixins import ReadOnlyAdminMixin
+from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from skypark.core.csv_export import csv_response
 from skypark.core.errors import DomainError
 from skypark.core.translated_admin import TranslatedAdmin
@@ -44,6 +44,7 @@ from .models import (
     PosTransactionLine,
     Referral,
     ScanLog,
+    ScanLogArchive,
     Tier,
     TierChange,
 )
@@ -309,7 +310,7 @@ class CrossPromoAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ScanLog)
-class ScanLogAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class ScanLogAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     scope = MERCHANT
     list_display = ("created_at", "merchant", "customer", "action", "code_kind", "entry", "result", "ip_address")
     list_select_related = ("merchant", "customer")
@@ -482,3 +483,16 @@ class TierChangeAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "account", "from_tier", "to_tier", "qualifying_points", "is_upgrade")
     list_select_related = ("account__customer", "account__merchant", "from_tier", "to_tier")
     list_filter = ("is_upgrade",)
+
+
+@admin.register(ScanLogArchive)
+class ScanLogArchiveAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Scans moved out of the live log by the nightly archiving: network staff only (the
+    archive keeps merchants and customers as ids)."""
+
+    scope = NETWORK
+    list_display = ("id", "created_at", "merchant_id", "customer_id", "action", "code_kind", "entry", "result")
+    list_filter = ("result", "action")
+    search_fields = ("=customer_id", "=merchant_id", "=ip_address")
+    search_help_text = _("Exact customer id, merchant id or IP address.")
+    readonly_fields = [f.name for f in ScanLogArchive._meta.fields]

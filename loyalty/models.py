@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from skypark.accounts.models import Merchant
+from skypark.core.archiving import archive_model
 from skypark.core.models import Currency, TimeStampedModel
 
 ZERO = Decimal("0.00")
@@ -739,3 +740,15 @@ class CustomerVisit(models.Model):
 
     def __str__(self):
         return f"{self.customer} @ {self.merchant} · {self.date}"
+
+
+ScanLogArchive = archive_model(
+    ScanLog,
+    name="ScanLogArchive",
+    verbose_name=_("archived scan"),
+    verbose_name_plural=_("scan log archive"),
+    indexes=[
+        models.Index(fields=["created_at"], name="loyalty_scan_archive_at_idx"),
+        models.Index(fields=["customer_id", "created_at"], name="loyalty_scan_archive_cust_idx"),
+    ],
+)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from skypark.core import views as core_views
+from skypark.ops.metrics import metrics_view
 
 api_v1 = [
     path("", include("skypark.accounts.api.urls")),
@@ -20,6 +21,9 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/live", core_views.healthz_live, name="healthz-live"),
+    path("healthz/ready", core_views.healthz, name="healthz-ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

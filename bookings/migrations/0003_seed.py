@@ -60,6 +60,21 @@ def seed(apps, schema_editor):
         )
 
 
+def unseed(apps, schema_editor):
+    """Removes the seeded settings, the Instructors group and the course types no course
+    uses yet."""
+    apps.get_model("config", "SystemSetting").objects.filter(key__in=[row[0] for row in SETTINGS]).delete()
+    apps.get_model("auth", "Group").objects.filter(name="Instructors").delete()
+    CourseType = apps.get_model("bookings", "CourseType")
+    Course = apps.get_model("bookings", "Course")
+    DiscountCode = apps.get_model("bookings", "DiscountCode")
+    used = set(Course.objects.values_list("course_type_id", flat=True))
+    used |= set(DiscountCode.objects.exclude(course_type=None).values_list("course_type_id", flat=True))
+    # A plain DELETE: the collector would walk relations of other apps' historical models.
+    unused = CourseType.objects.filter(code__in=[row[0] for row in COURSE_TYPES]).exclude(pk__in=used)
+    unused._raw_delete(schema_editor.connection.alias)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("bookings", "0002_postgres_exclusion"),
@@ -67,4 +82,4 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]

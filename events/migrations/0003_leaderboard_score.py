@@ -24,6 +24,10 @@ def build(apps, schema_editor):
     )
 
 
+def unbuild(apps, schema_editor):
+    apps.get_model("events", "LeaderboardScore").objects.all().delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("events", "0002_settings"),
@@ -58,5 +62,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(build, migrations.RunPython.noop),
+        migrations.RunPython(build, unbuild),
     ]

@@ -55,6 +55,11 @@ def seed(apps, schema_editor):
             )
 
 
+def unseed(apps, schema_editor):
+    apps.get_model("config", "SystemSetting").objects.filter(key__in=SETTINGS).delete()
+    apps.get_model("loyalty", "Tier").objects.filter(code__in=[row[0] for row in TIERS]).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("loyalty", "0001_initial"), ("config", "0002_seed_defaults")]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]

@@ -14,6 +14,11 @@ def give_every_webhook_a_secret(apps, schema_editor):
         program.save(update_fields=["webhook_secret"])
 
 
+def keep_secrets(apps, schema_editor):
+    """Going back keeps the secrets given: blanking them would make webhooks signed with
+    an empty key again."""
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -36,5 +41,5 @@ class Migration(migrations.Migration):
             name='webhook_secret',
             field=models.CharField(blank=True, editable=False, max_length=128, verbose_name='webhook signing secret'),
         ),
-        migrations.RunPython(give_every_webhook_a_secret, migrations.RunPython.noop),
+        migrations.RunPython(give_every_webhook_a_secret, keep_secrets),
     ]

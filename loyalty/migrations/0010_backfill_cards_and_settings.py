@@ -43,6 +43,12 @@ def backfill(apps, schema_editor):
             )
 
 
+def unseed(apps, schema_editor):
+    """Removes the settings; the cards stay (every customer has one either way, and a
+    card's secret is what its codes are signed with)."""
+    apps.get_model("config", "SystemSetting").objects.filter(key__in=SETTINGS).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("loyalty", "0009_card_secret_and_scan_kinds"), ("config", "0002_seed_defaults")]
-    operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(backfill, unseed)]

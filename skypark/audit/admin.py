@@ -8,7 +8,7 @@ from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from skypark.core.client_ip import client_ip
 
-from .models import AuditEntry
+from .models import AuditEntry, AuditEntryArchive
 from .selectors import audit_entries_for
 from .services import audit_log, snapshot
 
@@ -113,3 +113,16 @@ class AuditEntryAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
             _("after"),
             rows,
         )
+
+
+@admin.register(AuditEntryArchive)
+class AuditEntryArchiveAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Entries moved out of the live log by the nightly archiving, read-only. Found by
+    object id or action (indexed columns and short scans); newest first by id."""
+
+    scope = NETWORK
+    list_display = ("id", "created_at", "actor_label", "action", "source", "object_id", "object_repr")
+    list_filter = ("source",)
+    search_fields = ("=object_id", "=action", "=actor_id")
+    search_help_text = _("Exact object id, action or actor id.")
+    readonly_fields = [f.name for f in AuditEntryArchive._meta.fields]

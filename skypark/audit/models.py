@@ -3,6 +3,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.archiving import archive_model
+
 
 class AuditEntry(models.Model):
     """One thing that happened: who did what to which object, with before/after data.
@@ -68,3 +70,15 @@ class AuditEntry(models.Model):
         from django.contrib.auth import get_user_model
 
         return get_user_model().objects.filter(pk=self.actor_id).first()
+
+
+AuditEntryArchive = archive_model(
+    AuditEntry,
+    name="AuditEntryArchive",
+    verbose_name=_("archived audit entry"),
+    verbose_name_plural=_("audit log archive"),
+    indexes=[
+        models.Index(fields=["created_at"], name="audit_archive_created_idx"),
+        models.Index(fields=["object_id"], name="audit_archive_object_idx"),
+    ],
+)

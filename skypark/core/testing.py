@@ -1,6 +1,7 @@
 """Helpers for tests that prove rules under real concurrency (PostgreSQL, real threads)."""
 
 import threading
+import time
 
 from django.db import connections
 
@@ -17,6 +18,8 @@ def run_together(jobs, *, threads=None, timeout=120):
     barrier = threading.Barrier(threads)
     results, errors, lock = [], [], threading.Lock()
 
+    finished = []
+
     def worker(share):
         try:
             barrier.wait()
@@ -29,12 +32,45 @@ def run_together(jobs, *, threads=None, timeout=120):
                 else:
                     with lock:
                         results.append(value)
+            with lock:
+                finished.append(len(share))
         finally:
             connections.close_all()
 
     pool = [threading.Thread(target=worker, args=(jobs[i::threads],)) for i in range(threads)]
     for thread in pool:
         thread.start()
+    deadline = time.monotonic() + timeout
     for thread in pool:
-        thread.join(timeout=timeout)
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
+    stuck = sum(thread.is_alive() for thread in pool)
+    assert not stuck, f"{stuck} of {threads} threads still running after {timeout} s (a lock never released?)"
+    assert len(finished) == threads, f"{threads - len(finished)} of {threads} threads died before finishing their jobs"
+    assert len(results) + len(errors) == len(jobs), f"{len(jobs) - len(results) - len(errors)} jobs never ran"
     return results, errors
+
+
+def postgres_only_skips(skipped_reports) -> list[str]:
+    """The node ids of skipped tests that needed PostgreSQL: marked ``postgres``, or
+    skipped for a reason that names it."""
+    return sorted(
+        {
+            report.nodeid
+            for report in skipped_reports
+            if "postgres" in getattr(report, "keywords", {}) or "PostgreSQL" in str(getattr(report, "longrepr", ""))
+        }
+    )
+
+
+def postgres_banner(nodeids, vendor: str) -> list[str]:
+    """What a run prints at the end when the locking tests did not run: loud, with the
+    count, the files and how to run them."""
+    if not nodeids:
+        return []
+    files = sorted({nodeid.split("::")[0] for nodeid in nodeids})
+    return [
+        f"{len(nodeids)} TESTS THAT PROVE ROW LOCKING AND CONCURRENCY DID NOT RUN (database: {vendor}).",
+        "Nothing they check (overselling, double admission, double spending, races) was tested.",
+        "Run them with DATABASE_URL=postgres://postgres@127.0.0.1:5432/skypark make test. Files:",
+        *(f"  {name}" for name in files),
+    ]

@@ -10,7 +10,16 @@ from skypark.core.health import broker_ok, database_ok
 
 @require_GET
 @never_cache
+def healthz_live(request):
+    """Liveness: the process answers (no dependency checked). A failing one is restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
 def healthz(request):
+    """Readiness (also served at ``/healthz``): the database and the broker answer. A
+    failing node is taken out of the load balancer, not restarted."""
     checks = {"database": database_ok(connection), "broker": broker_ok()}
     healthy = all(checks.values())
     return JsonResponse(

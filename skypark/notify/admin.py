@@ -10,7 +10,7 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
 
-from .models import Notification
+from .models import Notification, NotificationArchive
 from .services import notification_resend
 
 
@@ -124,3 +124,15 @@ class NotificationAdmin(
     @admin.display(description=_("attachments"))
     def attachment_names(self, obj):
         return ", ".join(item["filename"] for item in obj.attachments) or "—"
+
+
+@admin.register(NotificationArchive)
+class NotificationArchiveAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Sent and failed notifications moved out of the live log by the nightly archiving."""
+
+    scope = NETWORK
+    list_display = ("id", "created_at", "recipient_id", "channel", "kind", "to_address", "status", "sent_at")
+    list_filter = ("channel", "status")
+    search_fields = ("=recipient_id", "=to_address")
+    search_help_text = _("Exact recipient id or address.")
+    readonly_fields = [f.name for f in NotificationArchive._meta.fields]

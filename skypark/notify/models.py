@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from skypark.accounts.models import Language
+from skypark.core.archiving import archive_model
 
 
 class Notification(models.Model):
@@ -122,3 +123,15 @@ class Notification(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+
+NotificationArchive = archive_model(
+    Notification,
+    name="NotificationArchive",
+    verbose_name=_("archived notification"),
+    verbose_name_plural=_("notification archive"),
+    indexes=[
+        models.Index(fields=["created_at"], name="notify_archive_created_idx"),
+        models.Index(fields=["recipient_id", "created_at"], name="notify_archive_recipient_idx"),
+    ],
+)

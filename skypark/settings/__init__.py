@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_celery_beat",
+    "django_prometheus",
     # staff two-factor log-in (TOTP apps and one-time recovery codes)
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "skypark.commerce",
     "skypark.privacy",
     "skypark.webhooks",
+    "skypark.ops",
     # domains
     "skypark.parks",
     "loyalty",
@@ -72,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "skypark.ops.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "skypark.accounts.middleware.SessionTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "skypark.urls"
@@ -127,6 +132,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# Query counts, latencies and errors per database for /metrics: django-prometheus wraps
+# the engine (same behaviour, counted). DB_METRICS=false keeps Django's own.
+if env.bool("DB_METRICS", default=True):
+    _engine = DATABASES["default"]["ENGINE"]
+    if _engine in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        DATABASES["default"]["ENGINE"] = _engine.replace("django.db.", "django_prometheus.db.")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out log-in before any password is checked.
@@ -163,9 +175,24 @@ STATIC_ROOT = env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Files: local by default, an S3-compatible bucket with FILE_STORAGE=s3 (skypark.ops.storage_config).
+from skypark.ops.storage_config import default_storage_config  # noqa: E402
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_config(env),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Backups (manage.py backup / restore, the nightly ops_backup job): where they go and how
+# many of the newest stay. Copy BACKUP_DIR off the machine (see README, "Operating it").
+BACKUP_DIR = env("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+
+# History older than this many days moves to archive tables, nightly (skypark.core.archiving).
+ARCHIVE_AFTER_DAYS = {
+    "audit": env.int("ARCHIVE_AUDIT_DAYS", default=400),
+    "scans": env.int("ARCHIVE_SCANS_DAYS", default=180),
+    "notifications": env.int("ARCHIVE_NOTIFICATIONS_DAYS", default=90),
 }
 
 # Cache: Redis when REDIS_URL/CACHE_URL is given, local memory otherwise.
@@ -204,6 +231,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A job whose worker died unacknowledged is handed out again after this many seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# The queue tasks go to and workers read by default (a test's worker uses a queue of its own).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -322,11 +351,24 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=20)
 
+# Logs: one JSON object per line (LOG_FORMAT=json, production's default) or plain text;
+# either way each line carries the request id of the request or task that wrote it.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "skypark.ops.request_ids.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "skypark.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -335,3 +377,20 @@ LOGGING = {
 # a spreadsheet never evaluates what someone typed; larger exports run as a staff job.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 ADMIN_EXPORT_SYNC_LIMIT = env.int("ADMIN_EXPORT_SYNC_LIMIT", default=5000)
+
+# Monitoring. /metrics (Prometheus) answers a scraper with this bearer token, or staff.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# A Celery worker serves its task figures on this port (0: off).
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDRESS = env("CELERY_METRICS_ADDRESS", default="127.0.0.1")
+# Errors go to Sentry when SENTRY_DSN is set (no personal data is sent).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from skypark.ops.sentry import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=""),
+        traces=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -5,6 +5,8 @@ from . import *  # noqa: F403
 from . import env
 
 DEBUG = False
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # noqa: F405
 WEBHOOKS_REQUIRE_HTTPS = True
 WEBHOOKS_ALLOWED_NETWORKS = []
 # Superusers and merchant owners/managers log in to the back-office with a second factor.
@@ -25,7 +27,7 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405  (files: local or FILE_STORAGE=s3)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -13,6 +13,12 @@ def seed(apps, schema_editor):
         )
 
 
+def unseed(apps, schema_editor):
+    """Removes the settings this migration created, with whatever values staff gave them."""
+    SystemSetting = apps.get_model("config", "SystemSetting")
+    SystemSetting.objects.filter(key__in=[row[0] for row in DEFAULTS]).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [("config", "0001_initial")]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(seed, unseed)]

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from skypark.accounts.models import User
-from skypark.core.safety import refuse_unsafe_settings
+from skypark.core.safety import refuse_unsafe_settings, unsafe_settings
 
 STRONG_KEY = "k3J9-x8QpZ2vL7mN4bR6tY1wE5uI0oPaSdFgHjKlZxCvBnMqWeRtYu"
 
@@ -35,6 +35,7 @@ def test_debug_or_the_development_key_is_refused_without_the_flag(settings):
 
 def test_the_development_flag_allows_development_settings(settings):
     settings.DEVELOPMENT, settings.DEBUG, settings.SECRET_KEY = True, True, settings.DEVELOPMENT_SECRET_KEY
+    assert unsafe_settings() == []
     refuse_unsafe_settings()
 
 

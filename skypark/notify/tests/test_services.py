@@ -377,8 +377,10 @@ def test_fail_leaves_a_sent_notification_alone():
     assert row.status == Status.SENT and row.last_error == ""
 
 
-def test_task_for_a_missing_row_does_nothing():
+def test_task_for_a_missing_row_does_nothing(caplog):
     deliver_notification.delay(987654)
+    assert not Notification.objects.exists()
+    assert "987654 no longer exists" in caplog.text
 
 
 # --- inbox and resend -----------------------------------------------------------------

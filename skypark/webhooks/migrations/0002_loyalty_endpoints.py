@@ -68,6 +68,47 @@ def _copy(Delivery, OldDelivery, rows):
         Delivery.objects.filter(event_id=event_id).update(created_at=created_at)
 
 
+def backwards(apps, schema_editor):
+    """Each merchant's program gets back its first active endpoint's URL and secrets, the
+    deliveries go back to loyalty's table, and the beat job names the loyalty task."""
+    MerchantProgram = apps.get_model("loyalty", "MerchantProgram")
+    OldDelivery = apps.get_model("loyalty", "WebhookDelivery")
+    Endpoint = apps.get_model("webhooks", "WebhookEndpoint")
+    Delivery = apps.get_model("webhooks", "WebhookDelivery")
+    seen = set()
+    for endpoint in Endpoint.objects.filter(is_active=True).order_by("pk"):
+        if endpoint.merchant_id in seen:
+            continue
+        seen.add(endpoint.merchant_id)
+        MerchantProgram.objects.filter(merchant_id=endpoint.merchant_id).update(
+            webhook_url=endpoint.url,
+            webhook_secret=endpoint.secret,
+            webhook_secret_previous=endpoint.secret_previous,
+            webhook_secret_previous_until=endpoint.secret_previous_until,
+        )
+    for delivery in Delivery.objects.select_related("endpoint").order_by("pk").iterator(chunk_size=2000):
+        old = OldDelivery.objects.create(
+            merchant_id=delivery.merchant_id,
+            url=delivery.endpoint.url,
+            event=delivery.event,
+            event_id=delivery.event_id,
+            payload=delivery.payload,
+            status=delivery.status,
+            attempts=delivery.attempts,
+            last_status_code=delivery.last_status_code,
+            last_error=delivery.last_error,
+            delivered_at=delivery.delivered_at,
+        )
+        OldDelivery.objects.filter(pk=old.pk).update(created_at=delivery.created_at)
+    Delivery.objects.all().delete()
+    Endpoint.objects.all().delete()
+    try:
+        PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    except LookupError:
+        return
+    PeriodicTask.objects.filter(task=NEW_TASK).update(task=OLD_TASK, name="loyalty: retry webhooks")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("webhooks", "0001_endpoints_and_deliveries"),
@@ -75,4 +116,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -1,0 +1,5 @@
+from .services import schedules_install
+
+
+def seed(out):
+    schedules_install()
