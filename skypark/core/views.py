@@ -11,12 +11,23 @@ from skypark.core.health import broker_ok, database_ok
 @require_GET
 @never_cache
 def healthz(request):
+    """200 "ok"; 200 "degraded" when only the analytics sync lags behind its bound
+    (reports are stale, the platform works); 503 when the database or broker is down."""
+    from skypark.analytics.sync import lag_exceeded
+
     checks = {"database": database_ok(connection), "broker": broker_ok()}
     healthy = all(checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": {k: "ok" if v else "down" for k, v in checks.items()}},
-        status=200 if healthy else 503,
-    )
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {k: "ok" if v else "down" for k, v in checks.items()},
+    }
+    if healthy:
+        lagging = lag_exceeded()
+        body["checks"]["analytics"] = "lagging" if lagging else "ok"
+        if lagging:
+            body["status"] = "degraded"
+            body["lagging"] = lagging
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def _wants_json(request):

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "skypark.commerce",
     "skypark.privacy",
     "skypark.webhooks",
+    "skypark.analytics",
     # domains
     "skypark.parks",
     "loyalty",
@@ -335,3 +336,10 @@ LOGGING = {
 # a spreadsheet never evaluates what someone typed; larger exports run as a staff job.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 ADMIN_EXPORT_SYNC_LIMIT = env.int("ADMIN_EXPORT_SYNC_LIMIT", default=5000)
+
+# Analytics: chdb over Parquet parts in ANALYTICS_STORE_DIR, or a ClickHouse server when
+# CLICKHOUSE_URL is set (e.g. http://default:@127.0.0.1:8123/skypark). The sync's lag
+# above ANALYTICS_LAG_BOUND seconds makes /healthz answer "degraded".
+CLICKHOUSE_URL = env("CLICKHOUSE_URL", default="")
+ANALYTICS_STORE_DIR = env("ANALYTICS_STORE_DIR", default=str(VAR_DIR / "analytics"))
+ANALYTICS_LAG_BOUND = env.int("ANALYTICS_LAG_BOUND", default=900)

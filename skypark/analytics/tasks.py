@@ -1,0 +1,27 @@
+"""The analytics jobs, named as the network's data-replication plan names them."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def sync_transactions_to_clickhouse():
+    """Every 5 minutes: every fact source, from its watermark."""
+    from .sync import facts_sync
+
+    return facts_sync()
+
+
+@shared_task(acks_late=True)
+def calculate_rfm_snapshots():
+    """Daily at 02:00: today's RFM snapshot, network-wide and per merchant."""
+    from .rfm import rfm_snapshot_create
+
+    return rfm_snapshot_create()
+
+
+@shared_task(acks_late=True)
+def aggregate_cross_promo_conversions():
+    """Hourly: the win-win matrix for the last hours, each hour replaced."""
+    from .matrix import matrix_aggregate_recent
+
+    return matrix_aggregate_recent()
