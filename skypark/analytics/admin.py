@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 
-from .models import SyncState
+from .models import SegmentCampaign, SyncState
 
 
 @admin.register(SyncState)
@@ -29,3 +29,29 @@ class SyncStateAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         if seconds > settings.ANALYTICS_LAG_BOUND:
             return format_html('<strong class="errornote">{} ⚠</strong>', text)
         return text
+
+
+@admin.register(SegmentCampaign)
+class SegmentCampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Campaigns made from RFM segments (exported from the analytics page); sending queues
+    one message per recipient, once."""
+
+    scope = NETWORK
+    list_display = ("name", "merchant", "segment", "currency", "snapshot_date", "channel", "recipients", "status")
+    list_filter = ("status", "segment", "channel")
+    list_select_related = ("merchant",)
+    search_fields = ("name",)
+    readonly_fields = ("merchant", "segment", "currency", "snapshot_date", "recipients", "status", "sent_at")
+    fields = ("name", "channel", "subject", "message", *readonly_fields)
+    actions = ["send"]
+
+    def has_add_permission(self, request):
+        return False  # made by exporting a segment
+
+    @admin.action(description=_("Send to the segment"))
+    def send(self, request, queryset):
+        from .tasks import send_segment_campaign
+
+        for campaign in queryset.filter(status=SegmentCampaign.Status.DRAFT):
+            send_segment_campaign.delay_on_commit(campaign.pk)
+        self.message_user(request, _("Sending queued."))

@@ -25,3 +25,10 @@ def aggregate_cross_promo_conversions():
     from .matrix import matrix_aggregate_recent
 
     return matrix_aggregate_recent()
+
+
+@shared_task(acks_late=True)
+def send_segment_campaign(campaign_id):
+    from .campaigns import segment_campaign_send
+
+    return segment_campaign_send(campaign_id=campaign_id)
