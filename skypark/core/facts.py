@@ -38,6 +38,26 @@ def fact_source(*, name, table):
     return add
 
 
+_place_names = {}
+
+
+def place_namer(kind):
+    """Declares the function ``() -> {id: name}`` that names the places (``place_id``) of
+    one kind of activity fact, e.g. the parks, for reports."""
+
+    def add(function):
+        _place_names[kind] = function
+        return function
+
+    return add
+
+
+def place_names(kind) -> dict:
+    fact_sources()
+    namer = _place_names.get(kind)
+    return namer() if namer else {}
+
+
 def fact_sources() -> dict:
     """Every declared source by name, after importing each app's ``facts`` module."""
     global _discovered

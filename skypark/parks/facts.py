@@ -4,9 +4,9 @@ hour). ``place_id`` is the park."""
 
 from decimal import Decimal
 
-from skypark.core.facts import changed_after, fact_source
+from skypark.core.facts import changed_after, fact_source, place_namer
 
-from .models import ParkVisit, Ticket
+from .models import Park, ParkVisit, Ticket
 
 
 def _ages(children):
@@ -100,3 +100,8 @@ def visits(after, limit):
         }
         for pk, changed, customer, park, currency, day, entry, exit_, count, ages, status in rows
     ]
+
+
+@place_namer("park")
+def park_names():
+    return {park.pk: park.name for park in Park.objects.all()}

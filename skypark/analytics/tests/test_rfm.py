@@ -57,11 +57,10 @@ def python_rfm(facts, day):
         by_partition[(scope, currency)].append((user, (day - g["last"]).days, g["n"], g["money"]))
     result = {}
     for (scope, currency), rows in by_partition.items():
-        total = len(rows)
 
         def scores(values, better_is_lower):
             worse_or_equal = (lambda v, w: w >= v) if better_is_lower else (lambda v, w: w <= v)
-            return {v: score(sum(1 for w in values if worse_or_equal(v, w)), total) for v in set(values)}
+            return {v: score(sum(1 for w in values if worse_or_equal(v, w)), len(values)) for v in set(values)}
 
         r = scores([x[1] for x in rows], better_is_lower=True)
         f = scores([x[2] for x in rows], better_is_lower=False)
