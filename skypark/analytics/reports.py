@@ -27,6 +27,7 @@ from skypark.core.facts import place_names
 
 from . import selectors
 from .campaigns import segment_campaign_create
+from .routers import replica_report
 from .segments import SEGMENTS
 
 MAX_DAYS = 366
@@ -117,7 +118,9 @@ def _context(request, since, until, merchant, allowed):
         "since": since,
         "until": until,
         "merchant": merchant,
-        "merchant_choices": Merchant.objects.filter(pk__in=allowed) if allowed is not None else Merchant.objects.all(),
+        "merchant_choices": list(
+            Merchant.objects.filter(pk__in=allowed) if allowed is not None else Merchant.objects.all()
+        ),
         "network_allowed": allowed is None,
         "revenue_series": series,
         "snapshot": snapshot,
@@ -160,6 +163,7 @@ def _park_context(since, until):
     return {"visits": visits, "revenue": revenue, "occupancy_series": occupancy_series}
 
 
+@replica_report
 def analytics_report(request):
     since, until, merchant, allowed = _filters(request)
     context = _context(request, since, until, merchant, allowed)
@@ -167,7 +171,8 @@ def analytics_report(request):
     if export in REPORTS:
         return _csv(export, context, since, until)
     context.update(site.each_context(request), title=_("Analytics"))
-    return TemplateResponse(request, "admin/analytics/report.html", context)
+    # rendered here, inside the replica's reach, not after the view returns
+    return TemplateResponse(request, "admin/analytics/report.html", context).render()
 
 
 def _csv(report, context, since, until):

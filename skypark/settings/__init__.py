@@ -343,3 +343,9 @@ ADMIN_EXPORT_SYNC_LIMIT = env.int("ADMIN_EXPORT_SYNC_LIMIT", default=5000)
 CLICKHOUSE_URL = env("CLICKHOUSE_URL", default="")
 ANALYTICS_STORE_DIR = env("ANALYTICS_STORE_DIR", default=str(VAR_DIR / "analytics"))
 ANALYTICS_LAG_BOUND = env.int("ANALYTICS_LAG_BOUND", default=900)
+
+# Reports (the analytics page and API) read from a read replica when one is given.
+REPORTS_ON_REPLICA = bool(env("DATABASE_REPLICA_URL", default=""))
+if REPORTS_ON_REPLICA:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+DATABASE_ROUTERS = ["skypark.analytics.routers.ReportReplicaRouter"]

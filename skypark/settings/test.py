@@ -34,3 +34,14 @@ AXES_ENABLED = False
 
 # Each test run gets its own analytical store (tests that write take a fresh one each).
 ANALYTICS_STORE_DIR = env("ANALYTICS_STORE_DIR", default=tempfile.mkdtemp(prefix="skypark-analytics-"))
+# A second database stands in for the read replica (created only for the tests that ask
+# for it with ``databases=["default", "replica"]``, which also switch REPORTS_ON_REPLICA on).
+DATABASES.setdefault(  # noqa: F405
+    "replica",
+    {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "replica-standin.sqlite3"),  # noqa: F405
+        # tables straight from the models (a replica is a copy; it never runs migrations)
+        "TEST": {"MIGRATE": False},
+    },
+)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from skypark.accounts.api.auth import PartnerApiMixin
 
 from .. import selectors
+from ..routers import replica_report
 
 TAGS = ["partner: analytics"]
 
@@ -91,6 +92,7 @@ class PartnerRfmApi(PartnerApiMixin, APIView):
         parameters=[DayInput],
         responses={200: RfmOutput},
     )
+    @replica_report
     def get(self, request):
         day = _snapshot(self, request)
         scope = self.merchant.pk
@@ -110,6 +112,7 @@ class PartnerSegmentsApi(PartnerApiMixin, APIView):
         parameters=[DayInput],
         responses={200: SegmentsOutput},
     )
+    @replica_report
     def get(self, request):
         day = _snapshot(self, request)
         segments = selectors.rfm_segment_sizes(scope=self.merchant.pk, day=day) if day else []
@@ -126,6 +129,7 @@ class PartnerMatrixApi(PartnerApiMixin, APIView):
         parameters=[RangeInput],
         responses={200: MatrixOutput},
     )
+    @replica_report
     def get(self, request):
         data = RangeInput(data=request.query_params)
         data.is_valid(raise_exception=True)
