@@ -18,3 +18,7 @@ def store(settings, tmp_path):
         engine = get_engine()
         engine.migrate()
     return engine
+
+
+# The browser walk's fixtures (the screenshot folder).
+from skypark.core.tests.journeys.conftest import walk_root  # noqa: E402, F401
