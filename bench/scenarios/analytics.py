@@ -150,6 +150,7 @@ def rfm_run(sample: int) -> dict:
     from django.db import connection
 
     from skypark.analytics import selectors
+    from skypark.analytics.engines import get_engine
     from skypark.analytics.rfm import rfm_snapshot_create
     from skypark.analytics.segments import score, segment_of
 
@@ -157,6 +158,7 @@ def rfm_run(sample: int) -> dict:
     started = time.perf_counter()
     rows = rfm_snapshot_create(day=day)
     store_seconds = time.perf_counter() - started
+    get_engine().compact(at=2)  # as the daily task does after the snapshot
 
     params = {"tz": settings.TIME_ZONE, "until": until, "since": since, "day": day}
     started = time.perf_counter()
@@ -246,6 +248,7 @@ def matrix_seed(events: int, merchants: list) -> dict:
     engine.insert("cross_promo_facts", rows)
     started = time.perf_counter()
     written = matrix_aggregate_range(since=now - timezone.timedelta(hours=73), until=now + timezone.timedelta(hours=1))
+    engine.compact(at=2)  # as the hourly task does after aggregating
     return {"events": events, "matrix_rows": written, "aggregate_seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -14,17 +14,23 @@ def sync_transactions_to_clickhouse():
 @shared_task(acks_late=True)
 def calculate_rfm_snapshots():
     """Daily at 02:00: today's RFM snapshot, network-wide and per merchant."""
+    from .engines import get_engine
     from .rfm import rfm_snapshot_create
 
-    return rfm_snapshot_create()
+    rows = rfm_snapshot_create()
+    get_engine().compact()
+    return rows
 
 
 @shared_task(acks_late=True)
 def aggregate_cross_promo_conversions():
     """Hourly: the win-win matrix for the last hours, each hour replaced."""
+    from .engines import get_engine
     from .matrix import matrix_aggregate_recent
 
-    return matrix_aggregate_recent()
+    rows = matrix_aggregate_recent()
+    get_engine().compact()
+    return rows
 
 
 @shared_task(acks_late=True)
