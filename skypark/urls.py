@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("skypark.notify.api.urls")),
     path("", include("skypark.parks.api.urls")),
     path("", include("loyalty.api.urls")),
+    path("", include("skypark.analytics.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("events.api.urls")),
     path("", include("skypark.privacy.api.urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # before the admin's own URLs, whose catch-all would take these
     path("admin/mfa/", include("skypark.accounts.mfa.urls")),
+    path("admin/reports/", include("skypark.analytics.reports")),
     path("admin/", admin.site.urls),
 ]
 

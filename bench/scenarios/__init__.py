@@ -18,6 +18,7 @@ REGISTRY = {
     "redeem": "bench.scenarios.redeem",
     "leaderboard": "bench.scenarios.leaderboard",
     "scale-out": "bench.scenarios.scale_out",
+    "analytics": "bench.scenarios.analytics",
 }
 
 PENDING: dict[str, str] = {}

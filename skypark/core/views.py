@@ -18,14 +18,25 @@ def healthz_live(request):
 @require_GET
 @never_cache
 def healthz(request):
-    """Readiness (also served at ``/healthz``): the database and the broker answer. A
-    failing node is taken out of the load balancer, not restarted."""
+    """Readiness (also served at ``/healthz``): 200 "ok"; 200 "degraded" when only the
+    analytics sync lags behind its bound (reports are stale, the platform works); 503 when
+    the database or the broker is down, and the node is taken out of the load balancer,
+    not restarted."""
+    from skypark.analytics.sync import lag_exceeded
+
     checks = {"database": database_ok(connection), "broker": broker_ok()}
     healthy = all(checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": {k: "ok" if v else "down" for k, v in checks.items()}},
-        status=200 if healthy else 503,
-    )
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {k: "ok" if v else "down" for k, v in checks.items()},
+    }
+    if healthy:
+        lagging = lag_exceeded()
+        body["checks"]["analytics"] = "lagging" if lagging else "ok"
+        if lagging:
+            body["status"] = "degraded"
+            body["lagging"] = lagging
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def _wants_json(request):

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "skypark.privacy",
     "skypark.webhooks",
     "skypark.ops",
+    "skypark.analytics",
     # domains
     "skypark.parks",
     "loyalty",
@@ -394,3 +395,17 @@ if SENTRY_DSN:
         release=env("SENTRY_RELEASE", default=""),
         traces=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+
+# Analytics: chdb over Parquet parts in ANALYTICS_STORE_DIR, or a ClickHouse server when
+# CLICKHOUSE_URL is set (e.g. http://default:@127.0.0.1:8123/skypark). The sync's lag
+# above ANALYTICS_LAG_BOUND seconds makes /healthz answer "degraded".
+CLICKHOUSE_URL = env("CLICKHOUSE_URL", default="")
+ANALYTICS_STORE_DIR = env("ANALYTICS_STORE_DIR", default=str(VAR_DIR / "analytics"))
+ANALYTICS_LAG_BOUND = env.int("ANALYTICS_LAG_BOUND", default=900)
+
+# Reports (the analytics page and API) read from a read replica when one is given.
+REPORTS_ON_REPLICA = bool(env("DATABASE_REPLICA_URL", default=""))
+if REPORTS_ON_REPLICA:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+DATABASE_ROUTERS = ["skypark.analytics.routers.ReportReplicaRouter"]

@@ -2,6 +2,8 @@
 kept in memory and a fast password hasher. ``DATABASE_URL`` still picks the engine, so
 CI runs the suite on PostgreSQL and on SQLite."""
 
+import tempfile  # noqa: E402
+
 from . import *  # noqa: F403
 from . import env
 
@@ -29,3 +31,17 @@ LANGUAGE_CODE = "en"
 # has none) and would carry counts between tests: it is off here and switched on by the
 # tests that are about it (skypark/core/tests/reliability/test_brute_force.py).
 AXES_ENABLED = False
+
+# Each test run gets its own analytical store (tests that write take a fresh one each).
+ANALYTICS_STORE_DIR = env("ANALYTICS_STORE_DIR", default=tempfile.mkdtemp(prefix="skypark-analytics-"))
+# A second database stands in for the read replica (created only for the tests that ask
+# for it with ``databases=["default", "replica"]``, which also switch REPORTS_ON_REPLICA on).
+DATABASES.setdefault(  # noqa: F405
+    "replica",
+    {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "replica-standin.sqlite3"),  # noqa: F405
+        # tables straight from the models (a replica is a copy; it never runs migrations)
+        "TEST": {"MIGRATE": False},
+    },
+)

@@ -6,7 +6,7 @@ from django.urls import reverse
 def test_healthz_reports_database_and_broker(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok", "analytics": "ok"}}
 
 
 @pytest.mark.django_db

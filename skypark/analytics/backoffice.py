@@ -1,0 +1,3 @@
+from skypark.core.backoffice import place
+
+place("analytics", section="system")
