@@ -86,7 +86,7 @@ def test_liveness_readiness_and_the_old_health_address(client):
     ready = client.get("/healthz/ready")
     old = client.get("/healthz")
     assert ready.json()["checks"] == old.json()["checks"]
-    assert set(ready.json()["checks"]) == {"database", "broker"}
+    assert set(ready.json()["checks"]) == {"database", "broker", "analytics"}
     assert ready.status_code == old.status_code
 
 
