@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from skypark.core.api.money import money_field
 from skypark.core.api.serializers import ModelOutput
 
 from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction, PosTransactionLine, Tier
@@ -130,9 +131,8 @@ class CustomerBalanceOutput(serializers.Serializer):
     name = serializers.CharField()
     account = serializers.ChoiceField(choices=["coalition", "merchant"], help_text="Which balance this merchant uses.")
     balance = serializers.IntegerField()
-    points_value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="What the balance is worth here."
-    )
+    points_value = money_field(help_text="What the balance is worth here, in `currency`.")
+    currency = serializers.CharField(help_text="ISO 4217 code of `points_value`.")
     tier = TierOutput(allow_null=True)
 
 
@@ -149,7 +149,7 @@ class TransactionOutput(ModelOutput):
 
     customer_code = serializers.CharField(source="customer.customer_code")
     lines = LineOutput(many=True)
-    amount_due = serializers.SerializerMethodField()
+    amount_due = money_field(read_only=True, help_text="What the customer paid after loyalty discounts.")
 
     class Meta:
         model = PosTransaction
@@ -171,9 +171,6 @@ class TransactionOutput(ModelOutput):
             "lines",
         ]
 
-    def get_amount_due(self, tx) -> Decimal:
-        return max(tx.amount - tx.discount, Decimal("0.00"))
-
 
 @functools.cache
 def _transaction_output() -> TransactionOutput:
@@ -190,7 +187,8 @@ def transaction_data(tx: PosTransaction) -> dict:
 
 class RedeemPointsOutput(serializers.Serializer):
     points = serializers.IntegerField()
-    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    value = money_field(help_text="What the points paid, in `currency`.")
+    currency = serializers.CharField(help_text="ISO 4217 code of `value`.")
     balance = serializers.IntegerField()
     reference = serializers.CharField()
 
@@ -216,7 +214,8 @@ class CouponOutput(serializers.ModelSerializer):
 class CouponCheckOutput(serializers.Serializer):
     valid = serializers.BooleanField()
     coupon = CouponOutput()
-    discount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = money_field(help_text="The discount on `amount`, in `currency`.")
+    currency = serializers.CharField(help_text="ISO 4217 code of `discount`.")
 
 
 class ImportOutput(serializers.ModelSerializer):

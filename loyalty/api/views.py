@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApiMixin, PartnerRateThrottle
+from skypark.core.api.money import MoneyFilter
 from skypark.core.errors import NotFound
 
 from .. import selectors, services
@@ -92,6 +93,7 @@ BALANCE_OUT = {
     "account": "coalition",
     "balance": 1240,
     "points_value": "1240.00",
+    "currency": "KGS",
     "tier": {
         "code": "friend",
         "name": "Friend",
@@ -215,8 +217,8 @@ class TransactionFilter(django_filters.FilterSet):
     external_id = django_filters.CharFilter()
     occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
-    max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    min_amount = MoneyFilter(field_name="amount", lookup_expr="gte")
+    max_amount = MoneyFilter(field_name="amount", lookup_expr="lte")
 
     class Meta:
         model = PosTransaction
@@ -381,7 +383,7 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
         ),
         OpenApiExample(
             "Spent",
-            value={"points": 100, "value": "100.00", "balance": 1140, "reference": "gift-77"},
+            value={"points": 100, "value": "100.00", "currency": "KGS", "balance": 1140, "reference": "gift-77"},
             response_only=True,
         ),
         NO_POINTS,
@@ -408,6 +410,7 @@ class PartnerPointsRedeemApi(PartnerApi, APIView):
             "value": value,
             "balance": entry.balance_after,
             "reference": values["reference"],
+            "currency": self.merchant.currency,
         }
         return Response(s.RedeemPointsOutput(body).data)
 
@@ -443,7 +446,9 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
         coupon, discount = services.coupon_validate(
             code=values["code"], customer=customer, merchant=self.merchant, amount=values["amount"]
         )
-        return Response(s.CouponCheckOutput({"valid": True, "coupon": coupon, "discount": discount}).data)
+        return Response(s.CouponCheckOutput(
+                {"valid": True, "coupon": coupon, "discount": discount, "currency": self.merchant.currency}
+            ).data)
 
 
 @extend_schema(
@@ -485,7 +490,14 @@ class PartnerCouponRedeemApi(PartnerApi, APIView):
             reference=values["reference"],
         )
         return Response(
-            s.CouponCheckOutput({"valid": True, "coupon": redemption.coupon, "discount": redemption.discount}).data
+            s.CouponCheckOutput(
+                {
+                    "valid": True,
+                    "coupon": redemption.coupon,
+                    "discount": redemption.discount,
+                    "currency": self.merchant.currency,
+                }
+            ).data
         )
 
 

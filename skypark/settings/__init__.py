@@ -314,6 +314,9 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "skypark.commerce.models.OrderStatus",
         "PaymentStatusEnum": "skypark.commerce.models.PaymentStatus",
         "RefundStatusEnum": "skypark.commerce.models.RefundStatus",
+        # A course booking's payment_status would otherwise take the name (and a
+        # payment's status would be documented with a booking's states).
+        "BookingPaymentStatusEnum": "bookings.models.PaymentState",
     },
 }
 
