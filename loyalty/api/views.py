@@ -239,7 +239,7 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
         summary="The merchant's transactions",
         description="Newest first; only this merchant's own transactions.",
         request=None,
-        responses={200: s.TransactionOutput(many=True)},
+        responses={200: s.TransactionOutput},
         examples=[OpenApiExample("Page", value=TX_OUT, response_only=True)],
     )
     def get(self, request, *args, **kwargs):
@@ -446,9 +446,11 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
         coupon, discount = services.coupon_validate(
             code=values["code"], customer=customer, merchant=self.merchant, amount=values["amount"]
         )
-        return Response(s.CouponCheckOutput(
+        return Response(
+            s.CouponCheckOutput(
                 {"valid": True, "coupon": coupon, "discount": discount, "currency": self.merchant.currency}
-            ).data)
+            ).data
+        )
 
 
 @extend_schema(
