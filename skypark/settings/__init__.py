@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "skypark.core.middleware.RefuseUnstorableInputMiddleware",
     "skypark.core.api.language.ApiLanguageMiddleware",
+    "skypark.core.api.ratelimit.RateLimitHeadersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -227,11 +228,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "skypark.core.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "skypark.core.api.autoschema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "skypark.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "skypark.core.api.ratelimit.AnonRateThrottle",
+        "skypark.core.api.ratelimit.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/min"),

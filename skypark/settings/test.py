@@ -29,3 +29,6 @@ LANGUAGE_CODE = "en"
 # has none) and would carry counts between tests: it is off here and switched on by the
 # tests that are about it (skypark/core/tests/reliability/test_brute_force.py).
 AXES_ENABLED = False
+# An API view that declares its errors (api_errors) may answer only those it documents
+# (skypark.core.api.documented_errors).
+API_ERRORS_MUST_BE_DOCUMENTED = True
