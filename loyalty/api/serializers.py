@@ -6,6 +6,7 @@ import functools
 from decimal import Decimal
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from skypark.core.api.money import money_field
@@ -102,9 +103,26 @@ class CouponRedeemInput(CouponInput):
     reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
 
 
+class ImportRow(serializers.Serializer):
+    """One past transaction of an import (the shape the schema documents; each row is
+    checked when it is imported, and a bad row is reported in the batch's ``errors``)."""
+
+    external_id = serializers.CharField(max_length=100, help_text="Your id for this sale; unique per merchant.")
+    customer_code = serializers.CharField(required=False, help_text="The customer's code (or send `phone`).")
+    phone = serializers.CharField(required=False, help_text="The customer's phone (or send `customer_code`).")
+    amount = money_field(min_value=Decimal("0"))
+    occurred_at = serializers.DateTimeField(required=False)
+    lines = LineInput(many=True, required=False)
+
+
+@extend_schema_field(ImportRow)
+class ImportRowField(serializers.DictField):
+    pass
+
+
 class ImportInput(serializers.Serializer):
     rows = serializers.ListField(
-        child=serializers.DictField(),
+        child=ImportRowField(),
         min_length=1,
         max_length=10_000,
         help_text="Transactions as in POST transactions/.",

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApiMixin, PartnerRateThrottle
+from skypark.core.api.documented_errors import InvalidInput
 from skypark.core.api.money import MoneyFilter
 
 from .. import errors, selectors, services
@@ -198,7 +199,7 @@ class PartnerCustomerLookupApi(PartnerApi, APIView):
     examples=[OpenApiExample("Balance", value=BALANCE_OUT, response_only=True), *CARD_ERRORS, NOT_FOUND],
 )
 class PartnerCustomerBalanceApi(PartnerApi, APIView):
-    api_errors = CARD
+    api_errors = (*CARD, InvalidInput)
 
     def get(self, request, customer_code):
         data = s.EntryInput(data={"entry": request.query_params.get("entry", "scan")})

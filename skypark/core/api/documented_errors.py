@@ -22,6 +22,13 @@ from skypark.core.errors import DomainError
 BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
+class InvalidInput(DomainError):
+    """For ``api_errors``: the operation validates query parameters (DRF's
+    ``ValidationError`` answers 400 ``validation_error``)."""
+
+    code = "validation_error"
+
+
 class UndocumentedApiError(AssertionError):
     """An operation answered an error code its documentation does not list."""
 
