@@ -2,21 +2,19 @@
 one service or selector, render. A partner only ever reaches its own merchant's rows:
 every query below is filtered by ``self.merchant`` (from the key), never by input."""
 
-import datetime
-
-import django_filters
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApiMixin, PartnerRateThrottle
 from skypark.core.api.documented_errors import InvalidInput
-from skypark.core.api.money import MoneyFilter
+from skypark.core.api.pagination import SyncCursorPagination
 
 from .. import errors, selectors, services
 from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction, ScanLog
 from . import serializers as s
+from .sync import PAGE_PARAMETER, PartnerImportListApi, TransactionFilter
 
 PARTNER = ["partner"]
 ME = ["loyalty"]
@@ -212,31 +210,9 @@ class PartnerCustomerBalanceApi(PartnerApi, APIView):
         )
 
 
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """Compares in UTC: PostgreSQL refuses a literal with an offset beyond ±15:59, which
-    ISO 8601 allows (a 500 for ``?occurred_before=...-17:14``)."""
-
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(datetime.UTC) if value else value)
-
-
-class TransactionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=PosTransaction.Status.choices)
-    source = django_filters.ChoiceFilter(choices=PosTransaction.Source.choices)
-    customer_code = django_filters.CharFilter(field_name="customer__customer_code")
-    external_id = django_filters.CharFilter()
-    occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    min_amount = MoneyFilter(field_name="amount", lookup_expr="gte")
-    max_amount = MoneyFilter(field_name="amount", lookup_expr="lte")
-
-    class Meta:
-        model = PosTransaction
-        fields = []
-
-
 @extend_schema(tags=PARTNER)
 class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
+    pagination_class = SyncCursorPagination
     api_errors = {
         "POST": (*CARD, *POINTS, *COUPON, errors.TransactionConflict, errors.IdempotencyKeyReused),
     }
@@ -251,7 +227,12 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
 
     @extend_schema(
         summary="The merchant's transactions",
-        description="Newest first; only this merchant's own transactions.",
+        description=(
+            "Newest first; only this merchant's own transactions. Read page by page by following `next` (a "
+            "`cursor`): rows recorded while you read never shift one into a page twice. `updated_since` gives "
+            "what was recorded, refunded or voided since then."
+        ),
+        parameters=[PAGE_PARAMETER],
         request=None,
         responses={200: s.TransactionOutput},
         examples=[OpenApiExample("Page", value=TX_OUT, response_only=True)],
@@ -529,35 +510,37 @@ class PartnerCouponRedeemApi(PartnerApi, APIView):
         )
 
 
-@extend_schema(
-    tags=PARTNER,
-    summary="Import a batch from the CRM",
-    description=(
-        "Queues an import of past transactions (`external_id`, `customer_code` or `phone`, `amount`, optional "
-        "`occurred_at` and `lines`). Each row is imported all-or-nothing and idempotently by `external_id`; rows "
-        "that fail are listed in `errors` with their index. Poll the batch for progress."
-    ),
-    request=s.ImportInput,
-    responses={202: s.ImportOutput, 400: OpenApiResponse(description="Not a list of rows")},
-    examples=[
-        OpenApiExample(
-            "Two rows",
-            value={
-                "rows": [
-                    {
-                        "external_id": "crm-1",
-                        "customer_code": "7K3M9P2QXA",
-                        "amount": "500.00",
-                        "occurred_at": "2025-05-01T10:00:00+06:00",
-                    },
-                    {"external_id": "crm-2", "phone": "+996555123456", "amount": "120.00"},
-                ]
-            },
-            request_only=True,
-        )
-    ],
+@extend_schema_view(
+    post=extend_schema(
+        tags=PARTNER,
+        summary="Import a batch from the CRM",
+        description=(
+            "Queues an import of past transactions (`external_id`, `customer_code` or `phone`, `amount`, optional "
+            "`occurred_at` and `lines`). Each row is imported all-or-nothing and idempotently by `external_id`; rows "
+            "that fail are listed in `errors` with their index. Poll the batch for progress."
+        ),
+        request=s.ImportInput,
+        responses={202: s.ImportOutput, 400: OpenApiResponse(description="Not a list of rows")},
+        examples=[
+            OpenApiExample(
+                "Two rows",
+                value={
+                    "rows": [
+                        {
+                            "external_id": "crm-1",
+                            "customer_code": "7K3M9P2QXA",
+                            "amount": "500.00",
+                            "occurred_at": "2025-05-01T10:00:00+06:00",
+                        },
+                        {"external_id": "crm-2", "phone": "+996555123456", "amount": "120.00"},
+                    ]
+                },
+                request_only=True,
+            )
+        ],
+    )
 )
-class PartnerImportCreateApi(PartnerApi, APIView):
+class PartnerImportCreateApi(PartnerImportListApi):
     api_errors = ()
 
     def post(self, request):

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 from skypark_partner_client import AuthenticatedClient
 from skypark_partner_client.api.partner import (
@@ -146,8 +147,9 @@ def main(base_url):
         seen += [tx.external_id for tx in page.results]
         if not page.next_:
             break
+        cursor = parse_qs(urlsplit(page.next_).query)["cursor"][0]
         page = expect(
-            partner_transactions_list.sync_detailed(client=client, page_size=2, page=pages + 1),
+            partner_transactions_list.sync_detailed(client=client, page_size=2, cursor=cursor),
             200,
             f"list transactions, page {pages + 1}",
         )
