@@ -296,16 +296,15 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sky Park platform API",
-    "DESCRIPTION": (
-        "REST API of the Sky Park platform: play parks, community events, course bookings "
-        "and the coalition loyalty network. Customers authenticate with a JWT "
-        "(`/api/v1/auth/token/`); partners send their merchant API key in the "
-        "`Authorization: Api-Key <key>` header. Every error is JSON of the form "
-        '`{"error": {"code": "...", "message": "...", "details": {...}}}`.'
-    ),
+    # The description (versioning, changelog, webhooks) is written by skypark.core.api.docs.
+    "DESCRIPTION": "REST API of the Sky Park platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "skypark.core.api.docs.postprocess",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
