@@ -111,7 +111,9 @@ class CouponRateThrottle(PartnerKeyRateThrottle):
 
 
 class PartnerApiMixin:
-    """Base for partner endpoints: API-key auth only, partner permission, partner throttle."""
+    # Base for partner endpoints: API-key auth only, partner permission, partner throttle.
+    # (A comment, not a docstring: the API schema would show it as the description of
+    # every partner operation that has none of its own.)
 
     authentication_classes = [MerchantApiKeyAuthentication]
     permission_classes = [IsPartner]
