@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install install-dev migrate seed lint format messages bench clean
+.PHONY: run test install install-dev migrate seed lint format messages bench clients clean
 
 # make run installs only what the product needs (requirements.txt); the test and
 # tooling packages (requirements-dev.txt) come with make test, lint and bench.
@@ -55,6 +55,11 @@ ifeq ($(S),multihost)
 else
 	$(PY) -m bench $(if $(S),--scenario $(S)) $(BENCH_ARGS)
 endif
+
+# Generates the Python and TypeScript clients from a live server's /api/schema/ and runs
+# the partner scenario with them (tools/partner_clients/run.py; needs node and npm).
+clients: install-dev
+	$(PY) tools/partner_clients/run.py
 
 clean:
 	rm -rf var/broker var/mail var/sms

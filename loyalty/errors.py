@@ -15,6 +15,8 @@ __all__ = [
     "CouponExhausted",
     "CouponLimitPerCustomer",
     "TransactionConflict",
+    "TransactionNotFound",
+    "ImportNotFound",
     "TransactionNotRefundable",
     "RefundTooLarge",
     "ReferralNotAllowed",
@@ -68,6 +70,14 @@ class TransactionConflict(Conflict):
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     default_message = _("This Idempotency-Key was already used for a different request; send a new key for a new sale.")
+
+
+class TransactionNotFound(NotFound):
+    code = "transaction_not_found"
+
+
+class ImportNotFound(NotFound):
+    code = "import_not_found"
 
 
 class TransactionNotRefundable(Conflict):

@@ -373,6 +373,11 @@ class PosTransaction(TimeStampedModel):
     def __str__(self):
         return f"{self.merchant.code}:{self.external_id}"
 
+    @property
+    def amount_due(self) -> Decimal:
+        """What the customer paid after loyalty discounts."""
+        return max(self.amount - self.discount, Decimal("0.00"))
+
 
 class PosTransactionLine(models.Model):
     transaction = models.ForeignKey(PosTransaction, on_delete=models.CASCADE, related_name="lines")

@@ -126,5 +126,6 @@ def partner_balance(*, customer, merchant) -> dict:
         "account": "merchant" if own else "coalition",
         "balance": balance,
         "points_value": value,
+        "currency": merchant.currency if own else "KGS",
         "tier": customer_tier(customer),
     }

@@ -8,11 +8,44 @@ merchant where it happened.
   ``discount``, ``reference``.
 """
 
+from skypark.core.api.money import MONEY_SCHEMA
+from skypark.webhooks.catalogue import register
 from skypark.webhooks.services import webhook_emit, webhook_emit_many
 
 POINTS_AWARDED = "points.awarded"
 COUPON_REDEEMED = "coupon.redeemed"
 EVENTS = (POINTS_AWARDED, COUPON_REDEEMED)
+
+register(
+    POINTS_AWARDED,
+    description="A sale recorded through the API or an import earned the customer points.",
+    data_schema={
+        "type": "object",
+        "properties": {
+            "external_id": {"type": "string", "description": "Your id of the sale."},
+            "customer_code": {"type": "string"},
+            "points": {"type": "integer", "description": "Points earned by the sale."},
+            "balance": {"type": "integer", "description": "The balance after it."},
+        },
+        "required": ["external_id", "customer_code", "points", "balance"],
+    },
+    example={"external_id": "till1-000123", "customer_code": "7K3M9P2QXA", "points": 120, "balance": 1360},
+)
+register(
+    COUPON_REDEEMED,
+    description="A coupon was used at one of your tills.",
+    data_schema={
+        "type": "object",
+        "properties": {
+            "coupon": {"type": "string", "description": "The coupon's code."},
+            "customer_code": {"type": "string"},
+            "discount": {**MONEY_SCHEMA, "description": "The discount given, in the merchant's currency."},
+            "reference": {"type": "string", "description": "Your reference of the redemption."},
+        },
+        "required": ["coupon", "customer_code", "discount", "reference"],
+    },
+    example={"coupon": "SUMMER10", "customer_code": "7K3M9P2QXA", "discount": "80.00", "reference": "till1-000124"},
+)
 
 
 def _points_awarded_payload(*, external_id, customer_code, points, balance) -> dict:

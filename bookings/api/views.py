@@ -229,7 +229,7 @@ class BookingRefundQuoteApi(APIView):
     responses={
         200: CourseBookingOutput,
         404: OpenApiResponse(description="Not found"),
-        409: OpenApiResponse(description="Already cancelled, completed or started"),
+        409: OpenApiResponse(description="Already cancelled, completed or started (`booking_not_cancellable`)"),
     },
 )
 class BookingCancelApi(APIView):

@@ -291,7 +291,7 @@ class IsCheckInStaff(permissions.BasePermission):
     responses={
         200: CheckInOutput,
         403: OpenApiResponse(description="Not check-in staff"),
-        404: OpenApiResponse(description="No such event"),
+        404: OpenApiResponse(description="No such event (`not_found`)"),
     },
     examples=[
         OpenApiExample("Scan", value={"event": 41, "code": "8H3K2M9P"}, request_only=True),

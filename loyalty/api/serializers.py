@@ -6,8 +6,10 @@ import functools
 from decimal import Decimal
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from skypark.core.api.money import money_field
 from skypark.core.api.serializers import ModelOutput
 
 from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction, PosTransactionLine, Tier
@@ -101,9 +103,26 @@ class CouponRedeemInput(CouponInput):
     reference = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
 
 
+class ImportRow(serializers.Serializer):
+    """One past transaction of an import (the shape the schema documents; each row is
+    checked when it is imported, and a bad row is reported in the batch's ``errors``)."""
+
+    external_id = serializers.CharField(max_length=100, help_text="Your id for this sale; unique per merchant.")
+    customer_code = serializers.CharField(required=False, help_text="The customer's code (or send `phone`).")
+    phone = serializers.CharField(required=False, help_text="The customer's phone (or send `customer_code`).")
+    amount = money_field(min_value=Decimal("0"))
+    occurred_at = serializers.DateTimeField(required=False)
+    lines = LineInput(many=True, required=False)
+
+
+@extend_schema_field(ImportRow)
+class ImportRowField(serializers.DictField):
+    pass
+
+
 class ImportInput(serializers.Serializer):
     rows = serializers.ListField(
-        child=serializers.DictField(),
+        child=ImportRowField(),
         min_length=1,
         max_length=10_000,
         help_text="Transactions as in POST transactions/.",
@@ -130,9 +149,8 @@ class CustomerBalanceOutput(serializers.Serializer):
     name = serializers.CharField()
     account = serializers.ChoiceField(choices=["coalition", "merchant"], help_text="Which balance this merchant uses.")
     balance = serializers.IntegerField()
-    points_value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="What the balance is worth here."
-    )
+    points_value = money_field(help_text="What the balance is worth here, in `currency`.")
+    currency = serializers.CharField(help_text="ISO 4217 code of `points_value`.")
     tier = TierOutput(allow_null=True)
 
 
@@ -149,7 +167,7 @@ class TransactionOutput(ModelOutput):
 
     customer_code = serializers.CharField(source="customer.customer_code")
     lines = LineOutput(many=True)
-    amount_due = serializers.SerializerMethodField()
+    amount_due = money_field(read_only=True, help_text="What the customer paid after loyalty discounts.")
 
     class Meta:
         model = PosTransaction
@@ -171,9 +189,6 @@ class TransactionOutput(ModelOutput):
             "lines",
         ]
 
-    def get_amount_due(self, tx) -> Decimal:
-        return max(tx.amount - tx.discount, Decimal("0.00"))
-
 
 @functools.cache
 def _transaction_output() -> TransactionOutput:
@@ -190,7 +205,8 @@ def transaction_data(tx: PosTransaction) -> dict:
 
 class RedeemPointsOutput(serializers.Serializer):
     points = serializers.IntegerField()
-    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    value = money_field(help_text="What the points paid, in `currency`.")
+    currency = serializers.CharField(help_text="ISO 4217 code of `value`.")
     balance = serializers.IntegerField()
     reference = serializers.CharField()
 
@@ -216,7 +232,8 @@ class CouponOutput(serializers.ModelSerializer):
 class CouponCheckOutput(serializers.Serializer):
     valid = serializers.BooleanField()
     coupon = CouponOutput()
-    discount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = money_field(help_text="The discount on `amount`, in `currency`.")
+    currency = serializers.CharField(help_text="ISO 4217 code of `discount`.")
 
 
 class ImportOutput(serializers.ModelSerializer):

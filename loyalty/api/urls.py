@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import sync, views
 
 urlpatterns = [
+    path("partner/customers/", sync.PartnerCustomerListApi.as_view(), name="partner-customers"),
     path("partner/customers/lookup/", views.PartnerCustomerLookupApi.as_view(), name="partner-customer-lookup"),
     path(
         "partner/customers/<str:customer_code>/",

@@ -2,105 +2,43 @@
 one service or selector, render. A partner only ever reaches its own merchant's rows:
 every query below is filtered by ``self.merchant`` (from the key), never by input."""
 
-import datetime
-
-import django_filters
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApiMixin, PartnerRateThrottle
-from skypark.core.errors import NotFound
+from skypark.core.api.documented_errors import InvalidInput
+from skypark.core.api.pagination import SyncCursorPagination
 
-from .. import selectors, services
+from .. import errors, selectors, services
 from ..models import Coupon, ImportBatch, LedgerEntry, PosTransaction, ScanLog
 from . import serializers as s
+from .examples import (
+    BALANCE_OUT,
+    CARD_400,
+    CARD_ERRORS,
+    CONFLICT,
+    COUPON_BAD,
+    MANUAL,
+    NO_POINTS,
+    NOT_FOUND,
+    ROTATING,
+    TX_EXAMPLE,
+    TX_OUT,
+    VALIDATION,
+    _error,
+)
+from .sync import PAGE_PARAMETER, PartnerImportListApi, TransactionFilter
 
 PARTNER = ["partner"]
 ME = ["loyalty"]
 
-
-def _error(code, message, details=None, status_codes=("400",)):
-    body = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    return OpenApiExample(code, value={"error": body}, response_only=True, status_codes=list(status_codes))
-
-
-NOT_FOUND = _error("customer_not_found", "No customer has this card or code.", {"result": "unknown"}, ("404",))
-CARD_EXPIRED = _error("card_code_expired", "This card code has expired; ask the customer to refresh the card.")
-CARD_INVALID = _error("card_code_invalid", "This card code is not valid.")
-CARD_STATIC = _error(
-    "static_code_needs_manual_entry",
-    "A bare customer code is accepted only when typed by hand at the till (send entry=manual); scan the rotating "
-    "code on the customer's card.",
-)
-CARD_ERRORS = [CARD_EXPIRED, CARD_INVALID, CARD_STATIC]
-CARD_400 = OpenApiResponse(
-    description="Card code refused: `card_code_expired`, `card_code_invalid`, `static_code_needs_manual_entry`"
-)
-ROTATING = "7K3M9P2QXA-482913"
-MANUAL = {"customer_code": "7K3M9P2QXA", "entry": "manual"}
-NO_POINTS = _error(
-    "not_enough_points", "You do not have that many loyalty points.", {"available": 40, "requested": 100}
-)
-CONFLICT = _error(
-    "external_id_conflict",
-    "A different transaction was already recorded with this external id.",
-    {"external_id": "till1-000123"},
-    ("409",),
-)
-VALIDATION = _error(
-    "validation_error",
-    "A valid number is required.",
-    {"amount": [{"code": "invalid", "message": "A valid number is required."}]},
-)
-COUPON_BAD = _error("coupon_not_valid", "This coupon has expired.", {"reason": "expired"})
-TX_EXAMPLE = {
-    "external_id": "till1-000123",
-    "customer_code": ROTATING,
-    "amount": "1250.00",
-    "occurred_at": "2025-06-01T12:30:00+06:00",
-    "lines": [
-        {"sku": "LATTE", "name": "Latte", "quantity": "2", "unit_price": "350.00"},
-        {"sku": "CAKE", "name": "Honey cake", "quantity": "1", "unit_price": "550.00"},
-    ],
-    "points_to_redeem": 50,
-    "coupon_code": "",
-}
-TX_OUT = {
-    "external_id": "till1-000123",
-    "customer_code": "7K3M9P2QXA",
-    "status": "completed",
-    "source": "pos",
-    "currency": "KGS",
-    "amount": "1250.00",
-    "discount": "50.00",
-    "amount_due": "1200.00",
-    "refunded_amount": "0.00",
-    "points_earned": 120,
-    "points_redeemed": 50,
-    "coupon_code": "",
-    "occurred_at": "2025-06-01T12:30:00+06:00",
-    "created_at": "2025-06-01T12:30:02+06:00",
-    "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2.000", "unit_price": "350.00", "total": "700.00"}],
-}
-BALANCE_OUT = {
-    "customer_code": "7K3M9P2QXA",
-    "name": "Aida",
-    "account": "coalition",
-    "balance": 1240,
-    "points_value": "1240.00",
-    "tier": {
-        "code": "friend",
-        "name": "Friend",
-        "min_points": 1000,
-        "multiplier": "1.50",
-        "discount_percent": "5.00",
-        "colour": "#FFD700",
-    },
-}
+# The refusals each operation documents (skypark.core.api.documented_errors); a view
+# answering a code it does not list fails the test suite.
+CARD = (errors.CardCodeExpired, errors.CardCodeInvalid, errors.StaticCodeNeedsManualEntry, errors.CustomerNotFound)
+COUPON = (errors.CouponNotFound, errors.CouponNotValid, errors.CouponExhausted, errors.CouponLimitPerCustomer)
+POINTS = (errors.NotEnoughPoints, errors.InvalidPoints)
 
 
 class PartnerApi(PartnerApiMixin):
@@ -130,7 +68,7 @@ def _transaction(merchant, external_id) -> PosTransaction:
     try:
         return selectors.transaction_get(merchant=merchant, external_id=external_id)
     except PosTransaction.DoesNotExist:
-        raise NotFound(code="transaction_not_found")
+        raise errors.TransactionNotFound()
 
 
 @extend_schema(
@@ -163,6 +101,8 @@ def _transaction(merchant, external_id) -> PosTransaction:
     ],
 )
 class PartnerCustomerLookupApi(PartnerApi, APIView):
+    api_errors = CARD
+
     def post(self, request):
         data = s.LookupInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -189,6 +129,8 @@ class PartnerCustomerLookupApi(PartnerApi, APIView):
     examples=[OpenApiExample("Balance", value=BALANCE_OUT, response_only=True), *CARD_ERRORS, NOT_FOUND],
 )
 class PartnerCustomerBalanceApi(PartnerApi, APIView):
+    api_errors = (*CARD, InvalidInput)
+
     def get(self, request, customer_code):
         data = s.EntryInput(data={"entry": request.query_params.get("entry", "scan")})
         data.is_valid(raise_exception=True)
@@ -200,31 +142,13 @@ class PartnerCustomerBalanceApi(PartnerApi, APIView):
         )
 
 
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """Compares in UTC: PostgreSQL refuses a literal with an offset beyond ±15:59, which
-    ISO 8601 allows (a 500 for ``?occurred_before=...-17:14``)."""
-
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(datetime.UTC) if value else value)
-
-
-class TransactionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=PosTransaction.Status.choices)
-    source = django_filters.ChoiceFilter(choices=PosTransaction.Source.choices)
-    customer_code = django_filters.CharFilter(field_name="customer__customer_code")
-    external_id = django_filters.CharFilter()
-    occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte")
-    max_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="lte")
-
-    class Meta:
-        model = PosTransaction
-        fields = []
-
-
 @extend_schema(tags=PARTNER)
 class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
+    pagination_class = SyncCursorPagination
+    api_errors = {
+        "POST": (*CARD, *POINTS, *COUPON, errors.TransactionConflict, errors.IdempotencyKeyReused),
+    }
+
     serializer_class = s.TransactionOutput
     filterset_class = TransactionFilter
 
@@ -235,9 +159,14 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
 
     @extend_schema(
         summary="The merchant's transactions",
-        description="Newest first; only this merchant's own transactions.",
+        description=(
+            "Newest first; only this merchant's own transactions. Read page by page by following `next` (a "
+            "`cursor`): rows recorded while you read never shift one into a page twice. `updated_since` gives "
+            "what was recorded, refunded or voided since then."
+        ),
+        parameters=[PAGE_PARAMETER],
         request=None,
-        responses={200: s.TransactionOutput(many=True)},
+        responses={200: s.TransactionOutput},
         examples=[OpenApiExample("Page", value=TX_OUT, response_only=True)],
     )
     def get(self, request, *args, **kwargs):
@@ -306,6 +235,8 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
     examples=[OpenApiExample("Transaction", value=TX_OUT, response_only=True)],
 )
 class PartnerTransactionDetailApi(PartnerApi, APIView):
+    api_errors = (errors.TransactionNotFound,)
+
     def get(self, request, external_id):
         return Response(s.transaction_data(_transaction(self.merchant, external_id)))
 
@@ -330,6 +261,8 @@ class PartnerTransactionDetailApi(PartnerApi, APIView):
     ],
 )
 class PartnerTransactionRefundApi(PartnerApi, APIView):
+    api_errors = (errors.TransactionNotFound, errors.TransactionNotRefundable, errors.RefundTooLarge)
+
     def post(self, request, external_id):
         data = s.RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -356,6 +289,8 @@ class PartnerTransactionRefundApi(PartnerApi, APIView):
     ],
 )
 class PartnerTransactionVoidApi(PartnerApi, APIView):
+    api_errors = (errors.TransactionNotFound, errors.TransactionNotRefundable)
+
     def post(self, request, external_id):
         data = s.VoidInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -381,7 +316,7 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
         ),
         OpenApiExample(
             "Spent",
-            value={"points": 100, "value": "100.00", "balance": 1140, "reference": "gift-77"},
+            value={"points": 100, "value": "100.00", "currency": "KGS", "balance": 1140, "reference": "gift-77"},
             response_only=True,
         ),
         NO_POINTS,
@@ -389,6 +324,8 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
     ],
 )
 class PartnerPointsRedeemApi(PartnerApi, APIView):
+    api_errors = (*CARD, *POINTS)
+
     def post(self, request):
         data = s.RedeemPointsInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -408,6 +345,7 @@ class PartnerPointsRedeemApi(PartnerApi, APIView):
             "value": value,
             "balance": entry.balance_after,
             "reference": values["reference"],
+            "currency": self.merchant.currency,
         }
         return Response(s.RedeemPointsOutput(body).data)
 
@@ -431,6 +369,8 @@ class PartnerPointsRedeemApi(PartnerApi, APIView):
     ],
 )
 class PartnerCouponValidateApi(PartnerApi, APIView):
+    api_errors = (*CARD, *COUPON)
+
     throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
 
     def post(self, request):
@@ -443,7 +383,11 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
         coupon, discount = services.coupon_validate(
             code=values["code"], customer=customer, merchant=self.merchant, amount=values["amount"]
         )
-        return Response(s.CouponCheckOutput({"valid": True, "coupon": coupon, "discount": discount}).data)
+        return Response(
+            s.CouponCheckOutput(
+                {"valid": True, "coupon": coupon, "discount": discount, "currency": self.merchant.currency}
+            ).data
+        )
 
 
 @extend_schema(
@@ -468,6 +412,8 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
     ],
 )
 class PartnerCouponRedeemApi(PartnerApi, APIView):
+    api_errors = (*CARD, *COUPON)
+
     throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
 
     def post(self, request):
@@ -485,39 +431,50 @@ class PartnerCouponRedeemApi(PartnerApi, APIView):
             reference=values["reference"],
         )
         return Response(
-            s.CouponCheckOutput({"valid": True, "coupon": redemption.coupon, "discount": redemption.discount}).data
+            s.CouponCheckOutput(
+                {
+                    "valid": True,
+                    "coupon": redemption.coupon,
+                    "discount": redemption.discount,
+                    "currency": self.merchant.currency,
+                }
+            ).data
         )
 
 
-@extend_schema(
-    tags=PARTNER,
-    summary="Import a batch from the CRM",
-    description=(
-        "Queues an import of past transactions (`external_id`, `customer_code` or `phone`, `amount`, optional "
-        "`occurred_at` and `lines`). Each row is imported all-or-nothing and idempotently by `external_id`; rows "
-        "that fail are listed in `errors` with their index. Poll the batch for progress."
-    ),
-    request=s.ImportInput,
-    responses={202: s.ImportOutput, 400: OpenApiResponse(description="Not a list of rows")},
-    examples=[
-        OpenApiExample(
-            "Two rows",
-            value={
-                "rows": [
-                    {
-                        "external_id": "crm-1",
-                        "customer_code": "7K3M9P2QXA",
-                        "amount": "500.00",
-                        "occurred_at": "2025-05-01T10:00:00+06:00",
-                    },
-                    {"external_id": "crm-2", "phone": "+996555123456", "amount": "120.00"},
-                ]
-            },
-            request_only=True,
-        )
-    ],
+@extend_schema_view(
+    post=extend_schema(
+        tags=PARTNER,
+        summary="Import a batch from the CRM",
+        description=(
+            "Queues an import of past transactions (`external_id`, `customer_code` or `phone`, `amount`, optional "
+            "`occurred_at` and `lines`). Each row is imported all-or-nothing and idempotently by `external_id`; rows "
+            "that fail are listed in `errors` with their index. Poll the batch for progress."
+        ),
+        request=s.ImportInput,
+        responses={202: s.ImportOutput, 400: OpenApiResponse(description="Not a list of rows")},
+        examples=[
+            OpenApiExample(
+                "Two rows",
+                value={
+                    "rows": [
+                        {
+                            "external_id": "crm-1",
+                            "customer_code": "7K3M9P2QXA",
+                            "amount": "500.00",
+                            "occurred_at": "2025-05-01T10:00:00+06:00",
+                        },
+                        {"external_id": "crm-2", "phone": "+996555123456", "amount": "120.00"},
+                    ]
+                },
+                request_only=True,
+            )
+        ],
+    )
 )
-class PartnerImportCreateApi(PartnerApi, APIView):
+class PartnerImportCreateApi(PartnerImportListApi):
+    api_errors = ()
+
     def post(self, request):
         data = s.ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -552,10 +509,12 @@ class PartnerImportCreateApi(PartnerApi, APIView):
     ],
 )
 class PartnerImportDetailApi(PartnerApi, APIView):
+    api_errors = (errors.ImportNotFound,)
+
     def get(self, request, pk):
         batch = ImportBatch.objects.filter(merchant=self.merchant, pk=pk).first()
         if batch is None:
-            raise NotFound(code="import_not_found")
+            raise errors.ImportNotFound()
         return Response(s.ImportOutput(batch).data)
 
 

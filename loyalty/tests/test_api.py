@@ -213,7 +213,7 @@ def test_points_redeem_and_coupon_endpoints(a, shopper):
     give_points(shopper, 100)
     body = {"customer_code": card_code(shopper), "points": 30, "reference": "r1"}
     first = a.post(url("partner-points-redeem"), body, format="json")
-    assert first.json() == {"points": 30, "value": "30.00", "balance": 70, "reference": "r1"}
+    assert first.json() == {"points": 30, "value": "30.00", "balance": 70, "reference": "r1", "currency": "KGS"}
     assert a.post(url("partner-points-redeem"), body, format="json").json()["balance"] == 70
     coupon = CouponFactory(max_uses=1)
     check = {"code": coupon.code, "customer_code": card_code(shopper), "amount": "200.00"}
@@ -246,8 +246,8 @@ def test_transaction_list_query_count_is_constant(a, merchant, django_assert_max
             merchant=merchant, customer=UserFactory(), external_id=f"q{i}", amount=Decimal("10")
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = a.get(url("partner-transactions"), {"min_amount": "5"})
-    assert response.json()["count"] == 25
+        response = a.get(url("partner-transactions"), {"min_amount": "5", "page_size": 50})
+    assert len(response.json()["results"]) == 25
 
 
 # --- customer API -------------------------------------------------------------------------
@@ -300,4 +300,4 @@ def test_transaction_list_filter_with_an_offset_postgresql_refuses_is_not_a_500(
     a.raise_request_exception = False
     response = a.get(url("partner-transactions"), {"occurred_before": "0790-11-23T04:54:21-17:14"})
     assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.json()["results"] == []

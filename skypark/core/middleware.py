@@ -73,6 +73,10 @@ class RefuseUnstorableInputMiddleware:
             except (ValueError, UnicodeDecodeError):
                 return b"\x00" in body
         if content_type in FORM_TYPES:
+            if request.path_info.startswith("/api/"):
+                # The API refuses forms (415) unread; reading the body here would leave
+                # the API's parser an empty stream, taken for an empty form.
+                return False
             try:
                 fields = _form_fields(request, content_type)
             except Exception:  # a malformed body is the form parser's to report

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "skypark.core.middleware.RefuseUnstorableInputMiddleware",
     "skypark.core.api.language.ApiLanguageMiddleware",
+    "skypark.core.api.ratelimit.RateLimitHeadersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -251,14 +252,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API takes JSON bodies only (forms belong to the web pages): one body shape per
+    # operation in the schema, so generated clients have one request type to build.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "skypark.core.api.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "skypark.core.api.autoschema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "skypark.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "skypark.core.api.ratelimit.AnonRateThrottle",
+        "skypark.core.api.ratelimit.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/min"),
@@ -322,16 +326,15 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sky Park platform API",
-    "DESCRIPTION": (
-        "REST API of the Sky Park platform: play parks, community events, course bookings "
-        "and the coalition loyalty network. Customers authenticate with a JWT "
-        "(`/api/v1/auth/token/`); partners send their merchant API key in the "
-        "`Authorization: Api-Key <key>` header. Every error is JSON of the form "
-        '`{"error": {"code": "...", "message": "...", "details": {...}}}`.'
-    ),
+    # The description (versioning, changelog, webhooks) is written by skypark.core.api.docs.
+    "DESCRIPTION": "REST API of the Sky Park platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "skypark.core.api.docs.postprocess",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -341,6 +344,9 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "skypark.commerce.models.OrderStatus",
         "PaymentStatusEnum": "skypark.commerce.models.PaymentStatus",
         "RefundStatusEnum": "skypark.commerce.models.RefundStatus",
+        # A course booking's payment_status would otherwise take the name (and a
+        # payment's status would be documented with a booking's states).
+        "BookingPaymentStatusEnum": "bookings.models.PaymentState",
     },
 }
 

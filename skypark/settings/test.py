@@ -45,3 +45,8 @@ DATABASES.setdefault(  # noqa: F405
         "TEST": {"MIGRATE": False},
     },
 )
+
+
+# An API view that declares its errors (api_errors) may answer only those it documents
+# (skypark.core.api.documented_errors).
+API_ERRORS_MUST_BE_DOCUMENTED = True

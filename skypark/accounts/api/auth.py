@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
+from skypark.core.api.ratelimit import RateLimitReporting
 from skypark.core.errors import NotFound
 
 from ..models import MerchantApiKey
@@ -35,6 +36,9 @@ class PartnerPrincipal:
 
 
 class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
+    # The refusals beyond DRF's own (skypark.core.api.documented_errors).
+    api_error_codes = ("invalid_api_key", "merchant_inactive")
+
     def __init__(self, merchant_related=()):
         # Relations of the key's merchant read with the key (see ``api_key_lookup``).
         self.merchant_related = merchant_related
@@ -86,7 +90,7 @@ class MerchantApiKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
-class PartnerKeyRateThrottle(throttling.SimpleRateThrottle):
+class PartnerKeyRateThrottle(RateLimitReporting, throttling.SimpleRateThrottle):
     """A rate per merchant API key. DRF's user throttle would key every partner on the
     principal's ``pk``, which is None, so all merchants would share one bucket."""
 
@@ -107,7 +111,9 @@ class CouponRateThrottle(PartnerKeyRateThrottle):
 
 
 class PartnerApiMixin:
-    """Base for partner endpoints: API-key auth only, partner permission, partner throttle."""
+    # Base for partner endpoints: API-key auth only, partner permission, partner throttle.
+    # (A comment, not a docstring: the API schema would show it as the description of
+    # every partner operation that has none of its own.)
 
     authentication_classes = [MerchantApiKeyAuthentication]
     permission_classes = [IsPartner]

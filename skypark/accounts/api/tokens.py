@@ -13,6 +13,9 @@ class RevocableJWTAuthentication(JWTAuthentication):
     password change or reset, logout everywhere) or the token's session has ended. The
     check is answered from the cache (``token_state``)."""
 
+    # simplejwt's refusals (skypark.core.api.documented_errors).
+    api_error_codes = ("token_not_valid", "bad_authorization_header", "user_not_found", "user_inactive")
+
     def get_validated_token(self, raw_token):
         token = super().get_validated_token(raw_token)
         if not token_is_current(token.payload):

@@ -3,10 +3,10 @@ from rest_framework import generics, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from skypark.core.api.ratelimit import ScopedRateThrottle
 from skypark.core.api.serializers import ErrorOutput
 from skypark.core.client_ip import client_ip
 from skypark.core.errors import NotFound
@@ -303,12 +303,16 @@ class ChildDetailApi(generics.RetrieveUpdateDestroyAPIView):
 
 
 class PartnerMeApi(PartnerApiMixin, APIView):
+    api_errors = ()
+
     @extend_schema(tags=["partner"], summary="The merchant this API key belongs to", responses=MerchantSerializer)
     def get(self, request):
         return Response(MerchantSerializer(self.merchant).data)
 
 
 class PartnerMerchantDetailApi(PartnerApiMixin, APIView):
+    api_errors = ()
+
     @extend_schema(tags=["partner"], summary="A merchant by code (only your own)", responses=MerchantSerializer)
     def get(self, request, code):
         if code != self.merchant.code:
@@ -318,6 +322,8 @@ class PartnerMerchantDetailApi(PartnerApiMixin, APIView):
 
 
 class PartnerApiKeyListApi(PartnerApiMixin, generics.ListAPIView):
+    api_errors = ()
+
     serializer_class = ApiKeySerializer
 
     @extend_schema(tags=["partner"], summary="Your merchant's API keys (metadata only)")

@@ -57,7 +57,7 @@ class OrderDetailApi(APIView):
     responses={
         201: PayOutput,
         404: OpenApiResponse(description="Not found"),
-        409: OpenApiResponse(description="Order no longer payable"),
+        409: OpenApiResponse(description="Order no longer payable (`order_not_payable`)"),
     },
     examples=[
         OpenApiExample(

@@ -16,6 +16,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from skypark.core.errors import DomainError
 
+from .documented_errors import check_documented
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,6 +38,13 @@ def _codes(detail):
     return {"code": getattr(detail, "code", "invalid"), "message": str(detail)}
 
 
+def exception_handler(exc, context):
+    response = _exception_response(exc, context)
+    if response is not None:
+        check_documented(context.get("view"), context["request"], response.status_code, response.data["error"]["code"])
+    return response
+
+
 def error_response(code, message, status_code, details=None, headers=None):
     body = {"code": code, "message": message}
     if details:
@@ -43,7 +52,7 @@ def error_response(code, message, status_code, details=None, headers=None):
     return Response({"error": body}, status=status_code, headers=headers)
 
 
-def exception_handler(exc, context):
+def _exception_response(exc, context):
     if isinstance(exc, DomainError):
         return error_response(exc.code, exc.message, exc.status_code, exc.details or None)
     if isinstance(exc, DjangoValidationError):

@@ -23,6 +23,6 @@ class ApiLanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        response.headers["Content-Language"] = request.LANGUAGE_CODE
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         patch_vary_headers(response, ("Accept-Language",))
         return response

@@ -2,6 +2,7 @@
 
 import copy
 
+from django.utils import translation
 from rest_framework import serializers
 
 
@@ -15,15 +16,23 @@ class ModelOutput(serializers.ModelSerializer):
     # built once and each serializer gets its own deep copy, as DRF itself does for declared
     # fields. A subclass that needs fields per request overrides ``get_fields`` as usual.
     #
+    # Built once per language: DRF decides whether a field gets a label by comparing the
+    # model field's verbose name, in the active language, with the field's name ("External
+    # id" in English needs none, "Внешний ID" does), so fields built in one language would
+    # give the schema in another the wrong titles.
+    #
     # (A comment, not a docstring: the API schema would show a docstring as the
     # description of every serializer built on this class.)
 
     def get_fields(self):
         cls = type(self)
-        built = cls.__dict__.get("_model_output_fields")
+        by_language = cls.__dict__.get("_model_output_fields")
+        if by_language is None:
+            by_language = cls._model_output_fields = {}
+        language = translation.get_language()
+        built = by_language.get(language)
         if built is None:
-            built = super().get_fields()
-            cls._model_output_fields = built
+            built = by_language[language] = super().get_fields()
         return copy.deepcopy(built)
 
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from skypark.core.api.ratelimit import ScopedRateThrottle
 from skypark.core.errors import NotFound
 
 from .. import selectors, services

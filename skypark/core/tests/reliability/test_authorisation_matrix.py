@@ -95,6 +95,7 @@ PARTNER = {
     "partner-transaction-void",
     "partner-import-create",
     "partner-import-detail",
+    "partner-customers",
     # Coalition-wide by design: a customer shows their card (customer code) at any
     # partner, and network coupons and points are spent at any partner. Each still
     # needs a merchant key; none of them reads another merchant's own records.
