@@ -35,12 +35,19 @@ def _fact(i, *, version=1, amount="1.00", deleted=0):
 def test_schema_is_versioned_idempotent_and_checked_at_start(settings, tmp_path, capsys):
     settings.ANALYTICS_STORE_DIR = str(tmp_path / "fresh")
     if not settings.CLICKHOUSE_URL:
-        assert [w.id for w in analytics_schema_check()] == ["analytics.W001"]
+        assert [w.id for w in analytics_schema_check()] == ["analytics.I001"]  # migrate creates it
     call_command("analytics_migrate")
     call_command("analytics_migrate")
     assert "up to date" in capsys.readouterr().out
     assert SCHEMA_VERSION in get_engine().applied_migrations()
     assert analytics_schema_check() == []
+
+
+def test_a_store_behind_the_code_is_a_warning(store, monkeypatch):
+    from skypark.analytics import schema
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, (99, "a later step", ())])
+    assert [w.id for w in analytics_schema_check()] == ["analytics.W001"]
 
 
 def test_reads_keep_the_latest_version_without_any_merge(store):
