@@ -752,6 +752,7 @@ ScanLogArchive = archive_model(
     name="ScanLogArchive",
     verbose_name=_("archived scan"),
     verbose_name_plural=_("scan log archive"),
+    label_fields=("result", "action"),
     indexes=[
         models.Index(fields=["created_at"], name="loyalty_scan_archive_at_idx"),
         models.Index(fields=["customer_id", "created_at"], name="loyalty_scan_archive_cust_idx"),

@@ -77,6 +77,7 @@ AuditEntryArchive = archive_model(
     name="AuditEntryArchive",
     verbose_name=_("archived audit entry"),
     verbose_name_plural=_("audit log archive"),
+    label_fields=("action", "object_repr"),
     indexes=[
         models.Index(fields=["created_at"], name="audit_archive_created_idx"),
         models.Index(fields=["object_id"], name="audit_archive_object_idx"),

@@ -23,9 +23,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-def archive_model(source, *, name: str, verbose_name, verbose_name_plural, indexes=()):
-    """A model class for ``source``'s archive, defined in the calling models module."""
-    attrs = {"__module__": source.__module__}
+def archive_model(source, *, name: str, verbose_name, verbose_name_plural, indexes=(), label_fields=()):
+    """A model class for ``source``'s archive, defined in the calling models module. A row
+    reads as its id, its time and ``label_fields`` (language-neutral values)."""
+
+    def __str__(self):
+        created = getattr(self, "created_at", None)
+        parts = [f"#{self.pk}", f"{timezone.localtime(created):%Y-%m-%d %H:%M}" if created else ""]
+        parts += [str(getattr(self, name) or "") for name in label_fields]
+        return " ".join(part for part in parts if part)
+
+    attrs = {"__module__": source.__module__, "__str__": __str__}
     for column in source._meta.concrete_fields:
         if column.primary_key:
             attrs[column.attname] = models.BigIntegerField(_("ID"), primary_key=True)

@@ -69,8 +69,8 @@ def postgres_banner(nodeids, vendor: str) -> list[str]:
         return []
     files = sorted({nodeid.split("::")[0] for nodeid in nodeids})
     return [
-        f"{len(nodeids)} TESTS THAT PROVE ROW LOCKING AND CONCURRENCY DID NOT RUN (database: {vendor}).",
-        "Nothing they check (overselling, double admission, double spending, races) was tested.",
+        f"{len(nodeids)} TESTS THAT NEED POSTGRESQL (ROW LOCKS, CONCURRENCY, TRIGGERS) DID NOT RUN (database: {vendor}).",
+        "Nothing they check (overselling, double admission, double spending, races, append-only) was tested.",
         "Run them with DATABASE_URL=postgres://postgres@127.0.0.1:5432/skypark make test. Files:",
         *(f"  {name}" for name in files),
     ]

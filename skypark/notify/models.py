@@ -130,6 +130,7 @@ NotificationArchive = archive_model(
     name="NotificationArchive",
     verbose_name=_("archived notification"),
     verbose_name_plural=_("notification archive"),
+    label_fields=("kind", "to_address"),
     indexes=[
         models.Index(fields=["created_at"], name="notify_archive_created_idx"),
         models.Index(fields=["recipient_id", "created_at"], name="notify_archive_recipient_idx"),

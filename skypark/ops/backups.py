@@ -103,7 +103,10 @@ def backup_create(*, using: str = "default", directory: Path | None = None, keep
     if target.vendor == "postgresql":
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", target.name], target.env())
     else:
-        # The live connection (also an in-memory test database) copies itself page by page.
+        # The live connection (also an in-memory test database) copies itself page by page,
+        # which it cannot do while it holds a transaction open: it would wait forever.
+        if connection.in_atomic_block:
+            raise BackupError("an SQLite backup is taken outside a transaction")
         connection.ensure_connection()
         with sqlite3.connect(partial) as out:
             connection.connection.backup(out)

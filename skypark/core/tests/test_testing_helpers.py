@@ -43,6 +43,6 @@ def test_skipped_postgres_tests_are_found_and_announced():
     found = postgres_only_skips(reports)
     assert found == ["a/test_concurrency.py::test_race", "b/test_imports.py::test_raw"]
     banner = postgres_banner(found, "sqlite")
-    assert banner[0].startswith("2 TESTS THAT PROVE ROW LOCKING") and "sqlite" in banner[0]
+    assert banner[0].startswith("2 TESTS THAT NEED POSTGRESQL") and "sqlite" in banner[0]
     assert "  a/test_concurrency.py" in banner and "  b/test_imports.py" in banner
     assert postgres_banner([], "sqlite") == []

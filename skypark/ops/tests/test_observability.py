@@ -150,3 +150,14 @@ def test_sentry_reports_errors_when_a_dsn_is_set():
     text = json.dumps(sent, default=str)
     assert "gate jammed" in text
     assert "ValueError" in text
+
+
+def test_several_gunicorn_workers_add_up_in_one_scrape(scrape, tmp_path, monkeypatch):
+    from prometheus_client import CollectorRegistry, Counter, values
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    monkeypatch.setattr(values, "ValueClass", values.MultiProcessValue(lambda: 4242))
+    Counter("skypark_test_requests", "requests of another worker", registry=CollectorRegistry()).inc(3)
+    figures = scrape()
+    assert figures[("skypark_test_requests_total", ())] == 3
+    assert ("skypark_gate_scans_today", ()) in figures
