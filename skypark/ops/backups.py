@@ -15,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +86,10 @@ def backups_list(directory: Path | None = None) -> list[Path]:
     return sorted(p for p in directory.glob(f"{PREFIX}*") if p.suffix in EXTENSIONS.values())
 
 
+# How long an SQLite backup waits for a writer to let go before it gives up.
+BACKUP_LOCK_WAIT_SECONDS = 60
+
+
 def _run(args: list[str], env: dict) -> None:
     result = subprocess.run(args, env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -108,9 +113,22 @@ def backup_create(*, using: str = "default", directory: Path | None = None, keep
         if connection.in_atomic_block:
             raise BackupError("an SQLite backup is taken outside a transaction")
         connection.ensure_connection()
-        with sqlite3.connect(partial) as out:
-            connection.connection.backup(out)
-        out.close()
+        deadline = time.monotonic() + BACKUP_LOCK_WAIT_SECONDS
+
+        def give_up_when_locked_too_long(status, remaining, total):
+            # SQLite retries a step that finds the source locked for as long as it takes;
+            # a writer that never lets go must fail the backup, not hang it.
+            if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+                raise BackupError("the database stayed locked; no backup was taken")
+
+        try:
+            with sqlite3.connect(partial) as out:
+                connection.connection.backup(out, pages=256, progress=give_up_when_locked_too_long, sleep=0.05)
+            out.close()
+        except BackupError:
+            out.close()
+            partial.unlink(missing_ok=True)
+            raise
     partial.rename(path)
     logger.info("backup written", extra={"path": str(path), "bytes": path.stat().st_size})
     backups_prune(directory=directory, keep=keep)
