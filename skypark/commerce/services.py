@@ -43,6 +43,8 @@ CENT = Decimal("0.01")
 MAX_MONEY = Decimal("9999999999.99")
 EXPIRE_TASK_NAME = "commerce: expire unpaid orders"
 EXPIRE_TASK = "skypark.commerce.tasks.orders_expire_unpaid"
+POLL_TASK_NAME = "commerce: poll payment gateways"
+POLL_TASK = "skypark.commerce.tasks.payments_poll"
 
 
 def money(value, *, field="amount") -> Decimal:
@@ -335,8 +337,9 @@ def payment_complete(*, payment, external_id="", metadata=None, actor=None) -> P
 
     Locks the order, then the payment. Idempotent: a second callback for a completed
     payment changes nothing. If the order is no longer waiting (it expired, was cancelled
-    or another attempt paid it), the money is refunded at once through the provider and
-    the order is left alone.
+    or another attempt paid it), ``settling.late_payment_settle`` decides: an expired
+    order whose places are still free becomes paid, anything else gets the money back
+    at once through the provider.
     """
     order = _order_locked(payment.order)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -356,14 +359,9 @@ def payment_complete(*, payment, external_id="", metadata=None, actor=None) -> P
     payment.save(update_fields=["status", "processed_at", "failure_reason", "external_id", "metadata", "updated_at"])
     audit_log(actor=actor, action="commerce.payment.completed", obj=payment, before=before, after=snapshot(payment))
     if late:
-        _refund_through_provider(
-            order=order,
-            payment=payment,
-            amount=payment.amount,
-            actor=actor,
-            now=now,
-            reason=f"payment arrived after the order was {order.status}",
-        )
+        from .settling import late_payment_settle
+
+        late_payment_settle(order=order, payment=payment, actor=actor, now=now, refund=_refund_through_provider)
         return payment
     order_before = snapshot(order)
     _transition(order, Order.Status.PAID, what=_("Order"))
@@ -496,5 +494,9 @@ def schedules_install():
     task, _created = PeriodicTask.objects.update_or_create(
         name=EXPIRE_TASK_NAME,
         defaults={"task": EXPIRE_TASK, "interval": every_minute, "enabled": True, "crontab": None},
+    )
+    PeriodicTask.objects.update_or_create(
+        name=POLL_TASK_NAME,
+        defaults={"task": POLL_TASK, "interval": every_minute, "enabled": True, "crontab": None},
     )
     return task

@@ -9,6 +9,10 @@ from .base import PaymentAction, PaymentProvider, RefundResult
 
 REGISTRY = {
     "cash": "skypark.commerce.providers.base.CashProvider",
+    "elqr": "skypark.commerce.providers.kyrgyzstan.ElqrProvider",
+    "mbank": "skypark.commerce.providers.kyrgyzstan.MBankProvider",
+    "omoney": "skypark.commerce.providers.kyrgyzstan.OMoneyProvider",
+    "elcard": "skypark.commerce.providers.kyrgyzstan.ElcardProvider",
     "sandbox": "skypark.commerce.providers.sandbox.SandboxProvider",
     "stripe": "skypark.commerce.providers.stripe.StripeProvider",
 }

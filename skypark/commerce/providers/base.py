@@ -51,7 +51,14 @@ class PaymentProvider:
         """Best effort, after commit: tell the provider we no longer accept this attempt."""
 
     def describe(self) -> dict:
-        return {"name": self.name, "label": str(self.label), "methods": list(self.methods), "hosted": self.hosted}
+        return {
+            "name": self.name,
+            "label": str(self.label),
+            "methods": list(self.methods),
+            "hosted": self.hosted,
+            "simulated": False,
+            "flow": "",
+        }
 
 
 class CashProvider(PaymentProvider):
