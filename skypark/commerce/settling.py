@@ -11,8 +11,9 @@ arrives after its order expired.
   expired), and settles what it hears. Run every minute by Celery beat.
 - ``late_payment_settle`` (called by ``services.payment_complete``): money for an order
   that expired re-opens it when the domains can take their places back (the
-  ``order_revive`` signal: a receiver returns what it took back, or refuses by raising
-  a ``DomainError`` such as ``SoldOut``), and the order becomes paid; otherwise, and for a cancelled order, the
+  ``order_revive`` signal: a receiver returns the line kinds it took back, or refuses by
+  raising a ``DomainError`` such as ``SoldOut``; every line kind of the order must be
+  taken back), and the order becomes paid; otherwise, and for a cancelled order, the
   money goes back at once through the gateway.
 """
 
@@ -128,8 +129,9 @@ def _order_revive(order, *, now, actor) -> bool:
     try:
         with transaction.atomic():
             responses = signals.order_revive.send(sender=Order, order=order)
-            if not any(taken for _receiver, taken in responses):
-                # No domain holds anything for this order: nothing to hand over.
+            claimed = set().union(*(kinds or set() for _receiver, kinds in responses))
+            if not set(order.lines.values_list("kind", flat=True)) <= claimed:
+                # Some line's domain cannot take it back: nothing is handed over.
                 raise OrderNotPayable(details={"status": order.status})
     except DomainError as exc:
         audit_log(actor=actor, action="commerce.order.revive_refused", obj=order, data={"reason": exc.code})

@@ -13,9 +13,10 @@ and a receiver runs only once the change is visible to other connections.
 One is sent *inside* the transaction, because its receivers may refuse:
 
 - ``order_revive(sender=Order, order=order)`` — money arrived for an expired order; each
-  domain takes its order's places back and returns what it took (truthy), or raises a
-  ``DomainError`` (e.g. sold out), which rolls back every receiver's work and has the
-  money refunded instead; so does an order no receiver took anything back for. The order then
+  domain takes its order's places back and returns the set of line kinds it took back,
+  or raises a ``DomainError`` (e.g. sold out), which rolls back every receiver's work
+  and has the money refunded instead; so does an order with a line kind no receiver
+  took back (loyalty spends released points again and claims no kind). The order then
   becomes paid and ``order_paid`` follows as usual.
 """
 

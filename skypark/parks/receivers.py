@@ -29,9 +29,11 @@ def on_order_cancelled(sender, order, **kwargs):
 
 
 def on_order_revive(sender, order, **kwargs):
+    """Returns the line kinds it took back (the checkout revives only fully claimed orders)."""
     if _sells_tickets(order):
-        return tickets_revive(order=order)
-    return []
+        tickets_revive(order=order)
+        return {LINE_KIND}
+    return set()
 
 
 def on_order_refunded(sender, order, **kwargs):
