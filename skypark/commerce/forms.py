@@ -7,6 +7,17 @@ from .models import PaymentMethod
 from .providers import enabled_providers
 from .providers.sandbox import card_outcome
 
+# The words in each method's logo area (brand names, not translated).
+LOGO_TEXT = {
+    "elqr": "ELQR",
+    "mbank": "MBANK",
+    "omoney": "O!",
+    "elcard": "ELCARD",
+    "visa": "VISA",
+    "mastercard": "MC",
+    "cash": "KGS",
+}
+
 
 def _label(provider, method, labels) -> str:
     # A gateway is its method (ELQR, MBank, O!Money, Elcard) and says so under its own
@@ -39,9 +50,12 @@ class PaymentChoiceForm(forms.Form):
         self.fields["choice"].choices = payment_choices()
 
     def options(self):
-        """Each radio with the method it pays by (for its logo area)."""
+        """Each radio with the method it pays by and the short name in its logo area."""
         methods = {value: method for value, _label, method in payment_options()}
-        return [(radio, methods.get(radio.data["value"], "")) for radio in self["choice"]]
+        return [
+            (radio, methods.get(radio.data["value"], ""), LOGO_TEXT.get(methods.get(radio.data["value"], ""), ""))
+            for radio in self["choice"]
+        ]
 
     def provider_and_method(self):
         provider, _sep, method = self.cleaned_data["choice"].partition(":")
