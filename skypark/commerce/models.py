@@ -39,6 +39,7 @@ class PaymentMethod(models.TextChoices):
     OMONEY = "omoney", _("O!Money")
     ELQR = "elqr", _("ELQR")
     CASH = "cash", _("Cash")
+    CARD_TERMINAL = "card_terminal", _("Card (desk terminal)")
     LOYALTY_POINTS = "loyalty_points", _("Loyalty points")
 
 

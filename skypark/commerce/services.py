@@ -33,10 +33,11 @@ from .errors import (
     InvalidReturnUrl,
     MethodNotSupported,
     OrderNotPayable,
+    ProviderUnavailable,
     RefundTooLarge,
 )
 from .models import ZERO, Order, OrderLine, Payment, Refund
-from .providers import get_provider, load_provider
+from .providers import DESK_ONLY, get_provider, load_provider
 
 CENT = Decimal("0.01")
 # The largest amount the money columns (12 digits, 2 of them decimals) can hold.
@@ -272,18 +273,21 @@ def _return_url_clean(order, return_url) -> str:
 
 
 @transaction.atomic
-def payment_start(*, order, provider, method, return_url="", actor=None):
+def payment_start(*, order, provider, method, return_url="", actor=None, at_desk=False):
     """Starts paying ``order`` with ``provider``/``method``; returns ``(payment, action)``,
     where ``action`` says what the customer must do (``redirect_url``, ``instructions``).
 
     Locks the order, then its open payments, which are cancelled: one attempt at a time,
     so a forgotten browser tab cannot take the money twice (if it does, the late
-    payment is refunded by ``payment_complete``).
+    payment is refunded by ``payment_complete``). Desk-only providers (the card
+    terminal) need ``at_desk``: only a cash desk's service starts them.
     """
     order = _order_locked(order)
     now = timezone.now()
     if order.status != Order.Status.PENDING_PAYMENT or (order.expires_at and order.expires_at <= now):
         raise OrderNotPayable(details={"status": order.status})
+    if provider in DESK_ONLY and not at_desk:
+        raise ProviderUnavailable(details={"provider": provider})
     backend = get_provider(provider)
     if method not in backend.methods:
         raise MethodNotSupported(details={"provider": provider, "method": method})

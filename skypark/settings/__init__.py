@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "skypark.accounts",
     "skypark.notify",
     "skypark.commerce",
+    "skypark.cashdesk",
     "skypark.privacy",
     "skypark.webhooks",
     # domains

@@ -80,3 +80,20 @@ class CashProvider(PaymentProvider):
     def refund(self, *, refund):
         # Cash goes back over the counter; the refund record is the receipt.
         return RefundResult()
+
+
+class TerminalProvider(PaymentProvider):
+    """A card paid on the desk's own card terminal, recorded by the cashier (the terminal
+    is not connected to the shop). Only cash desks use it; customers never see it."""
+
+    name = "terminal"
+    label = _("Card terminal at the desk")
+    methods = ("card_terminal",)
+    desk_only = True
+
+    def start(self, *, payment, return_url):
+        return PaymentAction(redirect_url=return_url)
+
+    def refund(self, *, refund):
+        # Given back on the same terminal by the cashier; the refund record is the slip.
+        return RefundResult()
