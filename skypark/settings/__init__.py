@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "skypark.notify",
     "skypark.commerce",
     "skypark.cashdesk",
+    "skypark.settlements",
     "skypark.privacy",
     "skypark.webhooks",
     # domains
@@ -340,6 +341,15 @@ ELQR_MCC = env("ELQR_MCC", default="7996")
 ELQR_MERCHANT_NAME = env("ELQR_MERCHANT_NAME", default="SKY PARK")
 ELQR_MERCHANT_CITY = env("ELQR_MERCHANT_CITY", default="BISHKEK")
 ELQR_DEEPLINK_TEMPLATE = env("ELQR_DEEPLINK_TEMPLATE", default="")
+# Cash desks' fiscal receipts (skypark.cashdesk.fiscal); the default is the local simulator.
+FISCAL_BACKEND = env("FISCAL_BACKEND", default="skypark.cashdesk.fiscal.SimulatorFiscalBackend")
+# The fee each provider's contract takes, in percent of gross (skypark.settlements).
+SETTLEMENT_FEE_PERCENT = {
+    "mbank": env("MBANK_FEE_PERCENT", default="1.5"),
+    "omoney": env("OMONEY_FEE_PERCENT", default="2.0"),
+    "elcard": env("ELCARD_FEE_PERCENT", default="2.0"),
+    "elqr": env("ELQR_FEE_PERCENT", default="0.7"),
+}
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default=SECRET_KEY + ":sandbox")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
