@@ -117,12 +117,12 @@ def cashier_elqr(request):
                 provider="elqr",
                 method="elqr",
                 actor=request.user,
-                return_url=reverse("commerce:cashier-elqr") + f"?order={order.reference}",
+                return_url=reverse("commerce:cashier-elqr") + f"?order={order.reference}&till={_till(request)}",
             )
         except DomainError as exc:
             error = exc.message
         else:
-            return redirect(reverse("commerce:cashier-elqr") + f"?order={order.reference}")
+            return redirect(reverse("commerce:cashier-elqr") + f"?order={order.reference}&till={_till(request)}")
     elif order is not None:
         payment = order.payments.filter(provider="elqr").order_by("-pk").first()
     elif reference:
