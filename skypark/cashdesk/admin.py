@@ -3,7 +3,7 @@
 only — a shift changes only through the desk's services."""
 
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
@@ -79,15 +79,18 @@ class ShiftAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, AuditedAdminMixin, admin.
     @admin.display(description=_("report"))
     def report(self, obj):
         report = shift_report(obj)
-        rows = format_html("")
-        for kind, label in Movement.Kind.choices:
-            count, amount = report.totals.get(kind, (0, None))
-            rows += format_html(
-                "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
-                label,
-                count,
-                format_money(amount, obj.desk.currency) if amount is not None else "—",
-            )
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    label,
+                    report.totals.get(kind, (0, None))[0],
+                    format_money(report.totals[kind][1], obj.desk.currency) if kind in report.totals else "—",
+                )
+                for kind, label in Movement.Kind.choices
+            ),
+        )
         return format_html(
             "<table><tbody>{}<tr><th scope='row'>{}</th><td></td><td>{}</td></tr></tbody></table>",
             rows,
