@@ -1,9 +1,12 @@
 """The cashier's screen at ``/desk/``: open a shift with a float, take payment for an
 order (cash or the card terminal, through the one checkout), refund, pay out, and close
-with the count; the ELQR screen (``/pay/cashier/elqr/``) is linked for QR payments."""
+with the count; the ELQR screen (``/pay/cashier/elqr/``) is linked for QR payments.
+Staff who may take money at a desk hold ``commerce.confirm_cash_payment`` (the roles
+Park managers and Finance)."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -60,6 +63,7 @@ def _act(action, data, shift, user):
 
 @never_cache
 @staff_member_required
+@permission_required("commerce.confirm_cash_payment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def desk(request):
     shift = open_shift_for(request.user)

@@ -5,6 +5,7 @@ credentials, and the cashier's ELQR screen."""
 import logging
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -102,6 +103,7 @@ def _till(request) -> str:
 
 @never_cache
 @staff_member_required
+@permission_required("commerce.confirm_cash_payment", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def cashier_elqr(request):
     """The cashier's screen: a dynamic ELQR code for an order the customer pays at the

@@ -60,7 +60,7 @@ class SettlementReportAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
         return [path("import/", view, name="settlements_settlementreport_import"), *super().get_urls()]
 
     def import_view(self, request):
-        if not request.user.has_perm("settlements.add_settlementline"):
+        if not request.user.has_perm("settlements.change_settlementreport"):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied

@@ -169,3 +169,16 @@ def test_shift_report_in_the_admin(admin_client_logged, shift, cashier):
     page = admin_client_logged.get(f"/admin/cashdesk/shift/{shift.pk}/change/")
     assert page.status_code == 200 and b"SIMULATOR-ASIA1/1" in page.content
     assert admin_client_logged.get("/admin/cashdesk/fiscalreceipt/").status_code == 200
+
+
+def test_only_staff_who_may_take_money_work_at_a_desk(client):
+    from django.contrib.auth.models import Permission
+
+    staff = StaffFactory(is_superuser=False)
+    client.force_login(staff)
+    assert client.get(reverse("cashdesk:desk"), follow=True).status_code == 403
+    assert client.get(reverse("commerce:cashier-elqr"), follow=True).status_code == 403
+    staff.user_permissions.add(Permission.objects.get(codename="confirm_cash_payment"))
+    staff = type(staff).objects.get(pk=staff.pk)  # permissions are cached on the instance
+    client.force_login(staff)
+    assert client.get(reverse("cashdesk:desk"), follow=True).status_code == 200
