@@ -25,6 +25,7 @@ class LoyaltyConfig(AppConfig):
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="loyalty.order_refunded")
         signals.order_expired.connect(receivers.on_order_released, dispatch_uid="loyalty.order_expired")
         signals.order_cancelled.connect(receivers.on_order_released, dispatch_uid="loyalty.order_cancelled")
+        signals.order_revive.connect(receivers.on_order_revive, dispatch_uid="loyalty.order_revive")
         phone_verified.connect(receivers.on_phone_verified, dispatch_uid="loyalty.phone_verified")
         # What the POS path caches: the tier ladder and which merchants start a chain.
         for signal in (post_save, post_delete):

@@ -19,5 +19,11 @@ def on_order_released(sender, order, **kwargs):
     services.points_release_for_order(order=order)
 
 
+def on_order_revive(sender, order, **kwargs):
+    # Points are no place to hold: they are spent again, and no line kind is claimed.
+    services.points_respend_for_revived_order(order=order)
+    return set()
+
+
 def on_phone_verified(sender, user, **kwargs):
     services.referrals_reward_verified(user=user)

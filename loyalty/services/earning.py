@@ -328,11 +328,17 @@ def points_redeem_for_order(*, customer, points: int, order) -> Decimal:
 def points_release_for_order(*, order) -> LedgerEntry | None:
     """An unpaid order expired or was cancelled: the points spent on it come back to
     the lots they came from. Locks the account. Idempotent."""
+    from skypark.commerce.models import Order
+
     account = Account.objects.filter(customer_id=order.customer_id, merchant__isnull=True).first()
     if account is None:
         return None
     with transaction.atomic():
         account = account_lock(account)
+        # Read after the account lock: money that came late may have revived the order
+        # (``points_respend_for_revived_order`` holds this lock while it does).
+        if not Order.objects.filter(pk=order.pk, status__in=(Order.Status.EXPIRED, Order.Status.CANCELLED)).exists():
+            return None
         debit = account.entries.filter(kind=Kind.REDEEMED, source="order", reference=order.reference).first()
         if debit is None:
             return None
@@ -343,6 +349,29 @@ def points_release_for_order(*, order) -> LedgerEntry | None:
             reference=order.reference,
             description=_("Order %(ref)s was not paid") % {"ref": order.reference},
         )
+
+
+def points_respend_for_revived_order(*, order) -> LedgerEntry | None:
+    """Money for an expired order arrived late and the order is being revived (inside
+    the checkout's transaction, order row locked): the points given back at expiry are
+    spent on it again. Locks the account. Raises ``NotEnoughPoints`` when they are gone,
+    and the checkout refunds the money instead. Idempotent."""
+    account = Account.objects.filter(customer_id=order.customer_id, merchant__isnull=True).first()
+    if account is None:
+        return None
+    account = account_lock(account)
+    release = account.entries.filter(kind=Kind.REVERSED, source="order_release", reference=order.reference).first()
+    if release is None:
+        return None
+    return _debit(
+        account,
+        kind=Kind.REDEEMED,
+        points=release.points,
+        source="order_revive",
+        reference=order.reference,
+        description=_("Paid part of order %(ref)s") % {"ref": order.reference},
+        amount=order.subtotal,
+    )
 
 
 def points_award(*, customer, points: int, source: str, reference: str, description: str = "", kind=Kind.EARNED):

@@ -7,15 +7,39 @@ from .models import PaymentMethod
 from .providers import enabled_providers
 from .providers.sandbox import card_outcome
 
+# The words in each method's logo area (brand names, not translated).
+LOGO_TEXT = {
+    "elqr": "ELQR",
+    "mbank": "MBANK",
+    "omoney": "O!",
+    "elcard": "ELCARD",
+    "visa": "VISA",
+    "mastercard": "MC",
+    "cash": "KGS",
+}
 
-def payment_choices():
-    """``provider:method`` pairs the customer can pick, labelled for people."""
+
+def _label(provider, method, labels) -> str:
+    # A gateway is its method (ELQR, MBank, O!Money, Elcard) and says so under its own
+    # name; a card acquirer names the card and itself.
+    if getattr(provider, "display_label", None) and provider.methods == (method,):
+        return provider.display_label
+    return f"{labels.get(method, method)} — {provider.label}"
+
+
+def payment_options():
+    """``(value, label, method)`` for every ``provider:method`` the customer can pick."""
     labels = dict(PaymentMethod.choices)
     return [
-        (f"{provider.name}:{method}", f"{labels.get(method, method)} — {provider.label}")
+        (f"{provider.name}:{method}", _label(provider, method, labels), method)
         for provider in enabled_providers()
         for method in provider.methods
     ]
+
+
+def payment_choices():
+    """``provider:method`` pairs the customer can pick, labelled for people."""
+    return [(value, label) for value, label, _method in payment_options()]
 
 
 class PaymentChoiceForm(forms.Form):
@@ -24,6 +48,14 @@ class PaymentChoiceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["choice"].choices = payment_choices()
+
+    def options(self):
+        """Each radio with the method it pays by and the short name in its logo area."""
+        methods = {value: method for value, _label, method in payment_options()}
+        return [
+            (radio, methods.get(radio.data["value"], ""), LOGO_TEXT.get(methods.get(radio.data["value"], ""), ""))
+            for radio in self["choice"]
+        ]
 
     def provider_and_method(self):
         provider, _sep, method = self.cleaned_data["choice"].partition(":")

@@ -39,6 +39,7 @@ class PaymentMethod(models.TextChoices):
     OMONEY = "omoney", _("O!Money")
     ELQR = "elqr", _("ELQR")
     CASH = "cash", _("Cash")
+    CARD_TERMINAL = "card_terminal", _("Card (desk terminal)")
     LOYALTY_POINTS = "loyalty_points", _("Loyalty points")
 
 
@@ -74,7 +75,9 @@ class Order(TimeStampedModel):
         Status.PAID: {Status.PARTIALLY_REFUNDED, Status.REFUNDED},
         Status.PARTIALLY_REFUNDED: {Status.PARTIALLY_REFUNDED, Status.REFUNDED},
         Status.REFUNDED: set(),
-        Status.EXPIRED: set(),
+        # Money that arrives after expiry re-opens the order when its places are still
+        # free (``settling.late_payment_settle``).
+        Status.EXPIRED: {Status.PAID},
         Status.CANCELLED: set(),
     }
     PAID_STATUSES = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
@@ -283,3 +286,56 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"{self.amount} ({self.get_status_display()})"
+
+
+class PaymentNotification(models.Model):
+    """A gateway notification the shop accepted, kept by the gateway's own id so that a
+    second delivery of the same notification (a replay) is refused and changes nothing."""
+
+    provider = models.CharField(_("provider"), max_length=32)
+    notification_id = models.CharField(_("notification id"), max_length=100)
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="notifications"
+    )
+    status = models.CharField(_("reported status"), max_length=20)
+    body = models.JSONField(_("body"), default=dict, encoder=DjangoJSONEncoder)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment notification")
+        verbose_name_plural = _("payment notifications")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "notification_id"], name="commerce_notification_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.notification_id}"
+
+
+class SimulatedPayment(models.Model):
+    """The remote side of a gateway simulator: what the bank or wallet would hold about
+    a payment (used only while a gateway has no credentials)."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", pgettext_lazy("simulated payment", "created")
+        PAID = "paid", pgettext_lazy("simulated payment", "paid")
+        FAILED = "failed", pgettext_lazy("simulated payment", "failed")
+
+    provider = models.CharField(_("provider"), max_length=32)
+    reference = models.CharField(_("reference"), max_length=100, unique=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    return_url = models.CharField(_("return address"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CREATED)
+    refunded = money_field(_("refunded"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("simulated gateway payment")
+        verbose_name_plural = _("simulated gateway payments")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.reference

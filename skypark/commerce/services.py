@@ -33,16 +33,19 @@ from .errors import (
     InvalidReturnUrl,
     MethodNotSupported,
     OrderNotPayable,
+    ProviderUnavailable,
     RefundTooLarge,
 )
 from .models import ZERO, Order, OrderLine, Payment, Refund
-from .providers import get_provider, load_provider
+from .providers import DESK_ONLY, get_provider, load_provider
 
 CENT = Decimal("0.01")
 # The largest amount the money columns (12 digits, 2 of them decimals) can hold.
 MAX_MONEY = Decimal("9999999999.99")
 EXPIRE_TASK_NAME = "commerce: expire unpaid orders"
 EXPIRE_TASK = "skypark.commerce.tasks.orders_expire_unpaid"
+POLL_TASK_NAME = "commerce: poll payment gateways"
+POLL_TASK = "skypark.commerce.tasks.payments_poll"
 
 
 def money(value, *, field="amount") -> Decimal:
@@ -270,18 +273,21 @@ def _return_url_clean(order, return_url) -> str:
 
 
 @transaction.atomic
-def payment_start(*, order, provider, method, return_url="", actor=None):
+def payment_start(*, order, provider, method, return_url="", actor=None, at_desk=False):
     """Starts paying ``order`` with ``provider``/``method``; returns ``(payment, action)``,
     where ``action`` says what the customer must do (``redirect_url``, ``instructions``).
 
     Locks the order, then its open payments, which are cancelled: one attempt at a time,
     so a forgotten browser tab cannot take the money twice (if it does, the late
-    payment is refunded by ``payment_complete``).
+    payment is refunded by ``payment_complete``). Desk-only providers (the card
+    terminal) need ``at_desk``: only a cash desk's service starts them.
     """
     order = _order_locked(order)
     now = timezone.now()
     if order.status != Order.Status.PENDING_PAYMENT or (order.expires_at and order.expires_at <= now):
         raise OrderNotPayable(details={"status": order.status})
+    if provider in DESK_ONLY and not at_desk:
+        raise ProviderUnavailable(details={"provider": provider})
     backend = get_provider(provider)
     if method not in backend.methods:
         raise MethodNotSupported(details={"provider": provider, "method": method})
@@ -335,8 +341,9 @@ def payment_complete(*, payment, external_id="", metadata=None, actor=None) -> P
 
     Locks the order, then the payment. Idempotent: a second callback for a completed
     payment changes nothing. If the order is no longer waiting (it expired, was cancelled
-    or another attempt paid it), the money is refunded at once through the provider and
-    the order is left alone.
+    or another attempt paid it), ``settling.late_payment_settle`` decides: an expired
+    order whose places are still free becomes paid, anything else gets the money back
+    at once through the provider.
     """
     order = _order_locked(payment.order)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -356,14 +363,9 @@ def payment_complete(*, payment, external_id="", metadata=None, actor=None) -> P
     payment.save(update_fields=["status", "processed_at", "failure_reason", "external_id", "metadata", "updated_at"])
     audit_log(actor=actor, action="commerce.payment.completed", obj=payment, before=before, after=snapshot(payment))
     if late:
-        _refund_through_provider(
-            order=order,
-            payment=payment,
-            amount=payment.amount,
-            actor=actor,
-            now=now,
-            reason=f"payment arrived after the order was {order.status}",
-        )
+        from .settling import late_payment_settle
+
+        late_payment_settle(order=order, payment=payment, actor=actor, now=now, refund=_refund_through_provider)
         return payment
     order_before = snapshot(order)
     _transition(order, Order.Status.PAID, what=_("Order"))
@@ -496,5 +498,9 @@ def schedules_install():
     task, _created = PeriodicTask.objects.update_or_create(
         name=EXPIRE_TASK_NAME,
         defaults={"task": EXPIRE_TASK, "interval": every_minute, "enabled": True, "crontab": None},
+    )
+    PeriodicTask.objects.update_or_create(
+        name=POLL_TASK_NAME,
+        defaults={"task": POLL_TASK, "interval": every_minute, "enabled": True, "crontab": None},
     )
     return task

@@ -9,6 +9,15 @@ and a receiver runs only once the change is visible to other connections.
   ``amount`` is what this refund gave back; ``order.refunded_total`` is the running sum
 - ``order_expired(sender=Order, order=order)``
 - ``order_cancelled(sender=Order, order=order)``
+
+One is sent *inside* the transaction, because its receivers may refuse:
+
+- ``order_revive(sender=Order, order=order)`` — money arrived for an expired order; each
+  domain takes its order's places back and returns the set of line kinds it took back,
+  or raises a ``DomainError`` (e.g. sold out), which rolls back every receiver's work
+  and has the money refunded instead; so does an order with a line kind no receiver
+  took back (loyalty spends released points again and claims no kind). The order then
+  becomes paid and ``order_paid`` follows as usual.
 """
 
 from django.dispatch import Signal
@@ -17,3 +26,4 @@ order_paid = Signal()
 order_refunded = Signal()
 order_expired = Signal()
 order_cancelled = Signal()
+order_revive = Signal()

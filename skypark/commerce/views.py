@@ -20,6 +20,7 @@ from .items import order_items, orders_items
 from .models import Order, Payment
 from .providers import sandbox
 from .providers import stripe as stripe_provider
+from .qr import qr_svg
 from .receipts import PDF_MIMETYPE, order_receipt_pdf
 from .services import payment_start
 
@@ -63,14 +64,31 @@ def order_result(request, reference):
     and where to find it, and the next step when the order is not paid."""
     order = _customer_order(request, reference)
     payments = list(order.payments.all())
-    return render(
+    payment = payments[0] if payments else None  # newest first
+    waiting = order.is_payable and payment is not None and payment.status == Payment.Status.PROCESSING
+    refreshing = waiting and request.GET.get("refresh") != "off"
+    qr_payload = payment.metadata.get("qr_payload") if waiting else ""
+    response = render(
         request,
         "commerce/order_result.html",
-        {"order": order, "payment": payments[-1] if payments else None, "items": order_items(order).items},
+        {
+            "order": order,
+            "payment": payment,
+            "items": order_items(order).items,
+            "qr_block": qr_svg(qr_payload) if qr_payload else "",
+            "refreshing": refreshing,
+            "refresh_seconds": RESULT_REFRESH_SECONDS,
+        },
     )
+    if refreshing:
+        # Reloads without JavaScript until the provider answers; the page offers a link
+        # that stops it (an HTTP header, not a meta tag, so it can be switched off).
+        response["Refresh"] = str(RESULT_REFRESH_SECONDS)
+    return response
 
 
 ORDERS_PER_PAGE = 20
+RESULT_REFRESH_SECONDS = 5
 
 
 @never_cache

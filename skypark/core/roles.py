@@ -30,13 +30,22 @@ class Role:
 ALL_MERCHANTS = "accounts.view_all_merchants"
 
 ROLES = (
-    Role("Park managers", ("parks",), extra=(ALL_MERCHANTS, "commerce.view_order", "accounts.view_user")),
+    Role(
+        "Park managers",
+        ("parks",),
+        extra=(ALL_MERCHANTS, "commerce.view_order", "accounts.view_user", "commerce.confirm_cash_payment"),
+    ),
     Role("Event organisers", ("events",), extra=(ALL_MERCHANTS, "accounts.view_user")),
     Role("Course administrators", ("courses",), extra=(ALL_MERCHANTS, "accounts.view_user")),
     Role("Network staff", ("loyalty",), extra=(ALL_MERCHANTS, "accounts.view_user")),
     Role("Merchant staff", ("loyalty",), actions=("view",), extra=("accounts.view_user",)),
     Role("Customer care", ("customers",), extra=(ALL_MERCHANTS,)),
-    Role("Finance", ("finance",), actions=("view", "change"), extra=(ALL_MERCHANTS, "commerce.refund_order")),
+    Role(
+        "Finance",
+        ("finance",),
+        actions=("view", "change"),
+        extra=(ALL_MERCHANTS, "commerce.refund_order", "commerce.confirm_cash_payment"),
+    ),
 )
 
 

@@ -25,6 +25,7 @@ class ParksConfig(AppConfig):
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="parks.order_expired")
         signals.order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="parks.order_cancelled")
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="parks.order_refunded")
+        signals.order_revive.connect(receivers.on_order_revive, dispatch_uid="parks.order_revive")
         for model in (OpeningHours, TimeSlot):
             for signal in (post_save, post_delete):
                 signal.connect(

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from .models import Ticket
 from .selectors import park_schedule_forget
-from .services import LINE_KIND, tickets_activate, tickets_refund, tickets_release
+from .services import LINE_KIND, tickets_activate, tickets_refund, tickets_release, tickets_revive
 
 
 def _sells_tickets(order) -> bool:
@@ -26,6 +26,14 @@ def on_order_expired(sender, order, **kwargs):
 def on_order_cancelled(sender, order, **kwargs):
     if _sells_tickets(order):
         tickets_release(order=order, status=Ticket.Status.CANCELLED)
+
+
+def on_order_revive(sender, order, **kwargs):
+    """Returns the line kinds it took back (the checkout revives only fully claimed orders)."""
+    if _sells_tickets(order):
+        tickets_revive(order=order)
+        return {LINE_KIND}
+    return set()
 
 
 def on_order_refunded(sender, order, **kwargs):

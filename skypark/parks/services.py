@@ -313,6 +313,24 @@ def tickets_release(*, order, status) -> list[Ticket]:
 
 
 @transaction.atomic
+def tickets_revive(*, order) -> list[Ticket]:
+    """Money arrived for the expired ``order``: its expired tickets take their places
+    again and go back to pending payment (one not released yet keeps its places) (the ``order_paid`` that follows activates
+    them). Raises ``SoldOut`` when a slot has filled meanwhile; the checkout then rolls
+    this back and refunds. Locks the tickets, then the capacity rows."""
+    tickets = _order_tickets_locked(order, Ticket.Status.EXPIRED, Ticket.Status.PENDING_PAYMENT)
+    for ticket in tickets:
+        if ticket.status == Ticket.Status.PENDING_PAYMENT:
+            continue  # not released yet: it still holds its places
+        if not ticket.is_subscription:
+            _capacity_take(ticket.park, ticket.visit_date, ticket.slot, ticket.visitors)
+        ticket.status = Ticket.Status.PENDING_PAYMENT
+        ticket.save(update_fields=["status", "updated_at"])
+        audit_log(actor=None, action="parks.ticket.revived", obj=ticket, data={"order": order.reference})
+    return tickets
+
+
+@transaction.atomic
 def tickets_refund(*, order) -> int:
     """The order was refunded in full: its unused tickets become refunded and their
     places go back on sale. A partial refund (a goodwill gesture) leaves tickets valid."""

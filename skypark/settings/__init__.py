@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "skypark.accounts",
     "skypark.notify",
     "skypark.commerce",
+    "skypark.cashdesk",
+    "skypark.settlements",
     "skypark.privacy",
     "skypark.webhooks",
     "skypark.ops",
@@ -352,7 +354,38 @@ SPECTACULAR_SETTINGS = {
 
 # Payments. The sandbox card provider is a local stand-in for a card acquirer with a
 # hosted page and a signed callback; Stripe Checkout switches on with its keys.
-PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["sandbox", "cash"])
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["elqr", "mbank", "omoney", "elcard", "sandbox", "cash"])
+# Bank and wallet gateways (skypark.commerce.providers.gateway). A gateway with API_URL and
+# SECRET talks to the real service; without them it is its local simulator, which only
+# PAYMENT_SIMULATORS allows (off in production).
+PAYMENT_GATEWAYS = {
+    name: {
+        "API_URL": env(f"{name.upper()}_API_URL", default=""),
+        "MERCHANT_ID": env(f"{name.upper()}_MERCHANT_ID", default=""),
+        "SECRET": env(f"{name.upper()}_SECRET", default=""),
+        "TIMEOUT": env.int(f"{name.upper()}_TIMEOUT", default=10),
+    }
+    for name in ("mbank", "omoney", "elcard", "elqr")
+}
+PAYMENT_SIMULATORS = env.bool("PAYMENT_SIMULATORS", default=True)
+# ELQR codes (skypark.commerce.elqr): the merchant account template (ID 26..51) and the
+# scheme identifier are issued by the operator through the acquiring bank.
+ELQR_TEMPLATE_ID = env("ELQR_TEMPLATE_ID", default="32")
+ELQR_GUID = env("ELQR_GUID", default="kg.elqr")
+ELQR_MERCHANT_ACCOUNT = env("ELQR_MERCHANT_ACCOUNT", default="1280000000000001")
+ELQR_MCC = env("ELQR_MCC", default="7996")
+ELQR_MERCHANT_NAME = env("ELQR_MERCHANT_NAME", default="SKY PARK")
+ELQR_MERCHANT_CITY = env("ELQR_MERCHANT_CITY", default="BISHKEK")
+ELQR_DEEPLINK_TEMPLATE = env("ELQR_DEEPLINK_TEMPLATE", default="")
+# Cash desks' fiscal receipts (skypark.cashdesk.fiscal); the default is the local simulator.
+FISCAL_BACKEND = env("FISCAL_BACKEND", default="skypark.cashdesk.fiscal.SimulatorFiscalBackend")
+# The fee each provider's contract takes, in percent of gross (skypark.settlements).
+SETTLEMENT_FEE_PERCENT = {
+    "mbank": env("MBANK_FEE_PERCENT", default="1.5"),
+    "omoney": env("OMONEY_FEE_PERCENT", default="2.0"),
+    "elcard": env("ELCARD_FEE_PERCENT", default="2.0"),
+    "elqr": env("ELQR_FEE_PERCENT", default="0.7"),
+}
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default=SECRET_KEY + ":sandbox")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")

@@ -36,3 +36,5 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.Ema
 # The sandbox acquirer approves a public test card number; a live site takes it only
 # when PAYMENT_PROVIDERS names it explicitly.
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["cash"])
+# Gateway simulators approve anything: a live site uses gateways only with credentials.
+PAYMENT_SIMULATORS = env.bool("PAYMENT_SIMULATORS", default=False)

@@ -79,3 +79,5 @@ class ProviderOutput(serializers.Serializer):
     label = serializers.CharField()
     methods = serializers.ListField(child=serializers.CharField())
     hosted = serializers.BooleanField()
+    simulated = serializers.BooleanField(default=False, help_text="A local simulator: no real money moves.")
+    flow = serializers.CharField(default="", help_text="Gateways: `redirect` (hosted page) or `qr` (QR and app link).")

@@ -9,8 +9,13 @@ from .base import PaymentAction, PaymentProvider, RefundResult
 
 REGISTRY = {
     "cash": "skypark.commerce.providers.base.CashProvider",
+    "elqr": "skypark.commerce.providers.kyrgyzstan.ElqrProvider",
+    "mbank": "skypark.commerce.providers.kyrgyzstan.MBankProvider",
+    "omoney": "skypark.commerce.providers.kyrgyzstan.OMoneyProvider",
+    "elcard": "skypark.commerce.providers.kyrgyzstan.ElcardProvider",
     "sandbox": "skypark.commerce.providers.sandbox.SandboxProvider",
     "stripe": "skypark.commerce.providers.stripe.StripeProvider",
+    "terminal": "skypark.commerce.providers.base.TerminalProvider",
 }
 
 __all__ = ["PaymentAction", "PaymentProvider", "RefundResult", "enabled_providers", "get_provider", "load_provider"]
@@ -25,15 +30,20 @@ def load_provider(name) -> PaymentProvider:
         raise ProviderUnavailable(details={"provider": name})
 
 
+# Taken only at a cash desk by staff: always on, never offered to customers.
+DESK_ONLY = ("terminal",)
+
+
 def _enabled_names():
-    names = list(dict.fromkeys(settings.PAYMENT_PROVIDERS))
+    names = list(dict.fromkeys([*settings.PAYMENT_PROVIDERS, *DESK_ONLY]))
     if getattr(settings, "STRIPE_SECRET_KEY", "") and "stripe" not in names:
         names.append("stripe")
     return [name for name in names if name in REGISTRY]
 
 
 def enabled_providers() -> list[PaymentProvider]:
-    providers = [load_provider(name) for name in _enabled_names()]
+    """What a customer may choose from (desk-only providers left out)."""
+    providers = [load_provider(name) for name in _enabled_names() if name not in DESK_ONLY]
     return [provider for provider in providers if provider.is_configured()]
 
 

@@ -51,7 +51,14 @@ class PaymentProvider:
         """Best effort, after commit: tell the provider we no longer accept this attempt."""
 
     def describe(self) -> dict:
-        return {"name": self.name, "label": str(self.label), "methods": list(self.methods), "hosted": self.hosted}
+        return {
+            "name": self.name,
+            "label": str(self.label),
+            "methods": list(self.methods),
+            "hosted": self.hosted,
+            "simulated": False,
+            "flow": "",
+        }
 
 
 class CashProvider(PaymentProvider):
@@ -72,4 +79,21 @@ class CashProvider(PaymentProvider):
 
     def refund(self, *, refund):
         # Cash goes back over the counter; the refund record is the receipt.
+        return RefundResult()
+
+
+class TerminalProvider(PaymentProvider):
+    """A card paid on the desk's own card terminal, recorded by the cashier (the terminal
+    is not connected to the shop). Only cash desks use it; customers never see it."""
+
+    name = "terminal"
+    label = _("Card terminal at the desk")
+    methods = ("card_terminal",)
+    desk_only = True
+
+    def start(self, *, payment, return_url):
+        return PaymentAction(redirect_url=return_url)
+
+    def refund(self, *, refund):
+        # Given back on the same terminal by the cashier; the refund record is the slip.
         return RefundResult()

@@ -42,7 +42,7 @@ TEST_CARDS = {CARD_APPROVED: "succeeded", CARD_DECLINED: "declined"}
 class SandboxProvider(PaymentProvider):
     name = "sandbox"
     label = _("Bank card (sandbox)")
-    methods = ("visa", "mastercard", "elcard", "mbank", "omoney", "elqr")
+    methods = ("visa", "mastercard")
     hosted = True
 
     def start(self, *, payment, return_url):

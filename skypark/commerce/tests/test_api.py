@@ -126,7 +126,9 @@ def test_cancel_paid_order_is_illegal(customer_client, customer):
 
 def test_providers(customer_client):
     body = customer_client.get("/api/v1/payment-providers/").json()
-    assert {p["name"] for p in body} == {"sandbox", "cash"}
+    assert {p["name"] for p in body} == {"elqr", "mbank", "omoney", "elcard", "sandbox", "cash"}
+    elqr = next(p for p in body if p["name"] == "elqr")
+    assert elqr["methods"] == ["elqr"] and elqr["simulated"] is True and "simulator" in elqr["label"]
 
 
 def test_schema_includes_orders(admin_client_logged):

@@ -131,12 +131,12 @@ def test_sandbox_flow_end_to_end(client, customer, deliveries, paid_signals, dja
 def test_declined_card_fails_the_payment_and_keeps_the_order(client, customer, deliveries, paid_signals):
     order = pending_order(customer)
     client.force_login(customer)
-    page_url = _start(client, order, method="elcard")
+    page_url = _start(client, order, method="mastercard")
     response = client.post(page_url, {"card_number": "4000 0000 0000 0002", "expiry": "01/29", "cvc": "999"})
     assert response.status_code == 302
     order.refresh_from_db()
     payment = order.payments.get()
-    assert payment.status == Payment.Status.FAILED and payment.method == "elcard"
+    assert payment.status == Payment.Status.FAILED and payment.method == "mastercard"
     assert order.status == Order.Status.PENDING_PAYMENT
     assert paid_signals == []
     result = client.get(response["Location"])

@@ -38,6 +38,7 @@ NOT_CUSTOMER_PAGES = {
     "accounts:logout",
     "commerce:sandbox-callback",
     "commerce:stripe-webhook",
+    "commerce:cashier-elqr",
     "parks:gate",
     "events:check-in",
 }
