@@ -29,7 +29,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from rest_framework.throttling import ScopedRateThrottle
 
-MAX_CODE_LENGTH = 200
+MAX_CODE_LENGTH = 400
 
 
 def clean_scanned_code(value: str) -> str:

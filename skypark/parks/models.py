@@ -297,7 +297,7 @@ class Ticket(TimeStampedModel):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     visits_allowed = models.PositiveSmallIntegerField(_("visits allowed"), default=1)
     visits_used = models.PositiveSmallIntegerField(_("visits used"), default=0)
-    qr_code = models.CharField(_("QR code"), max_length=200, blank=True)
+    qr_code = models.CharField(_("QR code"), max_length=400, blank=True)
     backup_code = models.CharField(_("backup code"), max_length=8, unique=True, default=backup_code_new)
     status = models.CharField(
         _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.PENDING_PAYMENT
@@ -454,3 +454,8 @@ class ParkVisit(TimeStampedModel):
 
     def __str__(self):
         return f"{self.park} · {self.entry_time:%Y-%m-%d %H:%M} · {self.visitor_count}"
+
+
+from .gates.models import GateDevice, GateSigningKey  # noqa: E402  (models of the offline gates)
+
+__all__ = ["GateDevice", "GateSigningKey"]

@@ -26,10 +26,12 @@ from skypark.commerce import qr
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_create
 from skypark.core import loyalty, verdicts
+from skypark.eventlog.services import events_append
 from skypark.notify.confirmations import confirmation_queue
 
-from . import selectors
+from . import history, selectors
 from .errors import InvalidVisitors, NotBookable, NotEnoughPoints, SoldOut, TicketNotCancellable
+from .gates import signing
 from .models import WHOLE_DAY, Park, ParkVisit, SlotCapacity, Ticket
 
 ZERO = Decimal("0.00")
@@ -229,6 +231,7 @@ def ticket_order_create(
         # goes in once, already pointing at its order.
         ticket.order = order
         ticket.save(force_insert=True)
+        history.ticket_event(ticket, "ticket.created", actor=customer, data={"order": order.reference})
         if order.status == Order.Status.PAID:
             _ticket_activate(ticket)
 
@@ -282,8 +285,9 @@ def _order_tickets_locked(order, *statuses):
 def _ticket_activate(ticket):
     """The ticket is paid: it becomes active and gets its QR code (kept if it has one)."""
     ticket.status = Ticket.Status.ACTIVE
-    ticket.qr_code = ticket.qr_code or qr.code_issue("ticket", ticket.pk)
+    ticket.qr_code = ticket.qr_code or signing.ticket_code_sign(ticket)
     ticket.save(update_fields=["status", "qr_code", "updated_at"])
+    history.ticket_event(ticket, "ticket.activated", fields=("status",))
 
 
 @transaction.atomic
@@ -307,6 +311,7 @@ def tickets_release(*, order, status) -> list[Ticket]:
     for ticket in tickets:
         ticket.status = status
         ticket.save(update_fields=["status", "updated_at"])
+        history.ticket_event(ticket, f"ticket.{status}", fields=("status",), data={"order": order.reference})
         _capacity_release(ticket)
         audit_log(actor=None, action=f"parks.ticket.{status}", obj=ticket, data={"order": order.reference})
     return tickets
@@ -323,6 +328,7 @@ def tickets_refund(*, order) -> int:
     for ticket in tickets:
         ticket.status = Ticket.Status.REFUNDED
         ticket.save(update_fields=["status", "updated_at"])
+        history.ticket_event(ticket, "ticket.refunded", fields=("status",), data={"order": order.reference})
         if ticket.visit_date >= timezone.localdate():
             _capacity_release(ticket)
         audit_log(actor=None, action="parks.ticket.refunded", obj=ticket, data={"order": order.reference})
@@ -340,6 +346,7 @@ REFUSALS = {
     "cancelled": gettext_lazy("This ticket was cancelled."),
     "not_paid": gettext_lazy("This ticket has not been paid."),
     "forged": gettext_lazy("This code is not genuine."),
+    "unknown_key": gettext_lazy("This code is signed by a key the park does not know."),
     "unknown": gettext_lazy("No ticket has this code."),
     "park_full": gettext_lazy("The park is full right now."),
 }
@@ -422,6 +429,17 @@ def _ticket_for_code(code: str):
     """``(ticket locked, entry method)`` or an ``AdmitResult`` refusal. A signed code is
     verified by computation first, so a forged one costs no query."""
     code = (code or "").strip()
+    if signing.is_signed_code(code):
+        try:
+            signed = signing.ticket_code_verify(code)
+        except signing.SignedCodeInvalid as refusal:
+            return _refused(refusal.details["reason"])
+        ticket = _ticket_locked(pk=signed.ticket_id)
+        if ticket is None:
+            return _refused("unknown")
+        if ticket.qr_code != code:
+            return _refused("forged")
+        return ticket, ParkVisit.EntryMethod.QR
     if "." in code:
         try:
             payload = qr.code_read(code, kind="ticket")
@@ -522,6 +540,9 @@ def _admit_locked(*, ticket, gate, staff, now, today, method) -> AdmitResult:
         gate=gate[:50],
         validated_by_id=ticket.validated_by_id,
     )
+    history.ticket_event(
+        ticket, "ticket.admitted", actor=staff, data={"gate": gate, "visit": visit.pk, "method": method}
+    )
     # Only what the admission changed: the rest of the ticket is as it was sold.
     audit_log(
         actor=staff,
@@ -554,6 +575,8 @@ def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
     visit.save(update_fields=["status", "exit_time", "updated_at"])
     if visit.ticket_id:
         Ticket.objects.filter(pk=visit.ticket_id).update(exit_time=visit.exit_time, updated_at=Now())
+        exited = Ticket(pk=visit.ticket_id, park_id=visit.park_id, exit_time=visit.exit_time)
+        history.ticket_event(exited, "ticket.exited", fields=("exit_time",), actor=staff, data={"visit": visit.pk})
     Park.objects.filter(pk=visit.park_id).update(
         current_occupancy=Greatest(F("current_occupancy") - visit.visitor_count, 0)
     )
@@ -564,14 +587,32 @@ def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
 # --- sweeps -----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def tickets_expire(*, today=None) -> int:
-    """Active tickets whose last valid day has passed become expired: one UPDATE."""
+    """Active tickets whose last valid day has passed become expired: their rows locked
+    (skipping any a gate holds: the next run takes them), one UPDATE, and one event per
+    ticket in one INSERT."""
     today = today or timezone.localdate()
-    return Ticket.objects.filter(
+    due = Ticket.objects.filter(
         Q(ticket_type=Ticket.Type.SINGLE, visit_date__lt=today)
         | Q(ticket_type=Ticket.Type.SUBSCRIPTION, valid_until__lt=today),
         status=Ticket.Status.ACTIVE,
-    ).update(status=Ticket.Status.EXPIRED, updated_at=Now())
+    )
+    rows = list(due.select_for_update(skip_locked=True).values_list("pk", "park_id"))
+    if not rows:
+        return 0
+    expired = Ticket.objects.filter(pk__in=[pk for pk, _park in rows]).update(
+        status=Ticket.Status.EXPIRED, updated_at=Now()
+    )
+    events_append(
+        [
+            history.ticket_event_new(
+                Ticket(pk=pk, park_id=park_id, status=Ticket.Status.EXPIRED), "ticket.expired", fields=("status",)
+            )
+            for pk, park_id in rows
+        ]
+    )
+    return expired
 
 
 def ticket_remind(*, ticket_id: int) -> bool:
