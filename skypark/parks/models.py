@@ -90,6 +90,11 @@ class Park(TimeStampedModel):
     closed_until = models.DateField(
         _("closed until"), null=True, blank=True, help_text=_("Last closed day; empty means until further notice.")
     )
+    reentry_allowed = models.BooleanField(
+        _("re-entry after exit"),
+        default=False,
+        help_text=_("A group that left may come back the same day on the same visit."),
+    )
 
     objects = ParkQuerySet.as_manager()
 
@@ -428,6 +433,9 @@ class ParkVisit(TimeStampedModel):
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    scan = models.OneToOneField(
+        "parks.GateScan", verbose_name=_("scan"), on_delete=models.PROTECT, null=True, blank=True, related_name="visit"
+    )
 
     class Meta:
         verbose_name = _("park visit")
@@ -456,6 +464,6 @@ class ParkVisit(TimeStampedModel):
         return f"{self.park} · {self.entry_time:%Y-%m-%d %H:%M} · {self.visitor_count}"
 
 
-from .gates.models import GateDevice, GateSigningKey  # noqa: E402  (models of the offline gates)
+from .gates.models import DoubleEntry, GateBatch, GateDevice, GateScan, GateSigningKey  # noqa: E402
 
-__all__ = ["GateDevice", "GateSigningKey"]
+__all__ = ["DoubleEntry", "GateBatch", "GateDevice", "GateScan", "GateSigningKey"]

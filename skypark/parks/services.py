@@ -31,8 +31,9 @@ from skypark.notify.confirmations import confirmation_queue
 
 from . import history, selectors
 from .errors import InvalidVisitors, NotBookable, NotEnoughPoints, SoldOut, TicketNotCancellable
-from .gates import signing
-from .models import WHOLE_DAY, Park, ParkVisit, SlotCapacity, Ticket
+from .gates import rules, signing
+from .gates.clock import scan_online
+from .models import WHOLE_DAY, GateScan, Park, ParkVisit, SlotCapacity, Ticket
 
 ZERO = Decimal("0.00")
 LINE_KIND = "parks.ticket"
@@ -418,7 +419,9 @@ def _ticket_locked(**lookup) -> Ticket | None:
     """The ticket (by a unique lookup) with its row locked, or None. Its park's slug comes
     with it, so that a gate naming its park by slug needs no query of its own for it;
     only the ticket's row is locked."""
-    tickets = Ticket.objects.select_for_update(of=("self",)).annotate(park_slug=F("park__slug"))
+    tickets = Ticket.objects.select_for_update(of=("self",)).annotate(
+        park_slug=F("park__slug"), park_reentry=F("park__reentry_allowed")
+    )
     try:
         return tickets.get(**lookup)  # not first(): no ORDER BY to build
     except Ticket.DoesNotExist:
@@ -504,7 +507,9 @@ def _admit(*, code, park, gate, staff, now) -> AdmitResult:
     same_park = ticket.park_slug == park if isinstance(park, str) else ticket.park_id == park.pk
     if not same_park:
         return _refused("wrong_park", ticket)
-    if ticket.status == Ticket.Status.USED:
+    state, facts = _gate_state(ticket, today), _gate_facts(ticket)
+    role, _kind = rules.entry_role(state, facts, today)
+    if ticket.status == Ticket.Status.USED and role != rules.REENTRY:
         return _refused("already_used", ticket, **_last_use(ticket))
     if ticket.status == Ticket.Status.EXPIRED:
         return _refused("expired", ticket, **_validity(ticket))
@@ -515,21 +520,57 @@ def _admit(*, code, park, gate, staff, now) -> AdmitResult:
         return _refused("expired", ticket, **_validity(ticket))
     if today < ticket.visit_date:
         return _refused("wrong_date", ticket, **_validity(ticket))
-    return _admit_locked(ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method)
+    if role == rules.DOUBLE_ENTRY:
+        return _refused("already_used", ticket, **_last_use(ticket))
+    return _admit_locked(ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method, role=role)
 
 
-def _admit_locked(*, ticket, gate, staff, now, today, method) -> AdmitResult:
+def _gate_state(ticket, today) -> rules.GateState:
+    """The ticket's gate state as its row stores it (the merge keeps the row equal to
+    the fold of all its scans): inside when let in today and not out since."""
+    inside = bool(ticket.entry_time and ticket.exit_time is None and timezone.localdate(ticket.entry_time) == today)
+    return rules.GateState(
+        visits_used=ticket.visits_used,
+        open=["inside"] if inside else [],
+        open_day=today if inside else None,
+        last_exit_day=timezone.localdate(ticket.exit_time) if ticket.exit_time else None,
+    )
+
+
+def _gate_facts(ticket, reentry_allowed=None) -> rules.TicketFacts:
+    return rules.TicketFacts(
+        visits_allowed=ticket.visits_allowed,
+        valid_from=ticket.visit_date,
+        valid_until=ticket.valid_until or ticket.visit_date,
+        valid=ticket.status in (Ticket.Status.ACTIVE, Ticket.Status.USED, Ticket.Status.EXPIRED),
+        reentry_allowed=getattr(ticket, "park_reentry", False) if reentry_allowed is None else reentry_allowed,
+    )
+
+
+def _admit_locked(*, ticket, gate, staff, now, today, method, role) -> AdmitResult:
     count = ticket.visitors
     before = snapshot(ticket, fields=ADMIT_FIELDS)
-    ticket.visits_used += 1
+    if role == rules.ADMISSION:
+        ticket.visits_used += 1
     ticket.entry_time = now
     ticket.exit_time = None
     ticket.validated_by = staff if getattr(staff, "pk", None) else None
-    if ticket.visits_used >= ticket.visits_allowed:
+    if ticket.visits_used >= ticket.visits_allowed and ticket.status != Ticket.Status.USED:
         ticket.status = Ticket.Status.USED
         ticket.used_at = now
     ticket.save(update_fields=[*ADMIT_FIELDS, "updated_at"])
+    scan = scan_online(
+        ticket=ticket,
+        kind=GateScan.Kind.ENTRY,
+        now=now,
+        today=today,
+        method=method,
+        gate=gate,
+        staff=ticket.validated_by_id,
+        role=role,
+    )
     visit = ParkVisit.objects.create(
+        scan=scan,
         park_id=ticket.park_id,
         ticket=ticket,
         entry_time=now,
@@ -576,6 +617,17 @@ def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
     if visit.ticket_id:
         Ticket.objects.filter(pk=visit.ticket_id).update(exit_time=visit.exit_time, updated_at=Now())
         exited = Ticket(pk=visit.ticket_id, park_id=visit.park_id, exit_time=visit.exit_time)
+        exited.children_data = [None] * visit.visitor_count
+        scan_online(
+            ticket=exited,
+            kind=GateScan.Kind.EXIT,
+            now=visit.exit_time,
+            today=timezone.localdate(visit.exit_time),
+            method="",
+            gate=visit.gate,
+            staff=getattr(staff, "pk", None),
+            role=GateScan.Role.EXIT,
+        )
         history.ticket_event(exited, "ticket.exited", fields=("exit_time",), actor=staff, data={"visit": visit.pk})
     Park.objects.filter(pk=visit.park_id).update(
         current_occupancy=Greatest(F("current_occupancy") - visit.visitor_count, 0)

@@ -47,7 +47,7 @@ def _paid_ticket_for_today(park, pay):
     return pay(ticket)
 
 
-def test_one_gate_scan_is_eight_statements_in_one_transaction(pay):
+def test_one_gate_scan_is_nine_statements_in_one_transaction(pay):
     park = ParkFactory()
     device = UserFactory(is_staff=True)
     device.user_permissions.add(Permission.objects.get(content_type__app_label="parks", codename="change_ticket"))
@@ -65,6 +65,7 @@ def test_one_gate_scan_is_eight_statements_in_one_transaction(pay):
         "BEGIN",
         "SELECT parks_ticket",  # locked, with its park's slug
         "UPDATE parks_ticket",
+        "INSERT parks_gatescan",  # the scan, for merging with offline gates' scans
         "INSERT parks_parkvisit",
         "INSERT eventlog_aggregatestream",  # the ticket's next event version
         "INSERT eventlog_domainevent",
