@@ -184,3 +184,15 @@ def test_occupancy_is_a_per_device_counter_and_never_negative(gates, today_ticke
     assert state.vector_clock and state.merge_strategy == "custom"
     park.refresh_from_db()
     assert park.current_occupancy == 0
+
+
+def test_double_entries_show_in_the_admin_list_and_the_dashboard(gates, today_tickets, admin_client_logged):
+    a, b = gates
+    (ticket,) = today_tickets(1)
+    upload(a, [a.scan(ticket, at_ms=now_ms() - 5000)])
+    upload(b, [b.scan(ticket, at_ms=now_ms() - 1000)])
+    listing = admin_client_logged.get("/admin/parks/doubleentry/")
+    assert listing.status_code == 200
+    assert "gate 1" in listing.content.decode() and "gate 2" in listing.content.decode()
+    index = admin_client_logged.get("/admin/").content.decode()
+    assert "/admin/parks/doubleentry/" in index
