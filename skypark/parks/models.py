@@ -95,6 +95,11 @@ class Park(TimeStampedModel):
         default=False,
         help_text=_("A group that left may come back the same day on the same visit."),
     )
+    slot_grace_minutes = models.PositiveSmallIntegerField(
+        _("early entry for a time slot, minutes"),
+        default=15,
+        help_text=_("A ticket for a time slot opens the gate this long before the slot starts, until it ends."),
+    )
 
     objects = ParkQuerySet.as_manager()
 

@@ -33,7 +33,7 @@ from . import history, selectors
 from .errors import InvalidVisitors, NotBookable, NotEnoughPoints, SoldOut, TicketNotCancellable
 from .gates import rules, signing
 from .gates.clock import scan_online
-from .models import WHOLE_DAY, GateScan, Park, ParkVisit, SlotCapacity, Ticket
+from .models import WHOLE_DAY, GateScan, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
 
 ZERO = Decimal("0.00")
 LINE_KIND = "parks.ticket"
@@ -350,6 +350,8 @@ REFUSALS = {
     "unknown_key": gettext_lazy("This code is signed by a key the park does not know."),
     "unknown": gettext_lazy("No ticket has this code."),
     "park_full": gettext_lazy("The park is full right now."),
+    "wrong_time": gettext_lazy("This ticket is for another time of day."),
+    "not_inside": gettext_lazy("This ticket is not inside the park."),
 }
 STATUS_REFUSALS = {
     Ticket.Status.PENDING_PAYMENT: "not_paid",
@@ -420,7 +422,9 @@ def _ticket_locked(**lookup) -> Ticket | None:
     with it, so that a gate naming its park by slug needs no query of its own for it;
     only the ticket's row is locked."""
     tickets = Ticket.objects.select_for_update(of=("self",)).annotate(
-        park_slug=F("park__slug"), park_reentry=F("park__reentry_allowed")
+        park_slug=F("park__slug"),
+        park_reentry=F("park__reentry_allowed"),
+        park_grace=F("park__slot_grace_minutes"),
     )
     try:
         return tickets.get(**lookup)  # not first(): no ORDER BY to build
@@ -522,7 +526,23 @@ def _admit(*, code, park, gate, staff, now) -> AdmitResult:
         return _refused("wrong_date", ticket, **_validity(ticket))
     if role == rules.DOUBLE_ENTRY:
         return _refused("already_used", ticket, **_last_use(ticket))
+    if ticket.slot and not ticket.is_subscription:
+        window = _slot_window(ticket, now)
+        if window and not window[0] <= now <= window[1]:
+            return _refused("wrong_time", ticket, slot_starts=window[0], slot_ends=window[1])
     return _admit_locked(ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method, role=role)
+
+
+def _slot_window(ticket, now):
+    """When the ticket's slot opens the gate today: from ``slot_grace_minutes`` before it
+    starts until it ends (None for a slot the park no longer has)."""
+    times = TimeSlot.objects.filter(park_id=ticket.park_id, code=ticket.slot).values_list("starts", "ends").first()
+    if times is None:
+        return None
+    day = timezone.localdate(now)
+    tz = timezone.get_current_timezone()
+    starts = datetime.datetime.combine(day, times[0], tzinfo=tz) - datetime.timedelta(minutes=ticket.park_grace or 0)
+    return starts, datetime.datetime.combine(day, times[1], tzinfo=tz)
 
 
 def _gate_state(ticket, today) -> rules.GateState:
@@ -634,6 +654,33 @@ def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
     )
     audit_log(actor=staff, action="parks.visit.exited", obj=visit, data={"visitors": visit.visitor_count})
     return visit
+
+
+@transaction.atomic
+def ticket_exit(*, code: str, park: Park | str, gate: str = "", staff=None, now=None) -> AdmitResult:
+    """A group leaves through ``park``'s gate showing its code: the ticket's open visit of
+    today is closed (``visit_exit``), or the scan is refused with ``not_inside``. Locks
+    the ticket, then the visit."""
+    now = now or timezone.now()
+    found = _ticket_for_code(code)
+    if isinstance(found, AdmitResult):
+        return found
+    ticket, _method = found
+    same_park = ticket.park_slug == park if isinstance(park, str) else ticket.park_id == park.pk
+    if not same_park:
+        return _refused("wrong_park", ticket)
+    visit = (
+        ParkVisit.objects.filter(
+            ticket_id=ticket.pk, status=ParkVisit.Status.ACTIVE, visit_date=timezone.localdate(now)
+        )
+        .order_by("-entry_time", "-id")
+        .first()
+    )
+    if visit is None:
+        return _refused("not_inside", ticket)
+    if gate and not visit.gate:
+        visit.gate = gate[:50]
+    return AdmitResult(admitted=True, ticket=ticket, visit=visit_exit(visit=visit, staff=staff, now=now))
 
 
 # --- sweeps -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("parks/tickets/<int:pk>/", views.TicketDetailApi.as_view(), name="park-ticket-detail"),
     path("parks/tickets/<int:pk>/cancel/", views.TicketCancelApi.as_view(), name="park-ticket-cancel"),
     path("parks/gate/admit/", views.GateAdmitApi.as_view(), name="park-gate-admit"),
+    path("parks/gate/exit/", views.GateExitApi.as_view(), name="park-gate-exit"),
     path("parks/gate/devices/", gates.GateDeviceRegisterApi.as_view(), name="park-gate-device-register"),
     path("parks/gate/devices/<int:pk>/revoke/", gates.GateDeviceRevokeApi.as_view(), name="park-gate-device-revoke"),
     path("parks/gate/pack/", gates.GatePackApi.as_view(), name="park-gate-pack"),

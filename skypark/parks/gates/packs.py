@@ -86,6 +86,7 @@ def pack_build(*, device, day=None, now=None) -> dict:
             "name": park.name,
             "capacity": park.capacity,
             "reentry_allowed": park.reentry_allowed,
+            "slot_grace_minutes": park.slot_grace_minutes,
         },
         "device": {"id": device.pk, "node": device.node_id, "name": device.name},
         "day": day.isoformat(),

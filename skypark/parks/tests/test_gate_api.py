@@ -109,3 +109,34 @@ def test_a_device_of_another_park_cannot_upload_this_parks_tickets(staff_api, ac
         format="json",
     )
     assert answer.status_code == 400 and answer.json()["error"]["details"]["reason"] == "ticket_wrong_park"
+
+
+def test_exit_at_the_gate_closes_the_visit_and_refuses_who_is_not_inside(staff_api, active_ticket, park):
+    payload = {"park": park.slug, "code": active_ticket.qr_code, "gate": "east"}
+    refused = staff_api.post("/api/v1/parks/gate/exit/", payload, format="json").json()
+    assert (refused["admitted"], refused["reason"]) == (False, "not_inside")
+    assert staff_api.post("/api/v1/parks/gate/admit/", payload, format="json").json()["admitted"]
+    left = staff_api.post("/api/v1/parks/gate/exit/", payload, format="json").json()
+    assert left["admitted"] and left["visit_id"]
+    park.refresh_from_db()
+    assert park.current_occupancy == 0
+    assert GateScan.objects.filter(kind="exit", node="server").count() == 1
+    again = staff_api.post("/api/v1/parks/gate/exit/", payload, format="json").json()
+    assert again["reason"] == "not_inside"
+
+
+def test_slot_tickets_open_the_gate_from_the_grace_period_until_the_slot_ends(buy, pay, park):
+    from skypark.parks import services
+    from skypark.parks.models import Park
+
+    from .factories import TimeSlotFactory
+
+    TimeSlotFactory(park=park, code="morning", starts=datetime.time(10), ends=datetime.time(14))
+    Park.objects.filter(pk=park.pk).update(slot_grace_minutes=20)
+    today = timezone.localdate()
+    ticket = pay(buy(day=today, slot="morning"))
+    at = lambda h, m: timezone.make_aware(datetime.datetime.combine(today, datetime.time(h, m)))  # noqa: E731
+    assert services.ticket_admit(code=ticket.qr_code, park=park, now=at(9, 30)).reason == "wrong_time"
+    assert services.ticket_admit(code=ticket.qr_code, park=park, now=at(14, 5)).reason == "wrong_time"
+    admitted = services.ticket_admit(code=ticket.qr_code, park=park, now=at(9, 45))
+    assert admitted.admitted and admitted.visit.entry_method == "qr"

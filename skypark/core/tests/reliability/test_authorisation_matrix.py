@@ -103,7 +103,7 @@ PARTNER = {
     "partner-coupon-validate",
     "partner-coupon-redeem",
 }
-STAFF = {"park-gate-admit", "event-check-in", "park-gate-device-register", "park-gate-device-revoke"}
+STAFF = {"park-gate-admit", "park-gate-exit", "event-check-in", "park-gate-device-register", "park-gate-device-revoke"}
 # Routes for registered gate devices (their own token, scoped to their park; see
 # skypark/parks/tests/test_gate_api.py for the refusals).
 GATE_DEVICE = {"park-gate-pack", "park-gate-scans"}
