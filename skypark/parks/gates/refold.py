@@ -85,7 +85,11 @@ class _Plan:
         self.tickets, self.events = [], []
 
     def write(self, now) -> int:
-        GateScan.objects.bulk_update(self.roles, ["role"], batch_size=500)
+        by_role = defaultdict(list)
+        for scan in self.roles:
+            by_role[scan.role].append(scan.pk)
+        for role, ids in sorted(by_role.items()):
+            GateScan.objects.filter(pk__in=ids).update(role=role)
         if self.gone_doubles:
             DoubleEntry.objects.filter(pk__in=self.gone_doubles).delete()
         DoubleEntry.objects.bulk_update(self.changed_doubles, ["first_scan", "kind"], batch_size=500)
