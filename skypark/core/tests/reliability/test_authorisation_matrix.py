@@ -205,6 +205,7 @@ def world(django_capture_on_commit_callbacks):
         "park-ticket-detail": {"pk": ticket.pk},
         "park-ticket-cancel": {"pk": ticket.pk},
         "park-order-create": {"slug": park.slug},
+        "park-gate-device-revoke": {"pk": 1},
         "event-registration-detail": {"pk": registration.pk},
         "event-registration-cancel": {"pk": registration.pk},
         "event-registration-accept": {"pk": registration.pk},
