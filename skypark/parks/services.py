@@ -660,7 +660,8 @@ def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
 def ticket_exit(*, code: str, park: Park | str, gate: str = "", staff=None, now=None) -> AdmitResult:
     """A group leaves through ``park``'s gate showing its code: the ticket's open visit of
     today is closed (``visit_exit``), or the scan is refused with ``not_inside``. Locks
-    the ticket, then the visit."""
+    the ticket, then the visit. ``gate`` is accepted for the API's symmetry with
+    admission; the exit is recorded at the gate of the visit."""
     now = now or timezone.now()
     found = _ticket_for_code(code)
     if isinstance(found, AdmitResult):
@@ -678,8 +679,6 @@ def ticket_exit(*, code: str, park: Park | str, gate: str = "", staff=None, now=
     )
     if visit is None:
         return _refused("not_inside", ticket)
-    if gate and not visit.gate:
-        visit.gate = gate[:50]
     return AdmitResult(admitted=True, ticket=ticket, visit=visit_exit(visit=visit, staff=staff, now=now))
 
 
