@@ -13,6 +13,7 @@ REGISTRY = {
     "oversell": "bench.scenarios.oversell",
     "gate": "bench.scenarios.gate",
     "double-admit": "bench.scenarios.double_admit",
+    "gate-sync": "bench.scenarios.gate_sync",
     "expiry": "bench.scenarios.expiry",
     "pos": "bench.scenarios.pos",
     "redeem": "bench.scenarios.redeem",

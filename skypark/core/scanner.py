@@ -29,7 +29,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from rest_framework.throttling import ScopedRateThrottle
 
-MAX_CODE_LENGTH = 200
+MAX_CODE_LENGTH = 400
 
 
 def clean_scanned_code(value: str) -> str:
@@ -102,7 +102,10 @@ class ScannerView(View):
         data = {**form.cleaned_data, "code": clean_scanned_code(form.cleaned_data["code"])}
         return self.render(self.form_class(initial=chosen), self.scan(data))
 
+    def extra_context(self) -> dict:
+        """More for the template (a domain's page may add its own)."""
+        return {}
+
     def render(self, form, result=None, status=200):
-        return render(
-            self.request, self.template_name, {"title": self.title, "form": form, "result": result}, status=status
-        )
+        context = {"title": self.title, "form": form, "result": result, **self.extra_context()}
+        return render(self.request, self.template_name, context, status=status)

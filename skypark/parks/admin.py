@@ -264,3 +264,6 @@ class SlotCapacityAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("park", ("date", UpcomingDateListFilter))
     readonly_fields = ("sold",)
     show_full_result_count = False
+
+
+from .gates import admin as gates_admin  # noqa: E402,F401  (registers the gate admins)

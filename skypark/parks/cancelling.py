@@ -23,6 +23,7 @@ from skypark.commerce.cancelling import (
 )
 from skypark.commerce.models import Order
 
+from . import history
 from .errors import TicketNotCancellable
 from .models import Ticket
 from .services import _capacity_release
@@ -97,6 +98,7 @@ def ticket_cancel(*, ticket: Ticket, actor, now=None, reason="") -> Ticket:
     paid = result.order.status in Order.PAID_STATUSES
     ticket.status = OUTCOME_STATUS[result.outcome] if paid else Ticket.Status.CANCELLED
     ticket.save(update_fields=["status", "updated_at"])
+    history.ticket_event(ticket, f"ticket.{ticket.status}", fields=("status",), actor=actor)
     _capacity_release(ticket)
     audit_log(
         actor=actor,

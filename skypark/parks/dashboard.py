@@ -30,3 +30,22 @@ def occupancy_panel(request):
         link=reverse("admin:parks-occupancy"),
         order=10,
     )
+
+
+@register(scope="network")
+def double_entries_panel(request):
+    """Double entries found by the gates' merge today and over the last week, per park."""
+    if not request.user.has_perm("parks.view_doubleentry"):
+        return None
+    from .selectors import double_entries_recent
+
+    rows = double_entries_recent()
+    figures = [Figure(row["park"], str(row["today"]), _("%(n)s in 7 days") % {"n": row["week"]}) for row in rows]
+    if not figures:
+        figures = [Figure(_("Double entries today"), "0", "")]
+    return Panel(
+        title=_("Double entries at the gates"),
+        figures=figures,
+        link=reverse("admin:parks_doubleentry_changelist"),
+        order=11,
+    )

@@ -76,7 +76,7 @@ class GateForm(forms.Form):
     gate = forms.CharField(label=_("Gate"), max_length=50, required=False)
     code = forms.CharField(
         label=_("QR code or backup code"),
-        max_length=200,
+        max_length=400,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off", "inputmode": "text"}),
     )
 

@@ -90,6 +90,16 @@ class Park(TimeStampedModel):
     closed_until = models.DateField(
         _("closed until"), null=True, blank=True, help_text=_("Last closed day; empty means until further notice.")
     )
+    reentry_allowed = models.BooleanField(
+        _("re-entry after exit"),
+        default=False,
+        help_text=_("A group that left may come back the same day on the same visit."),
+    )
+    slot_grace_minutes = models.PositiveSmallIntegerField(
+        _("early entry for a time slot, minutes"),
+        default=15,
+        help_text=_("A ticket for a time slot opens the gate this long before the slot starts, until it ends."),
+    )
 
     objects = ParkQuerySet.as_manager()
 
@@ -297,7 +307,7 @@ class Ticket(TimeStampedModel):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     visits_allowed = models.PositiveSmallIntegerField(_("visits allowed"), default=1)
     visits_used = models.PositiveSmallIntegerField(_("visits used"), default=0)
-    qr_code = models.CharField(_("QR code"), max_length=200, blank=True)
+    qr_code = models.CharField(_("QR code"), max_length=400, blank=True)
     backup_code = models.CharField(_("backup code"), max_length=8, unique=True, default=backup_code_new)
     status = models.CharField(
         _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.PENDING_PAYMENT
@@ -428,6 +438,9 @@ class ParkVisit(TimeStampedModel):
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    scan = models.OneToOneField(
+        "parks.GateScan", verbose_name=_("scan"), on_delete=models.PROTECT, null=True, blank=True, related_name="visit"
+    )
 
     class Meta:
         verbose_name = _("park visit")
@@ -454,3 +467,8 @@ class ParkVisit(TimeStampedModel):
 
     def __str__(self):
         return f"{self.park} · {self.entry_time:%Y-%m-%d %H:%M} · {self.visitor_count}"
+
+
+from .gates.models import DoubleEntry, GateBatch, GateDevice, GateScan, GateSigningKey  # noqa: E402
+
+__all__ = ["DoubleEntry", "GateBatch", "GateDevice", "GateScan", "GateSigningKey"]

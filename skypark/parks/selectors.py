@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.core.translated import any_language, in_active_language
 
-from .models import WHOLE_DAY, OpeningHours, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
+from .models import WHOLE_DAY, DoubleEntry, OpeningHours, Park, ParkVisit, SlotCapacity, Ticket, TimeSlot
 
 LIMITED_SHARE = Decimal("0.3")
 
@@ -284,3 +284,16 @@ def daily_park_stats(*, date_from: datetime.date, date_to: datetime.date, park=N
         row["total_revenue"] = revenue.get((row["park"], row["visit_date"]), Decimal("0"))
         result.append(row)
     return result
+
+
+def double_entries_recent(*, today=None) -> list[dict]:
+    """Per park with any: double entries found for today and for the last seven days."""
+    today = today or timezone.localdate()
+    week = today - datetime.timedelta(days=6)
+    rows = (
+        DoubleEntry.objects.filter(day__gte=week, day__lte=today)
+        .values("park__name")
+        .annotate(today=Count("pk", filter=Q(day=today)), week=Count("pk"))
+        .order_by("park__name")
+    )
+    return [{"park": row["park__name"], "today": row["today"], "week": row["week"]} for row in rows]

@@ -18,18 +18,28 @@ from django.db.models.functions import Greatest, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from skypark.accounts.models import Child
 from skypark.audit.services import audit_log, snapshot
-from skypark.commerce import qr
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_cancel, order_create
-from skypark.core import loyalty, verdicts
+from skypark.core import loyalty
+from skypark.eventlog.services import events_append
 from skypark.notify.confirmations import confirmation_queue
 
-from . import selectors
+from . import history, selectors
 from .errors import InvalidVisitors, NotBookable, NotEnoughPoints, SoldOut, TicketNotCancellable
+from .gates import signing
+from .gates.scanning import (  # noqa: F401  (the gate's services, re-exported)
+    ADMIT_FIELDS,
+    REFUSALS,
+    STATUS_REFUSALS,
+    AdmitResult,
+    ticket_admit,
+    ticket_exit,
+    visit_exit,
+)
 from .models import WHOLE_DAY, Park, ParkVisit, SlotCapacity, Ticket
 
 ZERO = Decimal("0.00")
@@ -229,6 +239,7 @@ def ticket_order_create(
         # goes in once, already pointing at its order.
         ticket.order = order
         ticket.save(force_insert=True)
+        history.ticket_event(ticket, "ticket.created", actor=customer, data={"order": order.reference})
         if order.status == Order.Status.PAID:
             _ticket_activate(ticket)
 
@@ -282,8 +293,9 @@ def _order_tickets_locked(order, *statuses):
 def _ticket_activate(ticket):
     """The ticket is paid: it becomes active and gets its QR code (kept if it has one)."""
     ticket.status = Ticket.Status.ACTIVE
-    ticket.qr_code = ticket.qr_code or qr.code_issue("ticket", ticket.pk)
+    ticket.qr_code = ticket.qr_code or signing.ticket_code_sign(ticket)
     ticket.save(update_fields=["status", "qr_code", "updated_at"])
+    history.ticket_event(ticket, "ticket.activated", fields=("status",))
 
 
 @transaction.atomic
@@ -307,6 +319,7 @@ def tickets_release(*, order, status) -> list[Ticket]:
     for ticket in tickets:
         ticket.status = status
         ticket.save(update_fields=["status", "updated_at"])
+        history.ticket_event(ticket, f"ticket.{status}", fields=("status",), data={"order": order.reference})
         _capacity_release(ticket)
         audit_log(actor=None, action=f"parks.ticket.{status}", obj=ticket, data={"order": order.reference})
     return tickets
@@ -341,255 +354,42 @@ def tickets_refund(*, order) -> int:
     for ticket in tickets:
         ticket.status = Ticket.Status.REFUNDED
         ticket.save(update_fields=["status", "updated_at"])
+        history.ticket_event(ticket, "ticket.refunded", fields=("status",), data={"order": order.reference})
         if ticket.visit_date >= timezone.localdate():
             _capacity_release(ticket)
         audit_log(actor=None, action="parks.ticket.refunded", obj=ticket, data={"order": order.reference})
     return len(tickets)
 
 
-# --- gates ------------------------------------------------------------------------------
-
-REFUSALS = {
-    "wrong_park": gettext_lazy("This ticket is for another park."),
-    "wrong_date": gettext_lazy("This ticket is for another day."),
-    "already_used": gettext_lazy("This ticket has already been used."),
-    "expired": gettext_lazy("This ticket has expired."),
-    "refunded": gettext_lazy("This ticket was refunded."),
-    "cancelled": gettext_lazy("This ticket was cancelled."),
-    "not_paid": gettext_lazy("This ticket has not been paid."),
-    "forged": gettext_lazy("This code is not genuine."),
-    "unknown": gettext_lazy("No ticket has this code."),
-    "park_full": gettext_lazy("The park is full right now."),
-}
-STATUS_REFUSALS = {
-    Ticket.Status.PENDING_PAYMENT: "not_paid",
-    Ticket.Status.USED: "already_used",
-    Ticket.Status.EXPIRED: "expired",
-    Ticket.Status.REFUNDED: "refunded",
-    Ticket.Status.PARTIALLY_REFUNDED: "cancelled",
-    Ticket.Status.CANCELLED: "cancelled",
-}
-
-
-@dataclass
-class AdmitResult:
-    """A gate's verdict. ``facts`` say for which day a refused ticket is valid
-    (``valid_on``, ``valid_until``) or when and where it was used (``used_at``, ``gate``)."""
-
-    admitted: bool
-    reason: str = ""
-    ticket: Ticket | None = None
-    visit: ParkVisit | None = None
-    facts: dict = field(default_factory=dict)
-
-    @property
-    def refusal(self) -> str:
-        return str(REFUSALS[self.reason]) if self.reason else ""
-
-    @property
-    def detail(self) -> str:
-        if "used_at" in self.facts:
-            return verdicts.used_text(self.facts["used_at"], self.facts.get("gate", ""))
-        if "valid_on" in self.facts:
-            past = self.reason == "expired"
-            return verdicts.valid_text(self.facts["valid_on"], self.facts.get("valid_until"), past=past)
-        return ""
-
-    @property
-    def message(self) -> str:
-        if not self.reason:
-            return _("Admitted")
-        return f"{self.refusal} {self.detail}".strip()
-
-
-def _refused(reason, ticket=None, **facts) -> AdmitResult:
-    return AdmitResult(admitted=False, reason=reason, ticket=ticket, facts=facts)
-
-
-def _validity(ticket) -> dict:
-    if ticket.is_subscription:
-        return {"valid_on": ticket.visit_date, "valid_until": ticket.valid_until}
-    return {"valid_on": ticket.visit_date}
-
-
-def _last_use(ticket) -> dict:
-    """When and at which gate the ticket was last let in (one query, on refusal only)."""
-    visit = ParkVisit.objects.filter(ticket_id=ticket.pk).order_by("-entry_time").values("entry_time", "gate").first()
-    used_at = ticket.used_at or (visit and visit["entry_time"]) or ticket.entry_time
-    facts = {"used_at": used_at} if used_at else {}
-    if visit and visit["gate"]:
-        facts["gate"] = visit["gate"]
-    return facts
-
-
-ADMIT_FIELDS = ("visits_used", "entry_time", "exit_time", "validated_by", "status", "used_at")
-
-
-def _ticket_locked(**lookup) -> Ticket | None:
-    """The ticket (by a unique lookup) with its row locked, or None. Its park's slug comes
-    with it, so that a gate naming its park by slug needs no query of its own for it;
-    only the ticket's row is locked."""
-    tickets = Ticket.objects.select_for_update(of=("self",)).annotate(park_slug=F("park__slug"))
-    try:
-        return tickets.get(**lookup)  # not first(): no ORDER BY to build
-    except Ticket.DoesNotExist:
-        return None
-
-
-def _ticket_for_code(code: str):
-    """``(ticket locked, entry method)`` or an ``AdmitResult`` refusal. A signed code is
-    verified by computation first, so a forged one costs no query."""
-    code = (code or "").strip()
-    if "." in code:
-        try:
-            payload = qr.code_read(code, kind="ticket")
-        except qr.ForgedCode:
-            return _refused("forged")
-        if not payload.object_id.isdigit():
-            return _refused("forged")
-        ticket = _ticket_locked(pk=int(payload.object_id))
-        if ticket is None:
-            return _refused("unknown")
-        if ticket.qr_code != code:
-            return _refused("forged")
-        return ticket, ParkVisit.EntryMethod.QR
-    backup = qr.backup_code_normalise(code)
-    if backup is None:
-        return _refused("unknown")
-    ticket = _ticket_locked(backup_code=backup)
-    if ticket is None:
-        return _refused("unknown")
-    return ticket, ParkVisit.EntryMethod.MANUAL
-
-
-def ticket_admit(*, code: str, park: Park | str, gate: str = "", staff=None, now=None) -> AdmitResult:
-    """Lets a ticket's group in at ``park``'s ``gate``, or says why not.
-
-    ``park`` is a ``Park`` or its slug. Given the slug, the park is read from the ticket's
-    own row; a slug that names no park raises ``Park.DoesNotExist`` (checked only when
-    the scan is refused, the one case where the ticket does not vouch for the park).
-
-    Locks the ticket row, re-checks it, records the entry, and raises occupancy last with
-    a conditional UPDATE. At capacity the admission's own transaction is rolled back and
-    the scan refused with ``park_full``: one transaction, with no savepoint inside it
-    (there is one only when the caller already has a transaction open). Two gates
-    scanning one code at once queue on the ticket lock; the second sees it used and is
-    refused."""
-    now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            result = _admit(code=code, park=park, gate=gate, staff=staff, now=now)
-    except _ParkFull as full:
-        return _refused("park_full", Ticket.objects.get(pk=full.ticket_id))
-    if isinstance(park, str) and result.reason in ("forged", "unknown", "wrong_park"):
-        if not Park.objects.filter(slug=park).exists():
-            raise Park.DoesNotExist(f"No park {park!r}.")
-    return result
-
-
-class _ParkFull(Exception):
-    """Raised out of the admission's transaction, so that leaving it rolls it back."""
-
-    def __init__(self, ticket_id):
-        super().__init__(ticket_id)
-        self.ticket_id = ticket_id
-
-
-def _admit(*, code, park, gate, staff, now) -> AdmitResult:
-    today = timezone.localdate(now)
-    found = _ticket_for_code(code)
-    if isinstance(found, AdmitResult):
-        return found
-    ticket, method = found
-    same_park = ticket.park_slug == park if isinstance(park, str) else ticket.park_id == park.pk
-    if not same_park:
-        return _refused("wrong_park", ticket)
-    if ticket.status == Ticket.Status.USED:
-        return _refused("already_used", ticket, **_last_use(ticket))
-    if ticket.status == Ticket.Status.EXPIRED:
-        return _refused("expired", ticket, **_validity(ticket))
-    if ticket.status in STATUS_REFUSALS:
-        return _refused(STATUS_REFUSALS[ticket.status], ticket)
-    last_day = ticket.valid_until if ticket.is_subscription else ticket.visit_date
-    if today > last_day:
-        return _refused("expired", ticket, **_validity(ticket))
-    if today < ticket.visit_date:
-        return _refused("wrong_date", ticket, **_validity(ticket))
-    return _admit_locked(ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method)
-
-
-def _admit_locked(*, ticket, gate, staff, now, today, method) -> AdmitResult:
-    count = ticket.visitors
-    before = snapshot(ticket, fields=ADMIT_FIELDS)
-    ticket.visits_used += 1
-    ticket.entry_time = now
-    ticket.exit_time = None
-    ticket.validated_by = staff if getattr(staff, "pk", None) else None
-    if ticket.visits_used >= ticket.visits_allowed:
-        ticket.status = Ticket.Status.USED
-        ticket.used_at = now
-    ticket.save(update_fields=[*ADMIT_FIELDS, "updated_at"])
-    visit = ParkVisit.objects.create(
-        park_id=ticket.park_id,
-        ticket=ticket,
-        entry_time=now,
-        visit_date=today,
-        visitor_count=count,
-        visitor_ages=[c.get("age") for c in ticket.children_data],
-        entry_method=method,
-        gate=gate[:50],
-        validated_by_id=ticket.validated_by_id,
-    )
-    # Only what the admission changed: the rest of the ticket is as it was sold.
-    audit_log(
-        actor=staff,
-        action="parks.ticket.admitted",
-        obj=ticket,
-        before=before,
-        after=snapshot(ticket, fields=ADMIT_FIELDS),
-        data={"park": ticket.park_slug, "gate": gate, "visit": visit.pk, "method": method},
-    )
-    # The park's occupancy row is shared by every gate: raise it last, so its lock is held
-    # only until commit. At capacity the caller's transaction undoes this admission.
-    entered = Park.objects.filter(pk=ticket.park_id, current_occupancy__lte=F("capacity") - count).update(
-        current_occupancy=F("current_occupancy") + count
-    )
-    if not entered:
-        raise _ParkFull(ticket.pk)
-    return AdmitResult(admitted=True, ticket=ticket, visit=visit)
-
-
-@transaction.atomic
-def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
-    """The group left: the visit is closed and occupancy drops (never below zero).
-    Locks the visit. A second exit for the same visit changes nothing."""
-    now = now or timezone.now()
-    visit = ParkVisit.objects.select_for_update().get(pk=visit.pk)
-    if visit.status != ParkVisit.Status.ACTIVE:
-        return visit
-    visit.status = ParkVisit.Status.EXITED
-    visit.exit_time = max(now, visit.entry_time)
-    visit.save(update_fields=["status", "exit_time", "updated_at"])
-    if visit.ticket_id:
-        Ticket.objects.filter(pk=visit.ticket_id).update(exit_time=visit.exit_time, updated_at=Now())
-    Park.objects.filter(pk=visit.park_id).update(
-        current_occupancy=Greatest(F("current_occupancy") - visit.visitor_count, 0)
-    )
-    audit_log(actor=staff, action="parks.visit.exited", obj=visit, data={"visitors": visit.visitor_count})
-    return visit
-
-
 # --- sweeps -----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def tickets_expire(*, today=None) -> int:
-    """Active tickets whose last valid day has passed become expired: one UPDATE."""
+    """Active tickets whose last valid day has passed become expired: their rows locked
+    (skipping any a gate holds: the next run takes them), one UPDATE, and one event per
+    ticket in one INSERT."""
     today = today or timezone.localdate()
-    return Ticket.objects.filter(
+    due = Ticket.objects.filter(
         Q(ticket_type=Ticket.Type.SINGLE, visit_date__lt=today)
         | Q(ticket_type=Ticket.Type.SUBSCRIPTION, valid_until__lt=today),
         status=Ticket.Status.ACTIVE,
-    ).update(status=Ticket.Status.EXPIRED, updated_at=Now())
+    )
+    rows = list(due.select_for_update(skip_locked=True).values_list("pk", "park_id"))
+    if not rows:
+        return 0
+    expired = Ticket.objects.filter(pk__in=[pk for pk, _park in rows]).update(
+        status=Ticket.Status.EXPIRED, updated_at=Now()
+    )
+    events_append(
+        [
+            history.ticket_event_new(
+                Ticket(pk=pk, park_id=park_id, status=Ticket.Status.EXPIRED), "ticket.expired", fields=("status",)
+            )
+            for pk, park_id in rows
+        ]
+    )
+    return expired
 
 
 def ticket_remind(*, ticket_id: int) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import gate_pwa, views
 
 app_name = "parks"
 urlpatterns = [
@@ -10,5 +10,7 @@ urlpatterns = [
     path("tickets/<int:pk>/qr.png", views.ticket_qr_png, name="ticket-qr"),
     path("tickets/<int:pk>/cancel/", views.ticket_cancel, name="ticket-cancel"),
     path("gate/", views.gate, name="gate"),
+    path("gate/sw.js", gate_pwa.gate_service_worker, name="gate-sw"),
+    path("gate/manifest.webmanifest", gate_pwa.gate_manifest, name="gate-manifest"),
     path("<slug:slug>/", views.park_detail, name="park-detail"),
 ]

@@ -17,7 +17,7 @@ from skypark.commerce.purchase import PurchaseView
 from skypark.core.errors import DomainError
 from skypark.core.scanner import ScannerView
 
-from . import cancelling, selectors, services
+from . import cancelling, gate_pwa, selectors, services
 from .forms import BuyForm, GateForm
 from .models import Park, Ticket
 
@@ -166,6 +166,9 @@ class GateView(ScannerView):
     permission = "parks.change_ticket"
     remember = ("park", "gate")
     template_name = "parks/gate.html"
+
+    def extra_context(self):
+        return {"gate_strings": gate_pwa.gate_strings(), "gate_config": gate_pwa.gate_config(self.request)}
 
     def scan(self, data):
         return services.ticket_admit(code=data["code"], park=data["park"], gate=data["gate"], staff=self.request.user)

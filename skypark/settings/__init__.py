@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     # the shared core
     "skypark.core",
     "skypark.audit",
+    "skypark.eventlog",
     "skypark.config",
     "skypark.accounts",
     "skypark.notify",

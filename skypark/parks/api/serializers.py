@@ -197,7 +197,7 @@ class TicketOrderOutput(serializers.Serializer):
 
 class GateInput(serializers.Serializer):
     park = serializers.SlugField()
-    code = serializers.CharField(max_length=200)
+    code = serializers.CharField(max_length=400)
     gate = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 

@@ -4,6 +4,7 @@ exception handler."""
 
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
@@ -333,5 +334,37 @@ class GateAdmitApi(APIView):
             "ticket_id": ticket.pk if ticket else None,
             "visit_id": result.visit.pk if result.visit else None,
             "details": result.facts,
+        }
+        return Response(GateOutput(body).data)
+
+
+@extend_schema(
+    tags=["gates"],
+    summary="A group leaves through a gate",
+    description="For gate staff. The ticket's open visit of today is closed; a refusal is 200 with "
+    "`admitted: false` and a `reason` (not_inside, wrong_park, forged, unknown, ...).",
+    request=GateInput,
+    responses={200: GateOutput, 403: OpenApiResponse(description="Not gate staff")},
+)
+class GateExitApi(APIView):
+    throttle_classes = [*APIView.throttle_classes, ScopedRateThrottle]
+    throttle_scope = "gate_code"
+    permission_classes = [IsGateStaff]
+
+    def post(self, request):
+        data = GateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = services.ticket_exit(code=values["code"], park=values["park"], gate=values["gate"], staff=request.user)
+        ticket = result.ticket
+        body = {
+            "admitted": result.admitted,
+            "reason": result.reason,
+            "message": result.message if result.reason else str(_("Left the park")),
+            "visitors": ticket.visitors if ticket else None,
+            "children": None,
+            "ticket_id": ticket.pk if ticket else None,
+            "visit_id": result.visit.pk if result.visit else None,
+            "details": {},
         }
         return Response(GateOutput(body).data)

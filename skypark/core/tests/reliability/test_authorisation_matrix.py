@@ -105,7 +105,10 @@ PARTNER = {
     "partner-coupon-validate",
     "partner-coupon-redeem",
 }
-STAFF = {"park-gate-admit", "event-check-in"}
+STAFF = {"park-gate-admit", "park-gate-exit", "event-check-in", "park-gate-device-register", "park-gate-device-revoke"}
+# Routes for registered gate devices (their own token, scoped to their park; see
+# skypark/parks/tests/test_gate_api.py for the refusals).
+GATE_DEVICE = {"park-gate-pack", "park-gate-scans"}
 # Routes whose path names a shared thing (a catalogue entry, a customer's card code),
 # not a record of A's: B may use them for B's own purposes.
 SHARED_PATH = {"park-order-create", "event-register", "course-booking-create", "partner-customer-balance"}
@@ -135,7 +138,7 @@ def api_routes():
 def test_every_api_route_is_classified_once():
     names = [name for name, _params, _methods in api_routes()]
     assert len(names) == len(set(names))
-    classes = [PUBLIC, CUSTOMER, PARTNER, STAFF]
+    classes = [PUBLIC, CUSTOMER, PARTNER, STAFF, GATE_DEVICE]
     assert not set().union(*classes) - set(names), "classified routes that no longer exist"
     for name in names:
         assert sum(name in c for c in classes) == 1, f"classify the new API route {name!r}"
@@ -204,6 +207,7 @@ def world(django_capture_on_commit_callbacks):
         "park-ticket-detail": {"pk": ticket.pk},
         "park-ticket-cancel": {"pk": ticket.pk},
         "park-order-create": {"slug": park.slug},
+        "park-gate-device-revoke": {"pk": 1},
         "event-registration-detail": {"pk": registration.pk},
         "event-registration-cancel": {"pk": registration.pk},
         "event-registration-accept": {"pk": registration.pk},

@@ -1,0 +1,243 @@
+"""The merge: scans uploaded by gate devices (and those made online) become admissions,
+re-entries, exits and reported double entries.
+
+Deterministic and order-independent: after every upload each ticket it touches is
+refolded from the set of ALL its scans (``rules.fold``, clock order), and the stored
+state — the ticket's row, one visit per physical entry, the double-entry rows, each
+scan's role — is rewritten to match. The set of scans only grows (a scan is kept once,
+by its event id), so uploads in any order, split into any batches, repeated any number
+of times, end in the same state. Occupancy per park and day is a PN-counter per node
+(``eventlog.crdt``), derived from the nodes' own scans and merged by maximum.
+
+Lock order: the uploaded tickets' rows (by id), then the occupancy states, then the
+park row — as everywhere in the parks domain.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from skypark.commerce import qr
+from skypark.eventlog.services import event_new, events_append
+
+from .. import history
+from ..models import Ticket
+from . import signing
+from .clock import MAX_SKEW, hlc_parse, ms_to_datetime, now_ms
+from .errors import BatchReplayed, ClockInFuture, DeviceRevoked, ScanInvalid
+from .models import GateBatch, GateScan
+from .refold import METHODS, occupancy_merge, occupancy_state_id, tickets_refold  # noqa: F401
+
+MAX_BATCH = 1000
+COMPARED = ("node", "clock_ms", "clock_counter", "kind", "ticket_id", "admitted")
+
+
+@dataclass
+class UploadResult:
+    batch_id: str
+    received: int
+    stored: int
+    duplicates: int
+    double_entries: int
+    occupancy: int
+
+
+# --- reading an upload ------------------------------------------------------------------
+
+
+def _invalid(index, reason, **details):
+    return ScanInvalid(details={"event": index, "reason": reason, **details})
+
+
+def _parse(index, raw, *, device, now) -> dict:
+    if not isinstance(raw, dict):
+        raise _invalid(index, "not_an_object")
+    try:
+        event_id = uuid.UUID(str(raw.get("event_id")))
+    except ValueError:
+        raise _invalid(index, "event_id") from None
+    clock = hlc_parse(raw.get("hlc"))
+    if clock is None:
+        raise _invalid(index, "hlc")
+    if clock[0] > now_ms(now + MAX_SKEW):
+        raise ClockInFuture(details={"event": index, "hlc": raw.get("hlc")})
+    kind, admitted = raw.get("kind"), raw.get("admitted")
+    if kind not in GateScan.Kind.values or not isinstance(admitted, bool):
+        raise _invalid(index, "kind")
+    ticket_id = raw.get("ticket_id")
+    if ticket_id is not None and (not isinstance(ticket_id, int) or isinstance(ticket_id, bool) or ticket_id < 1):
+        raise _invalid(index, "ticket_id")
+    if admitted and ticket_id is None:
+        raise _invalid(index, "ticket_id")
+    method = raw.get("method") or ("qr" if kind == "entry" else "")
+    code = raw.get("code") or ""
+    if method not in (*METHODS, "") or not isinstance(code, str) or len(code) > signing.MAX_CODE_LENGTH:
+        raise _invalid(index, "method")
+    staff = raw.get("staff_id")
+    if staff is not None and (not isinstance(staff, int) or isinstance(staff, bool)):
+        raise _invalid(index, "staff_id")
+    guardian = raw.get("guardian") or ""
+    reason = raw.get("reason") or ""
+    if not isinstance(guardian, str) or not isinstance(reason, str) or len(guardian) > 100 or len(reason) > 30:
+        raise _invalid(index, "guardian")
+    at = ms_to_datetime(clock[0])
+    return {
+        "index": index,
+        "event_id": event_id,
+        "node": device.node_id,
+        "clock_ms": clock[0],
+        "clock_counter": clock[1],
+        "scanned_at": at,
+        "day": timezone.localdate(at),
+        "kind": kind,
+        "admitted": admitted,
+        "ticket_id": ticket_id,
+        "method": method if kind == "entry" else "",
+        "code": code,
+        "staff_id": staff,
+        "guardian": guardian,
+        "reason": "" if admitted else reason,
+    }
+
+
+def _code_check(scan, ticket):
+    """A scan that names its code must name the ticket's own code; a signed code must be
+    genuine. Refused with the reason ``forged`` or ``unknown_key``."""
+    code = scan["code"]
+    if not code:
+        if scan["method"] in ("qr", "manual") and scan["kind"] == "entry" and scan["admitted"]:
+            raise _invalid(scan["index"], "code_missing")
+        return
+    if signing.is_signed_code(code):
+        try:
+            signed = signing.ticket_code_verify(code, today=scan["day"])
+        except signing.SignedCodeInvalid as refusal:
+            raise _invalid(scan["index"], refusal.details["reason"]) from None
+        if signed.ticket_id != ticket.pk or signed.park_id != ticket.park_id:
+            raise _invalid(scan["index"], "forged")
+        return
+    backup = qr.backup_code_normalise(code)
+    if backup is not None and backup == ticket.backup_code:
+        return
+    if code == ticket.qr_code and ticket.qr_code:
+        return
+    raise _invalid(scan["index"], "forged")
+
+
+# --- the upload -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
+    """Stores a device's batch of scans and merges them. All or nothing: any invalid
+    scan refuses the whole batch with a 4xx (``ScanInvalid``, ``ClockInFuture``) and
+    stores nothing; a batch id already received is refused with ``BatchReplayed`` and
+    changes nothing; a scan already stored (same event id, same content) is skipped."""
+    now = now or timezone.now()
+    if device.revoked_at is not None:
+        raise DeviceRevoked()
+    try:
+        batch_id = uuid.UUID(str(batch_id))
+    except ValueError:
+        raise ScanInvalid(details={"reason": "batch_id"}) from None
+    if not isinstance(events, list) or not 0 < len(events) <= MAX_BATCH:
+        raise ScanInvalid(details={"reason": "events", "max": MAX_BATCH})
+    if GateBatch.objects.filter(batch_id=batch_id).exists():
+        raise BatchReplayed(details={"batch_id": str(batch_id)})
+    parsed = [_parse(i, raw, device=device, now=now) for i, raw in enumerate(events)]
+    tickets = _tickets_locked(parsed, device)
+    for scan in parsed:
+        if scan["ticket_id"] is not None:
+            _code_check(scan, tickets[scan["ticket_id"]])
+    new = _new_scans(parsed)
+    staff_ids = {s["staff_id"] for s in new if s["staff_id"] is not None}
+    known_staff = set(get_user_model().objects.filter(pk__in=staff_ids, is_staff=True).values_list("pk", flat=True))
+    batch = GateBatch.objects.create(batch_id=batch_id, device=device, events=len(events), new_events=len(new))
+    rows = GateScan.objects.bulk_create(
+        [
+            GateScan(
+                event_id=s["event_id"],
+                park_id=device.park_id,
+                device=device,
+                node=s["node"],
+                clock_ms=s["clock_ms"],
+                clock_counter=s["clock_counter"],
+                scanned_at=s["scanned_at"],
+                day=s["day"],
+                kind=s["kind"],
+                ticket_id=s["ticket_id"],
+                method=s["method"],
+                admitted=s["admitted"],
+                reason=s["reason"],
+                visitors=tickets[s["ticket_id"]].visitors if s["ticket_id"] else 0,
+                gate=device.name[:50],
+                staff_id=s["staff_id"] if s["staff_id"] in known_staff else None,
+                guardian=s["guardian"],
+                batch=batch,
+            )
+            for s in new
+        ]
+    )
+    events_append([_scan_event(row, device, batch, now) for row in rows])
+    touched = sorted({row.ticket_id for row in rows if row.ticket_id})
+    found = tickets_refold([tickets[pk] for pk in touched], now=now)
+    occupancy = occupancy_merge(park_id=device.park_id, days={row.day for row in rows}, today=timezone.localdate(now))
+    type(device).objects.filter(pk=device.pk).update(last_seen_at=now)
+    return UploadResult(
+        batch_id=str(batch_id),
+        received=len(events),
+        stored=len(rows),
+        duplicates=len(events) - len(rows),
+        double_entries=found,
+        occupancy=occupancy,
+    )
+
+
+def _tickets_locked(parsed, device) -> dict:
+    ids = sorted({s["ticket_id"] for s in parsed if s["ticket_id"] is not None})
+    tickets = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update(of=("self",)).select_related("park").filter(pk__in=ids).order_by("pk")
+    }
+    for scan in parsed:
+        ticket = tickets.get(scan["ticket_id"]) if scan["ticket_id"] is not None else None
+        if scan["ticket_id"] is not None and ticket is None:
+            raise _invalid(scan["index"], "unknown_ticket")
+        if ticket is not None and ticket.park_id != device.park_id:
+            raise _invalid(scan["index"], "ticket_wrong_park")
+    return tickets
+
+
+def _new_scans(parsed) -> list:
+    """The scans not stored yet, each once. A known event id with other content is a
+    conflict (a device reusing ids, or an altered replay)."""
+    first = {}
+    for scan in parsed:
+        seen = first.setdefault(scan["event_id"], scan)
+        if any(seen[f] != scan[f] for f in COMPARED):
+            raise _invalid(scan["index"], "event_conflict")
+    stored = GateScan.objects.filter(event_id__in=list(first)).values("event_id", *COMPARED)
+    for row in stored:
+        scan = first.pop(row["event_id"])
+        if any(row[f] != scan[f] for f in COMPARED):
+            raise _invalid(scan["index"], "event_conflict")
+    return list(first.values())
+
+
+def _scan_event(row, device, batch, now):
+    kind = row.kind if row.admitted else "refusal"
+    return event_new(
+        aggregate_type=history.TICKET if row.ticket_id else "parks.gate_device",
+        aggregate_id=row.ticket_id or device.pk,
+        event_type=f"gate.{kind}",
+        data={"scan": str(row.event_id), "reason": row.reason, "method": row.method, "guardian": bool(row.guardian)},
+        metadata={"device": device.pk, "node": row.node, "hlc": f"{row.clock_ms}:{row.clock_counter}"},
+        park_id=row.park_id,
+        actor=f"gate-device:{device.pk}",
+        correlation_id=batch.batch_id,
+        created_at=now,
+        synced=True,
+    )
