@@ -23,6 +23,7 @@ from .serializers import (
     LeaderboardOutput,
     LeaderboardQuery,
     MemberOutput,
+    RegisterInput,
     RegistrationOutput,
 )
 
@@ -94,8 +95,11 @@ class EventDetailApi(APIView):
     description="A free event with a place left confirms at once (the answer carries the QR code). A paid one "
     "holds the place and answers `pending_payment` with a `payment_url`; unpaid orders expire and free the place. "
     "A full event puts the customer on the waiting list (`waitlisted` with `waitlist_position`); when a place frees "
-    "up the next person is confirmed (free event) or offered the place for a limited time (paid event).",
-    request=None,
+    "up the next person is confirmed (free event) or offered the place for a limited time (paid event). "
+    "A group (`attendees`: your children by `child` id, adults by `name`) counts one place per person and is "
+    "confirmed, waitlisted and offered as one, unless `split_if_needed` lets the people who fit go first. "
+    "Unknown fields are refused with 400.",
+    request=RegisterInput,
     responses={
         201: RegistrationOutput,
         400: OpenApiResponse(description="Not open for registration"),
@@ -110,7 +114,9 @@ class RegisterApi(APIView):
     permission_classes = [IsCustomer]
 
     def post(self, request, pk):
-        registration = services.registration_create(customer=request.user, event=_event(pk))
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = services.registration_create(customer=request.user, event=_event(pk), **data.validated_data)
         return Response(
             RegistrationOutput(registration, context={"request": request}).data, status=status.HTTP_201_CREATED
         )

@@ -50,13 +50,23 @@ def _has_free_place(event: Event) -> bool:
     return event.capacity is None or event.places_taken < event.capacity
 
 
-def _place_take(event: Event):
-    event.places_taken += 1
+def _free_places(event: Event) -> int | None:
+    """Places left on the locked event; None when it has no limit."""
+    return None if event.capacity is None else max(event.capacity - event.places_taken, 0)
+
+
+def _fits(event: Event, places: int) -> bool:
+    free = _free_places(event)
+    return free is None or places <= free
+
+
+def _place_take(event: Event, places: int = 1):
+    event.places_taken += places
     event.save(update_fields=["places_taken", "updated_at"])
 
 
-def _place_release(event: Event):
-    event.places_taken = max(event.places_taken - 1, 0)
+def _place_release(event: Event, places: int = 1):
+    event.places_taken = max(event.places_taken - places, 0)
     event.save(update_fields=["places_taken", "updated_at"])
 
 

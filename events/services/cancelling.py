@@ -97,25 +97,11 @@ def _release_locked(event: Event, registration: Registration, *, status, now):
     registration.offer_expires_at = None
     registration.save()
     if held:
-        _place_release(event)
+        _place_release(event, registration.places)
         _promote(event, now=now)
 
 
-@transaction.atomic
-def registration_cancel(*, registration: Registration, actor, now=None) -> Registration:
-    """The customer cancels. Waiting-list places and offers can be given up until the
-    start; a held place until the cancellation cut-off, through the checkout's cancel
-    service: a paid order is refunded as ``events.refund_policy`` says, an unpaid one is
-    cancelled. The freed place goes to the next person waiting. Locks the event, then
-    the registration (the checkout then locks the order and its lines); a second cancel
-    waits for those locks and is refused with ``NotCancellable``."""
-    now = now or timezone.now()
-    event = _event_locked(registration.event_id)
-    registration = Registration.objects.select_for_update(of=("self",)).select_related("order").get(pk=registration.pk)
-    registration.event = event
-    refusal = _cancel_refusal(registration, now=now)
-    if refusal is not None:
-        raise refusal
+def _cancel_locked(registration: Registration, event: Event, *, actor, now):
     before = snapshot(registration)
     order = registration.order
     if order is not None and order.status in (Order.Status.PENDING_PAYMENT, *Order.PAID_STATUSES):
@@ -136,4 +122,36 @@ def registration_cancel(*, registration: Registration, actor, now=None) -> Regis
         before=before,
         after=snapshot(registration),
     )
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration, actor, now=None) -> Registration:
+    """The customer cancels. Waiting-list places and offers can be given up until the
+    start; a held place until the cancellation cut-off, through the checkout's cancel
+    service: a paid order is refunded as ``events.refund_policy`` says, an unpaid one is
+    cancelled. The freed places go to the waiting list. A group is cancelled as one:
+    cancelling the customer's own registration cancels the parts split from it too
+    (all or none); a part alone can be cancelled as well. Locks the event, then the
+    registrations (the checkout then locks the order and its lines); a second cancel
+    waits for those locks and is refused with ``NotCancellable``."""
+    now = now or timezone.now()
+    event = _event_locked(registration.event_id)
+    registration = Registration.objects.select_for_update(of=("self",)).select_related("order").get(pk=registration.pk)
+    registration.event = event
+    group = [registration]
+    if registration.part_of_id is None:
+        group += list(
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .filter(part_of=registration, status__in=ACTIVE)
+            .order_by("pk")
+        )
+    for member in group:
+        member.event = event
+        refusal = _cancel_refusal(member, now=now)
+        if refusal is not None:
+            raise refusal
+    # Waiting parts first, so the places the group frees are not offered to itself.
+    for member in sorted(group, key=lambda r: r.holds_place):
+        _cancel_locked(member, event, actor=actor, now=now)
     return registration

@@ -78,7 +78,7 @@ def event_registrations_cancel(*, event_id: int, actor=None) -> int:
             registration.offer_expires_at = None
             registration.save()
             if held:
-                _place_release(event)
+                _place_release(event, registration.places)
             audit_log(actor=actor, action="events.registration.cancelled_by_organiser", obj=registration)
             _notify(
                 registration.customer,

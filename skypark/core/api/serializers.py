@@ -1,7 +1,9 @@
 """Serializer bases shared by the apps' APIs."""
 
 import copy
+from collections.abc import Mapping
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -25,6 +27,23 @@ class ModelOutput(serializers.ModelSerializer):
             built = super().get_fields()
             cls._model_output_fields = built
         return copy.deepcopy(built)
+
+
+class StrictInput(serializers.Serializer):
+    # An input serializer that refuses keys it does not know (a 400 naming each one)
+    # instead of dropping them, so a misspelt or unsupported field (``{"places": 2}``
+    # where the API takes ``attendees``) is never silently ignored. Nested strict
+    # serializers refuse theirs too. (A comment: see ``ModelOutput``.)
+
+    unknown_message = _("This field is not accepted here.")
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in known)
+            if unknown:
+                raise serializers.ValidationError({key: [str(self.unknown_message)] for key in unknown})
+        return super().to_internal_value(data)
 
 
 class VerdictDetails(serializers.Serializer):
