@@ -12,7 +12,7 @@ and refunds are ``order_refund`` calls. E-mails go through ``skypark.notify`` wi
 keys, so a sweep run twice sends each message once.
 
 The functions live in modules by use case (``scheduling``, ``booking``, ``discounts``,
-``cancelling``, ``certificates``, ``sweeps``); import them from here."""
+``cancelling``, ``certificates``, ``sweeps``, ``waitlist``); import them from here."""
 
 from ._common import LINE_KIND
 from .booking import Price, booking_create, bookings_confirm, bookings_refund_sync, bookings_release, price_quote
@@ -38,6 +38,14 @@ from .sweeps import (
     certificate_expiry_notify,
     certificates_expiry_notify,
     schedules_install,
+)
+from .waitlist import (
+    waitlist_join,
+    waitlist_leave,
+    waitlist_offer_accept,
+    waitlist_offers_expire,
+    waitlist_position,
+    waitlist_promote,
 )
 
 __all__ = [
@@ -73,4 +81,10 @@ __all__ = [
     "session_publish",
     "session_update",
     "session_validate",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offer_accept",
+    "waitlist_offers_expire",
+    "waitlist_position",
+    "waitlist_promote",
 ]

@@ -139,6 +139,7 @@ SCHEDULES = [
     ("bookings: release unpaid bookings", "bookings.tasks.bookings_release_unpaid", "*/5", "*"),
     ("bookings: mark no-shows", "bookings.tasks.bookings_mark_no_shows", "30", "2"),
     ("bookings: certificate expiry notices", "bookings.tasks.bookings_certificate_expiry_notices", "0", "9"),
+    ("bookings: expire waiting-list offers", "bookings.tasks.bookings_waitlist_offers_expire", "*/5", "*"),
 ]
 
 
