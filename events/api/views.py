@@ -183,6 +183,30 @@ class RegistrationCancelApi(APIView):
 
 @extend_schema(
     tags=TAGS,
+    summary="Cancel one person of my group",
+    description="Takes one attendee (not yourself: cancel the registration for that) out of a paid or free group "
+    "registration, under the same cut-off and `events.refund_policy` as cancelling it all: the person's share of "
+    "what was paid (after their part of discounts and points) is refunded by the policy, and their place goes to "
+    "the waiting list. An unpaid registration is paid or cancelled whole.",
+    request=None,
+    responses={
+        200: RegistrationOutput,
+        404: OpenApiResponse(description="Not found"),
+        409: OpenApiResponse(description="Too late, or this person cannot be cancelled alone"),
+    },
+)
+class RegistrationAttendeeCancelApi(APIView):
+    permission_classes = [IsCustomer]
+
+    def post(self, request, pk, attendee_id):
+        services.registration_attendee_cancel(
+            registration=_mine(request, pk), attendee_id=attendee_id, actor=request.user
+        )
+        return Response(RegistrationOutput(_mine(request, pk), context={"request": request}).data)
+
+
+@extend_schema(
+    tags=TAGS,
     summary="Take an offered place",
     description="For a waiting-list member offered a place on a paid event: creates the order; pay at `payment_url`.",
     request=None,

@@ -11,9 +11,12 @@ Member profile locks serialise every award of one member, so ledger lines, the r
 total and the leaderboard counters move together. Awards are idempotent by the ledger's
 unique ``reference``.
 
-The functions live in modules by use case (``registering``, ``cancelling``, ``checkout``,
-``organiser``, ``checkin``, ``gamification``, ``leaderboards``, ``sweeps``); import them
-from here.
+Groups (the customer and named attendees, one place each) are one unit in the capacity and
+on the waiting list (``groups``); one person of a group is cancelled in ``partial``.
+
+The functions live in modules by use case (``registering``, ``groups``, ``cancelling``,
+``partial``, ``checkout``, ``organiser``, ``checkin``, ``gamification``, ``leaderboards``,
+``sweeps``); import them from here.
 """
 
 from ._common import CENT, LINE_KIND
@@ -48,6 +51,7 @@ from .gamification import (
 )
 from .leaderboards import SCORES_CHECK_LOCK, leaderboard_scores_fold, leaderboards_refresh
 from .organiser import event_cancel, event_duplicate, event_registrations_cancel
+from .partial import registration_attendee_cancel
 from .registering import (
     REGISTRATION_REFUSALS,
     registration_create,
@@ -91,6 +95,7 @@ __all__ = [
     "offers_expire",
     "points_add",
     "points_award_manual",
+    "registration_attendee_cancel",
     "registration_cancel",
     "registration_cancel_refusal",
     "registration_check_in",
