@@ -451,6 +451,7 @@ class Attendee(models.Model):
         _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.UNKNOWN
     )
     marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     marked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("marked by"),
@@ -560,7 +561,9 @@ class WaitlistEntry(TimeStampedModel):
         verbose_name_plural = _("waiting list")
         ordering = ["session", "joined_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=WaitlistStatus.values), name="bookings_waitlist_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=WaitlistStatus.values), name="bookings_waitlist_status_valid"
+            ),
             models.CheckConstraint(condition=Q(places__gt=0), name="bookings_waitlist_places_gt_0"),
             models.CheckConstraint(
                 condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),

@@ -15,6 +15,11 @@ urlpatterns = [
         name="course-booking-refund-quote",
     ),
     path("courses/bookings/<str:reference>/cancel/", views.BookingCancelApi.as_view(), name="course-booking-cancel"),
+    path(
+        "courses/bookings/<str:reference>/attendees/<int:attendee_id>/cancel/",
+        views.BookingAttendeeCancelApi.as_view(),
+        name="course-booking-attendee-cancel",
+    ),
     path("courses/certificates/", views.CertificateListApi.as_view(), name="course-certificate-list"),
     path(
         "courses/certificates/verify/<str:number>/",

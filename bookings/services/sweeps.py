@@ -35,7 +35,7 @@ def booking_remind(*, booking_id: int) -> bool:
             return False
         booking_notify(booking=booking, kind="bookings.reminder", dedupe_key=f"bookings.reminder.{booking.pk}")
         own = (booking.customer.email or "").lower()
-        for attendee in booking.attendees.exclude(email="").order_by("pk"):
+        for attendee in booking.attendees.exclude(email="").filter(cancelled_at__isnull=True).order_by("pk"):
             if attendee.email.lower() != own:
                 booking_notify(
                     booking=booking,
