@@ -112,7 +112,9 @@ class WaitlistAcceptApi(APIView):
         return Response(CourseBookingCreateOutput(body).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=TAGS, summary="Leave the waiting list or turn an offer down", request=None)
+@extend_schema(
+    tags=TAGS, summary="Leave the waiting list or turn an offer down", request=None, responses={200: WaitlistOutput}
+)
 class WaitlistLeaveApi(APIView):
     permission_classes = [IsCustomer]
 

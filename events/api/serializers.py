@@ -89,7 +89,7 @@ class GroupAttendeeInput(StrictInput):
         return data
 
 
-class RegisterInput(StrictInput):
+class EventRegisterInput(StrictInput):
     attendees = GroupAttendeeInput(
         many=True,
         required=False,

@@ -19,11 +19,11 @@ from .serializers import (
     CheckInOutput,
     EventListQuery,
     EventOutput,
+    EventRegisterInput,
     EventTypeOutput,
     LeaderboardOutput,
     LeaderboardQuery,
     MemberOutput,
-    RegisterInput,
     RegistrationOutput,
 )
 
@@ -99,7 +99,7 @@ class EventDetailApi(APIView):
     "A group (`attendees`: your children by `child` id, adults by `name`) counts one place per person and is "
     "confirmed, waitlisted and offered as one, unless `split_if_needed` lets the people who fit go first. "
     "Unknown fields are refused with 400.",
-    request=RegisterInput,
+    request=EventRegisterInput,
     responses={
         201: RegistrationOutput,
         400: OpenApiResponse(description="Not open for registration"),
@@ -114,7 +114,7 @@ class RegisterApi(APIView):
     permission_classes = [IsCustomer]
 
     def post(self, request, pk):
-        data = RegisterInput(data=request.data)
+        data = EventRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         registration = services.registration_create(customer=request.user, event=_event(pk), **data.validated_data)
         return Response(
