@@ -106,10 +106,12 @@ def publish_selected(modeladmin, request, queryset):
 
 @admin.action(description=_("Cancel the selected sessions and refund everyone in full"), permissions=["change"])
 def cancel_sessions(modeladmin, request, queryset):
+    # Each session is locked and marked cancelled at once; the refunds and e-mails run
+    # as a background job whose progress shows under the background jobs.
     _each(
         request,
         queryset.exclude(status=CourseSession.Status.CANCELLED),
-        lambda s: services.session_cancel(session=s, actor=request.user),
+        lambda s: services.session_cancel_start(session=s, actor=request.user),
         ngettext_lazy("Cancelled %d session.", "Cancelled %d sessions."),
     )
 

@@ -12,7 +12,7 @@ class BookingsConfig(AppConfig):
         from skypark.commerce.items import item_kind_register
         from skypark.notify import confirmations
 
-        from . import dashboard, purchases, receivers
+        from . import dashboard, jobs, purchases, receivers
         from .confirmations import describe_booking
         from .models import Booking
         from .services import LINE_KIND
@@ -24,4 +24,4 @@ class BookingsConfig(AppConfig):
         signals.order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="bookings.order_cancelled")
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="bookings.order_refunded")
         item_kind_register(LINE_KIND, purchases.bookings_describe)
-        del dashboard
+        del dashboard, jobs

@@ -73,3 +73,11 @@ class SessionNotCompleted(Conflict):
 class NotCertifiable(Conflict):
     code = "not_certifiable"
     default_message = _("Only an attendee who was present gets a certificate.")
+
+
+class WaitlistNotAvailable(Conflict):
+    """No waiting list for this: the group fits (book instead), or there is no live
+    offer to take."""
+
+    code = "waitlist_not_available"
+    default_message = _("There is no waiting-list place or offer for this; book the places if they are free.")

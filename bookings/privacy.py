@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from skypark.privacy.registry import Section, not_personal, register, rows
 
-from .models import Attendee, Booking, BookingStatus, Certificate
+from .models import Attendee, Booking, BookingStatus, Certificate, WaitlistEntry
 
 
 def export(user):
@@ -15,6 +15,7 @@ def export(user):
         "bookings": rows(Booking.objects.filter(customer=user).order_by("pk")),
         "attendees": rows(Attendee.objects.filter(booking__customer=user).order_by("pk"), exclude=("marked_by",)),
         "certificates": rows(Certificate.objects.filter(booking__customer=user).order_by("pk"), exclude=("issued_by",)),
+        "waiting_list": rows(WaitlistEntry.objects.filter(customer=user).order_by("pk")),
     }
 
 
@@ -24,6 +25,9 @@ def erase(user):
     Booking.objects.filter(customer=user).exclude(notes="").update(notes="")
     Attendee.objects.filter(booking__customer=user).update(name=erased_name(user.pk), email="")
     Certificate.objects.filter(booking__customer=user).update(learner_name=erased_name(user.pk), learner_email="")
+    # Leaving the lists gives any offered places back at the next sweep's promotion.
+    WaitlistEntry.objects.filter(customer=user).update(attendees=[], notes="", discount_code="")
+    WaitlistEntry.objects.filter(customer=user, status__in=("waiting",)).update(status="cancelled")
 
 
 def blockers(user):
@@ -48,7 +52,12 @@ def blockers(user):
 
 register(
     Section(
-        key="bookings", export=export, erase=erase, blockers=blockers, covers=("bookings.Booking.customer",), order=70
+        key="bookings",
+        export=export,
+        erase=erase,
+        blockers=blockers,
+        covers=("bookings.Booking.customer", "bookings.WaitlistEntry.customer"),
+        order=70,
     )
 )
 not_personal(

@@ -85,7 +85,14 @@ def roster(*, session):
             status__in=(Booking.Status.CONFIRMED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW),
         )
         .select_related("customer")
-        .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("certificate").order_by("pk")))
+        .prefetch_related(
+            Prefetch(
+                "attendees",
+                queryset=Attendee.objects.filter(cancelled_at__isnull=True)
+                .select_related("certificate")
+                .order_by("pk"),
+            )
+        )
         .order_by("pk")
     )
 

@@ -25,3 +25,8 @@ def bookings_mark_no_shows():
 @shared_task(acks_late=True, ignore_result=True)
 def bookings_certificate_expiry_notices():
     return services.certificates_expiry_notify()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def bookings_waitlist_offers_expire():
+    return services.waitlist_offers_expire()

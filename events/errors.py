@@ -45,3 +45,15 @@ class InvalidAward(DomainError):
 class NotCheckedIn(Conflict):
     code = "not_checked_in"
     default_message = _("This member has not been checked in.")
+
+
+class InvalidAttendees(DomainError):
+    """The group's attendees are not valid; ``details["field"]`` names the input."""
+
+    code = "invalid_attendees"
+    default_message = _("Name every person of the group once: your children or adults by name.")
+
+
+class AttendeeNotCancellable(Conflict):
+    code = "attendee_not_cancellable"
+    default_message = _("This person cannot be cancelled on their own.")

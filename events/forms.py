@@ -58,3 +58,38 @@ class CheckInForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = event_checkin_list()
+
+
+class GroupRegisterForm(forms.Form):
+    """Who comes: the customer always, with any of their children ticked and adults
+    (family or colleagues) named one per line; and whether a group that does not fit
+    may be split."""
+
+    children = forms.MultipleChoiceField(
+        label=_("Your children coming"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    adults = forms.CharField(
+        label=_("Adults coming with you"),
+        help_text=_("One name per line: family members or colleagues."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    split_if_needed = forms.BooleanField(
+        label=_("Split if needed"),
+        help_text=_("If the whole group does not fit, those who fit get places and the others wait on the list."),
+        required=False,
+    )
+
+    def __init__(self, *args, customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        children = customer.children.filter(is_active=True) if customer is not None else []
+        self.fields["children"].choices = [(str(child.pk), child.name) for child in children]
+        if not self.fields["children"].choices:
+            del self.fields["children"]
+
+    def attendees(self) -> list[dict]:
+        data = self.cleaned_data
+        people = [{"child": int(pk)} for pk in data.get("children") or []]
+        people += [{"name": line.strip()} for line in (data.get("adults") or "").splitlines() if line.strip()]
+        return people

@@ -250,13 +250,35 @@ class Registration(TimeStampedModel):
     check_in_method = models.CharField(_("check-in method"), max_length=10, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by_organiser = models.BooleanField(_("cancelled by the organiser"), default=False)
+    places = models.PositiveSmallIntegerField(
+        _("places"), default=1, help_text=_("People in the group: the customer and the named attendees.")
+    )
+    split_if_needed = models.BooleanField(
+        _("split if needed"),
+        default=False,
+        help_text=_("The group accepts fewer places now, the rest staying on the waiting list."),
+    )
+    part_of = models.ForeignKey(
+        "self",
+        verbose_name=_("split from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts",
+        help_text=_("The customer's group registration this part was split from."),
+    )
 
     class Meta:
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "customer"], name="events_registration_one_per_customer"),
+            models.UniqueConstraint(
+                fields=["event", "customer"],
+                condition=Q(part_of__isnull=True),
+                name="events_registration_one_per_customer",
+            ),
+            models.CheckConstraint(condition=Q(places__gte=1), name="events_registration_places_gte_1"),
             models.CheckConstraint(
                 condition=Q(status__in=RegistrationStatus.values), name="events_registration_status_valid"
             ),
@@ -294,6 +316,38 @@ class Registration(TimeStampedModel):
     @property
     def shows_code(self) -> bool:
         return self.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.ATTENDED)
+
+    @property
+    def root_id(self) -> int:
+        """The customer's own registration of the group (itself unless split from one)."""
+        return self.part_of_id or self.pk
+
+
+class RegistrationAttendee(models.Model):
+    """One person of a group registration: the customer, one of their children or a named
+    adult (family member or colleague). Each holds one place; an attendee cancelled on
+    their own keeps the row with ``cancelled_at`` so the e-mail and the history can say
+    who left."""
+
+    registration = models.ForeignKey(
+        Registration, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="attendees"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    child = models.ForeignKey(
+        "accounts.Child", verbose_name=_("child"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_customer = models.BooleanField(_("the customer"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
+        ordering = ["registration", "position", "pk"]
+        indexes = [models.Index(fields=["registration", "cancelled_at"], name="events_attendee_reg_idx")]
+
+    def __str__(self):
+        return self.name
 
 
 class MemberProfile(TimeStampedModel):

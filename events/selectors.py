@@ -85,6 +85,7 @@ def registration_list(*, customer):
     return (
         Registration.objects.filter(customer=customer)
         .select_related("event__event_type", "event__organiser", "order")
+        .prefetch_related("attendees")
         .annotate(position=Case(When(status=waiting, then=Subquery(ahead)), default=None))
         .order_by("-event__starts_at", "-pk")
     )

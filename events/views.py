@@ -1,7 +1,6 @@
 """Customer pages (browse, register, my registrations, badges, leaderboards) and the
 staff check-in page. No JavaScript needed: every action is a plain form post."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -19,7 +18,7 @@ from skypark.core.errors import DomainError
 from skypark.core.scanner import ScannerView
 
 from . import selectors, services
-from .forms import CheckInForm, EventFilterForm, LeaderboardForm
+from .forms import CheckInForm, EventFilterForm, GroupRegisterForm, LeaderboardForm
 from .models import Event, EventType, Registration
 
 
@@ -48,6 +47,7 @@ def event_detail(request, pk):
             "position": services.waitlist_position(registration) if registration else None,
             "refusal": services.registration_refusal(event),
             "deadline": services.cancellation_deadline(event),
+            "form": GroupRegisterForm(customer=request.user if request.user.is_authenticated else None),
         },
     )
 
@@ -57,10 +57,25 @@ class EventRegisterView(PurchaseView):
     place goes to payment, a free one or the waiting list to the registration."""
 
     http_method_names = ["post"]
-    form_class = forms.Form
+    form_class = GroupRegisterForm
+    template_name = "events/event_detail.html"
+    subject_name = "event"
 
     def get_subject(self, pk):
         return _event(pk)
+
+    def get_form_kwargs(self) -> dict:
+        user = self.request.user
+        return {"customer": user if user.is_authenticated else None}
+
+    def get_context_data(self, **kwargs) -> dict:
+        event = self.subject
+        return {
+            "event": event,
+            "refusal": services.registration_refusal(event),
+            "deadline": services.cancellation_deadline(event),
+            **kwargs,
+        }
 
     def is_placing(self):
         return True
@@ -69,7 +84,12 @@ class EventRegisterView(PurchaseView):
         return reverse("events:event-detail", args=[self.subject.pk])
 
     def place(self, form):
-        return services.registration_create(customer=self.request.user, event=self.subject)
+        return services.registration_create(
+            customer=self.request.user,
+            event=self.subject,
+            attendees=form.attendees(),
+            split_if_needed=form.cleaned_data.get("split_if_needed", False),
+        )
 
     def refused(self, form, exc, context):
         messages.error(self.request, exc.message)
@@ -176,6 +196,24 @@ def registration_accept(request, pk):
         return redirect("events:registration-detail", registration.pk)
     if registration.status == Registration.Status.PENDING_PAYMENT:
         return redirect("commerce:order-pay", registration.order.reference)
+    return redirect("events:registration-detail", registration.pk)
+
+
+@require_POST
+@login_required
+def registration_attendee_cancel(request, pk, attendee_id):
+    """One person of the customer's group stops coming (see
+    ``services.registration_attendee_cancel``)."""
+    registration = _mine(request, pk)
+    try:
+        _registration, refunded = services.registration_attendee_cancel(
+            registration=registration, attendee_id=attendee_id, actor=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        currency = registration.order.currency if registration.order_id else registration.event.currency
+        messages.success(request, cancelled_message(refunded, currency))
     return redirect("events:registration-detail", registration.pk)
 
 

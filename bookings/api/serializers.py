@@ -1,6 +1,7 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from skypark.core.api.serializers import ModelOutput
+from skypark.core.api.serializers import ModelOutput, StrictInput
 
 from ..models import Attendee, Booking, Certificate, Course, CourseSession, Venue
 
@@ -50,12 +51,12 @@ class CourseSessionQuery(serializers.Serializer):
     date_to = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class CourseAttendeeInput(serializers.Serializer):
+class CourseAttendeeInput(StrictInput):
     name = serializers.CharField(max_length=255)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 
-class CourseBookingInput(serializers.Serializer):
+class CourseBookingInput(StrictInput):
     attendees = CourseAttendeeInput(
         many=True,
         required=False,
@@ -64,6 +65,17 @@ class CourseBookingInput(serializers.Serializer):
     )
     discount_code = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def validate_attendees(self, attendees):
+        seen = set()
+        for person in attendees:
+            key = (person["name"].strip().casefold(), (person.get("email") or "").strip().casefold())
+            if key in seen:
+                raise serializers.ValidationError(
+                    _("%(name)s is in the list twice.") % {"name": person["name"].strip()}
+                )
+            seen.add(key)
+        return attendees
 
 
 class CourseQuoteInput(serializers.Serializer):

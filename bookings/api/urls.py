@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, waitlist
 
 urlpatterns = [
     path("courses/", views.CourseListApi.as_view(), name="course-list"),
@@ -15,6 +15,11 @@ urlpatterns = [
         name="course-booking-refund-quote",
     ),
     path("courses/bookings/<str:reference>/cancel/", views.BookingCancelApi.as_view(), name="course-booking-cancel"),
+    path(
+        "courses/bookings/<str:reference>/attendees/<int:attendee_id>/cancel/",
+        views.BookingAttendeeCancelApi.as_view(),
+        name="course-booking-attendee-cancel",
+    ),
     path("courses/certificates/", views.CertificateListApi.as_view(), name="course-certificate-list"),
     path(
         "courses/certificates/verify/<str:number>/",
@@ -22,5 +27,9 @@ urlpatterns = [
         name="course-certificate-verify",
     ),
     path("courses/certificates/<str:number>/pdf/", views.CertificatePdfApi.as_view(), name="course-certificate-pdf"),
+    path("courses/sessions/<int:pk>/waitlist/", waitlist.WaitlistJoinApi.as_view(), name="course-waitlist-join"),
+    path("courses/waitlist/", waitlist.WaitlistListApi.as_view(), name="course-waitlist-list"),
+    path("courses/waitlist/<int:pk>/accept/", waitlist.WaitlistAcceptApi.as_view(), name="course-waitlist-accept"),
+    path("courses/waitlist/<int:pk>/leave/", waitlist.WaitlistLeaveApi.as_view(), name="course-waitlist-leave"),
     path("courses/<int:pk>/", views.CourseDetailApi.as_view(), name="course-detail"),
 ]

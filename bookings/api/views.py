@@ -246,6 +246,30 @@ class BookingCancelApi(APIView):
         )
 
 
+@extend_schema(
+    tags=TAGS,
+    summary="Cancel one attendee of a paid group booking",
+    description="Refunds that person's share of what was paid (after their part of the discount and points) by the "
+    "cancellation policy through the checkout, and frees the place (offered to the waiting list).",
+    request=None,
+    responses={
+        200: CourseBookingOutput,
+        404: OpenApiResponse(description="Not found"),
+        409: OpenApiResponse(description="Not confirmed, started, or the last person"),
+    },
+)
+class BookingAttendeeCancelApi(APIView):
+    permission_classes = [IsCustomer]
+
+    def post(self, request, reference, attendee_id):
+        booking, _refunded = services.booking_attendee_cancel(
+            booking=_my_booking(request, reference), attendee_id=attendee_id, actor=request.user
+        )
+        return Response(
+            CourseBookingOutput(selectors.booking_get(customer=request.user, reference=booking.reference)).data
+        )
+
+
 @extend_schema(tags=TAGS, summary="My certificates")
 class CertificateListApi(generics.ListAPIView):
     serializer_class = CourseCertificateOutput

@@ -12,16 +12,20 @@ and refunds are ``order_refund`` calls. E-mails go through ``skypark.notify`` wi
 keys, so a sweep run twice sends each message once.
 
 The functions live in modules by use case (``scheduling``, ``booking``, ``discounts``,
-``cancelling``, ``certificates``, ``sweeps``); import them from here."""
+``cancelling``, ``partial``, ``certificates``, ``sweeps``, ``waitlist``); import them from here."""
 
 from ._common import LINE_KIND
 from .booking import Price, booking_create, bookings_confirm, bookings_refund_sync, bookings_release, price_quote
 from .cancelling import RefundDue, booking_cancel, booking_refund, refund_due
 from .certificates import attendance_mark, certificate_issue, certificates_issue
 from .discounts import discount_check, discount_normalise
+from .partial import booking_attendee_cancel
 from .scheduling import (
     instructors,
+    session_bookings_cancel,
     session_cancel,
+    session_cancel_begin,
+    session_cancel_start,
     session_clash,
     session_complete,
     session_create,
@@ -39,6 +43,14 @@ from .sweeps import (
     certificates_expiry_notify,
     schedules_install,
 )
+from .waitlist import (
+    waitlist_join,
+    waitlist_leave,
+    waitlist_offer_accept,
+    waitlist_offers_expire,
+    waitlist_position,
+    waitlist_promote,
+)
 
 __all__ = [
     "LINE_KIND",
@@ -46,6 +58,7 @@ __all__ = [
     "RefundDue",
     "SCHEDULES",
     "attendance_mark",
+    "booking_attendee_cancel",
     "booking_cancel",
     "booking_create",
     "booking_refund",
@@ -66,11 +79,20 @@ __all__ = [
     "price_quote",
     "refund_due",
     "schedules_install",
+    "session_bookings_cancel",
     "session_cancel",
+    "session_cancel_begin",
+    "session_cancel_start",
     "session_clash",
     "session_complete",
     "session_create",
     "session_publish",
     "session_update",
     "session_validate",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offer_accept",
+    "waitlist_offers_expire",
+    "waitlist_position",
+    "waitlist_promote",
 ]

@@ -27,10 +27,14 @@ def status_for_places(session):
 def places_release(session_id, count):
     """Gives ``count`` places back (the caller holds the booking locks; this locks the
     session). A full session goes back on sale."""
+    from .waitlist import waitlist_promote
+
     session = CourseSession.objects.select_for_update().get(pk=session_id)
     session.places_taken = max(session.places_taken - count, 0)
     session.status = status_for_places(session)
     session.save(update_fields=["places_taken", "status", "updated_at"])
+    # The freed places go to the waiting list at once, under the same session lock.
+    waitlist_promote(session)
 
 
 def discount_use_return(booking):
@@ -74,4 +78,24 @@ def booking_notify(*, booking, kind, dedupe_key, extra=None, attachments=None, t
         related=booking,
         dedupe_key=dedupe_key,
         to_address=to_address,
+    )
+
+
+def booking_notify_entry(*, entry, kind, dedupe_key, url):
+    """An e-mail about a waiting-list entry (an offer) to its customer."""
+    from skypark.notify.services import notification_send
+
+    return notification_send(
+        recipient=entry.customer,
+        kind=kind,
+        context={
+            "entry": entry,
+            "session": entry.session,
+            "course": entry.session.course,
+            "venue": entry.session.venue,
+            "url": url,
+        },
+        channels=("email", "in_app"),
+        related=entry,
+        dedupe_key=dedupe_key,
     )

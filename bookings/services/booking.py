@@ -111,6 +111,35 @@ NOT_BOOKABLE_MESSAGES = {
 }
 
 
+def _order_lines(booking, course, session, start, attendees) -> list[dict]:
+    """One line for one person; one line per person for a group (each with the
+    attendee in its metadata), so one person can later be cancelled on their own."""
+    description = f"{course.name}, {start:%d.%m.%Y %H:%M}, {session.venue.city}"
+    metadata = {"booking": booking.reference, "session": session.pk}
+    if len(attendees) == 1:
+        return [
+            {
+                "kind": LINE_KIND,
+                "item": booking,
+                "description": description,
+                "unit_price": course.price,
+                "quantity": 1,
+                "metadata": metadata,
+            }
+        ]
+    return [
+        {
+            "kind": LINE_KIND,
+            "item": booking,
+            "description": f"{description} ({person.name})",
+            "unit_price": course.price,
+            "quantity": 1,
+            "metadata": {**metadata, "attendee": person.pk},
+        }
+        for person in attendees
+    ]
+
+
 @transaction.atomic
 def booking_create(*, customer, session, attendees=None, discount_code: str = "", notes: str = "", now=None) -> Booking:
     """Books places on ``session`` for the customer or for named ``attendees``
@@ -153,7 +182,7 @@ def booking_create(*, customer, session, attendees=None, discount_code: str = ""
         amount=subtotal - discount,
         notes=notes,
     )
-    Attendee.objects.bulk_create([Attendee(booking=booking, **person) for person in people])
+    attendee_rows = Attendee.objects.bulk_create([Attendee(booking=booking, **person) for person in people])
     taken = CourseSession.objects.filter(pk=session.pk, places_taken__lte=F("capacity") - count).update(
         places_taken=F("places_taken") + count, updated_at=Now()
     )
@@ -167,16 +196,7 @@ def booking_create(*, customer, session, attendees=None, discount_code: str = ""
     order = order_create(
         customer=customer,
         currency=course.currency,
-        lines=[
-            {
-                "kind": LINE_KIND,
-                "item": booking,
-                "description": f"{course.name}, {start:%d.%m.%Y %H:%M}, {session.venue.city}",
-                "unit_price": course.price,
-                "quantity": count,
-                "metadata": {"booking": booking.reference, "session": session.pk},
-            }
-        ],
+        lines=_order_lines(booking, course, session, start, attendee_rows),
         discount_total=discount,
         metadata={"booking": booking.reference, "discount_code": code.code if code else ""},
         actor=customer,

@@ -100,6 +100,9 @@ def certificates_issue(*, session, actor=None, today=None) -> list[Certificate]:
     if session.completed_at is None:
         raise SessionNotCompleted()
     attendees = Attendee.objects.filter(
-        booking__session=session, booking__status=Booking.Status.COMPLETED, attendance=Attendee.Attendance.PRESENT
+        booking__session=session,
+        booking__status=Booking.Status.COMPLETED,
+        attendance=Attendee.Attendance.PRESENT,
+        cancelled_at__isnull=True,
     ).order_by("pk")
     return [certificate_issue(attendee=a, actor=actor, today=today) for a in attendees]

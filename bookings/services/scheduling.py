@@ -12,8 +12,8 @@ from django.utils.translation import ngettext
 from skypark.audit.services import audit_log, snapshot
 
 from ..errors import InvalidSession, ScheduleClash
-from ..models import INSTRUCTORS_GROUP, Attendee, Booking, CourseSession, Venue
-from ._common import Status, status_for_places
+from ..models import INSTRUCTORS_GROUP, Attendee, Booking, CourseSession, Venue, WaitlistEntry
+from ._common import Status, booking_notify, status_for_places
 from .cancelling import booking_cancel
 
 SESSION_FIELDS = ("course", "venue", "instructor", "starts_at", "ends_at", "capacity", "notes")
@@ -169,34 +169,94 @@ def session_publish(*, session, actor=None) -> CourseSession:
     return session
 
 
-def session_cancel(*, session, actor=None, reason="") -> CourseSession:
-    """Cancels a session: every pending or confirmed booking is cancelled with a full
-    refund (the policy does not apply when we cancel), then the session. Each booking is
-    its own transaction, so a provider failure on one leaves the others done and the
-    session open for a retry."""
-    reason = reason or _("The session was cancelled by the organiser.")
-    ids = list(
-        Booking.objects.filter(
-            session_id=session.pk, status__in=(Booking.Status.PENDING, Booking.Status.CONFIRMED)
-        ).values_list("pk", flat=True)
-    )
-    for pk in ids:
-        booking = Booking.objects.get(pk=pk)
-        booking_cancel(booking=booking, actor=actor, reason=reason, full_refund=True, by_staff=True)
+def session_cancel_begin(*, session, actor=None, reason="") -> CourseSession:
+    """The first step of cancelling a session: locks the session row and marks it
+    cancelled, in one short transaction, so a booking made while the refunds run (its
+    ``booking_create`` waits for this lock, then reads the status) is refused, and one
+    made before is in the list the refunds read after this commits. Waiting-list
+    entries are closed. Safe to call again."""
     with transaction.atomic():
         session = CourseSession.objects.select_for_update().get(pk=session.pk)
-        before = snapshot(session)
-        session.status = Status.CANCELLED
-        session.save(update_fields=["status", "updated_at"])
-        audit_log(
-            actor=actor,
-            action="bookings.session.cancelled",
-            obj=session,
-            before=before,
-            after=snapshot(session),
-            data={"reason": reason, "bookings": ids},
-        )
+        if session.status != Status.CANCELLED:
+            before = snapshot(session)
+            session.status = Status.CANCELLED
+            session.save(update_fields=["status", "updated_at"])
+            audit_log(
+                actor=actor,
+                action="bookings.session.cancelled",
+                obj=session,
+                before=before,
+                after=snapshot(session),
+                data={"reason": reason},
+            )
+        WaitlistEntry.objects.filter(
+            session=session, status__in=(WaitlistEntry.Status.WAITING, WaitlistEntry.Status.OFFERED)
+        ).update(status=WaitlistEntry.Status.CANCELLED, offer_expires_at=None, updated_at=Now())
     return session
+
+
+def session_bookings_cancel(*, session, actor=None, reason="", progress=None) -> dict:
+    """The second step: every pending or confirmed booking of the cancelled session is
+    cancelled with a full refund through the checkout (the policy does not apply when
+    we cancel), the booker told, and each named attendee with an e-mail address of
+    their own told too. Each booking is its own transaction, so a provider failure on
+    one leaves the others done; run again, it finishes what is left."""
+    reason = reason or _("The session was cancelled by the organiser.")
+    ids = list(
+        Booking.objects.filter(session_id=session.pk, status__in=(Booking.Status.PENDING, Booking.Status.CONFIRMED))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done, failed = 0, 0
+    for index, pk in enumerate(ids, start=1):
+        error = None
+        try:
+            booking = booking_cancel(
+                booking=Booking.objects.get(pk=pk), actor=actor, reason=reason, full_refund=True, by_staff=True
+            )
+        except Exception as exc:  # one booking's provider failure must not stop the others
+            failed += 1
+            error = f"{pk}: {exc}"
+        else:
+            done += 1
+            own = (booking.customer.email or "").casefold()
+            for attendee in booking.attendees.exclude(email="").filter(cancelled_at__isnull=True):
+                if attendee.email.casefold() != own:
+                    booking_notify(
+                        booking=booking,
+                        kind="bookings.session_cancelled",
+                        dedupe_key=f"bookings.session_cancelled.{booking.pk}.{attendee.pk}",
+                        extra={"reason": reason, "attendee": attendee.name},
+                        to_address=attendee.email,
+                    )
+        if progress is not None:
+            progress(index, len(ids), error=error)
+    return {"cancelled": done, "failed": failed}
+
+
+def session_cancel(*, session, actor=None, reason="") -> CourseSession:
+    """Cancels a session at once (``session_cancel_begin``, then
+    ``session_bookings_cancel``) in the caller's thread."""
+    session = session_cancel_begin(session=session, actor=actor, reason=reason)
+    session_bookings_cancel(session=session, actor=actor, reason=reason)
+    return session
+
+
+def session_cancel_start(*, session, actor=None, reason=""):
+    """What staff do: the session is locked and marked cancelled now, and the refunds
+    and e-mails run as a background staff job with progress (``skypark.core.jobs``)."""
+    from skypark.core.jobs import job_start
+
+    session = session_cancel_begin(session=session, actor=actor, reason=reason)
+    return job_start(
+        kind=SESSION_CANCEL_JOB,
+        params={"session": session.pk, "reason": reason},
+        actor=actor,
+        description=f"Cancel session {session.pk}",
+    )
+
+
+SESSION_CANCEL_JOB = "bookings.session_cancel"
 
 
 @transaction.atomic

@@ -35,7 +35,7 @@ def booking_remind(*, booking_id: int) -> bool:
             return False
         booking_notify(booking=booking, kind="bookings.reminder", dedupe_key=f"bookings.reminder.{booking.pk}")
         own = (booking.customer.email or "").lower()
-        for attendee in booking.attendees.exclude(email="").order_by("pk"):
+        for attendee in booking.attendees.exclude(email="").filter(cancelled_at__isnull=True).order_by("pk"):
             if attendee.email.lower() != own:
                 booking_notify(
                     booking=booking,
@@ -139,6 +139,7 @@ SCHEDULES = [
     ("bookings: release unpaid bookings", "bookings.tasks.bookings_release_unpaid", "*/5", "*"),
     ("bookings: mark no-shows", "bookings.tasks.bookings_mark_no_shows", "30", "2"),
     ("bookings: certificate expiry notices", "bookings.tasks.bookings_certificate_expiry_notices", "0", "9"),
+    ("bookings: expire waiting-list offers", "bookings.tasks.bookings_waitlist_offers_expire", "*/5", "*"),
 ]
 
 

@@ -145,3 +145,21 @@ def test_past_sessions_are_not_listed(api_client):
     start = timezone.now() - datetime.timedelta(days=1)
     CourseSession.objects.filter(pk=past.pk).update(starts_at=start, ends_at=start + datetime.timedelta(hours=2))
     assert api_client.get("/api/v1/courses/sessions/").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"places": 2},
+        {"attendees": [{"name": "A", "email": "a@example.com"}], "places": 2},
+        {"attendees": [{"name": "A", "phone": "+996555000000"}]},
+        {"attendees": [{"name": "Aida", "email": "a@example.com"}, {"name": "aida ", "email": "A@example.com"}]},
+    ],
+)
+def test_booking_refuses_unknown_or_inconsistent_input_and_books_nothing(customer_client, session, body):
+    response = customer_client.post(f"/api/v1/courses/sessions/{session.pk}/bookings/", body, format="json")
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "validation_error" and error["details"]
+    session.refresh_from_db()
+    assert session.places_taken == 0

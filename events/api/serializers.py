@@ -1,9 +1,18 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from skypark.core.api.serializers import ModelOutput, VerdictDetails
+from skypark.core.api.serializers import ModelOutput, StrictInput, VerdictDetails
 
-from ..models import Badge, BadgeLevel, Event, EventType, LeaderboardPeriod, Registration, UserBadge
+from ..models import (
+    Badge,
+    BadgeLevel,
+    Event,
+    EventType,
+    LeaderboardPeriod,
+    Registration,
+    RegistrationAttendee,
+    UserBadge,
+)
 
 
 class EventTypeOutput(ModelOutput):
@@ -70,8 +79,44 @@ class EventListQuery(serializers.Serializer):
     search = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
 
 
+class GroupAttendeeInput(StrictInput):
+    child = serializers.IntegerField(required=False, min_value=1, help_text="The id of one of your children.")
+    name = serializers.CharField(required=False, max_length=255, help_text="An adult (family member or colleague).")
+
+    def validate(self, data):
+        if ("child" in data) == bool((data.get("name") or "").strip()):
+            raise serializers.ValidationError("Give either `child` or `name`.")
+        return data
+
+
+class EventRegisterInput(StrictInput):
+    attendees = GroupAttendeeInput(
+        many=True,
+        required=False,
+        max_length=19,
+        help_text="The people coming with you, one place each; you are always counted. Leave out to come alone.",
+    )
+    split_if_needed = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Accept fewer places now when the whole group does not fit; the rest wait on the list.",
+    )
+
+
+class GroupAttendeeOutput(ModelOutput):
+    cancelled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RegistrationAttendee
+        fields = ("id", "name", "child", "is_customer", "cancelled")
+
+    def get_cancelled(self, attendee) -> bool:
+        return attendee.cancelled_at is not None
+
+
 class RegistrationOutput(ModelOutput):
     event = EventOutput(read_only=True)
+    attendees = GroupAttendeeOutput(many=True, read_only=True)
     order_reference = serializers.CharField(source="order.reference", read_only=True, default=None)
     payment_url = serializers.SerializerMethodField()
     waitlist_position = serializers.SerializerMethodField()
@@ -85,6 +130,10 @@ class RegistrationOutput(ModelOutput):
             "id",
             "event",
             "status",
+            "places",
+            "split_if_needed",
+            "part_of",
+            "attendees",
             "waitlist_position",
             "offer_expires_at",
             "order_reference",

@@ -17,6 +17,11 @@ urlpatterns = [
         name="event-registration-cancel",
     ),
     path(
+        "events/registrations/<int:pk>/attendees/<int:attendee_id>/cancel/",
+        views.RegistrationAttendeeCancelApi.as_view(),
+        name="event-registration-attendee-cancel",
+    ),
+    path(
         "events/registrations/<int:pk>/accept/",
         views.RegistrationAcceptApi.as_view(),
         name="event-registration-accept",

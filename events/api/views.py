@@ -19,6 +19,7 @@ from .serializers import (
     CheckInOutput,
     EventListQuery,
     EventOutput,
+    EventRegisterInput,
     EventTypeOutput,
     LeaderboardOutput,
     LeaderboardQuery,
@@ -94,8 +95,11 @@ class EventDetailApi(APIView):
     description="A free event with a place left confirms at once (the answer carries the QR code). A paid one "
     "holds the place and answers `pending_payment` with a `payment_url`; unpaid orders expire and free the place. "
     "A full event puts the customer on the waiting list (`waitlisted` with `waitlist_position`); when a place frees "
-    "up the next person is confirmed (free event) or offered the place for a limited time (paid event).",
-    request=None,
+    "up the next person is confirmed (free event) or offered the place for a limited time (paid event). "
+    "A group (`attendees`: your children by `child` id, adults by `name`) counts one place per person and is "
+    "confirmed, waitlisted and offered as one, unless `split_if_needed` lets the people who fit go first. "
+    "Unknown fields are refused with 400.",
+    request=EventRegisterInput,
     responses={
         201: RegistrationOutput,
         400: OpenApiResponse(description="Not open for registration"),
@@ -110,7 +114,9 @@ class RegisterApi(APIView):
     permission_classes = [IsCustomer]
 
     def post(self, request, pk):
-        registration = services.registration_create(customer=request.user, event=_event(pk))
+        data = EventRegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = services.registration_create(customer=request.user, event=_event(pk), **data.validated_data)
         return Response(
             RegistrationOutput(registration, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -172,6 +178,30 @@ class RegistrationCancelApi(APIView):
 
     def post(self, request, pk):
         services.registration_cancel(registration=_mine(request, pk), actor=request.user)
+        return Response(RegistrationOutput(_mine(request, pk), context={"request": request}).data)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Cancel one person of my group",
+    description="Takes one attendee (not yourself: cancel the registration for that) out of a paid or free group "
+    "registration, under the same cut-off and `events.refund_policy` as cancelling it all: the person's share of "
+    "what was paid (after their part of discounts and points) is refunded by the policy, and their place goes to "
+    "the waiting list. An unpaid registration is paid or cancelled whole.",
+    request=None,
+    responses={
+        200: RegistrationOutput,
+        404: OpenApiResponse(description="Not found"),
+        409: OpenApiResponse(description="Too late, or this person cannot be cancelled alone"),
+    },
+)
+class RegistrationAttendeeCancelApi(APIView):
+    permission_classes = [IsCustomer]
+
+    def post(self, request, pk, attendee_id):
+        services.registration_attendee_cancel(
+            registration=_mine(request, pk), attendee_id=attendee_id, actor=request.user
+        )
         return Response(RegistrationOutput(_mine(request, pk), context={"request": request}).data)
 
 

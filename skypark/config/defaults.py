@@ -158,6 +158,15 @@ DEFAULTS = [
         {"tiers": True},
     ),
     (
+        "bookings.offer_hours",
+        24,
+        "number",
+        "bookings",
+        False,
+        "Hours a waiting-list group has to book the places offered on a course session",
+        {"min": 1, "integer": True},
+    ),
+    (
         "events.offer_hours",
         12,
         "number",

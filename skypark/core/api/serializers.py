@@ -1,8 +1,10 @@
 """Serializer bases shared by the apps' APIs."""
 
 import copy
+from collections.abc import Mapping
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -34,6 +36,23 @@ class ModelOutput(serializers.ModelSerializer):
         if built is None:
             built = by_language[language] = super().get_fields()
         return copy.deepcopy(built)
+
+
+class StrictInput(serializers.Serializer):
+    # An input serializer that refuses keys it does not know (a 400 naming each one)
+    # instead of dropping them, so a misspelt or unsupported field (``{"places": 2}``
+    # where the API takes ``attendees``) is never silently ignored. Nested strict
+    # serializers refuse theirs too. (A comment: see ``ModelOutput``.)
+
+    unknown_message = _("This field is not accepted here.")
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in known)
+            if unknown:
+                raise serializers.ValidationError({key: [str(self.unknown_message)] for key in unknown})
+        return super().to_internal_value(data)
 
 
 class VerdictDetails(serializers.Serializer):

@@ -72,12 +72,18 @@ CUSTOMER = {
     "event-registration-detail",
     "event-registration-cancel",
     "event-registration-accept",
+    "event-registration-attendee-cancel",
     "event-register",
     "course-booking-create",
     "course-booking-list",
     "course-booking-detail",
     "course-booking-refund-quote",
     "course-booking-cancel",
+    "course-booking-attendee-cancel",
+    "course-waitlist-join",
+    "course-waitlist-list",
+    "course-waitlist-accept",
+    "course-waitlist-leave",
     "course-certificate-list",
     "course-certificate-pdf",
     "my-loyalty",
@@ -111,7 +117,13 @@ STAFF = {"park-gate-admit", "park-gate-exit", "event-check-in", "park-gate-devic
 GATE_DEVICE = {"park-gate-pack", "park-gate-scans"}
 # Routes whose path names a shared thing (a catalogue entry, a customer's card code),
 # not a record of A's: B may use them for B's own purposes.
-SHARED_PATH = {"park-order-create", "event-register", "course-booking-create", "partner-customer-balance"}
+SHARED_PATH = {
+    "park-order-create",
+    "event-register",
+    "course-booking-create",
+    "course-waitlist-join",
+    "partner-customer-balance",
+}
 
 METHODS = ("get", "post", "put", "patch", "delete")
 DENIED = (401, 403, 404)
@@ -185,6 +197,11 @@ def world(django_capture_on_commit_callbacks):
         session = SessionFactory()
         booking = bookings_services.booking_create(customer=customer_a, session=session)
         attendee = booking.attendees.first()
+        from bookings.models import WaitlistEntry
+
+        entry = WaitlistEntry.objects.create(
+            session=session, customer=customer_a, attendees=[{"name": "A", "email": ""}], joined_at=timezone.now()
+        )
         certificate = Certificate.objects.create(
             attendee=attendee,
             booking=booking,
@@ -211,11 +228,19 @@ def world(django_capture_on_commit_callbacks):
         "event-registration-detail": {"pk": registration.pk},
         "event-registration-cancel": {"pk": registration.pk},
         "event-registration-accept": {"pk": registration.pk},
+        "event-registration-attendee-cancel": {
+            "pk": registration.pk,
+            "attendee_id": registration.attendees.first().pk,
+        },
         "event-register": {"pk": event.pk},
         "course-booking-create": {"pk": session.pk},
         "course-booking-detail": {"reference": booking.reference},
         "course-booking-refund-quote": {"reference": booking.reference},
         "course-booking-cancel": {"reference": booking.reference},
+        "course-booking-attendee-cancel": {"reference": booking.reference, "attendee_id": attendee.pk},
+        "course-waitlist-join": {"pk": session.pk},
+        "course-waitlist-accept": {"pk": entry.pk},
+        "course-waitlist-leave": {"pk": entry.pk},
         "course-certificate-pdf": {"number": certificate.number},
         "partner-merchant": {"code": merchant_a.code},
         "partner-transaction-detail": {"external_id": transaction.external_id},
@@ -244,6 +269,7 @@ def world(django_capture_on_commit_callbacks):
         "order": ticket.order,
         "registration": registration,
         "booking": booking,
+        "waitlist entry": entry,
         "transaction": transaction,
         "batch": batch,
         "key": a_key,

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 METHODS = ("get", "post", "put", "patch", "delete")
 # What a path parameter is replaced with to name a record that does not exist.
-MISSING = {"pk": 2_000_000_000, "id": 2_000_000_000}
+MISSING = {"pk": 2_000_000_000, "id": 2_000_000_000, "attendee_id": 2_000_000_000}
 
 
 @functools.cache

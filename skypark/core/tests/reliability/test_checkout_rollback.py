@@ -68,7 +68,7 @@ def test_paid_event_registration_rolls_back_whole():
     customer = UserFactory()
     event = EventFactory(price=Decimal("500.00"), capacity=3)
     before = counts(Registration)
-    with mock.patch.object(services, "audit_log", side_effect=boom) as failing:
+    with mock.patch.object(services.registering, "audit_log", side_effect=boom) as failing:
         with pytest.raises(DatabaseError):
             services.registration_create(customer=customer, event=event)
     assert failing.called
