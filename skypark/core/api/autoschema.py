@@ -55,7 +55,7 @@ class ApiAutoSchema(AutoSchema):
             code = (value.get("error") or {}).get("code") if isinstance(value.get("error"), dict) else None
             if code and status in map(str, example.status_codes or ()) and code not in codes:
                 codes.append(code)
-        for code in CODE_IN_TEXT.findall(description):
+        for code in CODE_IN_TEXT.findall(str(description)):
             if code not in codes:
                 codes.append(code)
         return codes

@@ -102,6 +102,9 @@ PARTNER = {
     "partner-import-create",
     "partner-import-detail",
     "partner-customers",
+    "partner-analytics-rfm",
+    "partner-analytics-segments",
+    "partner-analytics-matrix",
     # Coalition-wide by design: a customer shows their card (customer code) at any
     # partner, and network coupons and points are spent at any partner. Each still
     # needs a merchant key; none of them reads another merchant's own records.
