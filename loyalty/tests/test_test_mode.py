@@ -99,7 +99,9 @@ def test_a_test_sale_leaves_the_balance_and_ledger_untouched(merchant, test, sho
     assert ledger(shopper) == before_ledger and balances(shopper) == before_balances
     assert not WebhookDelivery.objects.exists()
     # Refunding and voiding it moves nothing either.
-    assert test.post(url("partner-transaction-refund", "till-1"), {"amount": "100.00"}, format="json").status_code == 200
+    assert (
+        test.post(url("partner-transaction-refund", "till-1"), {"amount": "100.00"}, format="json").status_code == 200
+    )
     assert test.post(url("partner-transaction-refund", "till-1"), {}, format="json").json()["status"] == "refunded"
     assert ledger(shopper) == before_ledger and balances(shopper) == before_balances
 
