@@ -232,3 +232,8 @@ def test_test_rows_are_no_analytics_fact_nor_statistic(merchant, live, test, sho
     services.daily_aggregates_build()
     stats = MerchantDailyStats.objects.get(merchant=merchant)
     assert stats.transactions == 1 and stats.sales == Decimal("300.00")
+
+
+def test_a_test_key_gets_no_analytics(test):
+    assert test.get(url("partner-analytics-rfm")).json() == {"snapshot_date": None, "distribution": [], "segments": []}
+    assert test.get(url("partner-analytics-matrix")).json()["rows"] == []
