@@ -508,6 +508,7 @@ class PartnerImportCreateApi(PartnerImportListApi):
                 ],
                 "created_at": "2025-06-01T10:00:00+06:00",
                 "finished_at": "2025-06-01T10:00:03+06:00",
+                "is_test": False,
             },
             response_only=True,
         )

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import PartnerApiMixin
+from skypark.core.api.documented_errors import InvalidInput
 
 from .. import selectors
 from ..routers import replica_report
@@ -89,6 +90,9 @@ def _snapshot(view, request):
 
 
 class PartnerRfmApi(PartnerApiMixin, APIView):
+    # A query parameter that does not parse (skypark.core.api.documented_errors).
+    api_errors = (InvalidInput,)
+
     @extend_schema(
         tags=TAGS,
         summary="The merchant's RFM distribution",
@@ -110,6 +114,9 @@ class PartnerRfmApi(PartnerApiMixin, APIView):
 
 
 class PartnerSegmentsApi(PartnerApiMixin, APIView):
+    # A query parameter that does not parse (skypark.core.api.documented_errors).
+    api_errors = (InvalidInput,)
+
     @extend_schema(
         tags=TAGS,
         summary="The merchant's segment sizes",
@@ -126,6 +133,9 @@ class PartnerSegmentsApi(PartnerApiMixin, APIView):
 
 
 class PartnerMatrixApi(PartnerApiMixin, APIView):
+    # A query parameter that does not parse (skypark.core.api.documented_errors).
+    api_errors = (InvalidInput,)
+
     @extend_schema(
         tags=TAGS,
         summary="The merchant's win-win matrix rows",
