@@ -618,6 +618,8 @@ class ScanLog(models.Model):
     entry = models.CharField(_("entry"), max_length=10, choices=Entry.choices, default=Entry.SCAN)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices, default=Action.LOOKUP)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # Sent with a test API key: kept as a record of the call, but the fraud rules skip it.
+    is_test = models.BooleanField(_("test"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("QR scan")

@@ -56,6 +56,7 @@ def _client_ip(request):
 def _card_customer(request, merchant, code, entry, action):
     return services.card_customer(
         merchant=merchant,
+        test=request.auth.is_test,
         code=code,
         entry=entry,
         action=action,

@@ -237,3 +237,15 @@ def test_test_rows_are_no_analytics_fact_nor_statistic(merchant, live, test, sho
 def test_a_test_key_gets_no_analytics(test):
     assert test.get(url("partner-analytics-rfm")).json() == {"snapshot_date": None, "distribution": [], "segments": []}
     assert test.get(url("partner-analytics-matrix")).json()["rows"] == []
+
+
+def test_test_lookups_are_logged_but_raise_no_fraud_flag(test, shopper):
+    from loyalty.models import FraudFlag, ScanLog
+    from skypark.config.selectors import get_int
+
+    body = {"payload": shopper.customer_code, "entry": "manual"}
+    for _ in range(get_int("loyalty.fraud_manual_entries") + 2):
+        assert test.post(url("partner-customer-lookup"), body, format="json").status_code == 200
+    assert ScanLog.objects.filter(customer=shopper).count() == get_int("loyalty.fraud_manual_entries") + 2
+    assert set(ScanLog.objects.values_list("is_test", flat=True)) == {True}
+    assert not FraudFlag.objects.exists()
