@@ -15,7 +15,7 @@ MODE = {"ru": "Режим", "ky": "Режим", "en": "Mode"}
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("language", ["ru", "ky", "en"])
-def test_staff_issue_a_test_key(browser, demo, walk_root, settings, language, size):
+def test_staff_issue_a_test_key(browser, demo, walk_root, settings, language, size):  # noqa: F811 (fixtures)
     settings.LANGUAGE_CODE = language
     walk = Walk(
         browser, base_url=browser.base_url, language=language, size=size, folder=walk_root / f"testkey-{language}-{size}"
