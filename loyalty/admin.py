@@ -193,6 +193,7 @@ def export_transactions_csv(modeladmin, request, queryset):
         "earned",
         "redeemed",
         "occurred_at",
+        "test",
     ]
     rows = (
         [
@@ -206,6 +207,7 @@ def export_transactions_csv(modeladmin, request, queryset):
             tx.points_earned,
             tx.points_redeemed,
             tx.occurred_at.isoformat(),
+            int(tx.is_test),
         ]
         for tx in queryset.select_related("merchant", "customer").iterator()
     )
@@ -238,9 +240,10 @@ class PosTransactionAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "points_earned",
         "points_redeemed",
         "occurred_at",
+        "is_test",
     )
     list_select_related = ("merchant", "customer")
-    list_filter = ("status", "source", ("occurred_at", admin.DateFieldListFilter))
+    list_filter = ("status", "source", "is_test", ("occurred_at", admin.DateFieldListFilter))
     search_fields = ("=external_id", "=customer__phone", "=customer__customer_code")
     show_full_result_count = False
     actions = [export_transactions_csv]
@@ -282,7 +285,8 @@ class CouponAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(CouponRedemption)
 class CouponRedemptionAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     scope = MERCHANT
-    list_display = ("created_at", "coupon", "customer", "merchant", "amount", "discount", "reference")
+    list_display = ("created_at", "coupon", "customer", "merchant", "amount", "discount", "reference", "is_test")
+    list_filter = ("is_test",)
     list_select_related = ("coupon", "customer", "merchant")
     show_full_result_count = False
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from skypark.core.errors import Conflict, DomainError, NotFound
+from skypark.core.errors import Conflict, DomainError, Forbidden, NotFound
 from skypark.core.loyalty import NotEnoughPoints
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "RefundTooLarge",
     "ReferralNotAllowed",
     "ReasonRequired",
+    "TestKeyRequired",
 ]
 
 
@@ -116,3 +117,8 @@ class StaticCodeNeedsManualEntry(DomainError):
         "A bare customer code is accepted only when typed by hand at the till (send entry=manual); "
         "scan the rotating code on the customer's card."
     )
+
+
+class TestKeyRequired(Forbidden):
+    code = "test_key_required"
+    default_message = _("Only a test API key (sk_test_…) can do this.")

@@ -1,6 +1,7 @@
 """Loyalty's facts for the analytical store (``skypark.core.facts``): the partners' till
 purchases, and the win-win chain's triggers (a cross-promo coupon issued) and conversions
-(that coupon redeemed at the target partner, with the purchase it came with)."""
+(that coupon redeemed at the target partner, with the purchase it came with). What a
+test API key recorded (``is_test``) is never a fact."""
 
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ ZERO = Decimal("0")
 
 @fact_source(name="loyalty.pos_transactions", table="transaction_facts")
 def pos_transactions(after, limit):
-    rows = changed_after(PosTransaction.objects.all(), after).values_list(
+    rows = changed_after(PosTransaction.objects.filter(is_test=False), after).values_list(
         "pk",
         "updated_at",
         "customer_id",
@@ -78,7 +79,7 @@ def cross_promo_triggers(after, limit):
 @fact_source(name="loyalty.cross_promo_conversions", table="cross_promo_facts")
 def cross_promo_conversions(after, limit):
     redemptions = changed_after(
-        CouponRedemption.objects.filter(coupon__promo__isnull=False), after, field="created_at"
+        CouponRedemption.objects.filter(coupon__promo__isnull=False, is_test=False), after, field="created_at"
     ).values_list(
         "pk",
         "created_at",

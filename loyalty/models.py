@@ -316,7 +316,11 @@ class TierChange(models.Model):
 
 class PosTransaction(TimeStampedModel):
     """A purchase a partner's till reported. ``external_id`` is the partner's own id and
-    is unique per merchant: a retry returns the first row and changes nothing."""
+    is unique per merchant and mode: a retry returns the first row and changes nothing.
+
+    ``is_test``: recorded with a test API key (``loyalty.services.test_mode``). A test
+    transaction has no ledger entry and no points account, counts in no balance, tier,
+    analytics fact or statistic, and is what settlement leaves out."""
 
     class Status(models.TextChoices):
         COMPLETED = "completed", pgettext_lazy("purchase status", "completed")
@@ -332,7 +336,9 @@ class PosTransaction(TimeStampedModel):
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pos_transactions", verbose_name=_("customer")
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    # Empty only on a test transaction, which touches no account.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions", null=True, blank=True)
+    is_test = models.BooleanField(_("test"), default=False, editable=False)
     external_id = models.CharField(_("external id"), max_length=100)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
     # SHA-256 of the canonical request: a retry must send the same sale to get its answer.
@@ -354,11 +360,15 @@ class PosTransaction(TimeStampedModel):
         verbose_name_plural = _("POS transactions")
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "external_id"], name="loyalty_tx_external_unique"),
+            # A test key's ids never collide with the live ones, nor the other way round.
+            models.UniqueConstraint(fields=["merchant", "is_test", "external_id"], name="loyalty_tx_external_unique"),
             models.UniqueConstraint(
-                fields=["merchant", "idempotency_key"],
+                fields=["merchant", "is_test", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="loyalty_tx_idempotency_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_test=True) | Q(account__isnull=False), name="loyalty_tx_live_has_account"
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="loyalty_tx_amount_gte_0"),
             models.CheckConstraint(
@@ -507,6 +517,8 @@ class CouponRedemption(models.Model):
     coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="coupon_redemptions")
+    # Made with a test API key: not counted in the coupon's uses (``loyalty.services.test_mode``).
+    is_test = models.BooleanField(_("test"), default=False, editable=False)
     transaction = models.ForeignKey(
         PosTransaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon_redemptions"
     )
@@ -521,7 +533,7 @@ class CouponRedemption(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["coupon", "merchant", "reference"],
+                fields=["coupon", "merchant", "is_test", "reference"],
                 condition=~Q(reference=""),
                 name="loyalty_coupon_redemption_once_per_reference",
             )
@@ -606,6 +618,8 @@ class ScanLog(models.Model):
     entry = models.CharField(_("entry"), max_length=10, choices=Entry.choices, default=Entry.SCAN)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices, default=Action.LOOKUP)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # Sent with a test API key: kept as a record of the call, but the fraud rules skip it.
+    is_test = models.BooleanField(_("test"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("QR scan")
@@ -680,6 +694,8 @@ class ImportBatch(TimeStampedModel):
         FAILED = "failed", pgettext_lazy("import status", "failed")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="import_batches")
+    # Submitted with a test API key: its rows become test transactions.
+    is_test = models.BooleanField(_("test"), default=False, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(_("source"), max_length=10, default="api")
     rows = models.JSONField(_("rows"), default=list, encoder=DjangoJSONEncoder)

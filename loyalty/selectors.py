@@ -94,17 +94,18 @@ def coupon_list_for(*, customer, now=None):
     )
 
 
-def transaction_list(*, merchant):
+def transaction_list(*, merchant, test=False):
+    """The merchant's transactions of one mode: live, or those of its test keys."""
     return (
-        PosTransaction.objects.filter(merchant=merchant)
+        PosTransaction.objects.filter(merchant=merchant, is_test=test)
         .select_related("customer")
         .prefetch_related(Prefetch("lines", queryset=PosTransactionLine.objects.order_by("id")))
         .order_by("-occurred_at", "-id")
     )
 
 
-def transaction_get(*, merchant, external_id) -> PosTransaction:
-    return transaction_list(merchant=merchant).get(external_id=external_id)
+def transaction_get(*, merchant, external_id, test=False) -> PosTransaction:
+    return transaction_list(merchant=merchant, test=test).get(external_id=external_id)
 
 
 def partner_balance(*, customer, merchant) -> dict:

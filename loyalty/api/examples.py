@@ -67,6 +67,7 @@ TX_OUT = {
     "occurred_at": "2025-06-01T12:30:00+06:00",
     "created_at": "2025-06-01T12:30:02+06:00",
     "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2.000", "unit_price": "350.00", "total": "700.00"}],
+    "is_test": False,
 }
 BALANCE_OUT = {
     "customer_code": "7K3M9P2QXA",

@@ -162,12 +162,16 @@ class LineOutput(ModelOutput):
         fields = ["sku", "name", "quantity", "unit_price", "total"]
 
 
+TEST_HELP = "Recorded with a test key (`sk_test_`): seen only by test keys, never in balances, analytics or settlement."
+
+
 class TransactionOutput(ModelOutput):
     """A POS transaction as the partner's till recorded it, with what loyalty did to it."""
 
     customer_code = serializers.CharField(source="customer.customer_code")
     lines = LineOutput(many=True)
     amount_due = money_field(read_only=True, help_text="What the customer paid after loyalty discounts.")
+    is_test = serializers.BooleanField(read_only=True, help_text=TEST_HELP)
 
     class Meta:
         model = PosTransaction
@@ -187,6 +191,7 @@ class TransactionOutput(ModelOutput):
             "occurred_at",
             "created_at",
             "lines",
+            "is_test",
         ]
 
 
@@ -238,6 +243,7 @@ class CouponCheckOutput(serializers.Serializer):
 
 class ImportOutput(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField()
+    is_test = serializers.BooleanField(read_only=True, help_text=TEST_HELP)
 
     class Meta:
         model = ImportBatch
@@ -253,7 +259,14 @@ class ImportOutput(serializers.ModelSerializer):
             "errors",
             "created_at",
             "finished_at",
+            "is_test",
         ]
+
+
+class TestDataRemovedOutput(serializers.Serializer):
+    transactions = serializers.IntegerField(help_text="Test transactions removed, with their lines.")
+    coupon_redemptions = serializers.IntegerField(help_text="Test coupon redemptions removed.")
+    imports = serializers.IntegerField(help_text="Test imports removed.")
 
 
 class EntryOutput(serializers.ModelSerializer):

@@ -106,7 +106,7 @@ class PartnerImportListApi(SyncListApi):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ImportBatch.objects.none()
-        return ImportBatch.objects.filter(merchant=self.merchant)
+        return ImportBatch.objects.filter(merchant=self.merchant, is_test=self.is_test)
 
 
 @extend_schema(
@@ -114,7 +114,8 @@ class PartnerImportListApi(SyncListApi):
     summary="Customers who bought here",
     description=(
         "Every customer with a transaction at this merchant, newest customer first, read with a cursor; "
-        "`updated_since` gives those whose transactions here changed since then."
+        "`updated_since` gives those whose transactions here changed since then. A test key lists the customers "
+        "of its test transactions, a live key those of the live ones."
     ),
     parameters=[PAGE_PARAMETER],
 )
@@ -127,7 +128,8 @@ class PartnerCustomerListApi(SyncListApi):
         users = get_user_model().objects
         if getattr(self, "swagger_fake_view", False):
             return users.none()
-        return users.filter(pos_transactions__merchant=self.merchant).annotate(
+        # The filter before the annotations: they then count only this mode's transactions.
+        return users.filter(pos_transactions__merchant=self.merchant, pos_transactions__is_test=self.is_test).annotate(
             first_transaction_at=Min("pos_transactions__occurred_at"),
             last_transaction_at=Max("pos_transactions__occurred_at"),
             activity_at=Max("pos_transactions__updated_at"),

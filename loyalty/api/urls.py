@@ -31,6 +31,7 @@ urlpatterns = [
     path("partner/coupons/redeem/", views.PartnerCouponRedeemApi.as_view(), name="partner-coupon-redeem"),
     path("partner/imports/", views.PartnerImportCreateApi.as_view(), name="partner-import-create"),
     path("partner/imports/<int:pk>/", views.PartnerImportDetailApi.as_view(), name="partner-import-detail"),
+    path("partner/test-data/", views.PartnerTestDataApi.as_view(), name="partner-test-data"),
     path("me/loyalty/", views.MyLoyaltyApi.as_view(), name="my-loyalty"),
     path("me/loyalty/history/", views.MyHistoryApi.as_view(), name="my-loyalty-history"),
     path("me/loyalty/coupons/", views.MyCouponsApi.as_view(), name="my-loyalty-coupons"),

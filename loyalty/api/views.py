@@ -56,6 +56,7 @@ def _client_ip(request):
 def _card_customer(request, merchant, code, entry, action):
     return services.card_customer(
         merchant=merchant,
+        test=request.auth.is_test,
         code=code,
         entry=entry,
         action=action,
@@ -64,9 +65,9 @@ def _card_customer(request, merchant, code, entry, action):
     )
 
 
-def _transaction(merchant, external_id) -> PosTransaction:
+def _transaction(merchant, external_id, test) -> PosTransaction:
     try:
-        return selectors.transaction_get(merchant=merchant, external_id=external_id)
+        return selectors.transaction_get(merchant=merchant, external_id=external_id, test=test)
     except PosTransaction.DoesNotExist:
         raise errors.TransactionNotFound()
 
@@ -155,7 +156,7 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return PosTransaction.objects.none()
-        return selectors.transaction_list(merchant=self.merchant)
+        return selectors.transaction_list(merchant=self.merchant, test=self.is_test)
 
     @extend_schema(
         summary="The merchant's transactions",
@@ -222,6 +223,7 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
             customer=customer,
             idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
             actor=f"merchant:{self.merchant.code}",
+            test=self.is_test,
             **values,
         )
         # The service hands back the transaction with its customer and lines.
@@ -238,7 +240,7 @@ class PartnerTransactionDetailApi(PartnerApi, APIView):
     api_errors = (errors.TransactionNotFound,)
 
     def get(self, request, external_id):
-        return Response(s.transaction_data(_transaction(self.merchant, external_id)))
+        return Response(s.transaction_data(_transaction(self.merchant, external_id, self.is_test)))
 
 
 @extend_schema(
@@ -266,11 +268,11 @@ class PartnerTransactionRefundApi(PartnerApi, APIView):
     def post(self, request, external_id):
         data = s.RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
-        tx = _transaction(self.merchant, external_id)
+        tx = _transaction(self.merchant, external_id, self.is_test)
         services.pos_transaction_refund(
             pos_transaction=tx, amount=data.validated_data.get("amount"), reason=data.validated_data["reason"]
         )
-        return Response(s.transaction_data(_transaction(self.merchant, external_id)))
+        return Response(s.transaction_data(_transaction(self.merchant, external_id, self.is_test)))
 
 
 @extend_schema(
@@ -294,9 +296,9 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
     def post(self, request, external_id):
         data = s.VoidInput(data=request.data)
         data.is_valid(raise_exception=True)
-        tx = _transaction(self.merchant, external_id)
+        tx = _transaction(self.merchant, external_id, self.is_test)
         services.pos_transaction_void(pos_transaction=tx, reason=data.validated_data["reason"])
-        return Response(s.transaction_data(_transaction(self.merchant, external_id)))
+        return Response(s.transaction_data(_transaction(self.merchant, external_id, self.is_test)))
 
 
 @extend_schema(
@@ -339,6 +341,7 @@ class PartnerPointsRedeemApi(PartnerApi, APIView):
             points=values["points"],
             reference=values["reference"],
             amount=values["amount"],
+            test=self.is_test,
         )
         body = {
             "points": -entry.points,
@@ -381,7 +384,7 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
             request, self.merchant, values["customer_code"], values["entry"], ScanLog.Action.COUPON_VALIDATE
         )
         coupon, discount = services.coupon_validate(
-            code=values["code"], customer=customer, merchant=self.merchant, amount=values["amount"]
+            code=values["code"], customer=customer, merchant=self.merchant, amount=values["amount"], test=self.is_test
         )
         return Response(
             s.CouponCheckOutput(
@@ -429,6 +432,7 @@ class PartnerCouponRedeemApi(PartnerApi, APIView):
             merchant=self.merchant,
             amount=values["amount"],
             reference=values["reference"],
+            test=self.is_test,
         )
         return Response(
             s.CouponCheckOutput(
@@ -478,7 +482,9 @@ class PartnerImportCreateApi(PartnerImportListApi):
     def post(self, request):
         data = s.ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        batch = services.import_batch_create(merchant=self.merchant, rows=data.validated_data["rows"])
+        batch = services.import_batch_create(
+            merchant=self.merchant, rows=data.validated_data["rows"], test=self.is_test
+        )
         return Response(s.ImportOutput(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -503,6 +509,7 @@ class PartnerImportCreateApi(PartnerImportListApi):
                 ],
                 "created_at": "2025-06-01T10:00:00+06:00",
                 "finished_at": "2025-06-01T10:00:03+06:00",
+                "is_test": False,
             },
             response_only=True,
         )
@@ -512,10 +519,40 @@ class PartnerImportDetailApi(PartnerApi, APIView):
     api_errors = (errors.ImportNotFound,)
 
     def get(self, request, pk):
-        batch = ImportBatch.objects.filter(merchant=self.merchant, pk=pk).first()
+        batch = ImportBatch.objects.filter(merchant=self.merchant, is_test=self.is_test, pk=pk).first()
         if batch is None:
             raise errors.ImportNotFound()
         return Response(s.ImportOutput(batch).data)
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Remove all test data",
+    description=(
+        "Test keys only (`sk_test_`). Removes every transaction, coupon redemption and import this merchant's test "
+        "keys recorded, and answers how many of each. Live data is never touched; a live key is refused with "
+        "`test_key_required` (403)."
+    ),
+    request=None,
+    responses={
+        200: s.TestDataRemovedOutput,
+        403: OpenApiResponse(description="Called with a live key (`test_key_required`)"),
+    },
+    examples=[
+        OpenApiExample(
+            "Removed", value={"transactions": 12, "coupon_redemptions": 2, "imports": 1}, response_only=True
+        ),
+        _error("test_key_required", "Only a test API key (sk_test_…) can do this.", status_codes=("403",)),
+    ],
+)
+class PartnerTestDataApi(PartnerApi, APIView):
+    api_errors = (errors.TestKeyRequired,)
+
+    def delete(self, request):
+        if not self.is_test:
+            raise errors.TestKeyRequired()
+        removed = services.test_data_delete(merchant=self.merchant)
+        return Response(s.TestDataRemovedOutput(removed).data)
 
 
 # --- the customer's side ----------------------------------------------------------------

@@ -46,8 +46,11 @@ from .partner import (
     rules_for,
 )
 from .schedules import schedules_install
+from .test_mode import partner_rows, test_data_delete
 
 __all__ = [
+    "partner_rows",
+    "test_data_delete",
     "LoyaltyProvider",
     "InvalidBatch",
     "account_get_or_create",

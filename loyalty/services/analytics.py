@@ -23,7 +23,7 @@ def daily_aggregates_build(*, day=None) -> int:
     """Rebuilds one day's figures for every merchant with activity that day."""
     day = day or timezone.localdate()
     start, end = _day_bounds(day)
-    txs = PosTransaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end).exclude(
+    txs = PosTransaction.objects.filter(occurred_at__gte=start, occurred_at__lt=end, is_test=False).exclude(
         status=PosTransaction.Status.VOIDED
     )
     per_merchant = {
@@ -42,7 +42,7 @@ def daily_aggregates_build(*, day=None) -> int:
     for merchant_id in per_merchant:
         day_customers = txs.filter(merchant_id=merchant_id).values_list("customer", flat=True).distinct()
         firsts[merchant_id] = (
-            PosTransaction.objects.filter(merchant_id=merchant_id, customer__in=day_customers)
+            PosTransaction.objects.filter(merchant_id=merchant_id, customer__in=day_customers, is_test=False)
             .exclude(status=PosTransaction.Status.VOIDED)
             .values("customer")
             .annotate(first=Min("occurred_at"))

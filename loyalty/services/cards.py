@@ -146,10 +146,12 @@ def card_customer(
     ip_address=None,
     user_agent: str = "",
     now=None,
+    test=False,
 ):
     """The customer behind a card code a partner sent, after writing the scan log row
     (merchant, customer when known, kind of code, entry, action, result) and running the
-    fraud rules. Refuses with ``CardCodeExpired``, ``CardCodeInvalid``,
+    fraud rules. A test key's call (``test``) is logged flagged and runs no fraud rule:
+    it can neither earn nor spend anything. Refuses with ``CardCodeExpired``, ``CardCodeInvalid``,
     ``StaticCodeNeedsManualEntry`` or ``CustomerNotFound`` — the row is written first."""
     now = now or timezone.now()
     check = card_code_verify(code, now=now)
@@ -176,8 +178,9 @@ def card_customer(
         action=action,
         ip_address=ip_address,
         user_agent=(user_agent or "")[:255],
+        is_test=test,
     )
-    if error is None:
+    if error is None and not test:
         fraud_check_scans(customer=customer, now=now)
         if check.kind == Kind.STATIC:
             fraud_check_manual_entries(customer=customer, now=now)
@@ -216,9 +219,9 @@ def fraud_check_scans(*, customer, now=None) -> FraudFlag | None:
     since = now - datetime.timedelta(minutes=minutes)
     merchants = sorted(
         set(
-            ScanLog.objects.filter(customer=customer, created_at__gte=since, result=ScanLog.Result.FOUND).values_list(
-                "merchant_id", flat=True
-            )
+            ScanLog.objects.filter(
+                customer=customer, created_at__gte=since, result=ScanLog.Result.FOUND, is_test=False
+            ).values_list("merchant_id", flat=True)
         )
     )
     if len(merchants) < limit:
@@ -246,6 +249,7 @@ def fraud_check_manual_entries(*, customer, now=None) -> FraudFlag | None:
             result=ScanLog.Result.FOUND,
             code_kind=Kind.STATIC,
             entry=ScanLog.Entry.MANUAL,
+            is_test=False,
         ).values_list("merchant_id", flat=True)
     )
     if len(rows) <= allowed:

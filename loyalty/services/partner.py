@@ -6,6 +6,10 @@ then takes the merchant's idempotency slot (the unique constraint on the new row
 the coupon row, then the account's lots. Refunds and voids lock an existing transaction
 row, then the account; a sale never waits for an existing row, so the two cannot wait
 for each other.
+
+Every write here takes ``test``: made with a test API key, it runs the same checks and
+answers the same way, but what it writes is flagged ``is_test`` and moves no points,
+coupon count or webhook (``loyalty.services.test_mode``).
 """
 
 import datetime
@@ -47,6 +51,7 @@ from ..models import (
     PosTransaction,
     PosTransactionLine,
 )
+from . import test_mode
 from .earning import (
     _credit_qualifying,
     customer_tier,
@@ -164,46 +169,63 @@ REFUSAL_MESSAGES = {
 }
 
 
-def coupon_validate(*, code: str, customer, merchant, amount=None, now=None) -> tuple[Coupon, Decimal]:
+def coupon_validate(*, code: str, customer, merchant, amount=None, now=None, test=False) -> tuple[Coupon, Decimal]:
     """Whether the coupon could be used now, and the discount it would give on
     ``amount``. Writes nothing; ``coupon_redeem`` re-checks under the lock."""
     now = now or timezone.now()
     coupon = Coupon.objects.filter(code=coupon_code_clean(code)).first()
     if coupon is None:
         raise CouponNotFound(details={"field": "code"})
-    _coupon_check(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
+    _coupon_check(coupon, customer=customer, merchant=merchant, amount=amount, now=now, test=test)
     return coupon, coupon.discount_on(amount) if amount is not None else Decimal("0.00")
 
 
-def _coupon_check(coupon, *, customer, merchant, amount, now):
+def _coupon_check(coupon, *, customer, merchant, amount, now, test=False):
+    """Refuses a coupon that cannot be used. In test mode the limits count the real uses
+    and the test ones; a live use never counts a test one."""
     reason = _coupon_refusal(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
     if reason:
         raise CouponNotValid(str(REFUSAL_MESSAGES[reason]), details={"reason": reason})
-    if coupon.max_uses is not None and coupon.uses_count >= coupon.max_uses:
+    uses = coupon.uses_count + (test_mode.coupon_test_uses(coupon) if test else 0)
+    if coupon.max_uses is not None and uses >= coupon.max_uses:
         raise CouponExhausted()
-    used = CouponRedemption.objects.filter(coupon=coupon, customer=customer).count()
+    redemptions = CouponRedemption.objects.filter(coupon=coupon, customer=customer)
+    used = (redemptions if test else redemptions.filter(is_test=False)).count()
     if used >= coupon.max_uses_per_customer:
         raise CouponLimitPerCustomer(details={"used": used})
 
 
 def coupon_redeem(
-    *, code: str, customer, merchant, amount: Decimal, reference: str = "", pos_transaction=None, now=None
+    *,
+    code: str,
+    customer,
+    merchant,
+    amount: Decimal,
+    reference: str = "",
+    pos_transaction=None,
+    now=None,
+    test=False,
 ) -> CouponRedemption:
     """Uses a coupon once. Locks the coupon row, re-checks the window, the total limit
     and the per-customer limit against committed data, then counts the use: concurrent
     redemptions queue on the lock, so neither limit is ever exceeded (the CHECK on
     ``uses_count <= max_uses`` backs this). A repeated ``reference`` returns the first
-    redemption. A coupon issued by a cross-promo chain counts a conversion."""
+    redemption. A coupon issued by a cross-promo chain counts a conversion. A test
+    redemption (``test``) is recorded flagged and counts nothing: no use of the coupon,
+    no conversion, no webhook."""
     now = now or timezone.now()
     with transaction.atomic():
-        coupon = Coupon.objects.select_for_update().filter(code=coupon_code_clean(code)).first()
+        coupons = Coupon.objects if test else Coupon.objects.select_for_update()
+        coupon = coupons.filter(code=coupon_code_clean(code)).first()
         if coupon is None:
             raise CouponNotFound(details={"field": "code"})
         if reference:
-            done = CouponRedemption.objects.filter(coupon=coupon, merchant=merchant, reference=reference).first()
+            done = CouponRedemption.objects.filter(
+                coupon=coupon, merchant=merchant, reference=reference, is_test=test
+            ).first()
             if done is not None:
                 return done
-        _coupon_check(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
+        _coupon_check(coupon, customer=customer, merchant=merchant, amount=amount, now=now, test=test)
         redemption = CouponRedemption.objects.create(
             coupon=coupon,
             customer=customer,
@@ -212,7 +234,10 @@ def coupon_redeem(
             reference=reference,
             amount=amount,
             discount=coupon.discount_on(amount),
+            is_test=test,
         )
+        if test:
+            return redemption
         Coupon.objects.filter(pk=coupon.pk).update(uses_count=F("uses_count") + 1, updated_at=now)
         if coupon.promo_id:
             CrossPromo.objects.filter(pk=coupon.promo_id).update(converted_count=F("converted_count") + 1)
@@ -356,6 +381,7 @@ def pos_transaction_record(
     source=PosTransaction.Source.POS,
     metadata=None,
     actor=None,
+    test=False,
 ) -> tuple[PosTransaction, bool]:
     """Records a purchase at a partner's till and returns ``(transaction, created)``.
 
@@ -382,7 +408,12 @@ def pos_transaction_record(
     purchase can have, is looked up with the account and rewarded after the commit.
 
     The returned transaction carries its customer and lines (``tx.lines.all()`` reads
-    nothing), for the caller to render."""
+    nothing), for the caller to render.
+
+    ``test``: the same checks and answer, the row flagged ``is_test`` and its external id
+    and idempotency key apart from the live ones; ``points_earned`` is what the sale
+    would earn, but no account is locked or created and no points, tier, coupon use,
+    cross-promo, referral or webhook moves."""
     amount = _money(amount)
     request_hash = pos_request_hash(
         customer=customer,
@@ -396,11 +427,16 @@ def pos_transaction_record(
     occurred_at = occurred_at or timezone.now()
     try:
         with transaction.atomic():
-            rules = _rules_locked(customer=customer, merchant=merchant, day=timezone.localdate(occurred_at))
+            day = timezone.localdate(occurred_at)
+            if test:
+                rules = test_mode.rules_read(customer=customer, merchant=merchant, day=day)
+            else:
+                rules = _rules_locked(customer=customer, merchant=merchant, day=day)
             tx = PosTransaction.objects.create(
                 merchant=merchant,
                 customer=customer,
                 account=rules.account,
+                is_test=test,
                 external_id=external_id,
                 idempotency_key=idempotency_key or "",
                 request_hash=request_hash,
@@ -417,7 +453,7 @@ def pos_transaction_record(
                 tx, rules=rules, lines=lines, points_to_redeem=points_to_redeem, coupon_code=coupon_code, actor=actor
             )
     except IntegrityError:
-        found = _pos_existing(merchant, external_id, idempotency_key)
+        found = _pos_existing(merchant, external_id, idempotency_key, test=test)
         if found is None:
             raise
         if not _same_request(found, customer=customer, amount=amount, request_hash=request_hash):
@@ -425,16 +461,16 @@ def pos_transaction_record(
                 raise IdempotencyKeyReused(details={"external_id": found.external_id})
             raise TransactionConflict(details={"external_id": found.external_id})
         return found, False
-    if rules.account.referral_pending:
+    if not test and rules.account.referral_pending:
         referral_reward(referred=customer)
     return tx, True
 
 
-def _pos_existing(merchant, external_id, idempotency_key):
-    """The merchant's transaction with this idempotency key or external id, with its
-    customer and lines, or None."""
+def _pos_existing(merchant, external_id, idempotency_key, *, test=False):
+    """The merchant's transaction with this idempotency key or external id in this mode
+    (live or test), with its customer and lines, or None."""
     query = (
-        PosTransaction.objects.filter(merchant=merchant)
+        PosTransaction.objects.filter(merchant=merchant, is_test=test)
         .select_related("customer")
         .prefetch_related(Prefetch("lines", queryset=PosTransactionLine.objects.order_by("id")))
     )
@@ -484,6 +520,7 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
             amount=due,
             reference=tx.external_id,
             pos_transaction=tx,
+            test=tx.is_test,
         )
         tx.coupon_code = redemption.coupon.code
         tx.discount += redemption.discount
@@ -506,22 +543,25 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
                 _("Points may pay at most %(limit)s of this purchase.") % {"limit": limit},
                 details={"field": "points_to_redeem", "max_value": str(limit)},
             )
-        _debit(
-            account,
-            kind=Kind.REDEEMED,
-            points=points_to_redeem,
-            source="pos",
-            reference=reference,
-            description=description,
-            merchant=merchant,
-            amount=tx.amount,
-            actor=actor,
-        )
+        if tx.is_test:
+            test_mode.points_check(rules.account, points_to_redeem)
+        else:
+            _debit(
+                account,
+                kind=Kind.REDEEMED,
+                points=points_to_redeem,
+                source="pos",
+                reference=reference,
+                description=description,
+                merchant=merchant,
+                amount=tx.amount,
+                actor=actor,
+            )
         tx.points_redeemed = points_to_redeem
         tx.discount += value
         due -= value
     earned = rules.points_for(max(due, Decimal(0)))
-    if earned > 0:
+    if earned > 0 and not tx.is_test:
         now = timezone.now()
         credit = {
             "kind": Kind.EARNED,
@@ -552,12 +592,13 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
     if coupon_code or points_to_redeem or tx.points_earned != earned:
         tx.points_earned = earned
         tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
-    promos_issue(pos_transaction=tx)
+    if not tx.is_test:
+        promos_issue(pos_transaction=tx)
     audit_log(
         actor=actor or f"merchant:{merchant.code}",
         action="loyalty.transaction.recorded",
         obj=tx,
-        data={"amount": str(tx.amount), "earned": earned, "redeemed": tx.points_redeemed},
+        data={"amount": str(tx.amount), "earned": earned, "redeemed": tx.points_redeemed, "test": tx.is_test},
     )
 
 
@@ -578,14 +619,16 @@ def pos_transaction_refund(*, pos_transaction: PosTransaction, amount=None, reas
         full = tx.refunded_amount == tx.amount
         tx.status = PosTransaction.Status.REFUNDED if full else PosTransaction.Status.PARTIALLY_REFUNDED
         tx.save(update_fields=["refunded_amount", "status", "updated_at"])
-        _pos_points_back(tx, full=full)
+        if not tx.is_test:
+            _pos_points_back(tx, full=full)
         audit_log(
             actor=actor or f"merchant:{tx.merchant.code}",
             action="loyalty.transaction.refunded",
             obj=tx,
             data={"amount": str(amount), "reason": reason},
         )
-    tier_recalculate(account=tx.account)
+    if not tx.is_test:
+        tier_recalculate(account=tx.account)
     return tx
 
 
@@ -599,14 +642,16 @@ def pos_transaction_void(*, pos_transaction: PosTransaction, reason: str = "", a
         tx.status = PosTransaction.Status.VOIDED
         tx.refunded_amount = tx.amount
         tx.save(update_fields=["status", "refunded_amount", "updated_at"])
-        _pos_points_back(tx, full=True)
+        if not tx.is_test:
+            _pos_points_back(tx, full=True)
         audit_log(
             actor=actor or f"merchant:{tx.merchant.code}",
             action="loyalty.transaction.voided",
             obj=tx,
             data={"reason": reason},
         )
-    tier_recalculate(account=tx.account)
+    if not tx.is_test:
+        tier_recalculate(account=tx.account)
     return tx
 
 
@@ -637,15 +682,23 @@ def _pos_points_back(tx: PosTransaction, *, full: bool):
             )
 
 
-def pos_points_redeem(*, merchant, customer, points: int, reference: str, amount=None, actor=None):
+def pos_points_redeem(*, merchant, customer, points: int, reference: str, amount=None, actor=None, test=False):
     """Spends points at a partner's till outside a recorded transaction (e.g. a gift).
     Returns ``(entry, value)``. Idempotent per ``reference``. Locks the account, then
-    its lots; refuses with ``NotEnoughPoints`` and writes nothing."""
+    its lots; refuses with ``NotEnoughPoints`` and writes nothing. ``test``: the same
+    checks, and an unsaved entry of what would be spent; nothing is written."""
     if points <= 0:
         raise InvalidPoints(details={"field": "points"})
-    rules = rules_for(customer=customer, merchant=merchant)
+    if test:
+        rules = test_mode.rules_read(customer=customer, merchant=merchant, day=timezone.localdate())
+    else:
+        rules = rules_for(customer=customer, merchant=merchant)
     if points < rules.min_redeem_points:
         raise InvalidPoints(details={"field": "points", "min": rules.min_redeem_points})
+    if test:
+        balance = test_mode.points_check(rules.account, points)
+        entry = LedgerEntry(kind=Kind.REDEEMED, points=-points, balance_after=balance - points, merchant=merchant)
+        return entry, rules.value_of(points)
     with transaction.atomic():
         account = account_lock(rules.account)
         entry = _debit(

@@ -311,7 +311,7 @@ class MerchantMembershipInline(admin.TabularInline):
 class MerchantApiKeyInline(admin.TabularInline):
     model = MerchantApiKey
     extra = 0
-    fields = ("prefix", "name", "created_at", "created_by", "last_used_at", "revoked_at")
+    fields = ("prefix", "name", "mode", "created_at", "created_by", "last_used_at", "revoked_at")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -375,13 +375,19 @@ class MerchantAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             "opts": self.opts,
             "merchant": merchant,
             "title": _("Issue an API key for %s") % merchant,
+            "modes": MerchantApiKey.Mode.choices,
         }
         if request.method == "POST":
             name = (request.POST.get("name") or "").strip()
+            mode = request.POST.get("mode") or MerchantApiKey.Mode.LIVE
             if not name:
                 context["error"] = _("Give the key a name, e.g. 'POS till 1'.")
+            elif mode not in MerchantApiKey.Mode.values:
+                context["error"] = _("Choose whether the key is live or test.")
             else:
-                key, plaintext = services.api_key_issue(merchant=merchant, name=name[:100], actor=request.user)
+                key, plaintext = services.api_key_issue(
+                    merchant=merchant, name=name[:100], actor=request.user, mode=mode
+                )
                 context.update(key=key, plaintext=plaintext)
         return TemplateResponse(request, "admin/accounts/merchant/issue_key.html", context)
 
@@ -398,12 +404,12 @@ def revoke_keys(modeladmin, request, queryset):
 @admin.register(MerchantApiKey)
 class MerchantApiKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scope = MERCHANT
-    list_display = ("prefix", "name", "merchant", "status", "created_at", "created_by", "last_used_at")
+    list_display = ("prefix", "name", "merchant", "mode", "status", "created_at", "created_by", "last_used_at")
     list_select_related = ("merchant", "created_by")
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "merchant")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "mode", "merchant")
     search_fields = ("=prefix", "name", "=merchant__code")
-    readonly_fields = ("merchant", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
-    fields = ("merchant", "name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    readonly_fields = ("merchant", "prefix", "mode", "created_at", "created_by", "last_used_at", "revoked_at")
+    fields = ("merchant", "name", "prefix", "mode", "created_at", "created_by", "last_used_at", "revoked_at")
     actions = [revoke_keys]
 
     def has_add_permission(self, request):

@@ -3,7 +3,7 @@ import datetime
 from django.utils import timezone
 
 from skypark.accounts import services
-from skypark.accounts.models import Child, Merchant, MerchantMembership, User
+from skypark.accounts.models import Child, Merchant, MerchantApiKey, MerchantMembership, User
 
 STAFF_PHONE, STAFF_PASSWORD = "+996700000001", "skypark-admin-2026"
 CUSTOMER_PHONE, CUSTOMER_PASSWORD = "+996555000000", "skypark-demo-2026"
@@ -53,6 +53,10 @@ def seed(command):
             merchant = services.merchant_create(name=name, code=code, business_email=email, actor=staff)
             _key, plaintext = services.api_key_issue(merchant=merchant, name="Demo POS", actor=staff)
             out.write(f"  API key for {code} (shown once): {plaintext}")
+            _key, plaintext = services.api_key_issue(
+                merchant=merchant, name="Demo sandbox", actor=staff, mode=MerchantApiKey.Mode.TEST
+            )
+            out.write(f"  Test API key for {code} (shown once): {plaintext}")
         MerchantMembership.objects.get_or_create(merchant=merchant, user=staff, defaults={"role": "owner"})
 
     out.write(f"  Staff login:    {STAFF_PHONE} / {STAFF_PASSWORD}   (http://127.0.0.1:8000/admin/)")

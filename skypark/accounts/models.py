@@ -231,6 +231,8 @@ class MerchantMembership(TimeStampedModel):
 
 
 API_KEY_PREFIX_LENGTH = 8
+API_KEY_LIVE_START = "sk_"
+API_KEY_TEST_START = "sk_test_"
 
 
 def hash_api_key(secret: str) -> str:
@@ -240,12 +242,21 @@ def hash_api_key(secret: str) -> str:
 
 
 class MerchantApiKey(models.Model):
-    """A partner's credential. Only a hash is stored; the full key is shown once."""
+    """A partner's credential. Only a hash is stored; the full key is shown once.
+
+    A key is live (``sk_<prefix>.<secret>``) or test (``sk_test_<prefix>.<secret>``): the
+    same API, but what a test key writes is flagged ``is_test`` and never reaches a
+    balance, the ledger, webhooks, analytics or settlement (``loyalty.services.test_mode``)."""
+
+    class Mode(models.TextChoices):
+        LIVE = "live", _("live")
+        TEST = "test", _("test")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100, help_text=_("Where the key is used, e.g. 'POS till 1'."))
     prefix = models.CharField(_("prefix"), max_length=API_KEY_PREFIX_LENGTH, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
+    mode = models.CharField(_("mode"), max_length=4, choices=Mode.choices, default=Mode.LIVE, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
@@ -265,11 +276,16 @@ class MerchantApiKey(models.Model):
     def is_active(self):
         return self.revoked_at is None
 
+    @property
+    def is_test(self) -> bool:
+        return self.mode == self.Mode.TEST
+
     @staticmethod
-    def generate():
+    def generate(mode=Mode.LIVE):
         prefix = secrets.token_hex(API_KEY_PREFIX_LENGTH // 2)
         secret = secrets.token_urlsafe(32)
-        return prefix, f"sk_{prefix}.{secret}"
+        start = API_KEY_TEST_START if mode == MerchantApiKey.Mode.TEST else API_KEY_LIVE_START
+        return prefix, f"{start}{prefix}.{secret}"
 
 
 class PhoneCode(models.Model):

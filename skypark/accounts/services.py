@@ -8,7 +8,17 @@ from django.utils import timezone
 from skypark.audit.services import audit_log, snapshot
 from skypark.core.errors import Conflict, NotFound
 
-from .models import AuthSession, Child, Merchant, MerchantApiKey, MerchantMembership, User, hash_api_key
+from .models import (
+    API_KEY_LIVE_START,
+    API_KEY_TEST_START,
+    AuthSession,
+    Child,
+    Merchant,
+    MerchantApiKey,
+    MerchantMembership,
+    User,
+    hash_api_key,
+)
 from .phones import normalise_phone
 
 
@@ -150,19 +160,23 @@ def merchant_membership_add(*, merchant, user, role, actor):
 
 
 @transaction.atomic
-def api_key_issue(*, merchant, name, actor):
+def api_key_issue(*, merchant, name, actor, mode=MerchantApiKey.Mode.LIVE):
     """Create a key and return ``(key, plaintext)``. The plaintext is never stored and
-    cannot be shown again."""
-    prefix, plaintext = MerchantApiKey.generate()
+    cannot be shown again. ``mode``: live, or test (``sk_test_…``, see ``MerchantApiKey``)."""
+    prefix, plaintext = MerchantApiKey.generate(mode)
     key = MerchantApiKey.objects.create(
         merchant=merchant,
         name=name,
+        mode=mode,
         prefix=prefix,
         key_hash=hash_api_key(plaintext),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_log(
-        actor=actor, action="accounts.api_key.issued", obj=key, data={"merchant": merchant.code, "prefix": prefix}
+        actor=actor,
+        action="accounts.api_key.issued",
+        obj=key,
+        data={"merchant": merchant.code, "prefix": prefix, "mode": mode},
     )
     return key, plaintext
 
@@ -183,7 +197,8 @@ def api_key_lookup(plaintext, *, merchant_related=()):
     one-to-one the caller needs on every call)."""
     if not plaintext or not plaintext.startswith("sk_") or "." not in plaintext:
         raise NotFound("Unknown API key.", code="invalid_api_key")
-    prefix = plaintext[3:].split(".", 1)[0]
+    start = API_KEY_TEST_START if plaintext.startswith(API_KEY_TEST_START) else API_KEY_LIVE_START
+    prefix = plaintext[len(start) :].split(".", 1)[0]
     related = [f"merchant__{name}" for name in merchant_related] or ["merchant"]
     try:
         # get(), not first(): the prefix is unique, and ordering the one row is work.
@@ -191,6 +206,7 @@ def api_key_lookup(plaintext, *, merchant_related=()):
     except MerchantApiKey.DoesNotExist:
         key = None
     if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(plaintext)):
+        # The hash covers the whole key, its ``sk_test_`` or ``sk_`` start included.
         raise NotFound("Unknown API key.", code="invalid_api_key")
     if not key.merchant.is_active:
         raise NotFound("The merchant is not active.", code="merchant_inactive")

@@ -1,6 +1,8 @@
 """A partner's integration, written only against the Python client generated from
-``/api/schema/`` (package ``skypark_partner_client``): what a till and a CRM do in a day.
-Every step checks the answer; any failure exits non-zero.
+``/api/schema/`` (package ``skypark_partner_client``): what a till and a CRM do in a day,
+with a test key, as an integration is built: everything it records is test data, the
+customer's balance does not move, and the test data is removed at the end. Every step
+checks the answer; any failure exits non-zero.
 
     python scenario.py BASE_URL   (reads API_KEY, CARD_CODE, CUSTOMER_CODE, COUPON from the environment)
 """
@@ -20,6 +22,7 @@ from skypark_partner_client.api.partner import (
     partner_imports_retrieve,
     partner_me_retrieve,
     partner_points_redeem_create,
+    partner_test_data_destroy,
     partner_transactions_create,
     partner_transactions_list,
     partner_transactions_refund_create,
@@ -53,6 +56,7 @@ def main(base_url):
     card, coupon = os.environ["CARD_CODE"], os.environ["COUPON"]
 
     merchant = expect(partner_me_retrieve.sync_detailed(client=client), 200, "whoami")
+    assert merchant.mode.value == "test", merchant
 
     found = expect(
         partner_customers_lookup_create.sync_detailed(client=client, body=LookupInputRequest(payload=card)),
@@ -60,6 +64,7 @@ def main(base_url):
         "look up the customer by card",
     )
     assert found.customer_code == os.environ["CUSTOMER_CODE"] and found.balance >= 100, found
+    balance = found.balance
 
     sale = TransactionInputRequest(
         external_id=f"till-{run}-1",
@@ -76,6 +81,7 @@ def main(base_url):
     )
     assert isinstance(first, TransactionOutput) and first.amount == "1200.00" and first.amount_due == "1200.00"
     assert first.currency == merchant.currency, (first.currency, merchant.currency)
+    assert first.is_test and first.points_earned > 0, first
     retry = expect(
         partner_transactions_create.sync_detailed(client=client, body=sale, idempotency_key=key),
         200,
@@ -154,7 +160,18 @@ def main(base_url):
             f"list transactions, page {pages + 1}",
         )
     assert pages >= 2 and len(seen) == len(set(seen)) == 4, (pages, seen)
-    print(f"partner scenario passed: {len(seen)} transactions over {pages} pages")
+
+    after = expect(
+        partner_customers_lookup_create.sync_detailed(client=client, body=LookupInputRequest(payload=card)),
+        200,
+        "look up the customer again",
+    )
+    assert after.balance == balance, ("a test key moved the balance", balance, after.balance)
+    removed = expect(partner_test_data_destroy.sync_detailed(client=client), 200, "remove the test data")
+    assert (removed.transactions, removed.coupon_redemptions, removed.imports) == (4, 1, 1), removed
+    empty = expect(partner_transactions_list.sync_detailed(client=client), 200, "list transactions after removal")
+    assert empty.results == [], empty
+    print(f"partner scenario passed: {len(seen)} transactions over {pages} pages, then removed")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""A merchant with an API key, a customer with points and a coupon, for the partner
+"""A merchant with a test API key (``sk_test_…``, the key an integration is built with), a customer with points and a coupon, for the partner
 scenario; prints what the scenario needs as JSON. Run from the repository root with the
 same environment as the server."""
 
@@ -19,12 +19,14 @@ from django.utils import timezone  # noqa: E402
 
 from loyalty.models import Coupon  # noqa: E402
 from loyalty.tests.factories import card_code, give_points  # noqa: E402
-from skypark.accounts.tests.factories import MerchantFactory, UserFactory, issue_key  # noqa: E402
+from skypark.accounts.models import MerchantApiKey  # noqa: E402
+from skypark.accounts.services import api_key_issue  # noqa: E402
+from skypark.accounts.tests.factories import MerchantFactory, UserFactory  # noqa: E402
 
 
 def main():
     merchant = MerchantFactory()
-    _key, plaintext = issue_key(merchant)
+    _key, plaintext = api_key_issue(merchant=merchant, name="Sandbox", actor=None, mode=MerchantApiKey.Mode.TEST)
     customer = UserFactory()
     give_points(customer, 500)
     coupon = Coupon.objects.create(

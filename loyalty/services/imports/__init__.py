@@ -48,9 +48,10 @@ class InvalidBatch(DomainError):
 
 
 @transaction.atomic
-def import_batch_create(*, merchant, rows, source="api", actor=None) -> ImportBatch:
+def import_batch_create(*, merchant, rows, source="api", actor=None, test=False) -> ImportBatch:
     """Stores a batch and queues its import after commit. Refuses a malformed batch
-    (``InvalidBatch``) before writing anything."""
+    (``InvalidBatch``) before writing anything. A test batch (``test``, from a test API
+    key) imports its rows as test transactions, row by row (``test_mode``)."""
     if not isinstance(rows, list) or not rows or len(rows) > MAX_ROWS:
         raise InvalidBatch(details={"max_rows": MAX_ROWS})
     batch = ImportBatch.objects.create(
@@ -58,6 +59,7 @@ def import_batch_create(*, merchant, rows, source="api", actor=None) -> ImportBa
         rows=rows,
         total_rows=len(rows),
         source=source,
+        is_test=test,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_log(

@@ -128,3 +128,8 @@ class PartnerApiMixin:
     @property
     def merchant(self):
         return self.request.auth.merchant
+
+    @property
+    def is_test(self) -> bool:
+        # Called with a test key (``sk_test_``): reads and writes only test rows.
+        return self.request.auth.is_test

@@ -171,10 +171,23 @@ class MerchantSerializer(serializers.ModelSerializer):
         fields = ("code", "name", "status", "currency", "business_email", "address")
 
 
+class PartnerMeSerializer(MerchantSerializer):
+    mode = serializers.ChoiceField(
+        choices=MerchantApiKey.Mode.choices,
+        help_text=(
+            "The calling key's mode: `live`, or `test` (an `sk_test_` key: what it records is flagged as test, "
+            "seen only by test keys and never counted in balances, analytics or settlement)."
+        ),
+    )
+
+    class Meta(MerchantSerializer.Meta):
+        fields = (*MerchantSerializer.Meta.fields, "mode")
+
+
 class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = MerchantApiKey
-        fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+        fields = ("prefix", "name", "mode", "created_at", "last_used_at", "revoked_at")
 
 
 class PhoneCodeInput(serializers.Serializer):

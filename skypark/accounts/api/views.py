@@ -23,6 +23,7 @@ from .serializers import (
     LogoutInput,
     LogoutOutput,
     MerchantSerializer,
+    PartnerMeSerializer,
     PhoneCodeInput,
     PhoneVerificationConfirmed,
     PhoneVerificationSent,
@@ -305,9 +306,14 @@ class ChildDetailApi(generics.RetrieveUpdateDestroyAPIView):
 class PartnerMeApi(PartnerApiMixin, APIView):
     api_errors = ()
 
-    @extend_schema(tags=["partner"], summary="The merchant this API key belongs to", responses=MerchantSerializer)
+    @extend_schema(
+        tags=["partner"],
+        summary="The merchant this API key belongs to",
+        description="With the key's `mode`: `live` or `test`.",
+        responses=PartnerMeSerializer,
+    )
     def get(self, request):
-        return Response(MerchantSerializer(self.merchant).data)
+        return Response({**MerchantSerializer(self.merchant).data, "mode": request.auth.mode})
 
 
 class PartnerMerchantDetailApi(PartnerApiMixin, APIView):

@@ -105,6 +105,18 @@ def test_issuing_a_key_shows_it_once_and_stores_only_a_hash(admin_client_logged)
     assert AuditEntry.objects.filter(action="accounts.api_key.issued").count() == 1
 
 
+def test_the_admin_issues_test_keys_beside_live_ones(admin_client_logged):
+    merchant = MerchantFactory()
+    url = reverse("admin:accounts_merchant_issue_key", args=[merchant.pk])
+    assert b'name="mode"' in admin_client_logged.get(url).content
+    test = admin_client_logged.post(url, {"name": "Sandbox", "mode": "test"}).context["plaintext"]
+    live = admin_client_logged.post(url, {"name": "Till", "mode": "live"}).context["plaintext"]
+    assert test.startswith("sk_test_") and not live.startswith("sk_test_")
+    assert dict(MerchantApiKey.objects.values_list("name", "mode")) == {"Sandbox": "test", "Till": "live"}
+    refused = admin_client_logged.post(url, {"name": "Odd", "mode": "staging"})
+    assert "plaintext" not in refused.context and not MerchantApiKey.objects.filter(name="Odd").exists()
+
+
 def test_revoke_action(admin_client_logged):
     key, _ = issue_key(MerchantFactory())
     response = admin_client_logged.post(

@@ -91,3 +91,11 @@ def test_the_admin_shows_each_sources_lag(store, admin_client_logged, settings):
     )
     page = admin_client_logged.get("/admin/analytics/syncstate/").content.decode()
     assert "loyalty.pos_transactions" in page and "⚠" in page
+
+
+def test_sync_ignores_what_test_keys_recorded(store):
+    buyer = customer()
+    sale(buyer=buyer, amount="100.00")
+    sale(buyer=buyer, amount="900.00", is_test=True)
+    sync.facts_sync()
+    assert store.query(FIGURES) == [{"n": 1, "total": Decimal("100.00")}]

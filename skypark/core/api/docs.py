@@ -17,6 +17,8 @@ CHANGELOG = [
             "Partner lists (transactions, imports, customers) read with a `cursor` and filter by `updated_since`; "
             "new `GET /api/v1/partner/imports/` and `GET /api/v1/partner/customers/`. `page` is deprecated there.",
             "The webhook catalogue is published in this schema (`components.schemas.Webhook*`).",
+            "Test keys (`sk_test_…`): `mode` in `GET /api/v1/partner/me/` and the key list, `is_test` on "
+            "transactions and imports, new `DELETE /api/v1/partner/test-data/`.",
         ],
     ),
     ("2025-06-01", ["`/api/v1/` published."]),
@@ -25,6 +27,15 @@ CHANGELOG = [
 INTRO = """REST API of the Sky Park platform: play parks, community events, course bookings and the coalition
 loyalty network. Customers authenticate with a JWT (`/api/v1/auth/token/`); partners send their merchant API
 key in the `Authorization: Api-Key <key>` header.
+
+## Test keys
+
+Build your integration with a test key (`sk_test_<prefix>.<secret>`, issued beside the live `sk_<prefix>.<secret>`
+keys). It calls the same operations with the same validation and gets answers of the same shape, but what it
+records is flagged `is_test` and counts nowhere: no points are earned or spent (a test sale's `points_earned` is
+what it would earn), no customer balance, tier or coupon use moves, no webhook is sent, and nothing reaches
+analytics or settlement. A test key sees only test data and a live key only live data; `external_id` and
+`Idempotency-Key` are unique per mode. `DELETE /api/v1/partner/test-data/` removes all of your test data.
 
 ## Generated clients
 

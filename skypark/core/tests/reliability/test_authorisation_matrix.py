@@ -102,6 +102,7 @@ PARTNER = {
     "partner-import-create",
     "partner-import-detail",
     "partner-customers",
+    "partner-test-data",
     "partner-analytics-rfm",
     "partner-analytics-segments",
     "partner-analytics-matrix",
@@ -347,6 +348,43 @@ def test_nobody_and_the_wrong_customer_or_merchant_get_no_data(world):
                 assert_no_leak(response, world["secrets"], where)
                 checked += 1
     assert checked > 100
+    assert snapshot(world["objects"]) == before
+
+
+# Routes about the merchant itself (its profile, its keys), the same for both modes.
+MERCHANT_WIDE = {"partner-me", "partner-keys", "partner-merchant"}
+
+
+def test_a_test_key_reaches_none_of_its_merchants_live_rows(world):
+    """Merchant A's own test key (``sk_test_``) is refused A's live records by id, lists
+    none of them, and changes nothing of A's: test and live data never meet."""
+    from skypark.accounts.services import api_key_issue
+
+    _key, plaintext = api_key_issue(merchant=world["objects"]["key"].merchant, name="test", actor=None, mode="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {plaintext}")
+    transaction = world["objects"]["transaction"]
+    live = [transaction.external_id, transaction.customer.customer_code, transaction.customer.phone]
+    before = snapshot(world["objects"])
+    checked = 0
+    for name, params, methods in api_routes():
+        if name not in PARTNER or name in MERCHANT_WIDE or name in SHARED_PATH:
+            continue
+        url = reverse(f"api:{name}", kwargs=world["kwargs"][name] if params else None)
+        for method in methods:
+            if not params and method != "get":
+                continue
+            response = call(client, method, url)
+            where = f"{method.upper()} {url} with A's test key"
+            if params:
+                assert response.status_code in DENIED, f"{where}: {response.status_code} {response.content[:300]}"
+            else:
+                assert response.status_code == 200, f"{where}: {response.status_code} {response.content[:300]}"
+            assert_no_leak(response, live, where)
+            checked += 1
+    assert checked >= 6
+    # Removing test data leaves every live record of A as it was.
+    assert client.delete(reverse("api:partner-test-data")).status_code == 200
     assert snapshot(world["objects"]) == before
 
 
