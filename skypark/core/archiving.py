@@ -1,5 +1,5 @@
 """Archive tables for history that grows without bound (audit entries, scan logs,
-notifications).
+notifications, domain events).
 
 An archive model has the source's columns (foreign keys become plain ids, so an archived
 row never blocks a delete elsewhere) and the same primary key. ``archive_move`` moves rows
@@ -36,7 +36,8 @@ def archive_model(source, *, name: str, verbose_name, verbose_name_plural, index
     attrs = {"__module__": source.__module__, "__str__": __str__}
     for column in source._meta.concrete_fields:
         if column.primary_key:
-            attrs[column.attname] = models.BigIntegerField(_("ID"), primary_key=True)
+            key = models.UUIDField if isinstance(column, models.UUIDField) else models.BigIntegerField
+            attrs[column.attname] = key(_("ID"), primary_key=True)
         elif column.is_relation:
             attrs[column.attname] = models.BigIntegerField(column.verbose_name, null=True, blank=True)
         else:

@@ -3,7 +3,7 @@ from django.contrib import admin
 from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
 
-from .models import CrdtState, DomainEvent
+from .models import CrdtState, DomainEvent, DomainEventArchive
 
 
 @admin.register(DomainEvent)
@@ -23,3 +23,15 @@ class CrdtStateAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("data_type",)
     search_fields = ("id",)
     readonly_fields = [f.name for f in CrdtState._meta.fields]
+
+
+@admin.register(DomainEventArchive)
+class DomainEventArchiveAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Events moved out of the live store by the nightly archiving (read-only)."""
+
+    scope = NETWORK
+    list_display = ("created_at", "aggregate_type", "aggregate_id", "version", "event_type", "park_id", "archived_at")
+    list_filter = ("aggregate_type", "event_type")
+    search_fields = ("=aggregate_id", "=correlation_id", "event_type")
+    ordering = ("-created_at",)
+    readonly_fields = [f.name for f in DomainEventArchive._meta.fields]

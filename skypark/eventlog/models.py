@@ -21,6 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from skypark.core.archiving import archive_model
+
 
 class DomainEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -127,3 +129,16 @@ class CrdtState(models.Model):
 
     def __str__(self):
         return self.id
+
+
+DomainEventArchive = archive_model(
+    DomainEvent,
+    name="DomainEventArchive",
+    verbose_name=_("archived domain event"),
+    verbose_name_plural=_("domain event archive"),
+    indexes=[
+        models.Index(fields=["aggregate_type", "aggregate_id", "version"], name="eventlog_archive_aggregate_idx"),
+        models.Index(fields=["created_at"], name="eventlog_archive_created_idx"),
+    ],
+    label_fields=("event_type", "aggregate_id"),
+)

@@ -198,6 +198,7 @@ ARCHIVE_AFTER_DAYS = {
     "audit": env.int("ARCHIVE_AUDIT_DAYS", default=400),
     "scans": env.int("ARCHIVE_SCANS_DAYS", default=180),
     "notifications": env.int("ARCHIVE_NOTIFICATIONS_DAYS", default=90),
+    "events": env.int("ARCHIVE_EVENTS_DAYS", default=400),
 }
 
 # Cache: Redis when REDIS_URL/CACHE_URL is given, local memory otherwise.

@@ -18,7 +18,11 @@ MODE = {"ru": "Режим", "ky": "Режим", "en": "Mode"}
 def test_staff_issue_a_test_key(browser, demo, walk_root, settings, language, size):  # noqa: F811 (fixtures)
     settings.LANGUAGE_CODE = language
     walk = Walk(
-        browser, base_url=browser.base_url, language=language, size=size, folder=walk_root / f"testkey-{language}-{size}"
+        browser,
+        base_url=browser.base_url,
+        language=language,
+        size=size,
+        folder=walk_root / f"testkey-{language}-{size}",
     )
     User.objects.filter(phone=STAFF_PHONE).update(language=language)
     merchant = Merchant.objects.order_by("pk").first()

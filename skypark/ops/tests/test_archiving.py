@@ -47,6 +47,7 @@ def test_archiving_moves_old_rows_once_and_keeps_the_audit_log_provably_whole():
         "audit.AuditEntryArchive": entries,
         "loyalty.ScanLogArchive": 3,
         "notify.NotificationArchive": 3,
+        "eventlog.DomainEventArchive": 0,
     }
     assert not AuditEntry.objects.exists()
     assert AuditEntryArchive.objects.count() == entries
@@ -65,9 +66,9 @@ def test_archiving_moves_old_rows_once_and_keeps_the_audit_log_provably_whole():
 
 def test_rows_younger_than_the_configured_age_stay(settings):
     _history()
-    settings.ARCHIVE_AFTER_DAYS = {"audit": 2000, "scans": 2000, "notifications": 2000}
+    settings.ARCHIVE_AFTER_DAYS = {"audit": 2000, "scans": 2000, "notifications": 2000, "events": 2000}
     assert set(archive_all(now=LATER).values()) == {0}
-    settings.ARCHIVE_AFTER_DAYS = {"audit": 2000, "scans": 1, "notifications": 2000}
+    settings.ARCHIVE_AFTER_DAYS = {"audit": 2000, "scans": 1, "notifications": 2000, "events": 2000}
     assert archive_all(now=LATER)["loyalty.ScanLogArchive"] == 3
 
 
