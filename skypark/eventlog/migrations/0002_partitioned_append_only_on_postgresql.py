@@ -63,8 +63,17 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        raise RuntimeError("The partitioned event table cannot be turned back into a plain one.")
+    """Back to the plain table of the previous migration, the events copied across."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    model = apps.get_model("eventlog", "DomainEvent")
+    columns = ", ".join(f'"{field.column}"' for field in model._meta.concrete_fields)
+    schema_editor.execute(f"CREATE TEMPORARY TABLE eventlog_domainevent_copy AS SELECT {columns} FROM eventlog_domainevent")
+    schema_editor.execute("DROP TABLE eventlog_domainevent CASCADE")
+    schema_editor.execute("DROP FUNCTION IF EXISTS eventlog_event_append_only()")
+    schema_editor.create_model(model)
+    schema_editor.execute(f"INSERT INTO eventlog_domainevent ({columns}) SELECT {columns} FROM eventlog_domainevent_copy")
+    schema_editor.execute("DROP TABLE eventlog_domainevent_copy")
 
 
 class Migration(migrations.Migration):
