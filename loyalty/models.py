@@ -378,6 +378,8 @@ class PosTransaction(TimeStampedModel):
         indexes = [
             models.Index(fields=["merchant", "-occurred_at"], name="loyalty_tx_merchant_idx"),
             models.Index(fields=["customer", "-occurred_at"], name="loyalty_tx_customer_idx"),
+            # Partners' incremental sync: ?updated_since= within their merchant.
+            models.Index(fields=["merchant", "updated_at"], name="loyalty_tx_synced_idx"),
         ]
 
     def __str__(self):
@@ -714,6 +716,7 @@ class ImportBatch(TimeStampedModel):
         verbose_name = _("CRM import")
         verbose_name_plural = _("CRM imports")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "updated_at"], name="loyalty_import_synced_idx")]
 
     def __str__(self):
         return f"#{self.pk} {self.merchant} ({self.get_status_display()})"
