@@ -1,7 +1,6 @@
 """The analytics jobs in django-celery-beat, where staff can see and change them."""
 
-from django.conf import settings
-from django.db import transaction
+from skypark.core.schedules import crontab_tasks_install
 
 SCHEDULES = [
     # name, task, hour, minute
@@ -11,23 +10,6 @@ SCHEDULES = [
 ]
 
 
-@transaction.atomic
 def schedules_install() -> list:
     """Registers the periodic analytics tasks. Safe to call any number of times."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    tasks = []
-    for name, task, hour, minute in SCHEDULES:
-        crontab, _created = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone=settings.TIME_ZONE,
-        )
-        periodic, _created = PeriodicTask.objects.get_or_create(
-            name=name, defaults={"task": task, "crontab": crontab, "enabled": True}
-        )
-        tasks.append(periodic)
-    return tasks
+    return crontab_tasks_install(SCHEDULES)

@@ -19,7 +19,32 @@ from django.db import DatabaseError, connection, transaction
 logger = logging.getLogger(__name__)
 
 PROJECT_PREFIXES = ("skypark.", "events", "bookings", "loyalty")
-SERVICE_MODULES = ("services", "services.schedules", "services.sweeps")
+SERVICE_MODULES = ("services", "services.schedules", "services.sweeps", "schedules")
+
+
+@transaction.atomic
+def crontab_tasks_install(schedules) -> list:
+    """Registers ``(name, task, hour, minute)`` tasks with django-celery-beat on crontab
+    schedules in the site's time zone; a task already there keeps what staff changed.
+    Safe to call any number of times. Returns the periodic tasks."""
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    tasks = []
+    for name, task, hour, minute in schedules:
+        crontab, _created = CrontabSchedule.objects.get_or_create(
+            minute=str(minute),
+            hour=str(hour),
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone=settings.TIME_ZONE,
+        )
+        periodic, _created = PeriodicTask.objects.get_or_create(
+            name=name, defaults={"task": task, "crontab": crontab, "enabled": True}
+        )
+        tasks.append(periodic)
+    return tasks
 
 
 def installers() -> list:

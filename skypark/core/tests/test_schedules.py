@@ -13,10 +13,12 @@ pytestmark = pytest.mark.django_db
 def test_migrate_on_an_empty_database_installs_every_apps_schedules():
     # The test database was built by ``migrate``: the schedules are already there.
     wanted = schedules._wanted_tasks()
-    assert {"events", "bookings", "parks", "loyalty", "notify", "commerce"} <= set(wanted.values())
+    apps_with_jobs = {"events", "bookings", "parks", "loyalty", "notify", "commerce", "analytics", "ops", "eventlog"}
+    assert apps_with_jobs <= set(wanted.values())
     present = set(PeriodicTask.objects.values_list("task", flat=True))
     assert set(wanted) <= present
     assert "bookings.tasks.bookings_waitlist_offers_expire" in present
+    assert "skypark.analytics.tasks.sync_transactions_to_clickhouse" in present
     # Again (any later migrate) changes nothing.
     count = PeriodicTask.objects.count()
     call_command("migrate", verbosity=0)
