@@ -318,7 +318,7 @@ class PosTransaction(TimeStampedModel):
     """A purchase a partner's till reported. ``external_id`` is the partner's own id and
     is unique per merchant and mode: a retry returns the first row and changes nothing.
 
-    ``is_test``: recorded with a test API key (``loyalty.services.test_mode``). A test
+    ``is_test``: recorded with a test API key (``loyalty.services.modes``). A test
     transaction has no ledger entry and no points account, counts in no balance, tier,
     analytics fact or statistic, and is what settlement leaves out."""
 
@@ -519,7 +519,7 @@ class CouponRedemption(models.Model):
     coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="coupon_redemptions")
-    # Made with a test API key: not counted in the coupon's uses (``loyalty.services.test_mode``).
+    # Made with a test API key: not counted in the coupon's uses (``loyalty.services.modes``).
     is_test = models.BooleanField(_("test"), default=False, editable=False)
     transaction = models.ForeignKey(
         PosTransaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon_redemptions"

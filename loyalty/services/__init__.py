@@ -34,6 +34,7 @@ from .earning import (
 )
 from .imports import InvalidBatch, csv_rows, import_batch_create, import_batch_run
 from .ledger import account_get_or_create, ledger_mismatches, points_adjust, points_expire
+from .modes import partner_rows, test_data_delete
 from .partner import (
     coupon_create,
     coupon_redeem,
@@ -46,7 +47,6 @@ from .partner import (
     rules_for,
 )
 from .schedules import schedules_install
-from .test_mode import partner_rows, test_data_delete
 
 __all__ = [
     "partner_rows",

@@ -9,7 +9,7 @@ for each other.
 
 Every write here takes ``test``: made with a test API key, it runs the same checks and
 answers the same way, but what it writes is flagged ``is_test`` and moves no points,
-coupon count or webhook (``loyalty.services.test_mode``).
+coupon count or webhook (``loyalty.services.modes``).
 """
 
 import datetime
@@ -51,7 +51,7 @@ from ..models import (
     PosTransaction,
     PosTransactionLine,
 )
-from . import test_mode
+from . import modes
 from .earning import (
     _credit_qualifying,
     customer_tier,
@@ -186,7 +186,7 @@ def _coupon_check(coupon, *, customer, merchant, amount, now, test=False):
     reason = _coupon_refusal(coupon, customer=customer, merchant=merchant, amount=amount, now=now)
     if reason:
         raise CouponNotValid(str(REFUSAL_MESSAGES[reason]), details={"reason": reason})
-    uses = coupon.uses_count + (test_mode.coupon_test_uses(coupon) if test else 0)
+    uses = coupon.uses_count + (modes.coupon_test_uses(coupon) if test else 0)
     if coupon.max_uses is not None and uses >= coupon.max_uses:
         raise CouponExhausted()
     redemptions = CouponRedemption.objects.filter(coupon=coupon, customer=customer)
@@ -429,7 +429,7 @@ def pos_transaction_record(
         with transaction.atomic():
             day = timezone.localdate(occurred_at)
             if test:
-                rules = test_mode.rules_read(customer=customer, merchant=merchant, day=day)
+                rules = modes.rules_read(customer=customer, merchant=merchant, day=day)
             else:
                 rules = _rules_locked(customer=customer, merchant=merchant, day=day)
             tx = PosTransaction.objects.create(
@@ -544,7 +544,7 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
                 details={"field": "points_to_redeem", "max_value": str(limit)},
             )
         if tx.is_test:
-            test_mode.points_check(rules.account, points_to_redeem)
+            modes.points_check(rules.account, points_to_redeem)
         else:
             _debit(
                 account,
@@ -690,13 +690,13 @@ def pos_points_redeem(*, merchant, customer, points: int, reference: str, amount
     if points <= 0:
         raise InvalidPoints(details={"field": "points"})
     if test:
-        rules = test_mode.rules_read(customer=customer, merchant=merchant, day=timezone.localdate())
+        rules = modes.rules_read(customer=customer, merchant=merchant, day=timezone.localdate())
     else:
         rules = rules_for(customer=customer, merchant=merchant)
     if points < rules.min_redeem_points:
         raise InvalidPoints(details={"field": "points", "min": rules.min_redeem_points})
     if test:
-        balance = test_mode.points_check(rules.account, points)
+        balance = modes.points_check(rules.account, points)
         entry = LedgerEntry(kind=Kind.REDEEMED, points=-points, balance_after=balance - points, merchant=merchant)
         return entry, rules.value_of(points)
     with transaction.atomic():

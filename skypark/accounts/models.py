@@ -246,7 +246,7 @@ class MerchantApiKey(models.Model):
 
     A key is live (``sk_<prefix>.<secret>``) or test (``sk_test_<prefix>.<secret>``): the
     same API, but what a test key writes is flagged ``is_test`` and never reaches a
-    balance, the ledger, webhooks, analytics or settlement (``loyalty.services.test_mode``)."""
+    balance, the ledger, webhooks, analytics or settlement (``loyalty.services.modes``)."""
 
     class Mode(models.TextChoices):
         LIVE = "live", _("live")

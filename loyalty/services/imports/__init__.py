@@ -51,7 +51,7 @@ class InvalidBatch(DomainError):
 def import_batch_create(*, merchant, rows, source="api", actor=None, test=False) -> ImportBatch:
     """Stores a batch and queues its import after commit. Refuses a malformed batch
     (``InvalidBatch``) before writing anything. A test batch (``test``, from a test API
-    key) imports its rows as test transactions, row by row (``test_mode``)."""
+    key) imports its rows as test transactions, row by row (``loyalty.services.modes``)."""
     if not isinstance(rows, list) or not rows or len(rows) > MAX_ROWS:
         raise InvalidBatch(details={"max_rows": MAX_ROWS})
     batch = ImportBatch.objects.create(
