@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import IsCustomer
+from skypark.core.api.serializers import ErrorOutput
 from skypark.core.errors import NotFound
 
 from .. import selectors, services
@@ -255,7 +256,9 @@ class BookingCancelApi(APIView):
     responses={
         200: CourseBookingOutput,
         404: OpenApiResponse(description="Not found"),
-        409: OpenApiResponse(description="Not confirmed, started, or the last person"),
+        409: OpenApiResponse(
+            ErrorOutput, description="`booking_not_cancellable`: not confirmed, started, or the last person"
+        ),
     },
 )
 class BookingAttendeeCancelApi(APIView):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import IsCustomer
-from skypark.core.api.serializers import ModelOutput
+from skypark.core.api.serializers import ErrorOutput, ModelOutput
 from skypark.core.errors import NotFound
 
 from .. import selectors, services
@@ -65,7 +65,10 @@ def _mine(request, pk) -> WaitlistEntry:
     "group that fits, for the `bookings.offer_hours` setting; a group is offered all its places at once unless "
     "`split_if_needed`. Unknown fields are refused with 400.",
     request=WaitlistInput,
-    responses={201: WaitlistOutput, 409: OpenApiResponse(description="The group fits: book instead")},
+    responses={
+        201: WaitlistOutput,
+        409: OpenApiResponse(ErrorOutput, description="`waitlist_not_available`: the group fits: book instead"),
+    },
 )
 class WaitlistJoinApi(APIView):
     permission_classes = [IsCustomer]
@@ -92,7 +95,10 @@ class WaitlistListApi(generics.ListAPIView):
     tags=TAGS,
     summary="Book the places offered",
     request=None,
-    responses={201: CourseBookingCreateOutput, 409: OpenApiResponse(description="No offer, or it expired")},
+    responses={
+        201: CourseBookingCreateOutput,
+        409: OpenApiResponse(ErrorOutput, description="`waitlist_not_available`: no offer, or it expired"),
+    },
 )
 class WaitlistAcceptApi(APIView):
     permission_classes = [IsCustomer]

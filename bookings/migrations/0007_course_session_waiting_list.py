@@ -6,6 +6,10 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def offer_hours_setting_remove(apps, schema_editor):
+    apps.get_model("config", "SystemSetting").objects.filter(key="bookings.offer_hours").delete()
+
+
 def offer_hours_setting(apps, schema_editor):
     from skypark.config.defaults import DEFAULTS
 
@@ -61,5 +65,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['waiting', 'offered', 'booked', 'expired', 'cancelled'])), name='bookings_waitlist_status_valid'), models.CheckConstraint(condition=models.Q(('places__gt', 0)), name='bookings_waitlist_places_gt_0'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'offered'), _negated=True), ('offer_expires_at__isnull', False), _connector='OR'), name='bookings_waitlist_offer_has_expiry')],
             },
         ),
-        migrations.RunPython(offer_hours_setting, migrations.RunPython.noop),
+        migrations.RunPython(offer_hours_setting, offer_hours_setting_remove),
     ]

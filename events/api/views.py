@@ -9,6 +9,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import IsCustomer
+from skypark.core.api.serializers import ErrorOutput
 from skypark.core.errors import NotFound
 
 from .. import selectors, services
@@ -192,7 +193,10 @@ class RegistrationCancelApi(APIView):
     responses={
         200: RegistrationOutput,
         404: OpenApiResponse(description="Not found"),
-        409: OpenApiResponse(description="Too late, or this person cannot be cancelled alone"),
+        409: OpenApiResponse(
+            ErrorOutput,
+            description="`cancellation_closed`: too late; `registration_not_cancellable`, `attendee_not_cancellable`: this person cannot be cancelled alone",
+        ),
     },
 )
 class RegistrationAttendeeCancelApi(APIView):
@@ -210,7 +214,10 @@ class RegistrationAttendeeCancelApi(APIView):
     summary="Take an offered place",
     description="For a waiting-list member offered a place on a paid event: creates the order; pay at `payment_url`.",
     request=None,
-    responses={200: RegistrationOutput, 409: OpenApiResponse(description="No offer, or it expired")},
+    responses={
+        200: RegistrationOutput,
+        409: OpenApiResponse(ErrorOutput, description="`offer_not_available`: no offer, or it expired"),
+    },
     examples=[
         _error(
             "offer_not_available",

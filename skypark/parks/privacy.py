@@ -62,5 +62,7 @@ register(
 not_personal(
     "parks.Ticket.validated_by",
     "parks.ParkVisit.validated_by",
+    "parks.GateScan.staff",
     reason="the member of staff at the gate",
 )
+not_personal("parks.GateDevice.registered_by", reason="the member of staff who registered the gate device")

@@ -351,6 +351,7 @@ SPECTACULAR_SETTINGS = {
         # A course booking's payment_status would otherwise take the name (and a
         # payment's status would be documented with a booking's states).
         "BookingPaymentStatusEnum": "bookings.models.PaymentState",
+        "MerchantStatusEnum": "skypark.accounts.models.Merchant.Status",
     },
 }
 

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 from skypark.core.errors import DomainError
+from skypark.core.widgets import DateInput
 
 from .formats import FORMATS
 from .models import SettlementLine, SettlementReport
@@ -23,7 +24,7 @@ MAX_FILE = 10 * 1024 * 1024
 
 class ImportForm(forms.Form):
     provider = forms.ChoiceField(label=_("Provider"), choices=[(name, name) for name in FORMATS])
-    report_date = forms.DateField(label=_("Report date"), widget=forms.DateInput(attrs={"type": "date"}))
+    report_date = forms.DateField(label=_("Report date"), widget=DateInput())
     file = forms.FileField(label=_("CSV file"))
 
     def clean_file(self):

@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from skypark.core.api.serializers import ErrorOutput
 from skypark.core.errors import DomainError, NotFound
 
 from .. import selectors
@@ -103,7 +104,11 @@ class GateDeviceRevokeApi(APIView):
     tags=TAGS,
     summary="The gate pack of the device's park for a day",
     parameters=[OpenApiParameter("day", str, description="YYYY-MM-DD, today by default")],
-    responses={200: OpenApiResponse(description="The pack"), 401: OpenApiResponse(), 403: OpenApiResponse()},
+    responses={
+        200: OpenApiResponse(description="The pack"),
+        401: OpenApiResponse(ErrorOutput, description="`device_unknown`: no or an unknown device token"),
+        403: OpenApiResponse(ErrorOutput, description="`device_revoked`: the device was revoked (its pack is wiped)"),
+    },
 )
 class GatePackApi(APIView):
     authentication_classes = []
