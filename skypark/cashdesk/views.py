@@ -136,7 +136,12 @@ def sold(request, pk):
     return render(
         request,
         "cashdesk/sold.html",
-        {"ticket": ticket, "show_code": show_code, "qr_svg": qr.qr_svg(ticket.qr_code) if show_code else ""},
+        {
+            "ticket": ticket,
+            "slot": ticket.park.slots.filter(code=ticket.slot).first() if ticket.slot else None,
+            "show_code": show_code,
+            "qr_svg": qr.qr_svg(ticket.qr_code) if show_code else "",
+        },
     )
 
 

@@ -93,8 +93,8 @@ def test_a_cashier_shift(browser, demo, walk_root, language, size):
     day = timezone.localdate() + datetime.timedelta(days=1)
     walk.fill(**{"walkin-visit_date": day.isoformat(), "walkin-ages": "2, 6", "walkin-names": "Aida, Bek"})
     browser.find_element(By.CSS_SELECTOR, "input[name='walkin-how'][value='cash']").click()
-    walk.click("main form input[value=walkin] ~ button[value=quote]", "walk-in-price", says["to_pay"])
-    walk.click("main form input[value=walkin] ~ button[value=sell]", "walk-in-ticket", says["print"], "Aida")
+    walk.click("main form input[value=walkin] ~ div button[value=quote]", "walk-in-price", says["to_pay"])
+    walk.click("main form input[value=walkin] ~ div button[value=sell]", "walk-in-ticket", says["print"], "Aida")
     ticket = Ticket.objects.get(park=park, children_data__0__name="Aida")
     assert ticket.status == Ticket.Status.ACTIVE and ticket.slot == "afternoon"
     assert ticket.order.total == 1380 and not ticket.customer.is_active
