@@ -172,7 +172,7 @@ def desk(request):
     quote = None
     if request.method == "POST" and action == "walkin" and shift is None:
         # A sale needs an open shift: say so on the open-shift form.
-        forms["open"].add_error(None, _("Open a shift before selling."))
+        messages.error(request, _("Open a shift before selling."))
     if request.method == "POST" and action in FORMS and (shift is not None) != (action == "open"):
         form = FORMS[action](request.POST, prefix=action)
         forms[action] = form

@@ -159,3 +159,21 @@ def test_the_desk_page_prices_sells_and_shows_the_ticket(
         url, {**form, "walkin-park": slotted.pk, "walkin-slot": f"{slotted.pk}:{slot.code}", "step": "sell"}
     )
     assert slotted_sale.status_code == 302 and Ticket.objects.get(park=slotted).slot == "morning"
+
+
+def test_the_desk_page_refuses_a_walk_in_sale_without_a_shift(client, cashier, park):
+    client.force_login(cashier)
+    page = client.post(
+        reverse("cashdesk:desk"),
+        {
+            "action": "walkin",
+            "walkin-park": park.pk,
+            "walkin-visit_date": tomorrow().isoformat(),
+            "walkin-ages": "5",
+            "walkin-how": "cash",
+            "step": "sell",
+        },
+        follow=True,
+    )
+    assert page.status_code == 200 and "Open a shift before selling." in page.content.decode()
+    assert not Order.objects.exists()
