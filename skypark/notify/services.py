@@ -91,8 +91,8 @@ def _address_for(channel, recipient, to_address):
     explicit = to_address.get(channel) if isinstance(to_address, Mapping) else to_address
     if explicit:
         return _normalise_address(channel, explicit)
-    if recipient is None:
-        return ""
+    if recipient is None or not recipient.is_active:
+        return ""  # an inactive account (erased, or a desk's walk-in account) gets no e-mail or SMS
     return (recipient.email or "") if channel == Channel.EMAIL else (recipient.phone or "")
 
 

@@ -1,8 +1,13 @@
 """The cashier's pages in a real browser, in ru, ky and en, on a phone and a desktop: the
-demo staff member opens a shift at a demo desk, takes cash for an order, shows the ELQR
-code for another, and closes the shift with a count that is 10 som short."""
+demo staff member opens a shift at a demo desk, takes cash for an order, sells park
+tickets to a walk-in customer (the price first, then cash, then the ticket's QR with its
+print link), shows the ELQR code for another order, and closes the shift with a count
+that is 10 som short."""
+
+import datetime
 
 import pytest
+from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -10,6 +15,7 @@ from skypark.accounts.models import User
 from skypark.cashdesk.models import CashDesk, Shift
 from skypark.commerce.models import Order
 from skypark.commerce.tests.factories import pending_order
+from skypark.parks.models import Park, Ticket
 
 from .walk import SIZES, Walk
 
@@ -22,6 +28,8 @@ SAYS = {
         "drawer": "Наличных в кассе должно быть",
         "elqr": "Касса: оплата по ELQR",
         "closed": "недостача",
+        "to_pay": "К оплате",
+        "print": "Распечатать билет",
     },
     "ky": {
         "desk": "Касса",
@@ -29,6 +37,8 @@ SAYS = {
         "drawer": "Кассада болушу керек накталай",
         "elqr": "Касса: ELQR менен төлөө",
         "closed": "кемчилик",
+        "to_pay": "Төлөөгө",
+        "print": "Билетти басып чыгаруу",
     },
     "en": {
         "desk": "Cash desk",
@@ -36,6 +46,8 @@ SAYS = {
         "drawer": "Cash that should be in the drawer",
         "elqr": "Cashier: ELQR payment",
         "closed": "over/short",
+        "to_pay": "To pay",
+        "print": "Print the ticket",
     },
 }
 
@@ -75,6 +87,19 @@ def test_a_cashier_shift(browser, demo, walk_root, language, size):
     walk.click("main form input[value=sale] ~ button", "cash-sale", "SIMULATOR-ASIA1/1")
     assert Order.objects.get(pk=cash_order.pk).status == Order.Status.PAID
 
+    park = Park.objects.get(slug="skypark-asia-mall")
+    Select(browser.find_element(By.ID, "id_walkin-park")).select_by_value(str(park.pk))
+    Select(browser.find_element(By.ID, "id_walkin-slot")).select_by_value(f"{park.pk}:afternoon")
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    walk.fill(**{"walkin-visit_date": day.isoformat(), "walkin-ages": "2, 6", "walkin-names": "Aida, Bek"})
+    browser.find_element(By.CSS_SELECTOR, "input[name='walkin-how'][value='cash']").click()
+    walk.click("main form input[value=walkin] ~ div button[value=quote]", "walk-in-price", says["to_pay"])
+    walk.click("main form input[value=walkin] ~ div button[value=sell]", "walk-in-ticket", says["print"], "Aida")
+    ticket = Ticket.objects.get(park=park, children_data__0__name="Aida")
+    assert ticket.status == Ticket.Status.ACTIVE and ticket.slot == "afternoon"
+    assert ticket.order.total == 1380 and not ticket.customer.is_active
+    assert browser.find_element(By.CSS_SELECTOR, ".ticket__qr svg") is not None
+
     walk.open(f"/pay/cashier/elqr/?order={qr_order.reference}&till=ASIA1", "elqr-cashier")
     assert says["elqr"] in walk.text()
     walk.click("main form[method=post] [type=submit]", "elqr-code")
@@ -82,7 +107,7 @@ def test_a_cashier_shift(browser, demo, walk_root, language, size):
 
     walk.open("/desk/", "desk-again")
     assert says["drawer"] in walk.text()
-    walk.fill(**{"close-counted": "2570"})
+    walk.fill(**{"close-counted": "3950"})
     walk.click("main form input[value=close] ~ button", "closed", says["open"])
     shift = Shift.objects.get(desk=desk)
     assert shift.status == Shift.Status.CLOSED and str(shift.difference) == "-10.00"
