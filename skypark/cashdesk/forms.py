@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from skypark.accounts.phones import normalise_phone
+from skypark.core.widgets import DateInput
 from skypark.parks.models import WHOLE_DAY, Park, TimeSlot
 
 from .models import CashDesk
@@ -52,7 +53,7 @@ class WalkInForm(forms.Form):
     children's ages (and names), an optional phone, and how they pay."""
 
     park = forms.ModelChoiceField(label=_("Park"), queryset=Park.objects.active().order_by("name"))
-    visit_date = forms.DateField(label=_("Visit date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visit_date = forms.DateField(label=_("Visit date"), widget=DateInput())
     slot = forms.ChoiceField(
         label=_("Time"), required=False, help_text=_("Only for a park that sells parts of the day.")
     )
