@@ -138,8 +138,8 @@ def test_the_nightly_job_is_scheduled_and_writes_a_backup(tmp_path, settings):
 
     settings.BACKUP_DIR = str(tmp_path)
     settings.BACKUP_KEEP = 1
-    first = ops_backup.delay().get()
-    second = ops_backup.delay().get()
+    first = ops_backup.apply().get()
+    second = ops_backup.apply().get()
     assert [str(p) for p in backups.backups_list(tmp_path)] == [second]
     assert first != second
 
