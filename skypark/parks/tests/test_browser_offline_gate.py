@@ -32,7 +32,15 @@ from .factories import ParkFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pass-word-123"
-RELAY_PORT = int(os.environ.get("GATE_RELAY_PORT", "8105"))
+
+
+def _relay_port() -> int:
+    """``GATE_RELAY_PORT``, or a port free now (two suites may run side by side)."""
+    if os.environ.get("GATE_RELAY_PORT"):
+        return int(os.environ["GATE_RELAY_PORT"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Relay:
@@ -180,9 +188,10 @@ def test_two_gates_through_an_outage(live_server):
     video = folder / "qr.y4m"
     qr_video(shared.qr_code, video)
     host, port = live_server.thread.host, live_server.thread.port
-    relay = Relay(RELAY_PORT, (host, port))
+    relay_port = _relay_port()
+    relay = Relay(relay_port, (host, port))
     relay.start()
-    base = f"http://127.0.0.1:{RELAY_PORT}"
+    base = f"http://127.0.0.1:{relay_port}"
     typing, camera = chrome(), chrome(video=str(video))
     try:
         _open_gate(typing, base, staff, park, "north")
