@@ -4,10 +4,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
+from skypark.accounts.admin_scoping import MERCHANT, NETWORK, ScopedAdminMixin
 from skypark.core.admin_mixins import ReadOnlyAdminMixin
 
-from .models import SegmentCampaign, SyncState
+from .models import SegmentCampaign, SyncState, WebEvent
 
 
 @admin.register(SyncState)
@@ -34,9 +34,11 @@ class SyncStateAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(SegmentCampaign)
 class SegmentCampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Campaigns made from RFM segments (exported from the analytics page); sending queues
-    one message per recipient, once."""
+    one message per recipient, once. Merchant staff see and send their own merchant's
+    campaigns; the network's (no merchant) are for network staff."""
 
-    scope = NETWORK
+    scope = MERCHANT
+    merchant_lookup = "merchant"
     list_display = ("name", "merchant", "segment", "currency", "snapshot_date", "channel", "recipients", "status")
     list_filter = ("status", "segment", "channel")
     list_select_related = ("merchant",)
@@ -55,3 +57,15 @@ class SegmentCampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
         for campaign in queryset.filter(status=SegmentCampaign.Status.DRAFT):
             send_segment_campaign.delay_on_commit(campaign.pk)
         self.message_user(request, _("Sending queued."))
+
+
+@admin.register(WebEvent)
+class WebEventAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Page views and purchase steps as recorded, before they move to the analytical store."""
+
+    scope = NETWORK
+    list_display = ("created_at", "kind", "route", "product", "object_id", "device_type", "browser", "language")
+    list_filter = ("kind", "product", "device_type", "browser", "language")
+    search_fields = ("path", "route", "object_id", "visitor")
+    date_hierarchy = "created_at"
+    show_full_result_count = False

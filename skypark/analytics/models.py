@@ -73,3 +73,47 @@ class SegmentCampaign(models.Model):
     @property
     def recipients(self):
         return len(self.recipient_ids)
+
+
+class WebEvent(models.Model):
+    """A page view or a step of a purchase, recorded by the server as it answers (no
+    script, no cookie). Who: the customer when logged in, and a visitor key — a keyed hash
+    of the day, the truncated address and the browser, so one visitor's steps of one day
+    can be counted together and nobody can be followed from day to day. The address is
+    kept truncated (IPv4 to /24, IPv6 to /48) and the browser only as its family and the
+    kind of device. Rows are synced to the analytical store (``web_events``) and removed
+    from the database ``ANALYTICS_WEB_EVENTS_KEEP_DAYS`` after."""
+
+    class Kind(models.TextChoices):
+        PAGE_VIEW = "page_view", _("page view")
+        PURCHASE_QUOTED = "purchase_quoted", _("price asked")
+        PURCHASE_PLACED = "purchase_placed", _("order placed")
+
+    kind = models.CharField(_("kind"), max_length=50, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    visitor = models.CharField(_("visitor key"), max_length=16)
+    route = models.CharField(_("page"), max_length=100, blank=True)
+    path = models.CharField(_("address"), max_length=300)
+    referrer = models.CharField(_("came from"), max_length=200, blank=True)
+    product = models.CharField(_("product"), max_length=20, blank=True)
+    object_id = models.CharField(_("object"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    device_type = models.CharField(_("device"), max_length=10, blank=True)
+    browser = models.CharField(_("browser"), max_length=20, blank=True)
+    ip_prefix = models.CharField(_("network"), max_length=45, blank=True)
+    created_at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("web event")
+        verbose_name_plural = _("web events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.path}"

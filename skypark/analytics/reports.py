@@ -31,7 +31,7 @@ from .routers import replica_report
 from .segments import SEGMENTS
 
 MAX_DAYS = 366
-REPORTS = ("revenue", "segments", "migration", "matrix", "parks")
+REPORTS = ("revenue", "segments", "migration", "matrix", "parks", "funnel")
 
 
 def _day(text, default):
@@ -111,9 +111,10 @@ def _context(request, since, until, merchant, allowed):
     for currency in sorted({g["currency"] for g in grid}):
         cells = {(g["r_score"], g["f_score"]): g["customers"] for g in grid if g["currency"] == currency}
         grid_rows.append((currency, [(r, [cells.get((r, f), 0) for f in range(1, 6)]) for r in range(5, 0, -1)]))
-    parks = None
+    parks = web = None
     if allowed is None and merchant is None:
         parks = _park_context(since, until)
+        web = _web_context(since, until)
     return {
         "since": since,
         "until": until,
@@ -137,6 +138,8 @@ def _context(request, since, until, merchant, allowed):
         ],
         "matrix": matrix,
         "parks": parks,
+        "web": web,
+        "can_export_segments": request.user.has_perm("analytics.add_segmentcampaign"),
         "segments": SEGMENTS,
         "query": request.GET.urlencode(),
     }
@@ -161,6 +164,27 @@ def _park_context(since, until):
     for row in revenue:
         row["park"] = names.get(row["park_id"], row["park_id"])
     return {"visits": visits, "revenue": revenue, "occupancy_series": occupancy_series}
+
+
+PRODUCTS = {"park": _("Park tickets"), "event": _("Event registrations"), "session": _("Course bookings")}
+
+
+def _percent(part, whole):
+    return f"{part * 100 / whole:.1f}" if whole else "—"
+
+
+def _web_context(since, until):
+    funnel = []
+    for row in selectors.purchase_funnel(since=since, until=until):
+        steps = [row[step] for step in selectors.FUNNEL_STEPS]
+        funnel.append(
+            {
+                "product": row["product"],
+                "label": PRODUCTS.get(row["product"], row["product"]),
+                "steps": [(count, _percent(count, steps[0])) for count in steps],
+            }
+        )
+    return {"funnel": funnel, "pages": selectors.page_views(since=since, until=until)}
 
 
 @replica_report
@@ -201,6 +225,11 @@ def _csv(report, context, since, until):
         ]
         header = [_("source"), _("target"), _("currency"), _("triggers"), _("conversions"), _("revenue"), _("rate")]
         return csv_response(name, header, rows)
+    if report == "funnel":
+        if context["web"] is None:
+            raise PermissionDenied
+        rows = [(f["label"], *(count for count, _share in f["steps"])) for f in context["web"]["funnel"]]
+        return csv_response(name, [_("product"), _("viewed"), _("asked for a price"), _("placed"), _("paid")], rows)
     parks = context["parks"]
     if parks is None:
         raise PermissionDenied
@@ -222,11 +251,13 @@ def _csv(report, context, since, until):
 
 
 def segment_export(request):
-    """POST: a draft campaign from a segment of the latest snapshot, then its admin page."""
+    """POST: a draft campaign from a segment of the latest snapshot, then its admin page.
+    Merchant staff export their own merchant's segments only (``_filters`` refuses any
+    other merchant), so the recipients are customers of that merchant."""
     if request.method != "POST":
         return redirect("analytics-report")
     since, until, merchant, allowed = _filters(request)
-    if allowed is not None or not request.user.has_perm("analytics.add_segmentcampaign"):
+    if not request.user.has_perm("analytics.add_segmentcampaign"):
         raise PermissionDenied
     segment = request.POST.get("segment", "")
     snapshot = selectors.rfm_latest_date(scope=merchant or 0, on_or_before=until)

@@ -200,13 +200,44 @@ CROSS_PROMO_CONVERSIONS = Table(
     sum_columns=("triggers", "conversions", "revenue"),
 )
 
+WEB_EVENTS = Table(
+    name="web_events",
+    columns=(
+        ("kind", "LowCardinality(String)"),
+        ("occurred_at", "DateTime('UTC')"),
+        ("event_id", "String"),
+        ("user_id", "Int64"),
+        ("visitor", "String"),
+        ("route", "LowCardinality(String)"),
+        ("path", "String"),
+        ("referrer", "String"),
+        ("product", "LowCardinality(String)"),
+        ("object_id", "String"),
+        ("language", "LowCardinality(String)"),
+        ("device_type", "LowCardinality(String)"),
+        ("browser", "LowCardinality(String)"),
+        ("ip_prefix", "String"),
+        ("version", "UInt64"),
+        ("is_deleted", "UInt8"),
+    ),
+    engine="ReplacingMergeTree",
+    order_by=("kind", "occurred_at", "event_id"),
+    partition_by="toYYYYMM(occurred_at)",
+    ttl_column="occurred_at",
+    ttl_months=24,
+    version_column="version",
+    deleted_column="is_deleted",
+)
+
 TABLES = {
-    t.name: t for t in (TRANSACTION_FACTS, ACTIVITY_FACTS, CROSS_PROMO_FACTS, RFM_SNAPSHOTS, CROSS_PROMO_CONVERSIONS)
+    t.name: t
+    for t in (TRANSACTION_FACTS, ACTIVITY_FACTS, CROSS_PROMO_FACTS, RFM_SNAPSHOTS, CROSS_PROMO_CONVERSIONS, WEB_EVENTS)
 }
 
 # Ordered schema steps: (number, description, tables it creates). A later step that changes
 # a table adds a new table name or an ALTER here; applied steps are never edited.
 MIGRATIONS = [
-    (1, "facts, RFM snapshots and the win-win matrix", tuple(TABLES)),
+    (1, "facts, RFM snapshots and the win-win matrix", tuple(t for t in TABLES if t != "web_events")),
+    (2, "page views and purchase steps", ("web_events",)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

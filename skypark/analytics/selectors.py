@@ -2,7 +2,7 @@
 ``scope`` is 0 for the whole network or a merchant's id."""
 
 from .engines import get_engine
-from .schema import ACTIVITY_FACTS, CROSS_PROMO_CONVERSIONS, RFM_SNAPSHOTS, TRANSACTION_FACTS
+from .schema import ACTIVITY_FACTS, CROSS_PROMO_CONVERSIONS, RFM_SNAPSHOTS, TRANSACTION_FACTS, WEB_EVENTS
 
 
 def _rfm(where):
@@ -156,4 +156,37 @@ def park_occupancy_by_hour(*, day, park_ids=None, tz="UTC"):
             )
             GROUP BY park_id, hour ORDER BY park_id, hour""",
         {"day": day, "parks": list(park_ids or [0]), "tz": tz},
+    )
+
+
+FUNNEL_STEPS = ("viewed", "quoted", "placed", "paid")
+
+
+def purchase_funnel(*, since, until):
+    """Per product on sale (``park``, ``event``, ``session``): the visitors who opened its
+    purchase page, asked for a price, placed an order, and whose order was paid. A visitor
+    is one visitor key, i.e. one browser on one network on one day."""
+    where = "toDate(occurred_at) >= {since} AND toDate(occurred_at) <= {until}"
+    return get_engine().query(
+        f"""SELECT product,
+                   uniqExactIf(visitor, kind = 'page_view') AS viewed,
+                   uniqExactIf(visitor, kind = 'purchase_quoted') AS quoted,
+                   uniqExactIf(visitor, kind = 'purchase_placed') AS placed,
+                   uniqExactIf(visitor, kind = 'purchase_placed' AND object_id IN (
+                       SELECT transaction_id FROM {TRANSACTION_FACTS.latest("source = 'platform'")})) AS paid
+            FROM {WEB_EVENTS.latest(where)} WHERE product != ''
+            GROUP BY product ORDER BY product""",
+        {"since": since, "until": until},
+    )
+
+
+def page_views(*, since, until, limit=20):
+    """The most viewed pages: ``[{route, views, visitors, mobile}]`` (``mobile``: views from phones)."""
+    where = "kind = 'page_view' AND toDate(occurred_at) >= {since} AND toDate(occurred_at) <= {until}"
+    return get_engine().query(
+        f"""SELECT route, count() AS views, uniqExact(visitor) AS visitors,
+                   countIf(device_type = 'mobile') AS mobile
+            FROM {WEB_EVENTS.latest(where)}
+            GROUP BY route ORDER BY views DESC, route LIMIT {{limit}}""",
+        {"since": since, "until": until, "limit": limit},
     )

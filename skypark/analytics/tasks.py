@@ -5,10 +5,14 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def sync_transactions_to_clickhouse():
-    """Every 5 minutes: every fact source, from its watermark."""
+    """Every 5 minutes: every fact source, from its watermark; then the web events the store
+    holds and the database no longer needs are removed from the database."""
     from .sync import facts_sync
+    from .web import web_events_purge
 
-    return facts_sync()
+    counts = facts_sync()
+    web_events_purge()
+    return counts
 
 
 @shared_task(acks_late=True)

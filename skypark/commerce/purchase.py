@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.views import View
 
 from skypark.core.errors import DomainError
+from skypark.core.webevents import web_event, web_event_context
 
 DRAFT_SESSION_KEY = "purchase_draft"
 # Nothing that identifies a submit or the form post itself is worth keeping.
@@ -127,6 +128,7 @@ class PurchaseView(View):
         return render(self.request, self.template_name, self.get_context_data(form=form, **(context or {})))
 
     def get(self, request, *args, **kwargs):
+        web_event_context(request, product=self.subject_name)
         data = draft_restore(request)
         form = self.build_form(data)
         context = {}
@@ -147,11 +149,14 @@ class PurchaseView(View):
             return self.render(form)
         try:
             if not placing:
-                return self.render(form, self.quote(form))
+                context = self.quote(form)
+                web_event(request, "purchase_quoted", product=self.subject_name)
+                return self.render(form, context)
             placed = self.place(form)
         except DomainError as exc:
             return self.refused(form, exc, {})
         order = self.order_of(placed)
+        web_event(request, "purchase_placed", product=self.subject_name, object_id=f"order:{order.pk}" if order else "")
         if order is not None and order.is_payable:
             return redirect("commerce:order-pay", order.reference)
         return redirect(self.placed_url(placed))

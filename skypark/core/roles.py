@@ -38,7 +38,17 @@ ROLES = (
     Role("Event organisers", ("events",), extra=(ALL_MERCHANTS, "accounts.view_user")),
     Role("Course administrators", ("courses",), extra=(ALL_MERCHANTS, "accounts.view_user")),
     Role("Network staff", ("loyalty",), extra=(ALL_MERCHANTS, "accounts.view_user")),
-    Role("Merchant staff", ("loyalty",), actions=("view",), extra=("accounts.view_user",)),
+    Role(
+        "Merchant staff",
+        ("loyalty",),
+        actions=("view",),
+        extra=(
+            "accounts.view_user",
+            "analytics.view_segmentcampaign",
+            "analytics.add_segmentcampaign",
+            "analytics.change_segmentcampaign",
+        ),
+    ),
     Role("Customer care", ("customers",), extra=(ALL_MERCHANTS,)),
     Role(
         "Finance",

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "skypark.accounts.middleware.SessionTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "skypark.analytics.web.WebEventMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -445,6 +446,10 @@ if SENTRY_DSN:
 CLICKHOUSE_URL = env("CLICKHOUSE_URL", default="")
 ANALYTICS_STORE_DIR = env("ANALYTICS_STORE_DIR", default=str(VAR_DIR / "analytics"))
 ANALYTICS_LAG_BOUND = env.int("ANALYTICS_LAG_BOUND", default=900)
+# Page views and purchase steps recorded server-side (skypark.analytics.web); kept in the
+# database this many days after the store has them.
+ANALYTICS_WEB_EVENTS = env.bool("ANALYTICS_WEB_EVENTS", default=True)
+ANALYTICS_WEB_EVENTS_KEEP_DAYS = env.int("ANALYTICS_WEB_EVENTS_KEEP_DAYS", default=30)
 
 # Reports (the analytics page and API) read from a read replica when one is given.
 REPORTS_ON_REPLICA = bool(env("DATABASE_REPLICA_URL", default=""))
