@@ -5,14 +5,38 @@ test API key recorded (``is_test``) is never a fact."""
 
 from decimal import Decimal
 
-from skypark.core.facts import changed_after, fact_source
+from django.db.models import CharField, DecimalField, F, Q, Value
+from django.db.models.functions import Cast, Concat
+
+from skypark.core.facts import BulkRows, changed_after, fact_source
 
 from .models import Coupon, CouponRedemption, PosTransaction
 
 ZERO = Decimal("0")
 
 
-@fact_source(name="loyalty.pos_transactions", table="transaction_facts")
+def _pos_transactions_bulk(after):
+    return BulkRows(
+        queryset=changed_after(PosTransaction.objects.filter(is_test=False), after),
+        columns={
+            "user_id": F("customer_id"),
+            "occurred_at": F("occurred_at"),
+            "transaction_id": Concat(Value("pos:"), Cast("pk", CharField()), output_field=CharField()),
+            "source": Value("pos", output_field=CharField()),
+            "merchant_id": F("merchant_id"),
+            "category": Value("till", output_field=CharField()),
+            "currency": F("currency"),
+            "amount": F("amount") - F("discount"),
+            "refunded": F("refunded_amount"),
+            "bonus_accrued": Cast("points_earned", DecimalField(max_digits=18, decimal_places=2)),
+            "status": F("status"),
+        },
+        changed=F("updated_at"),
+        deleted=Q(status=PosTransaction.Status.VOIDED),
+    )
+
+
+@fact_source(name="loyalty.pos_transactions", table="transaction_facts", bulk=_pos_transactions_bulk)
 def pos_transactions(after, limit):
     rows = changed_after(PosTransaction.objects.filter(is_test=False), after).values_list(
         "pk",

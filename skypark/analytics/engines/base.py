@@ -60,6 +60,10 @@ class Engine:
     def insert_select(self, table, sql, params=None) -> None:
         raise NotImplementedError
 
+    def insert_arrow(self, table, arrow_table) -> int:
+        """Appends an Arrow table whose columns are the table's, in its order."""
+        raise NotImplementedError
+
     def applied_migrations(self) -> set:
         raise NotImplementedError
 

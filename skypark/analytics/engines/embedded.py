@@ -13,6 +13,11 @@ immutable Parquet files, one folder per table (``<root>/<table>/part-*.parquet``
 - Versioned tables are read through ``Table.latest()`` (argMax by version), so a row
   written twice, by a re-run or by two overlapping runs, counts once; summed tables are
   read with ``sum() ... GROUP BY``. TTLs are applied by the views and by compaction.
+- Answers are cached per process, keyed by the query and the exact parts of the tables it
+  names (and the day, for the TTLs): parts never change, so an answer stays right until a
+  part is added or merged away, and the next query sees the new list and runs again.
+  Dashboards and the partner API repeat the same queries between syncs; a repeat costs a
+  directory listing instead of a scan and never waits behind another query.
 - ``compact()`` merges a table's parts into one (what a MergeTree merge does: the latest
   version per key, sums per key, expired rows dropped). The swap (rename the merged part
   in, delete the parts it replaces) takes an exclusive ``flock`` that every query holds
@@ -25,6 +30,7 @@ import os
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,6 +43,9 @@ COMPACT_AT = 16  # parts in a table before compact() merges them
 
 _lock = threading.RLock()
 _state = {"pid": None, "conn": None, "root": None}
+CACHE_SIZE = 256  # answers kept per process
+_cache = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 class StoreNotReady(RuntimeError):
@@ -157,9 +166,30 @@ class EmbeddedEngine(Engine):
         with _lock, self._swap_lock(exclusive=False):
             return self._connection().query(sql, fmt)
 
+    def _generation(self, sql):
+        """The parts of every table the query names: what its answer depends on."""
+        return tuple((name, tuple(p.name for p in self._parts(name))) for name in TABLES if name in sql)
+
     def query(self, sql, params=None):
-        result = self._run(render(sql, params), "JSONCompact")
-        raw = result.bytes()
+        sql = render(sql, params)
+        with self._swap_lock(exclusive=False):
+            key = (str(self.root), date.today(), sql, self._generation(sql))
+            with _cache_lock:
+                rows = _cache.get(key)
+                if rows is not None:
+                    _cache.move_to_end(key)
+            if rows is None:
+                with _lock:
+                    raw = self._connection().query(sql, "JSONCompact").bytes()
+                rows = self._decode(raw)
+                with _cache_lock:
+                    _cache[key] = rows
+                    while len(_cache) > CACHE_SIZE:
+                        _cache.popitem(last=False)
+        return [dict(row) for row in rows]
+
+    @staticmethod
+    def _decode(raw):
         if not raw:
             return []
         payload = json.loads(raw, parse_float=Decimal)
@@ -177,6 +207,10 @@ class EmbeddedEngine(Engine):
         arrays = [pa.array([row[name] for row in rows], type=_arrow_type(type_)) for name, type_ in definition.columns]
         self._publish(table, arrow_table=pa.Table.from_arrays(arrays, names=definition.column_names))
         return len(rows)
+
+    def insert_arrow(self, table, arrow_table):
+        self._publish(table, arrow_table=arrow_table)
+        return arrow_table.num_rows
 
     def _cast_select(self, table, sql):
         definition = TABLES[table]

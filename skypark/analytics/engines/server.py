@@ -33,6 +33,10 @@ class ServerEngine(Engine):
         self.client.insert(table, [[row[c] for c in columns] for row in rows], column_names=columns)
         return len(rows)
 
+    def insert_arrow(self, table, arrow_table):
+        self.client.insert_arrow(table, arrow_table)
+        return arrow_table.num_rows
+
     def insert_select(self, table, sql, params=None):
         columns = ", ".join(TABLES[table].column_names)
         self.client.command(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM ({render(sql, params)})")

@@ -59,6 +59,29 @@ def test_reads_keep_the_latest_version_without_any_merge(store):
     assert rows == [{"n": 1, "total": Decimal("5.00")}]
 
 
+def test_a_repeated_query_is_answered_from_its_parts_until_they_change(store, settings, monkeypatch):
+    if settings.CLICKHOUSE_URL:
+        pytest.skip("the answer cache belongs to the embedded engine")
+    from skypark.analytics.engines import embedded
+
+    runs = []
+    connection = store._connection()
+    real = connection.query
+    monkeypatch.setattr(connection, "query", lambda sql, fmt: runs.append(sql) or real(sql, fmt))
+    sql = f"SELECT count() AS n, sum(amount) AS total FROM {TRANSACTION_FACTS.latest()}"
+    store.insert("transaction_facts", [_fact(1)])
+    first = store.query(sql)
+    first[0]["n"] = 999  # a caller changing its rows changes nobody else's
+    assert store.query(sql) == [{"n": 1, "total": Decimal("1.00")}]
+    assert len(runs) == 1
+    store.insert("transaction_facts", [_fact(2, amount="2.00")])  # a new part: the answer moves
+    assert store.query(sql) == [{"n": 2, "total": Decimal("3.00")}]
+    store.compact(at=2)  # merged parts: same figures, read again from the new part
+    assert store.query(sql) == [{"n": 2, "total": Decimal("3.00")}]
+    assert len(runs) == 4  # the two runs of the merge itself included
+    assert len(embedded._cache) <= embedded.CACHE_SIZE
+
+
 def test_parameters_are_literals_and_strings_are_escaped():
     assert render("x = {a} AND y IN {b}", {"a": "it's", "b": [1, 2]}) == "x = 'it\\'s' AND y IN (1, 2)"
     with pytest.raises(KeyError):
