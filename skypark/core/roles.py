@@ -42,12 +42,7 @@ ROLES = (
         "Merchant staff",
         ("loyalty",),
         actions=("view",),
-        extra=(
-            "accounts.view_user",
-            "analytics.view_segmentcampaign",
-            "analytics.add_segmentcampaign",
-            "analytics.change_segmentcampaign",
-        ),
+        extra=("accounts.view_user", "analytics.add_segmentcampaign", "analytics.change_segmentcampaign"),
     ),
     Role("Customer care", ("customers",), extra=(ALL_MERCHANTS,)),
     Role(

@@ -178,6 +178,21 @@ def _endpoint(side):
     return EndpointFactory(merchant=side.merchant)
 
 
+def _segment_campaign(side):
+    from datetime import date
+
+    from skypark.analytics.models import SegmentCampaign
+
+    return SegmentCampaign.objects.create(
+        name=f"Champions of {side.merchant.name}",
+        merchant=side.merchant,
+        segment="champions",
+        snapshot_date=date(2026, 12, 1),
+        subject="Thank you",
+        message="A gift for you",
+    )
+
+
 def _delivery(side):
     from skypark.webhooks.tests.factories import DeliveryFactory
 
@@ -208,6 +223,7 @@ OWNED_ROWS = {
     "loyalty.MerchantDailyStats": _daily_stats,
     "loyalty.Referral": _referral,
     "loyalty.TierChange": _tier_change,
+    "analytics.SegmentCampaign": _segment_campaign,
     "webhooks.WebhookEndpoint": _endpoint,
     "webhooks.WebhookDelivery": _delivery,
 }
