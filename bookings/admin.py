@@ -159,7 +159,20 @@ class CourseSessionAdmin(ScopedAdminMixin, AnyLanguageSearchMixin, AuditedAdminM
     actions = [publish_selected, complete_selected, issue_certificates, cancel_sessions]
     readonly_fields = ("status", "places_taken", "completed_at", "created_by", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("course", "venue", "instructor", ("starts_at", "ends_at"), "capacity", "notes")}),
+        (
+            None,
+            {
+                "fields": (
+                    "course",
+                    "venue",
+                    "instructor",
+                    ("starts_at", "ends_at"),
+                    "further_days",
+                    "capacity",
+                    "notes",
+                )
+            },
+        ),
         (_("State"), {"fields": ("status", "places_taken", "completed_at", "created_by", "created_at", "updated_at")}),
     )
 
@@ -181,6 +194,8 @@ class CourseSessionAdmin(ScopedAdminMixin, AnyLanguageSearchMixin, AuditedAdminM
         """Through the services: they lock, check overlaps (and turn the database's
         exclusion constraint into a message) and write the audit entry."""
         data = {name: form.cleaned_data.get(name) for name in SessionAdminForm.Meta.fields}
+        if form.days:
+            data["days"] = form.days
         try:
             if change:
                 saved = services.session_update(session=obj, actor=request.user, **data)

@@ -1,6 +1,7 @@
 """Forms of the customer pages and the admin. Shape only: the services decide."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from skypark.core.widgets import DateInput
@@ -8,6 +9,7 @@ from skypark.core.widgets import DateInput
 from . import services
 from .errors import InvalidSession, ScheduleClash
 from .models import CourseSession, Venue
+from .services.days import days_parse, venue_datetime
 
 ATTENDEE_ROWS = 6
 
@@ -83,7 +85,20 @@ class VenueAdminForm(forms.ModelForm):
 
 class SessionAdminForm(forms.ModelForm):
     """The admin's session form runs the service's checks (capacity against the venue
-    and course, instructor role, overlaps) so staff see a message on the field."""
+    and course, instructor role, hours, overlaps on every day) so staff see a message on
+    the field. Times are read on the venue's clocks: 09:30 at a Leeds venue is 09:30
+    Europe/London whatever the platform's zone. The first day is ``starts_at``–
+    ``ends_at``; a course over several days lists the further days, one a line."""
+
+    further_days = forms.CharField(
+        label=_("Further days"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2027-04-14 09:30-16:30"}),
+        help_text=_(
+            "For a course over several days: one line per further day, e.g. 2027-04-14 09:30-16:30, "
+            "in the venue's time. The first day is the start and end above."
+        ),
+    )
 
     class Meta:
         model = CourseSession
@@ -91,6 +106,18 @@ class SessionAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.days = None
+        session = self.instance
+        if session.pk:
+            zone = session.venue.zone
+            stored = list(session.days.order_by("starts_at"))
+            if stored:
+                first = stored[0]
+                self.initial["starts_at"] = _wall_clock(first.starts_at, zone)
+                self.initial["ends_at"] = _wall_clock(first.ends_at, zone)
+                self.initial["further_days"] = "\n".join(
+                    f"{day.local_starts_at:%Y-%m-%d %H:%M}-{day.local_ends_at:%H:%M}" for day in stored[1:]
+                )
         self.fields["instructor"].queryset = services.instructors()
         self.fields["capacity"].required = False
         self.fields["capacity"].help_text = _("Empty: the smaller of the course's and the venue's capacity.")
@@ -100,17 +127,39 @@ class SessionAdminForm(forms.ModelForm):
         if self.errors:
             return data
         session = self.instance
+        venue = data.get("venue")
+        for name in ("starts_at", "ends_at"):
+            data[name] = venue_datetime(data.get(name), venue)
+        try:
+            further = days_parse(data.get("further_days") or "", venue)
+        except ValueError as exc:
+            self.add_error(
+                "further_days",
+                _("Line %(n)s: write the day as 2027-04-14 09:30-16:30.") % {"n": exc.args[0]},
+            )
+            return data
+        self.days = sorted([(data["starts_at"], data["ends_at"]), *further]) if further else None
+        if self.days:
+            data["starts_at"], data["ends_at"] = self.days[0][0], self.days[-1][1]
         for name in self.Meta.fields:
             if name in data:
                 setattr(session, name, data[name])
         if session.capacity is None and session.course_id and session.venue_id:
             session.capacity = min(session.course.max_capacity, session.venue.capacity)
             data["capacity"] = session.capacity
+        days = self.days or [(data["starts_at"], data["ends_at"])]
         try:
-            services.session_validate(session)
+            services.session_validate(session, days)
         except InvalidSession as exc:
             for field, message in exc.details.items():
+                if field == "days":
+                    field = "further_days"
                 self.add_error(field if field in self.fields else None, message)
         except ScheduleClash as exc:
-            self.add_error("starts_at", exc.message)
+            self.add_error("further_days" if self.days else "starts_at", exc.message)
         return data
+
+
+def _wall_clock(value, zone):
+    """The venue's clock reading, shown by the admin's widgets as it is typed."""
+    return timezone.make_aware(value.astimezone(zone).replace(tzinfo=None))
