@@ -230,18 +230,21 @@ class CourseSessionAdmin(ScopedAdminMixin, AnyLanguageSearchMixin, AuditedAdminM
             attendee = Attendee.objects.filter(pk=request.POST.get("attendee"), booking__session=session).first()
             if attendee is None:
                 raise Http404
+            day = session.days.filter(pk=request.POST.get("day")).first() if request.POST.get("day") else None
             try:
                 services.attendance_mark(
-                    attendee=attendee, present=request.POST.get("present") == "1", actor=request.user
+                    attendee=attendee, present=request.POST.get("present") == "1", actor=request.user, day=day
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
             return HttpResponseRedirect(request.path)
+        days, bookings = selectors.roster_grid(session=session)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Roster: %(session)s") % {"session": session},
             "session": session,
-            "bookings": selectors.roster(session=session),
+            "days": days,
+            "bookings": bookings,
             "can_mark": request.user.has_perm("bookings.mark_attendance"),
             "can_complete": self.has_change_permission(request, session) and not session.completed_at,
             "can_issue": self.has_issue_permission(request) and session.completed_at is not None,
@@ -599,3 +602,6 @@ class CertificateAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_waitlist  # noqa: E402,F401  (registers the waiting-list admin)

@@ -25,16 +25,38 @@ class SessionFilterForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    """Who is coming and an optional discount code. Leaving every attendee row empty
-    books one place for the customer."""
+    """Who is coming and an optional discount code: the customer (ticked), any of their
+    children, adults named one per line (family), and people named with an e-mail
+    (colleagues). Choosing nobody books one place for the customer. ``split_if_needed``
+    only matters when the group joins the waiting list."""
 
+    include_me = forms.BooleanField(label=_("I am coming too"), required=False)
+    children = forms.MultipleChoiceField(
+        label=_("Your children coming"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    adults = forms.CharField(
+        label=_("Adults coming"),
+        help_text=_("One name per line: family members or friends."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     discount_code = forms.CharField(label=_("Discount code"), max_length=50, required=False)
     notes = forms.CharField(
         label=_("Notes for the trainer (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    split_if_needed = forms.BooleanField(
+        label=_("Split if needed"),
+        help_text=_("On the waiting list: if the whole group does not fit, those who fit get places first."),
+        required=False,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.customer = customer
+        children = customer.children.filter(is_active=True) if customer is not None else []
+        self.children_by_pk = {str(child.pk): child for child in children}
+        self.fields["children"].choices = [(pk, child.name) for pk, child in self.children_by_pk.items()]
         for i in range(ATTENDEE_ROWS):
             self.fields[f"attendee_{i}_name"] = forms.CharField(
                 label=_("Attendee %(n)s: name") % {"n": i + 1}, max_length=255, required=False
@@ -54,7 +76,16 @@ class BookingForm(forms.Form):
         return data
 
     def attendees(self):
+        data = self.cleaned_data
         people = []
+        if data.get("include_me") and self.customer is not None:
+            people.append({"name": self.customer.name or str(self.customer), "email": self.customer.email or ""})
+        people += [{"name": self.children_by_pk[pk].name, "email": ""} for pk in data.get("children") or []]
+        people += [
+            {"name": line.strip()[:255], "email": ""}
+            for line in (data.get("adults") or "").splitlines()
+            if line.strip()
+        ]
         for i in range(ATTENDEE_ROWS):
             name = self.cleaned_data.get(f"attendee_{i}_name")
             if name:
