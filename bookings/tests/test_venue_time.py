@@ -36,7 +36,7 @@ def learner(customer):
     ids=["winter", "summer"],
 )
 def test_a_london_session_at_0930_is_0930_london_everywhere(
-    client, learner, pay, outbox, settings, day, utc_hour, zone_name
+    client, learner, pay, outbox, settings, day, utc_hour, zone_name, django_capture_on_commit_callbacks
 ):
     assert settings.TIME_ZONE != "Europe/London"
     venue = VenueFactory(time_zone="Europe/London")
@@ -72,7 +72,8 @@ def test_a_london_session_at_0930_is_0930_london_everywhere(
     assert {sub.name for sub in vtimezone.subcomponents} == {"STANDARD", "DAYLIGHT"}
 
     mail.outbox.clear()
-    assert services.booking_remind(booking_id=booking.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.booking_remind(booking_id=booking.pk)
     [reminder] = mail.outbox
     assert "09:30" in reminder.body and "Europe/London" in reminder.body
 
