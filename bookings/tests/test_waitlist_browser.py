@@ -83,8 +83,12 @@ def test_a_family_waits_for_a_full_three_day_course_and_accepts_the_offer(browse
     assert text.count("09:30") == 3 and "Europe/London" in text
     assert not browser.find_elements(By.NAME, "book")
     shoot(browser, f"waitlist-book-{language}")
-    browser.find_element(By.NAME, "include_me").click()
-    browser.find_element(By.CSS_SELECTOR, "input[name=children]").click()
+    for box in (
+        browser.find_element(By.NAME, "include_me"),
+        browser.find_element(By.CSS_SELECTOR, "input[name=children]"),
+    ):
+        browser.find_element(By.CSS_SELECTOR, f"label[for={box.get_attribute('id')}]").click()
+        assert box.is_selected()
     browser.find_element(By.NAME, "waitlist").click()
     assert "/courses/waitlist/" in browser.current_url
     text = main_text(browser)
