@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from bookings import services
 from bookings.models import CourseSession, WaitlistEntry
@@ -103,6 +104,7 @@ def test_a_family_waits_for_a_full_three_day_course_and_accepts_the_offer(browse
     assert TEXTS[language]["accept"] in main_text(browser)
     shoot(browser, f"waitlist-offer-{language}")
     browser.find_element(By.CSS_SELECTOR, "button[name=answer][value=accept]").click()
+    WebDriverWait(browser, 20).until(lambda driver: "/courses/waitlist/" not in driver.current_url)
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.BOOKED
     assert entry.booking.order.reference in browser.current_url
