@@ -42,7 +42,10 @@ def shoot(browser, name):
             name,
             width,
         )
+        browser.execute_script("window.scrollTo(0, 0)")
         browser.save_screenshot(str(folder / f"{name}-{width}.png"))
+        browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        browser.save_screenshot(str(folder / f"{name}-{width}-end.png"))
     browser.set_window_size(390, 900)
 
 
