@@ -159,7 +159,20 @@ class CourseSessionAdmin(ScopedAdminMixin, AnyLanguageSearchMixin, AuditedAdminM
     actions = [publish_selected, complete_selected, issue_certificates, cancel_sessions]
     readonly_fields = ("status", "places_taken", "completed_at", "created_by", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("course", "venue", "instructor", ("starts_at", "ends_at"), "capacity", "notes")}),
+        (
+            None,
+            {
+                "fields": (
+                    "course",
+                    "venue",
+                    "instructor",
+                    ("starts_at", "ends_at"),
+                    "further_days",
+                    "capacity",
+                    "notes",
+                )
+            },
+        ),
         (_("State"), {"fields": ("status", "places_taken", "completed_at", "created_by", "created_at", "updated_at")}),
     )
 
@@ -181,6 +194,8 @@ class CourseSessionAdmin(ScopedAdminMixin, AnyLanguageSearchMixin, AuditedAdminM
         """Through the services: they lock, check overlaps (and turn the database's
         exclusion constraint into a message) and write the audit entry."""
         data = {name: form.cleaned_data.get(name) for name in SessionAdminForm.Meta.fields}
+        if form.days:
+            data["days"] = form.days
         try:
             if change:
                 saved = services.session_update(session=obj, actor=request.user, **data)
@@ -215,18 +230,21 @@ class CourseSessionAdmin(ScopedAdminMixin, AnyLanguageSearchMixin, AuditedAdminM
             attendee = Attendee.objects.filter(pk=request.POST.get("attendee"), booking__session=session).first()
             if attendee is None:
                 raise Http404
+            day = session.days.filter(pk=request.POST.get("day")).first() if request.POST.get("day") else None
             try:
                 services.attendance_mark(
-                    attendee=attendee, present=request.POST.get("present") == "1", actor=request.user
+                    attendee=attendee, present=request.POST.get("present") == "1", actor=request.user, day=day
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
             return HttpResponseRedirect(request.path)
+        days, bookings = selectors.roster_grid(session=session)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Roster: %(session)s") % {"session": session},
             "session": session,
-            "bookings": selectors.roster(session=session),
+            "days": days,
+            "bookings": bookings,
             "can_mark": request.user.has_perm("bookings.mark_attendance"),
             "can_complete": self.has_change_permission(request, session) and not session.completed_at,
             "can_issue": self.has_issue_permission(request) and session.completed_at is not None,
@@ -584,3 +602,6 @@ class CertificateAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_waitlist  # noqa: E402,F401  (registers the waiting-list admin)

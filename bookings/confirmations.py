@@ -3,8 +3,6 @@ in ``BookingsConfig.ready``). Called in the customer's language. The booking ref
 both the QR code's content and the code printed under it: the instructor's register is
 kept by reference."""
 
-from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -12,6 +10,7 @@ from skypark.notify.confirmations import CalendarEntry, TicketDescription
 
 from .models import Booking
 from .services._common import site_url
+from .timing import session_days, session_when
 
 CONFIRMABLE = (Booking.Status.CONFIRMED, Booking.Status.COMPLETED)
 
@@ -20,8 +19,11 @@ def describe_booking(booking: Booking) -> TicketDescription | None:
     if booking.status not in CONFIRMABLE:
         return None
     session, course, venue = booking.session, booking.session.course, booking.session.venue
-    start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
-    when = f"{date_format(start, 'DATE_FORMAT')}, {time_format(start, 'TIME_FORMAT')}–{time_format(end, 'TIME_FORMAT')}"
+    # The venue's clocks, its zone named; the calendar file carries the same zone (TZID
+    # with its VTIMEZONE), one event per day.
+    days = session_days(session)
+    start, end = days[0]
+    when = session_when(session)
     attendees = [attendee.name for attendee in booking.attendees.all()]
     who = ngettext("%(count)d place", "%(count)d places", booking.places) % {"count": booking.places}
     if attendees:
@@ -47,6 +49,7 @@ def describe_booking(booking: Booking) -> TicketDescription | None:
             summary=course.name,
             start=start,
             end=end,
+            further_days=tuple(days[1:]),
             location=venue.address,
             description=ngettext(
                 "Booking %(reference)s, %(count)d place.", "Booking %(reference)s, %(count)d places.", booking.places

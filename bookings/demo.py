@@ -6,6 +6,7 @@ empty is filled in and one already there stays, and sessions are scheduled throu
 service (so the demo respects the overlap rules)."""
 
 import datetime
+import math
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -224,10 +225,12 @@ VENUES = [
 ]
 
 # course key, venue key, day of the week's schedule (days from today)
+# (First Aid at Work runs over three days and Paediatric over two, so a venue's courses
+# follow one another.)
 SCHEDULE = [
-    ("uk-efaw", "leeds", 2),
-    ("uk-faw", "leeds", 3),
-    ("uk-paediatric", "leeds", 4),
+    ("uk-efaw", "leeds", 1),
+    ("uk-faw", "leeds", 2),
+    ("uk-paediatric", "leeds", 5),
     ("kg-efaw", "bishkek", 2),
     ("kg-paediatric", "bishkek", 3),
     ("kg-faw", "bishkek", 5),
@@ -301,10 +304,26 @@ def _venues():
         texts = {k: v for k, v in spec.items() if k.rsplit("_", 1)[-1] in ("ru", "ky", "en")}
         venue = _find(Venue, [spec[f"name_{language}"] for language in ("ru", "ky", "en")])
         if venue is None:
-            venue = Venue.objects.create(**spec)
+            venue = Venue.objects.create(**spec, time_zone=zone)
+        elif venue.time_zone != zone:
+            Venue.objects.filter(pk=venue.pk).update(time_zone=zone)
         fill_missing(venue, **texts)
         venues[key] = (venue, ZoneInfo(zone))
     return venues
+
+
+def _days(course, first_day, zone):
+    """09:30 on the venue's clocks, up to six hours of teaching a day plus an hour for
+    lunch: First Aid at Work (18 h) is three days 09:30–16:30."""
+    count = math.ceil(course.duration_hours / 6)
+    length = datetime.timedelta(hours=float(course.duration_hours / count) + 1)
+    days = []
+    for offset in range(count):
+        starts = datetime.datetime.combine(
+            first_day + datetime.timedelta(days=offset), datetime.time(9, 30), tzinfo=zone
+        )
+        days.append((starts, starts + length))
+    return days
 
 
 def seed(command):
@@ -320,16 +339,14 @@ def seed(command):
         for index, (course_key, venue_key, offset) in enumerate(SCHEDULE):
             course, (venue, zone) = courses[course_key], venues[venue_key]
             day = today + datetime.timedelta(days=7 * week + offset)
-            starts = datetime.datetime.combine(day, datetime.time(9, 30), tzinfo=zone)
-            ends = starts + datetime.timedelta(hours=int(min(course.duration_hours, 7)))
-            if CourseSession.objects.filter(course=course, venue=venue, starts_at=starts).exists():
+            days = _days(course, day, zone)
+            if CourseSession.objects.filter(course=course, venue=venue, starts_at=days[0][0]).exists():
                 continue
             try:
                 services.session_create(
                     course=course,
                     venue=venue,
-                    starts_at=starts,
-                    ends_at=ends,
+                    days=days,
                     instructor=teacher if index == 0 else None,
                     status=CourseSession.Status.PUBLISHED,
                 )

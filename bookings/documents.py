@@ -6,12 +6,29 @@ import io
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 
 from skypark.core.pdf import FONT, FONT_BOLD, document_canvas
 
 PDF_MIMETYPE = "application/pdf"
+
+
+def course_days_line(session) -> str:
+    """``18 hours over 3 days: 13.04.2027–15.04.2027, Leeds`` (dates on the venue's clocks)."""
+    days = list(session.days.all()) or [session]
+    first = days[0].starts_at.astimezone(session.venue.zone).date()
+    last = days[-1].ends_at.astimezone(session.venue.zone).date()
+    dates = date_format(first, "SHORT_DATE_FORMAT")
+    if last != first:
+        dates += "–" + date_format(last, "SHORT_DATE_FORMAT")
+    hours = session.course.duration_hours.normalize()
+    return ngettext(
+        "%(hours)s hours over %(n)s day: %(dates)s, %(city)s",
+        "%(hours)s hours over %(n)s days: %(dates)s, %(city)s",
+        len(days),
+    ) % {"hours": f"{hours:f}", "n": len(days), "dates": dates, "city": session.venue.city}
 
 
 def certificate_pdf(certificate) -> bytes:
@@ -35,6 +52,7 @@ def certificate_pdf(certificate) -> bytes:
     pdf.setFont(FONT_BOLD, 18)
     pdf.drawCentredString(width / 2, height - 113 * mm, certificate.course.name)
     pdf.setFont(FONT, 12)
+    pdf.drawCentredString(width / 2, height - 123 * mm, course_days_line(certificate.booking.session))
     lines = [
         _("Certificate number: %(number)s") % {"number": certificate.number},
         _("Issued on: %(date)s") % {"date": date_format(certificate.issued_on, "SHORT_DATE_FORMAT")},

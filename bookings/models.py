@@ -12,6 +12,7 @@ Instructors are staff users in the Django group ``Instructors`` (created by migr
 """
 
 import re
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -52,6 +53,23 @@ def kg_postcode_normalise(value: str) -> str:
     if not KG_POSTCODE_RE.match(compact):
         raise ValidationError(_("Enter a Kyrgyz postal code, e.g. 720001."), code="invalid_postcode")
     return compact
+
+
+DEFAULT_VENUE_ZONE = "Europe/London"
+COUNTRY_ZONES = {"GB": "Europe/London", "KG": "Asia/Bishkek"}
+
+
+def zone_names() -> set[str]:
+    return zoneinfo.available_timezones()
+
+
+def zone_get(name: str) -> zoneinfo.ZoneInfo:
+    """The venue's zone; an unknown name (a zone database without it) falls back to the
+    default rather than breaking a page."""
+    try:
+        return zoneinfo.ZoneInfo(name or DEFAULT_VENUE_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_VENUE_ZONE)
 
 
 def new_booking_reference() -> str:
@@ -140,6 +158,12 @@ class Venue(TimeStampedModel):
         _("facilities"), default=list, blank=True, help_text=_('A list, e.g. ["Projector", "Step-free access"].')
     )
     parking_info = models.TextField(_("parking"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=DEFAULT_VENUE_ZONE,
+        help_text=_("The zone of the venue's clocks (Europe/London, Asia/Bishkek): times are shown in it."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -152,8 +176,14 @@ class Venue(TimeStampedModel):
     def __str__(self):
         return f"{self.name}, {self.city}"
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zone_get(self.time_zone)
+
     def clean(self):
         super().clean()
+        if self.time_zone not in zone_names():
+            raise ValidationError({"time_zone": _("Choose a time zone from the list, e.g. Europe/London.")})
         if self.postcode:
             normalise = kg_postcode_normalise if self.country == self.Country.KG else postcode_normalise
             try:
@@ -247,8 +277,73 @@ class CourseSession(TimeStampedModel):
         return max(self.capacity - self.places_taken, 0)
 
     @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return self.venue.zone
+
+    @property
+    def local_starts_at(self):
+        """The start on the venue's clocks (as the customer is told it)."""
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_ends_at(self):
+        return self.ends_at.astimezone(self.zone)
+
+    @property
     def is_bookable(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.places_left > 0 and self.starts_at > timezone.now()
+
+
+class SessionDay(models.Model):
+    """One day of a session (a three-day First Aid at Work course has three). The
+    session's ``starts_at``/``ends_at`` span its days; the days are what the venue and
+    the instructor are busy for. ``venue``, ``instructor`` and ``is_live`` copy the
+    session's (the services keep them in step) so that PostgreSQL's exclusion
+    constraints (migration 0010) can refuse two live days overlapping at one venue or
+    with one instructor."""
+
+    session = models.ForeignKey(CourseSession, verbose_name=_("session"), on_delete=models.CASCADE, related_name="days")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="+")
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("instructor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_live = models.BooleanField(_("live"), default=True, help_text=_("False once the session is cancelled."))
+
+    class Meta:
+        verbose_name = _("session day")
+        verbose_name_plural = _("session days")
+        ordering = ["session", "starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="bookings_day_ends_after_start"),
+            models.UniqueConstraint(fields=["session", "starts_at"], name="bookings_day_unique_start"),
+        ]
+        indexes = [
+            models.Index(fields=["venue", "starts_at"], name="bookings_day_venue_idx"),
+            models.Index(fields=["instructor", "starts_at"], name="bookings_day_instr_idx"),
+        ]
+
+    def __str__(self):
+        start = self.starts_at.astimezone(self.venue.zone) if self.venue_id else self.starts_at
+        return f"{start:%d.%m.%Y %H:%M}"
+
+    @property
+    def hours(self):
+        return Decimal((self.ends_at - self.starts_at).total_seconds()) / Decimal(3600)
+
+    @property
+    def local_starts_at(self):
+        return self.starts_at.astimezone(self.venue.zone)
+
+    @property
+    def local_ends_at(self):
+        return self.ends_at.astimezone(self.venue.zone)
 
 
 class BookingStatus(models.TextChoices):
@@ -473,6 +568,40 @@ class Attendee(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class AttendeeDay(models.Model):
+    """An attendee's attendance on one day of a session. ``Attendee.attendance`` sums
+    them up: present once every day is marked present, absent once any day is absent."""
+
+    attendee = models.ForeignKey(Attendee, verbose_name=_("attendee"), on_delete=models.CASCADE, related_name="days")
+    day = models.ForeignKey(SessionDay, verbose_name=_("day"), on_delete=models.CASCADE, related_name="attendance")
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendee.Attendance.choices, default=Attendee.Attendance.UNKNOWN
+    )
+    marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attendance on a day")
+        verbose_name_plural = _("attendance by day")
+        ordering = ["attendee", "day__starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["attendee", "day"], name="bookings_attendee_day_unique"),
+            models.CheckConstraint(
+                condition=Q(attendance__in=["unknown", "present", "absent"]), name="bookings_attendee_day_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.attendee} · {self.day}"
 
 
 class Certificate(TimeStampedModel):

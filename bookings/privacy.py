@@ -7,13 +7,16 @@ from django.utils.translation import gettext as _
 
 from skypark.privacy.registry import Section, not_personal, register, rows
 
-from .models import Attendee, Booking, BookingStatus, Certificate, WaitlistEntry
+from .models import Attendee, AttendeeDay, Booking, BookingStatus, Certificate, WaitlistEntry
 
 
 def export(user):
     return {
         "bookings": rows(Booking.objects.filter(customer=user).order_by("pk")),
         "attendees": rows(Attendee.objects.filter(booking__customer=user).order_by("pk"), exclude=("marked_by",)),
+        "attendance_by_day": rows(
+            AttendeeDay.objects.filter(attendee__booking__customer=user).order_by("pk"), exclude=("marked_by",)
+        ),
         "certificates": rows(Certificate.objects.filter(booking__customer=user).order_by("pk"), exclude=("issued_by",)),
         "waiting_list": rows(WaitlistEntry.objects.filter(customer=user).order_by("pk")),
     }
@@ -65,5 +68,7 @@ not_personal(
     "bookings.CourseSession.created_by",
     "bookings.Attendee.marked_by",
     "bookings.Certificate.issued_by",
+    "bookings.SessionDay.instructor",
+    "bookings.AttendeeDay.marked_by",
     reason="the instructor or member of staff who acted",
 )

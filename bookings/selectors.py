@@ -8,7 +8,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import Attendee, Booking, Certificate, Course, CourseSession, Venue
+from .models import Attendee, Booking, Certificate, Course, CourseSession, Venue, WaitlistEntry
 
 Status = CourseSession.Status
 
@@ -43,6 +43,7 @@ def session_list(*, course=None, city: str = "", date_from=None, date_to=None, n
     qs = (
         CourseSession.objects.filter(status__in=CourseSession.OPEN_STATUSES, starts_at__gt=now, course__is_active=True)
         .select_related("course__course_type", "venue")
+        .prefetch_related("days")
         .order_by("starts_at", "pk")
     )
     if course is not None:
@@ -60,13 +61,20 @@ def session_list(*, course=None, city: str = "", date_from=None, date_to=None, n
 
 
 def session_get(*, pk: int) -> CourseSession:
-    return CourseSession.objects.select_related("course__course_type", "venue", "instructor").get(pk=pk)
+    return (
+        CourseSession.objects.select_related("course__course_type", "venue", "instructor")
+        .prefetch_related("days")
+        .get(pk=pk)
+    )
 
 
 def _booking_base():
     return Booking.objects.select_related(
         "session__course__course_type", "session__venue", "discount_code", "order"
-    ).prefetch_related(Prefetch("attendees", queryset=Attendee.objects.select_related("certificate").order_by("pk")))
+    ).prefetch_related(
+        "session__days",
+        Prefetch("attendees", queryset=Attendee.objects.select_related("certificate").order_by("pk")),
+    )
 
 
 def booking_list(*, customer):
@@ -90,11 +98,43 @@ def roster(*, session):
                 "attendees",
                 queryset=Attendee.objects.filter(cancelled_at__isnull=True)
                 .select_related("certificate")
+                .prefetch_related("days")
                 .order_by("pk"),
             )
         )
         .order_by("pk")
     )
+
+
+def waitlist_list(*, customer):
+    """The customer's waiting-list entries, live ones first (offers, then waiting), with
+    their sessions; ``position`` is set on each waiting entry (one count per entry, and
+    a customer has a handful)."""
+    from .services.waitlist import waitlist_position
+
+    live = (WaitlistEntry.Status.OFFERED, WaitlistEntry.Status.WAITING)
+    entries = list(
+        WaitlistEntry.objects.filter(customer=customer)
+        .select_related("session__course", "session__venue", "booking")
+        .prefetch_related("session__days")
+        .order_by("-created_at", "-pk")[:50]
+    )
+    entries.sort(key=lambda e: (e.status not in live, e.status != WaitlistEntry.Status.OFFERED))
+    for entry in entries:
+        entry.position = waitlist_position(entry)
+    return entries
+
+
+def roster_grid(*, session):
+    """``(days, bookings)`` for the attendance list: the session's days in order, and
+    each attendee with ``marks``, one ``(day, AttendeeDay or None)`` per day."""
+    days = list(session.days.select_related("venue").order_by("starts_at"))
+    bookings = list(roster(session=session))
+    for booking in bookings:
+        for attendee in booking.attendees.all():
+            marks = {mark.day_id: mark for mark in attendee.days.all()}
+            attendee.marks = [(day, marks.get(day.pk)) for day in days]
+    return days, bookings
 
 
 def certificate_get(*, number: str) -> Certificate:

@@ -5,6 +5,7 @@ plain form post."""
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,7 @@ from skypark.core.errors import DomainError
 from . import selectors, services
 from .documents import PDF_MIMETYPE, certificate_pdf
 from .forms import BookingForm, SessionFilterForm, VerifyForm
-from .models import Attendee, Booking, Certificate, Course, CourseSession
+from .models import Attendee, Booking, Certificate, Course, CourseSession, WaitlistEntry
 
 
 def course_list(request):
@@ -62,6 +63,44 @@ class SessionBookView(PurchaseView):
     place_button = "book"
     error_fields = {"discount_refused": "discount_code"}
     subject_name = "session"
+
+    def get_form_kwargs(self):
+        user = self.request.user
+        return {"customer": user if user.is_authenticated else None}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["waitlist_open"] = (
+            self.subject.status == CourseSession.Status.FULL
+            or WaitlistEntry.objects.filter(session=self.subject, status=WaitlistEntry.Status.WAITING).exists()
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "waitlist" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+        form = self.build_form(request.POST)
+        if not form.is_valid():
+            return self.render(form)
+        data = form.cleaned_data
+        try:
+            entry = services.waitlist_join(
+                customer=request.user,
+                session=self.subject,
+                attendees=form.attendees(),
+                split_if_needed=data["split_if_needed"],
+                discount_code=data["discount_code"],
+                notes=data["notes"],
+            )
+        except DomainError as exc:
+            return self.refused(form, exc, {})
+        if entry.status == WaitlistEntry.Status.OFFERED:
+            messages.success(request, _("Places were free at once: they are held for you below."))
+        else:
+            messages.success(request, _("You are on the waiting list. We will e-mail you when places free up."))
+        return redirect("bookings:waitlist")
 
     def get_subject(self, pk):
         try:
@@ -216,12 +255,52 @@ def roster(request, pk):
         attendee = Attendee.objects.filter(pk=request.POST.get("attendee"), booking__session=session).first()
         if attendee is None:
             raise Http404
+        day = session.days.filter(pk=request.POST.get("day")).first() if request.POST.get("day") else None
         try:
-            services.attendance_mark(attendee=attendee, present=request.POST.get("present") == "1", actor=user)
+            services.attendance_mark(attendee=attendee, present=request.POST.get("present") == "1", actor=user, day=day)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Attendance saved for %(name)s.") % {"name": attendee.name})
         return redirect("bookings:roster", session.pk)
-    bookings = selectors.roster(session=session)
-    return render(request, "bookings/roster.html", {"session": session, "bookings": bookings})
+    days, bookings = selectors.roster_grid(session=session)
+    return render(request, "bookings/roster.html", {"session": session, "days": days, "bookings": bookings})
+
+
+@never_cache
+@login_required
+def waitlist(request):
+    """The customer's places on course waiting lists: their position, and any places
+    offered to them with the time the offer lapses."""
+    entries = selectors.waitlist_list(customer=request.user)
+    return render(request, "bookings/waitlist.html", {"entries": entries})
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def waitlist_answer(request, pk):
+    """Accept an offer (book the places held: to payment if anything is due), decline
+    it, or leave the list. A second click finds nothing to do and says so."""
+    entry = WaitlistEntry.objects.filter(customer=request.user, pk=pk).first()
+    if entry is None:
+        raise Http404
+    if request.POST.get("answer") == "accept":
+        try:
+            booking = services.waitlist_offer_accept(entry=entry)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("bookings:waitlist")
+        if booking.order is not None and booking.order.is_payable:
+            return redirect("commerce:order-pay", booking.order.reference)
+        return redirect("bookings:booking-detail", booking.reference)
+    was_offered = entry.status == WaitlistEntry.Status.OFFERED
+    entry = services.waitlist_leave(entry=entry, actor=request.user)
+    if entry.status == WaitlistEntry.Status.CANCELLED:
+        messages.success(
+            request,
+            _("You declined the offer; the places go to the next group.")
+            if was_offered
+            else _("You left the waiting list."),
+        )
+    return redirect("bookings:waitlist")

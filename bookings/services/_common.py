@@ -81,7 +81,7 @@ def booking_notify(*, booking, kind, dedupe_key, extra=None, attachments=None, t
     )
 
 
-def booking_notify_entry(*, entry, kind, dedupe_key, url):
+def booking_notify_entry(*, entry, kind, dedupe_key, url, extra=None):
     """An e-mail about a waiting-list entry (an offer) to its customer."""
     from skypark.notify.services import notification_send
 
@@ -94,6 +94,7 @@ def booking_notify_entry(*, entry, kind, dedupe_key, url):
             "course": entry.session.course,
             "venue": entry.session.venue,
             "url": url,
+            **(extra or {}),
         },
         channels=("email", "in_app"),
         related=entry,

@@ -192,7 +192,7 @@ def booking_create(*, customer, session, attendees=None, discount_code: str = ""
     new_status = status_for_places(session)
     if new_status != session.status:
         CourseSession.objects.filter(pk=session.pk).update(status=new_status)
-    start = timezone.localtime(session.starts_at)
+    start = session.local_starts_at
     order = order_create(
         customer=customer,
         currency=course.currency,

@@ -12,28 +12,43 @@ from ..documents import PDF_MIMETYPE, certificate_pdf
 from ..errors import AttendanceNotOpen, NotCertifiable, SessionNotCompleted
 from ..models import Attendee, Booking, Certificate, CourseSession
 from ._common import booking_notify, site_url
+from .days import attendance_mark_day, attendance_summary, attended_every_day
 
 
 @transaction.atomic
-def attendance_mark(*, attendee, present: bool, actor, now=None) -> Attendee:
-    """An instructor marks one attendee present or absent, from the session's start
-    onwards. Locks the attendee's booking. A booking marked no-show by the sweep comes
-    back as confirmed (or completed, once the session is) when someone turns out to have
-    been there."""
+def attendance_mark(*, attendee, present: bool, actor, now=None, day=None) -> Attendee:
+    """An instructor marks one attendee present or absent on one ``day`` of the session
+    (a ``SessionDay``; it may be left out when the session has one day), from that
+    day's start onwards. The attendee's ``attendance`` sums the days up: present once
+    present every day, absent once absent on any. Locks the attendee's booking. A
+    booking marked no-show by the sweep comes back as confirmed (or completed, once the
+    session is) when someone turns out to have been there."""
     now = now or timezone.now()
     booking = Booking.objects.select_for_update(of=("self",)).select_related("session").get(pk=attendee.booking_id)
-    if booking.session.starts_at > now:
-        raise AttendanceNotOpen()
+    days = list(booking.session.days.select_related("venue").order_by("starts_at"))
+    if day is None:
+        if len(days) > 1:
+            raise AttendanceNotOpen(_("Choose the day of the course to mark."), code="day_required")
+        if booking.session.starts_at > now:
+            raise AttendanceNotOpen()
     if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW):
         raise AttendanceNotOpen(
             _("Only confirmed bookings are on the roster."), code="not_on_roster", details={"status": booking.status}
         )
-    attendee = Attendee.objects.get(pk=attendee.pk)
+    attendee = Attendee.objects.select_related("booking").get(pk=attendee.pk)
     before = snapshot(attendee)
-    attendee.attendance = Attendee.Attendance.PRESENT if present else Attendee.Attendance.ABSENT
+    if day is not None:
+        attendance_mark_day(attendee=attendee, day=day, present=present, actor=actor, now=now)
+        attendee.attendance = attendance_summary(attendee)
+    elif days:
+        attendance_mark_day(attendee=attendee, day=days[0], present=present, actor=actor, now=now, check_start=False)
+        attendee.attendance = attendance_summary(attendee)
+    else:
+        attendee.attendance = Attendee.Attendance.PRESENT if present else Attendee.Attendance.ABSENT
     attendee.marked_at = now
     attendee.marked_by = actor if getattr(actor, "pk", None) else None
     attendee.save(update_fields=["attendance", "marked_at", "marked_by"])
+    present = present or attendee.days.filter(attendance=Attendee.Attendance.PRESENT).exists()
     if present and booking.status == Booking.Status.NO_SHOW:
         booking.status = Booking.Status.COMPLETED if booking.session.completed_at else Booking.Status.CONFIRMED
         booking.save(update_fields=["status", "updated_at"])
@@ -50,7 +65,8 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
 
 @transaction.atomic
 def certificate_issue(*, attendee, actor=None, today=None) -> Certificate:
-    """Issues the certificate of an attendee who was present at a completed session,
+    """Issues the certificate of an attendee who was present on every day of a completed
+    session, in the attendee's own name,
     valid for the course's ``certificate_validity_years``, and e-mails it as a PDF.
     Locks the attendee row; issuing twice returns the first certificate. Raises
     ``SessionNotCompleted`` before completion and ``NotCertifiable`` for anyone not
@@ -68,7 +84,12 @@ def certificate_issue(*, attendee, actor=None, today=None) -> Certificate:
     session = booking.session
     if session.completed_at is None:
         raise SessionNotCompleted()
-    if attendee.attendance != Attendee.Attendance.PRESENT or booking.status != Booking.Status.COMPLETED:
+    every_day = attended_every_day(attendee) if session.days.exists() else True
+    if (
+        attendee.attendance != Attendee.Attendance.PRESENT
+        or not every_day
+        or booking.status != Booking.Status.COMPLETED
+    ):
         raise NotCertifiable(details={"attendance": attendee.attendance, "booking": booking.status})
     course = session.course
     certificate = Certificate.objects.create(

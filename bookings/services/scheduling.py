@@ -3,7 +3,7 @@ constraints), capacity against venue and course, publishing, cancelling, complet
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,49 +15,35 @@ from ..errors import InvalidSession, ScheduleClash
 from ..models import INSTRUCTORS_GROUP, Attendee, Booking, CourseSession, Venue, WaitlistEntry
 from ._common import Status, booking_notify, status_for_places
 from .cancelling import booking_cancel
+from .days import clash_error, day_clash, days_errors, days_of, session_days_follow, session_days_write
 
-SESSION_FIELDS = ("course", "venue", "instructor", "starts_at", "ends_at", "capacity", "notes")
-
-
-def session_clash(session) -> tuple[str, CourseSession] | None:
-    """``("venue" | "instructor", other session)`` when ``session`` overlaps another
-    live session at its venue or with its instructor; None otherwise. Sessions that
-    merely touch (one ends when the next starts) do not overlap, as in the database's
-    half-open ``tstzrange``."""
-    if not (session.starts_at and session.ends_at) or session.status == Status.CANCELLED:
-        return None
-    overlapping = (
-        CourseSession.objects.exclude(status=Status.CANCELLED)
-        .exclude(pk=session.pk)
-        .filter(starts_at__lt=session.ends_at, ends_at__gt=session.starts_at)
-        .order_by("starts_at")
-    )
-    other = overlapping.filter(venue_id=session.venue_id).first()
-    if other is not None:
-        return "venue", other
-    if session.instructor_id:
-        other = overlapping.filter(instructor_id=session.instructor_id).first()
-        if other is not None:
-            return "instructor", other
-    return None
+SESSION_FIELDS = ("course", "venue", "instructor", "starts_at", "ends_at", "capacity", "notes", "days")
 
 
-def _clash_error(kind, other) -> ScheduleClash:
-    start = timezone.localtime(other.starts_at)
-    if kind == "venue":
-        message = _("The venue already has a session then: %(other)s.")
-    else:
-        message = _("The instructor is already teaching then: %(other)s.")
-    return ScheduleClash(
-        message % {"other": f"{other.course.name}, {start:%d.%m.%Y %H:%M}"},
-        details={"clash": kind, "session": other.pk},
-    )
+def days_of_input(starts_at, ends_at, days):
+    """The days a caller gave: ``days`` in order, or the one day ``starts_at``–``ends_at``."""
+    if days:
+        return sorted((start, end) for start, end in days)
+    if starts_at and ends_at:
+        return [(starts_at, ends_at)]
+    return []
 
 
-def session_validate(session) -> None:
+def session_clash(session, days=None) -> tuple[str, CourseSession] | None:
+    """``("venue" | "instructor", other session)`` when a day of ``session`` (its
+    ``days``, stored days or span) overlaps a live day of another session at its venue
+    or with its instructor; None otherwise. Sessions that merely touch (one ends when
+    the next starts) do not overlap, as in the database's half-open ``tstzrange``."""
+    clash = day_clash(session, days_of(session, days))
+    return (clash[0], clash[1].session) if clash else None
+
+
+def session_validate(session, days=None) -> None:
     """Raises ``InvalidSession`` (field errors in ``details``) or ``ScheduleClash``.
-    Shared by the service, the admin form and the API."""
-    errors = {}
+    Shared by the service, the admin form and the API. ``days`` are the session's days
+    as ``(start, end)`` pairs (default: its stored days, or its span as one day)."""
+    days = days_of(session, days)
+    errors = days_errors(session, days)
     if session.starts_at and session.ends_at and session.ends_at <= session.starts_at:
         errors["ends_at"] = _("The session must end after it starts.")
     venue = session.venue if session.venue_id else None
@@ -84,35 +70,54 @@ def session_validate(session) -> None:
         errors["venue"] = _("This venue is not active.")
     if errors:
         raise InvalidSession(" ".join(str(v) for v in errors.values()), details=errors)
-    clash = session_clash(session)
+    clash = day_clash(session, days)
     if clash:
-        raise _clash_error(*clash)
+        raise clash_error(*clash)
 
 
-def _session_save(session, *, update_fields=None):
-    """Saves inside a savepoint so that the PostgreSQL exclusion constraints, which catch
-    the race two schedulers can win against ``session_clash``, surface as
-    ``ScheduleClash`` instead of an IntegrityError."""
+def _session_save(session, *, update_fields=None, days=None):
+    """Saves the session and its days inside a savepoint so that the PostgreSQL
+    exclusion constraints, which catch the race two schedulers can win against
+    ``session_clash``, surface as ``ScheduleClash`` instead of an IntegrityError."""
     try:
         with transaction.atomic():
             session.save(update_fields=update_fields)
+            if days is not None:
+                session_days_write(session, days)
+            else:
+                session_days_follow(session)
     except IntegrityError as exc:
         text = str(exc)
         for kind in ("venue", "instructor"):
-            if f"bookings_session_no_{kind}_overlap" in text:
+            if f"bookings_day_no_{kind}_overlap" in text:
                 raise ScheduleClash(details={"clash": kind})
         raise
 
 
 @transaction.atomic
 def session_create(
-    *, course, venue, starts_at, ends_at, instructor=None, capacity=None, status=Status.DRAFT, notes="", actor=None
+    *,
+    course,
+    venue,
+    starts_at=None,
+    ends_at=None,
+    days=None,
+    instructor=None,
+    capacity=None,
+    status=Status.DRAFT,
+    notes="",
+    actor=None,
 ) -> CourseSession:
-    """Schedules a session. Locks the venue row, so two schedulers at one venue queue
-    and the second sees the first's session; an instructor clash raced across venues is
-    refused by the PostgreSQL exclusion constraint. Capacity defaults to the smaller of
-    the course's and the venue's."""
+    """Schedules a session of one day (``starts_at``–``ends_at``) or of several
+    (``days``: ``(start, end)`` pairs; the session then spans them). Locks the venue
+    row, so two schedulers at one venue queue and the second sees the first's session;
+    an instructor clash raced across venues is refused by the PostgreSQL exclusion
+    constraint on the days. Capacity defaults to the smaller of the course's and the
+    venue's; the days' hours must fit the course's duration."""
     Venue.objects.select_for_update().get(pk=venue.pk)
+    days = days_of_input(starts_at, ends_at, days)
+    if days:
+        starts_at, ends_at = days[0][0], days[-1][1]
     if status not in (Status.DRAFT, Status.PUBLISHED):
         raise InvalidSession(details={"status": _("A new session is a draft or published.")})
     session = CourseSession(
@@ -126,9 +131,15 @@ def session_create(
         notes=notes,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    session_validate(session)
-    _session_save(session)
-    audit_log(actor=actor, action="bookings.session.created", obj=session, after=snapshot(session))
+    session_validate(session, days)
+    _session_save(session, days=days)
+    audit_log(
+        actor=actor,
+        action="bookings.session.created",
+        obj=session,
+        after=snapshot(session),
+        data={"days": [[start.isoformat(), end.isoformat()] for start, end in days]},
+    )
     return session
 
 
@@ -142,14 +153,26 @@ def session_update(*, session, actor=None, **fields) -> CourseSession:
         raise TypeError(f"session_update() got unexpected fields {sorted(unknown)}")
     session = CourseSession.objects.select_for_update().get(pk=session.pk)
     before = snapshot(session)
+    days = fields.pop("days", None)
+    stored = days_of(session)
     for name, value in fields.items():
         setattr(session, name, value)
     Venue.objects.select_for_update().get(pk=session.venue_id)
     if session.status == Status.CANCELLED:
         raise InvalidSession(_("A cancelled session cannot be changed."))
-    session_validate(session)
+    if days:
+        days = days_of_input(None, None, days)
+        session.starts_at, session.ends_at = days[0][0], days[-1][1]
+    elif not stored or (session.starts_at, session.ends_at) != (stored[0][0], stored[-1][1]):
+        if len(stored) > 1:
+            raise InvalidSession(
+                _("This session runs over several days: change its days, not only its start and end."),
+                details={"days": _("Give every day of the session.")},
+            )
+        days = days_of_input(session.starts_at, session.ends_at, None)
+    session_validate(session, days)
     session.status = status_for_places(session)
-    _session_save(session)
+    _session_save(session, days=days or None)
     audit_log(actor=actor, action="bookings.session.updated", obj=session, before=before, after=snapshot(session))
     return session
 
@@ -181,6 +204,7 @@ def session_cancel_begin(*, session, actor=None, reason="") -> CourseSession:
             before = snapshot(session)
             session.status = Status.CANCELLED
             session.save(update_fields=["status", "updated_at"])
+            session_days_follow(session)
             audit_log(
                 actor=actor,
                 action="bookings.session.cancelled",
@@ -273,7 +297,11 @@ def session_complete(*, session, actor=None, now=None) -> CourseSession:
     before = snapshot(session)
     session.completed_at = now
     session.save(update_fields=["completed_at", "updated_at"])
-    present = Attendee.objects.filter(booking=OuterRef("pk"), attendance=Attendee.Attendance.PRESENT)
+    # Present on at least one day: the booking was taken up (a certificate still needs
+    # every day).
+    present = Attendee.objects.filter(booking=OuterRef("pk")).filter(
+        Q(attendance=Attendee.Attendance.PRESENT) | Q(days__attendance=Attendee.Attendance.PRESENT)
+    )
     bookings = Booking.objects.select_for_update().filter(
         session=session, status__in=(Booking.Status.CONFIRMED, Booking.Status.NO_SHOW)
     )

@@ -129,12 +129,26 @@ def waitlist_promote(session: CourseSession, *, now=None) -> list[WaitlistEntry]
 
 
 def _offer_notify(entry_id):
+    """The offer says how many places, for whom, until when, and (after a split) who of
+    the group is still waiting."""
     entry = WaitlistEntry.objects.select_related("session__course", "session__venue", "customer").get(pk=entry_id)
+    group = entry.part_of_id or entry.pk
+    still_waiting = [
+        person.get("name", "")
+        for other in WaitlistEntry.objects.filter(Q(part_of_id=group) | Q(pk=group), status=W.WAITING)
+        .exclude(pk=entry.pk)
+        .order_by("pk")
+        for person in other.attendees
+    ]
     booking_notify_entry(
         entry=entry,
         kind="bookings.waitlist_offer",
         dedupe_key=f"bookings.offer.{entry.pk}.{int(entry.offer_expires_at.timestamp())}",
-        url=site_url("bookings:booking-list"),
+        url=site_url("bookings:waitlist"),
+        extra={
+            "names": ", ".join(person.get("name", "") for person in entry.attendees),
+            "still_waiting": ", ".join(still_waiting),
+        },
     )
 
 

@@ -5,7 +5,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from bookings.models import INSTRUCTORS_GROUP, Course, CourseSession, CourseType, DiscountCode, Venue
+from bookings.models import INSTRUCTORS_GROUP, Course, CourseSession, CourseType, DiscountCode, SessionDay, Venue
 from skypark.accounts.tests.factories import UserFactory
 
 
@@ -50,6 +50,7 @@ def in_days(days, hour=9):
 class SessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CourseSession
+        skip_postgeneration_save = True
 
     course = factory.SubFactory(CourseFactory)
     venue = factory.SubFactory(VenueFactory)
@@ -57,6 +58,23 @@ class SessionFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=6))
     capacity = 12
     status = CourseSession.Status.PUBLISHED
+
+    @factory.post_generation
+    def days(session, create, extracted, **kwargs):
+        """One day over the session's span (as the scheduling service writes it), or
+        the ``days=[(start, end), ...]`` given."""
+        if not create:
+            return
+        spans = extracted or [(session.starts_at, session.ends_at)]
+        for start, end in spans:
+            SessionDay.objects.create(
+                session=session,
+                starts_at=start,
+                ends_at=end,
+                venue=session.venue,
+                instructor=session.instructor,
+                is_live=session.status != CourseSession.Status.CANCELLED,
+            )
 
 
 class DiscountCodeFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings import services
 from bookings.errors import DiscountRefused, ScheduleClash, SessionFull
-from bookings.models import Booking, CourseSession, DiscountCode
+from bookings.models import Booking, CourseSession, DiscountCode, SessionDay
 from skypark.accounts.tests.factories import UserFactory
 from skypark.core.testing import run_together
 
@@ -91,47 +91,34 @@ def test_discount_code_with_limit_5_used_by_30_concurrent_bookings_is_used_5_tim
     assert Booking.objects.filter(discount_code=code).count() == 5
 
 
-def test_database_refuses_overlapping_sessions_at_one_venue():
+def _day(session, start, end, **fields):
+    return SessionDay.objects.create(
+        session=session,
+        starts_at=start,
+        ends_at=end,
+        venue=fields.pop("venue", session.venue),
+        instructor=fields.pop("instructor", session.instructor),
+        **fields,
+    )
+
+
+def test_database_refuses_overlapping_days_at_one_venue():
     first = SessionFactory(starts_at=in_days(5, 9))
-    with pytest.raises(IntegrityError, match="bookings_session_no_venue_overlap"), transaction.atomic():
-        CourseSession.objects.create(
-            course=first.course,
-            venue=first.venue,
-            starts_at=first.starts_at + datetime.timedelta(hours=1),
-            ends_at=first.ends_at + datetime.timedelta(hours=1),
-            capacity=5,
-            status=CourseSession.Status.PUBLISHED,
-        )
-    # Back to back, or overlapping a cancelled session, is allowed.
-    CourseSession.objects.create(
-        course=first.course,
-        venue=first.venue,
-        starts_at=first.ends_at,
-        ends_at=first.ends_at + datetime.timedelta(hours=2),
-        capacity=5,
-    )
-    CourseSession.objects.filter(pk=first.pk).update(status=CourseSession.Status.CANCELLED)
-    CourseSession.objects.create(
-        course=first.course,
-        venue=first.venue,
-        starts_at=first.starts_at,
-        ends_at=first.ends_at - datetime.timedelta(hours=1),
-        capacity=5,
-    )
+    other = SessionFactory(starts_at=in_days(20, 9), venue=first.venue)
+    with pytest.raises(IntegrityError, match="bookings_day_no_venue_overlap"), transaction.atomic():
+        _day(other, first.starts_at + datetime.timedelta(hours=1), first.ends_at + datetime.timedelta(hours=1))
+    # Back to back, or overlapping a cancelled session's day, is allowed.
+    _day(other, first.ends_at, first.ends_at + datetime.timedelta(hours=2))
+    SessionDay.objects.filter(session=first).update(is_live=False)
+    _day(other, first.starts_at, first.ends_at - datetime.timedelta(hours=1))
 
 
 def test_database_refuses_an_instructor_in_two_places():
     teacher = instructor()
     first = SessionFactory(starts_at=in_days(5, 9), instructor=teacher)
-    with pytest.raises(IntegrityError, match="bookings_session_no_instructor_overlap"), transaction.atomic():
-        CourseSession.objects.create(
-            course=first.course,
-            venue=VenueFactory(),
-            instructor=teacher,
-            starts_at=first.starts_at + datetime.timedelta(hours=2),
-            ends_at=first.ends_at,
-            capacity=5,
-        )
+    other = SessionFactory(starts_at=in_days(20, 9))
+    with pytest.raises(IntegrityError, match="bookings_day_no_instructor_overlap"), transaction.atomic():
+        _day(other, first.starts_at + datetime.timedelta(hours=2), first.ends_at, instructor=teacher)
     # Two sessions without an instructor at different venues do not clash.
     SessionFactory(starts_at=first.starts_at, instructor=None)
     SessionFactory(starts_at=first.starts_at, instructor=None)

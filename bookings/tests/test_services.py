@@ -132,10 +132,14 @@ def test_overlapping_sessions_at_one_venue_are_refused():
         course=CourseFactory(), venue=venue, starts_at=in_days(5, 9), ends_at=in_days(5, 15)
     )
     with pytest.raises(ScheduleClash) as exc:
-        services.session_create(course=CourseFactory(), venue=venue, starts_at=in_days(5, 14), ends_at=in_days(5, 17))
+        services.session_create(
+            course=CourseFactory(duration_hours=3), venue=venue, starts_at=in_days(5, 14), ends_at=in_days(5, 17)
+        )
     assert exc.value.details == {"clash": "venue", "session": first.pk}
     # Back to back is fine, and so is the same time at another venue.
-    services.session_create(course=CourseFactory(), venue=venue, starts_at=in_days(5, 15), ends_at=in_days(5, 17))
+    services.session_create(
+        course=CourseFactory(duration_hours=2), venue=venue, starts_at=in_days(5, 15), ends_at=in_days(5, 17)
+    )
     services.session_create(
         course=CourseFactory(), venue=VenueFactory(), starts_at=in_days(5, 9), ends_at=in_days(5, 15)
     )
@@ -161,7 +165,7 @@ def test_instructor_cannot_be_in_two_places_at_once():
     )
     with pytest.raises(ScheduleClash) as exc:
         services.session_create(
-            course=CourseFactory(),
+            course=CourseFactory(duration_hours=2),
             venue=VenueFactory(),
             starts_at=in_days(5, 10),
             ends_at=in_days(5, 12),

@@ -95,28 +95,31 @@ def _calendar_host() -> str:
 
 
 def calendar_ics(entry: CalendarEntry) -> bytes:
-    """One VEVENT. The UID is stable per confirmed thing, so a calendar that imports the
-    confirmation twice (or a resent one) keeps one entry. Aware datetimes are written
+    """One VEVENT (one per day for a thing over several days). The UID is stable per
+    confirmed thing, so a calendar that imports the confirmation twice (or a resent one)
+    keeps one entry. Aware datetimes are written
     with their TZID (and the matching VTIMEZONE); an all-day entry ends the day after
     its last day, as RFC 5545 counts."""
     calendar = Calendar()
     calendar.add("prodid", "-//Sky Park//Tickets//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"{entry.uid}@{_calendar_host()}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", entry.start)
-    end = entry.end
-    if not isinstance(end, datetime.datetime):
-        end = end + datetime.timedelta(days=1)
-    event.add("dtend", end)
-    event.add("summary", entry.summary)
-    if entry.location:
-        event["location"] = vText(entry.location)
-    if entry.description:
-        event.add("description", entry.description)
-    calendar.add_component(event)
+    days = [(entry.start, entry.end), *entry.further_days]
+    for number, (start, end) in enumerate(days, start=1):
+        event = Event()
+        uid = entry.uid if number == 1 else f"{entry.uid}-{number}"
+        event.add("uid", f"{uid}@{_calendar_host()}")
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", start)
+        if not isinstance(end, datetime.datetime):
+            end = end + datetime.timedelta(days=1)
+        event.add("dtend", end)
+        event.add("summary", entry.summary)
+        if entry.location:
+            event["location"] = vText(entry.location)
+        if entry.description:
+            event.add("description", entry.description)
+        calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
 

@@ -25,7 +25,8 @@ class NothingToConfirm(DomainError):
 @dataclass(frozen=True)
 class CalendarEntry:
     """One calendar event. ``start``/``end`` are aware datetimes (written with their time
-    zone) or dates (an all-day event; ``end`` is the last day, inclusive)."""
+    zone: give them in the zone the customer should see, e.g. the venue's) or dates (an
+    all-day event; ``end`` is the last day, inclusive)."""
 
     uid: str
     summary: str
@@ -33,6 +34,9 @@ class CalendarEntry:
     end: datetime.datetime | datetime.date
     location: str = ""
     description: str = ""
+    # Further days of the same thing (a course over three days): ``(start, end)`` pairs,
+    # each its own VEVENT with the UID ``<uid>-<n>``, n from 2.
+    further_days: tuple = ()
 
 
 @dataclass(frozen=True)
