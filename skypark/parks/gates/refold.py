@@ -28,7 +28,41 @@ def occupancy_state_id(park_id, day) -> str:
     return f"parks.occupancy:{park_id}:{day.isoformat()}"
 
 
-def _fact(scan: GateScan) -> rules.ScanFact:
+SCAN_FIELDS = (
+    "pk",
+    "event_id",
+    "ticket_id",
+    "clock_ms",
+    "clock_counter",
+    "node",
+    "kind",
+    "admitted",
+    "day",
+    "scanned_at",
+    "visitors",
+    "role",
+    "method",
+    "gate",
+    "staff_id",
+)
+
+
+class _Scan:
+    """The columns of a stored scan the refold needs, read as a tuple (a merge reads
+    every scan of the tickets it touches: model instances would cost most of it)."""
+
+    __slots__ = SCAN_FIELDS
+
+    def __init__(self, row):
+        for name, value in zip(SCAN_FIELDS, row, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def sort_key(self):
+        return (self.clock_ms, self.clock_counter, self.node, str(self.event_id))
+
+
+def _fact(scan) -> rules.ScanFact:
     return rules.ScanFact(
         key=scan.sort_key,
         kind=scan.kind,
@@ -55,24 +89,35 @@ def _legacy_facts(visits) -> list:
     return facts
 
 
-def tickets_refold(tickets, *, now) -> int:
+def tickets_refold(tickets, *, now, reentry_allowed=None) -> int:
     """Refolds each ticket (rows locked by the caller) from all its scans and rewrites
-    what differs. Returns the number of double entries found that were not known."""
+    what differs. Returns the number of double entries found that were not known.
+    Reads only the columns the fold and the rewrite need: the scans as tuples, the
+    visits and double entries with their keys and the compared fields."""
     if not tickets:
         return 0
     ids = [t.pk for t in tickets]
     scans = defaultdict(list)
-    for scan in GateScan.objects.filter(ticket_id__in=ids):
-        scans[scan.ticket_id].append(scan)
-    visits = {v.scan_id: v for v in ParkVisit.objects.filter(ticket_id__in=ids, scan__isnull=False)}
+    for row in GateScan.objects.filter(ticket_id__in=ids).values_list(*SCAN_FIELDS):
+        scans[row[2]].append(_Scan(row))
+    visits = {}
     legacy = defaultdict(list)
-    for visit in ParkVisit.objects.filter(ticket_id__in=ids, scan__isnull=True):
-        legacy[visit.ticket_id].append(visit)
-    doubles = {d.scan_id: d for d in DoubleEntry.objects.filter(ticket_id__in=ids)}
+    for visit in ParkVisit.objects.filter(ticket_id__in=ids).only(
+        "pk", "ticket_id", "scan_id", "status", "entry_time", "exit_time", "visit_date"
+    ):
+        if visit.scan_id is None:
+            legacy[visit.ticket_id].append(visit)
+        else:
+            visits[visit.scan_id] = visit
+    doubles = {
+        d.scan_id: d
+        for d in DoubleEntry.objects.filter(ticket_id__in=ids).only("pk", "scan_id", "first_scan_id", "kind")
+    }
     today = timezone.localdate(now)
     plan = _Plan()
     for ticket in tickets:
-        _refold_one(ticket, scans[ticket.pk], legacy[ticket.pk], visits, doubles, today, plan)
+        reentry = ticket.park.reentry_allowed if reentry_allowed is None else reentry_allowed
+        _refold_one(ticket, scans[ticket.pk], legacy[ticket.pk], visits, doubles, today, plan, reentry)
     return plan.write(now)
 
 
@@ -133,13 +178,13 @@ def _rows_update(model, fields, objs, now):
             )
 
 
-def _refold_one(ticket, scans, legacy, visits, doubles, today, plan):
+def _refold_one(ticket, scans, legacy, visits, doubles, today, plan, reentry_allowed):
     facts = rules.TicketFacts(
         visits_allowed=ticket.visits_allowed,
         valid_from=ticket.visit_date,
         valid_until=ticket.valid_until or ticket.visit_date,
         valid=ticket.status in (Ticket.Status.ACTIVE, Ticket.Status.USED, Ticket.Status.EXPIRED),
-        reentry_allowed=ticket.park.reentry_allowed,
+        reentry_allowed=reentry_allowed,
     )
     result = rules.fold(facts, [_fact(s) for s in scans] + _legacy_facts(legacy))
     by_event = {str(s.event_id): s for s in scans}
@@ -162,7 +207,12 @@ def _refold_one(ticket, scans, legacy, visits, doubles, today, plan):
             if known is None:
                 plan.new_doubles.append(
                     DoubleEntry(
-                        ticket=ticket, park_id=ticket.park_id, day=scan.day, scan=scan, first_scan_id=first, kind=kind
+                        ticket=ticket,
+                        park_id=ticket.park_id,
+                        day=scan.day,
+                        scan_id=scan.pk,
+                        first_scan_id=first,
+                        kind=kind,
                     )
                 )
             elif (known.first_scan_id, known.kind) != (first, kind):
@@ -186,7 +236,7 @@ def _visit_plan(ticket, scan, visit, exit_scan, today, plan):
             ParkVisit(
                 park_id=ticket.park_id,
                 ticket=ticket,
-                scan=scan,
+                scan_id=scan.pk,
                 entry_time=scan.scanned_at,
                 exit_time=exit_time,
                 visit_date=scan.day,
@@ -219,16 +269,18 @@ def _ticket_plan(ticket, state, plan):
 # --- occupancy --------------------------------------------------------------------------
 
 
-def occupancy_merge(*, park_id, days, today) -> int:
+def occupancy_merge(*, park_id, days, today, nodes=None) -> int:
     """Merges each node's counters of ``park_id`` on ``days`` into the replicated state
-    (every node that scanned there that day, the server's online scans included) and,
-    for today, sets the park's occupancy from it. Returns today's value."""
+    (every node that scanned there that day, the server's online scans included; only
+    ``nodes`` when given — an upload changes its own device's counters only) and, for
+    today, sets the park's occupancy from it. Returns today's value."""
     value = None
     for day in sorted(days):
-        totals = (
-            GateScan.objects.filter(park_id=park_id, day=day, admitted=True)
-            .values("node")
-            .annotate(p=Sum("visitors", filter=Q(kind="entry")), n=Sum("visitors", filter=Q(kind="exit")))
+        scans = GateScan.objects.filter(park_id=park_id, day=day, admitted=True)
+        if nodes is not None:
+            scans = scans.filter(node__in=sorted(nodes))
+        totals = scans.values("node").annotate(
+            p=Sum("visitors", filter=Q(kind="entry")), n=Sum("visitors", filter=Q(kind="exit"))
         )
         state = crdt.pn_empty()
         for row in totals:
