@@ -56,6 +56,9 @@ class UploadOutput(serializers.Serializer):
     stored = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     double_entries = serializers.IntegerField()
+    pack_expired = serializers.IntegerField(
+        help_text="Scans made after the device's pack expired: stored, refused (reason pack_expired)."
+    )
     occupancy = serializers.IntegerField()
 
 
@@ -122,7 +125,7 @@ class GatePackApi(APIView):
                 day = datetime.date.fromisoformat(request.query_params["day"])
             except ValueError:
                 raise DomainError(_("Give the day as YYYY-MM-DD."), code="invalid_day") from None
-        return Response(packs.pack_build(device=device, day=day))
+        return Response(packs.pack_issue(device=device, day=day))
 
 
 @extend_schema(

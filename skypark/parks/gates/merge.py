@@ -25,13 +25,14 @@ from skypark.eventlog.services import event_new, events_append
 
 from .. import history
 from ..models import Ticket
-from . import signing
+from . import packs, signing
 from .clock import MAX_SKEW, SERVER_NODE, hlc_parse, ms_to_datetime, now_ms
 from .errors import BatchReplayed, ClockInFuture, DeviceRevoked, ScanInvalid
 from .models import GateBatch, GateScan
 from .refold import METHODS, occupancy_merge, occupancy_state_id, tickets_refold  # noqa: F401
 
 MAX_BATCH = 1000
+PACK_EXPIRED = "pack_expired"
 COMPARED = ("node", "clock_ms", "clock_counter", "kind", "ticket_id", "admitted")
 
 
@@ -43,6 +44,7 @@ class UploadResult:
     duplicates: int
     double_entries: int
     occupancy: int
+    pack_expired: int = 0
 
 
 # --- reading an upload ------------------------------------------------------------------
@@ -159,6 +161,7 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
     for scan in parsed:
         if scan["ticket_id"] is not None:
             _code_check(scan, codes[scan["ticket_id"]])
+    expired = _pack_expired_refuse(parsed, device)
     new = _new_scans(parsed)
     staff_ids = {s["staff_id"] for s in new if s["staff_id"] is not None}
     known_staff = set(get_user_model().objects.filter(pk__in=staff_ids, is_staff=True).values_list("pk", flat=True))
@@ -211,7 +214,23 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
         duplicates=len(events) - len(rows),
         double_entries=found,
         occupancy=occupancy,
+        pack_expired=expired,
     )
+
+
+def _pack_expired_refuse(parsed, device) -> int:
+    """Lost-device protection: a scan let through while the device held no unexpired
+    pack (``packs.pack_held``) is stored refused, reason ``pack_expired`` — kept and
+    shown, never dropped, and counted neither as an admission nor in occupancy. The
+    device's own verdict stays in the scan's event. Returns how many were refused."""
+    windows = packs.pack_windows(device=device, since=min(s["scanned_at"] for s in parsed))
+    refused = 0
+    for scan in parsed:
+        scan["device_admitted"] = scan["admitted"]
+        if scan["admitted"] and not packs.pack_held(windows, scan["scanned_at"]):
+            scan["admitted"], scan["reason"] = False, PACK_EXPIRED
+            refused += 1
+    return refused
 
 
 @dataclass(frozen=True)
@@ -304,7 +323,13 @@ def _scan_event(row, device, batch, now):
         aggregate_type=history.TICKET if row.ticket_id else "parks.gate_device",
         aggregate_id=row.ticket_id or device.pk,
         event_type=f"gate.{kind}",
-        data={"scan": str(row.event_id), "reason": row.reason, "method": row.method, "guardian": bool(row.guardian)},
+        data={
+            "scan": str(row.event_id),
+            "reason": row.reason,
+            "method": row.method,
+            "guardian": bool(row.guardian),
+            **({"device_admitted": True} if row.reason == PACK_EXPIRED else {}),
+        },
         metadata={"device": device.pk, "node": row.node, "hlc": f"{row.clock_ms}:{row.clock_counter}"},
         park_id=row.park_id,
         actor=f"gate-device:{device.pk}",

@@ -10,14 +10,19 @@ import hashlib
 import hmac
 import secrets
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Ticket, TimeSlot
 from . import signing
 from .errors import DeviceRevoked
+from .models import GatePackWindow
 
 PACK_TTL = datetime.timedelta(hours=6)
+# A device's clock may run a little apart from the server's: a scan this close to a
+# pack window still counts as inside it.
+PACK_CLOCK_GRACE = datetime.timedelta(minutes=5)
 PACK_VERSION = 1
 
 
@@ -97,3 +102,44 @@ def pack_build(*, device, day=None, now=None) -> dict:
         "tickets": tickets,
         "revoked": revoked,
     }
+
+
+def pack_issue(*, device, day=None, now=None) -> dict:
+    """The pack of ``device`` (``pack_build``), recorded as held by it until it expires."""
+    now = now or timezone.now()
+    pack = pack_build(device=device, day=day, now=now)
+    pack_window_record(device=device, now=now)
+    return pack
+
+
+@transaction.atomic
+def pack_window_record(*, device, now) -> GatePackWindow:
+    """``device`` got a pack at ``now``: its current window (a pack still valid at
+    ``now``) is stretched to the new pack's expiry, or a new window opens."""
+    expires = now + PACK_TTL
+    window = (
+        GatePackWindow.objects.select_for_update()
+        .filter(device_id=device.pk, opened_at__lte=now, expires_at__gte=now)
+        .order_by("-expires_at")
+        .first()
+    )
+    if window is None:
+        return GatePackWindow.objects.create(device_id=device.pk, opened_at=now, expires_at=expires)
+    if window.expires_at < expires:
+        window.expires_at = expires
+        window.save(update_fields=["expires_at"])
+    return window
+
+
+def pack_windows(*, device, since) -> list[tuple]:
+    """``(opened_at, expires_at)`` of the device's windows that end after ``since``."""
+    return list(
+        GatePackWindow.objects.filter(device_id=device.pk, expires_at__gte=since - PACK_CLOCK_GRACE)
+        .order_by("opened_at")
+        .values_list("opened_at", "expires_at")
+    )
+
+
+def pack_held(windows, at) -> bool:
+    """Whether a scan at ``at`` was made while the device held an unexpired pack."""
+    return any(opened - PACK_CLOCK_GRACE <= at <= expires + PACK_CLOCK_GRACE for opened, expires in windows)
