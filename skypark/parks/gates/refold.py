@@ -62,6 +62,18 @@ class _Scan:
         return (self.clock_ms, self.clock_counter, self.node, str(self.event_id))
 
 
+VISIT_FIELDS = ("pk", "scan_id", "ticket_id", "status", "entry_time", "exit_time", "visit_date")
+DOUBLE_FIELDS = ("pk", "scan_id", "first_scan_id", "kind")
+
+
+class _Row:
+    """A stored row's columns read as a tuple; rewritten through a model instance made
+    only for the rows that change."""
+
+    def __init__(self, names, row):
+        self.__dict__.update(zip(names, row, strict=True))
+
+
 def _fact(scan) -> rules.ScanFact:
     return rules.ScanFact(
         key=scan.sort_key,
@@ -102,16 +114,15 @@ def tickets_refold(tickets, *, now, reentry_allowed=None) -> int:
         scans[row[2]].append(_Scan(row))
     visits = {}
     legacy = defaultdict(list)
-    for visit in ParkVisit.objects.filter(ticket_id__in=ids).only(
-        "pk", "ticket_id", "scan_id", "status", "entry_time", "exit_time", "visit_date"
-    ):
+    for row in ParkVisit.objects.filter(ticket_id__in=ids).values_list(*VISIT_FIELDS):
+        visit = _Row(VISIT_FIELDS, row)
         if visit.scan_id is None:
             legacy[visit.ticket_id].append(visit)
         else:
             visits[visit.scan_id] = visit
     doubles = {
-        d.scan_id: d
-        for d in DoubleEntry.objects.filter(ticket_id__in=ids).only("pk", "scan_id", "first_scan_id", "kind")
+        row[1]: _Row(DOUBLE_FIELDS, row)
+        for row in DoubleEntry.objects.filter(ticket_id__in=ids).values_list(*DOUBLE_FIELDS)
     }
     today = timezone.localdate(now)
     plan = _Plan()
@@ -216,8 +227,7 @@ def _refold_one(ticket, scans, legacy, visits, doubles, today, plan, reentry_all
                     )
                 )
             elif (known.first_scan_id, known.kind) != (first, kind):
-                known.first_scan_id, known.kind = first, kind
-                plan.changed_doubles.append(known)
+                plan.changed_doubles.append(DoubleEntry(pk=known.pk, first_scan_id=first, kind=kind))
         elif known is not None:
             plan.gone_doubles.append(known.pk)
     _ticket_plan(ticket, result.state, plan)
@@ -249,8 +259,7 @@ def _visit_plan(ticket, scan, visit, exit_scan, today, plan):
             )
         )
     elif (visit.status, visit.exit_time) != (status, exit_time):
-        visit.status, visit.exit_time = status, exit_time
-        plan.changed_visits.append(visit)
+        plan.changed_visits.append(ParkVisit(pk=visit.pk, status=status, exit_time=exit_time))
 
 
 def _ticket_plan(ticket, state, plan):
