@@ -281,12 +281,13 @@ def _scans_insert(objs) -> list:
     table = GateScan._meta.db_table
     columns = ", ".join(f'"{f.column}"' for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    names = [f.attname for f in fields]  # plain values (uuid, int, str, date, aware datetime): adapted as they are
     by_event = {obj.event_id: obj for obj in objs}
     inserted = []
     with connection.cursor() as cursor:
         for start in range(0, len(objs), 1000):
             chunk = objs[start : start + 1000]
-            params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in chunk for f in fields]
+            params = [getattr(obj, name) for obj in chunk for name in names]
             cursor.execute(
                 f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([row] * len(chunk))} '
                 "ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id",
