@@ -283,6 +283,9 @@ def _scans_insert(objs) -> list:
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     names = [f.attname for f in fields]  # plain values (uuid, int, str, date, aware datetime): adapted as they are
     by_event = {obj.event_id: obj for obj in objs}
+    # In event id order: two uploads carrying the same scans wait on each other's rows in
+    # one order, never in a cycle.
+    objs = sorted(objs, key=lambda obj: obj.event_id)
     inserted = []
     with connection.cursor() as cursor:
         for start in range(0, len(objs), 1000):

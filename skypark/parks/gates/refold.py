@@ -285,6 +285,10 @@ def occupancy_merge(*, park_id, days, today, nodes=None) -> int:
     today, sets the park's occupancy from it. Returns today's value."""
     value = None
     for day in sorted(days):
+        state_id = occupancy_state_id(park_id, day)
+        # The replicated row is locked before the counts are read: an upload of the same
+        # device committing meanwhile is then counted here, not missed by both.
+        crdt_pn_merge(state_id=state_id, node_id=SERVER_NODE, state=crdt.pn_empty())
         scans = GateScan.objects.filter(park_id=park_id, day=day, admitted=True)
         if nodes is not None:
             scans = scans.filter(node__in=sorted(nodes))
@@ -295,7 +299,7 @@ def occupancy_merge(*, park_id, days, today, nodes=None) -> int:
         for row in totals:
             state["p"][row["node"]] = row["p"] or 0
             state["n"][row["node"]] = row["n"] or 0
-        merged = crdt_pn_merge(state_id=occupancy_state_id(park_id, day), node_id=SERVER_NODE, state=state)
+        merged = crdt_pn_merge(state_id=state_id, node_id=SERVER_NODE, state=state)
         if day == today:
             value = crdt.pn_value(merged)
     if value is None:
