@@ -280,8 +280,7 @@ def _scans_insert(objs) -> list:
     fields = [f for f in GateScan._meta.concrete_fields if not f.primary_key]
     table = GateScan._meta.db_table
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    names = [f.attname for f in fields]  # plain values (uuid, int, str, date, aware datetime): adapted as they are
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     by_event = {obj.event_id: obj for obj in objs}
     # In event id order: two uploads carrying the same scans wait on each other's rows in
     # one order, never in a cycle.
@@ -290,11 +289,12 @@ def _scans_insert(objs) -> list:
     with connection.cursor() as cursor:
         for start in range(0, len(objs), 1000):
             chunk = objs[start : start + 1000]
-            params = [getattr(obj, name) for obj in chunk for name in names]
+            # One array per column (plain values, adapted as they are): a short statement
+            # whatever the batch's size.
             cursor.execute(
-                f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([row] * len(chunk))} '
+                f'INSERT INTO "{table}" ({columns}) SELECT * FROM UNNEST({arrays}) '
                 "ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id",
-                params,
+                [[getattr(obj, f.attname) for obj in chunk] for f in fields],
             )
             for pk, event_id in cursor.fetchall():
                 obj = by_event[event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(str(event_id))]

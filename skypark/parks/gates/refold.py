@@ -141,11 +141,7 @@ class _Plan:
         self.tickets, self.events = [], []
 
     def write(self, now) -> int:
-        by_role = defaultdict(list)
-        for scan in self.roles:
-            by_role[scan.role].append(scan.pk)
-        for role, ids in sorted(by_role.items()):
-            GateScan.objects.filter(pk__in=ids).update(role=role)
+        _roles_update(sorted(self.roles, key=lambda scan: scan.pk))
         if self.gone_doubles:
             DoubleEntry.objects.filter(pk__in=self.gone_doubles).delete()
         DoubleEntry.objects.bulk_update(self.changed_doubles, ["first_scan", "kind"], batch_size=500)
@@ -162,7 +158,7 @@ class _Plan:
 
 def _rows_update(model, fields, objs, now):
     """Writes ``fields`` of ``objs`` (``updated_at`` set to ``now``): on PostgreSQL one
-    ``UPDATE … FROM (VALUES …)`` per thousand rows; elsewhere Django's ``bulk_update``."""
+    ``UPDATE … FROM UNNEST(…)`` per thousand rows (an array per column); elsewhere Django's ``bulk_update``."""
     if not objs:
         return
     for obj in objs:
@@ -172,21 +168,38 @@ def _rows_update(model, fields, objs, now):
         return
     table = model._meta.db_table
     columns = [model._meta.get_field(name) for name in fields]
-    row = "(%s::bigint, " + ", ".join(f"%s::{c.db_type(connection)}" for c in columns) + ")"
+    arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for c in columns)])
     sets = ", ".join(f'"{c.column}" = v."{c.column}"' for c in columns)
     names = ", ".join(["id", *(f'"{c.column}"' for c in columns)])
     with connection.cursor() as cursor:
         for start in range(0, len(objs), 1000):
             chunk = objs[start : start + 1000]
-            params = []
-            for obj in chunk:
-                params.append(obj.pk)
-                params.extend(c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns)
+            params = [[obj.pk for obj in chunk]]
+            params += [[c.get_db_prep_save(getattr(obj, c.attname), connection) for obj in chunk] for c in columns]
             cursor.execute(
-                f'UPDATE "{table}" SET {sets} FROM (VALUES {", ".join([row] * len(chunk))}) AS v({names}) '
-                f'WHERE "{table}".id = v.id',
+                f'UPDATE "{table}" SET {sets} FROM UNNEST({arrays}) AS v({names}) WHERE "{table}".id = v.id',
                 params,
             )
+
+
+def _roles_update(scans):
+    """Writes the scans' new roles: one ``UPDATE … FROM UNNEST`` on PostgreSQL."""
+    if not scans:
+        return
+    if connection.vendor != "postgresql":
+        by_role = defaultdict(list)
+        for scan in scans:
+            by_role[scan.role].append(scan.pk)
+        for role, ids in sorted(by_role.items()):
+            GateScan.objects.filter(pk__in=ids).update(role=role)
+        return
+    table = GateScan._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET role = v.role FROM UNNEST(%s::bigint[], %s::varchar[]) AS v(id, role) '
+            f'WHERE "{table}".id = v.id',
+            [[s.pk for s in scans], [s.role for s in scans]],
+        )
 
 
 def _refold_one(ticket, scans, legacy, visits, doubles, today, plan, reentry_allowed):
