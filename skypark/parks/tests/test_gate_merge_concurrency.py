@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from skypark.core.testing import run_together
-from skypark.parks.gates import devices, merge, packs, signing
+from skypark.parks.gates import devices, merge, packs, refold, signing
 from skypark.parks.gates.clock import ms_to_datetime, now_ms
 from skypark.parks.models import DoubleEntry, GateScan, Park, ParkVisit
 
@@ -68,7 +68,7 @@ def test_gates_uploading_overlapping_tickets_at_once_agree(park, staff_user):
     assert GateScan.objects.filter(role="admission").count() == len(tickets)
     assert DoubleEntry.objects.count() == (GATES - 1) * len(tickets)
     assert ParkVisit.objects.count() == GATES * len(tickets)
-    assert merge.occupancy_get(park_id=park.pk, day=timezone.localdate()) == GATES * len(tickets)
+    assert refold.occupancy_get(park_id=park.pk, day=timezone.localdate()) == GATES * len(tickets)
     assert Park.objects.get(pk=park.pk).current_occupancy == min(GATES * len(tickets), park.capacity)
 
 
@@ -81,4 +81,4 @@ def test_one_devices_batches_at_once_are_all_counted(park, staff_user):
     batches = [[gate.scan(t, at_ms=t0 + i)] for i, t in enumerate(tickets)]
     _results, errors = run_together([_upload(device, events) for events in batches])
     assert not errors, {str(e)[:200] for e in errors}
-    assert merge.occupancy_get(park_id=park.pk, day=timezone.localdate()) == len(tickets)
+    assert refold.occupancy_get(park_id=park.pk, day=timezone.localdate()) == len(tickets)
