@@ -9,6 +9,7 @@ the rules find in the logs with no double-entry row), ``occupancy_mismatch`` (pe
 inside by the logs vs the replicated counter vs the park's row), ``unexpected`` (non-200
 answers)."""
 
+import datetime
 import json
 import os
 import random
@@ -30,18 +31,20 @@ def seed(tickets: int) -> dict:
 
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.utils import timezone
 
     from bench.scenarios import parkkit
-    from skypark.parks.gates import devices, signing
+    from skypark.parks.gates import devices, packs, signing
     from skypark.parks.models import Park, Ticket
 
     park = parkkit.park_create(1_000_000)
     Park.objects.filter(pk=park["id"]).update(reentry_allowed=True)
     staff = get_user_model().objects.create_user("+996555999999", None, name="Gate lead", is_staff=True)
-    tokens = [
-        devices.device_register(park=Park.objects.get(pk=park["id"]), name=f"gate-{i}", staff=staff)[1]
-        for i in range(GATES)
-    ]
+    tokens = []
+    for i in range(GATES):  # each gate downloaded its pack before going offline
+        device, token = devices.device_register(park=Park.objects.get(pk=park["id"]), name=f"gate-{i}", staff=staff)
+        packs.pack_window_record(device=device, now=timezone.now() - datetime.timedelta(hours=2))
+        tokens.append(token)
     owner = get_user_model().objects.create_user("+996555777770", None, name="Ticket owner")
     with connection.cursor() as cursor:
         cursor.execute(

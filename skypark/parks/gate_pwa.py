@@ -21,7 +21,7 @@ ASSETS = (
     "js/vendor/noble-ed25519.js",
     "css/site.css",
 )
-VERSION = "1"
+VERSION = "2"
 API = "/api/v1/parks/gate/"  # the API is not under a language prefix
 
 
@@ -38,6 +38,7 @@ def gate_strings() -> dict:
         "refused": _("REFUSED"),
         "visitors": _("Visitors: %(n)s."),
         "decided_offline": _("decided offline"),
+        "guardian_with": _("With %(name)s."),
         "reasons": {
             "forged": _("This code is not genuine."),
             "unknown_key": _("This code is signed by a key the park does not know."),
@@ -52,6 +53,8 @@ def gate_strings() -> dict:
             "needs_online": _("This older code can be checked only online: type the backup code."),
             "no_pack": _("No offline data on this device: the code cannot be checked."),
             "pack_expired": _("The offline data has expired: connect to the network."),
+            "guardian_required": _("Choose the adult who is with the children."),
+            "guardian_not_listed": _("This adult is not on the ticket's list: the children cannot leave with them."),
         },
     }
 

@@ -100,6 +100,14 @@ class Park(TimeStampedModel):
         default=15,
         help_text=_("A ticket for a time slot opens the gate this long before the slot starts, until it ends."),
     )
+    guardian_pairing = models.BooleanField(
+        _("children leave only with a listed adult"),
+        default=False,
+        help_text=_(
+            "The gate records the adult who brought the children and lets them out only with the order holder "
+            "or an adult the order holder named."
+        ),
+    )
 
     objects = ParkQuerySet.as_manager()
 
@@ -316,6 +324,12 @@ class Ticket(TimeStampedModel):
     discount_amount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=Decimal("0"))
     loyalty_points_used = models.PositiveIntegerField(_("loyalty points used"), default=0)
     children_data = models.JSONField(_("children"), default=list, encoder=DjangoJSONEncoder)
+    guardians = models.JSONField(
+        _("adults who may collect the children"),
+        default=list,
+        blank=True,
+        help_text=_("Named by the order holder besides themselves: first name and initial, as the gate shows them."),
+    )
     entry_time = models.DateTimeField(_("entry time"), null=True, blank=True)
     exit_time = models.DateTimeField(_("exit time"), null=True, blank=True)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
@@ -469,6 +483,13 @@ class ParkVisit(TimeStampedModel):
         return f"{self.park} · {self.entry_time:%Y-%m-%d %H:%M} · {self.visitor_count}"
 
 
-from .gates.models import DoubleEntry, GateBatch, GateDevice, GateScan, GateSigningKey  # noqa: E402
+from .gates.models import (  # noqa: E402
+    DoubleEntry,
+    GateBatch,
+    GateDevice,
+    GatePackWindow,
+    GateScan,
+    GateSigningKey,
+)
 
-__all__ = ["DoubleEntry", "GateBatch", "GateDevice", "GateScan", "GateSigningKey"]
+__all__ = ["DoubleEntry", "GateBatch", "GateDevice", "GatePackWindow", "GateScan", "GateSigningKey"]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from skypark.commerce.models import OrderLine
 from skypark.privacy.registry import Section, not_personal, register, rows
 
-from .models import ParkVisit, Ticket, TicketStatus
+from .models import GateScan, ParkVisit, Ticket, TicketStatus
 
 ERASED_CHILD = "—"
 
@@ -21,6 +21,9 @@ def export(user):
 
 
 def erase(user):
+    # The adults named to collect the children, and those the gates recorded with them.
+    Ticket.objects.filter(customer=user).exclude(guardians=[]).update(guardians=[])
+    GateScan.objects.filter(ticket__customer=user).exclude(guardian="").update(guardian=ERASED_CHILD)
     for ticket in Ticket.objects.filter(customer=user).exclude(children_data=[], notes=""):
         names = [str(child.get("name") or "") for child in ticket.children_data]
         ticket.children_data = [{**child, "name": ERASED_CHILD} for child in ticket.children_data]

@@ -66,6 +66,11 @@ class VerdictDetails(serializers.Serializer):
     event = serializers.CharField(required=False, help_text="The event a check-in code is for.")
     opens_at = serializers.DateTimeField(required=False, help_text="When check-in opens.")
     ended_at = serializers.DateTimeField(required=False, help_text="When the event ended.")
+    guardians = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="At a park with guardian pairing: the adults listed for the ticket (first name and initial).",
+    )
 
 
 class ErrorBody(serializers.Serializer):

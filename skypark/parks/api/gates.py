@@ -14,10 +14,10 @@ from skypark.core.api.serializers import ErrorOutput
 from skypark.core.errors import DomainError, NotFound
 
 from .. import selectors
-from ..gates import devices, merge, packs
+from ..gates import devices, guardians, merge, packs
 from ..gates.errors import DeviceUnknown
 from ..models import GateDevice, Park
-from .views import IsGateStaff
+from .views import IsGateStaff, _my_ticket
 
 TAGS = ["gates"]
 
@@ -56,6 +56,9 @@ class UploadOutput(serializers.Serializer):
     stored = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     double_entries = serializers.IntegerField()
+    pack_expired = serializers.IntegerField(
+        help_text="Scans made after the device's pack expired: stored, refused (reason pack_expired)."
+    )
     occupancy = serializers.IntegerField()
 
 
@@ -122,7 +125,7 @@ class GatePackApi(APIView):
                 day = datetime.date.fromisoformat(request.query_params["day"])
             except ValueError:
                 raise DomainError(_("Give the day as YYYY-MM-DD."), code="invalid_day") from None
-        return Response(packs.pack_build(device=device, day=day))
+        return Response(packs.pack_issue(device=device, day=day))
 
 
 @extend_schema(
@@ -147,3 +150,40 @@ class GateScanUploadApi(APIView):
             device=device, batch_id=data.validated_data["batch_id"], events=data.validated_data["events"]
         )
         return Response(UploadOutput(result.__dict__).data)
+
+
+class GuardiansInput(serializers.Serializer):
+    guardians = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=guardians.MAX_NAMED,
+        help_text="Adults besides the order holder who may bring and collect the children: first and last name "
+        "(kept as first name and initial).",
+    )
+
+
+class GuardiansOutput(serializers.Serializer):
+    guardians = serializers.ListField(
+        child=serializers.CharField(), help_text="Every adult listed at the gate, the order holder first."
+    )
+
+
+@extend_schema(
+    tags=["parks"],
+    summary="Name the adults who may collect the children",
+    description="For the order holder. At a park with guardian pairing the gate lets the children leave only "
+    "with the order holder or one of these adults.",
+    request=GuardiansInput,
+    responses={
+        200: GuardiansOutput,
+        400: OpenApiResponse(ErrorOutput, description="guardians_invalid"),
+        404: OpenApiResponse(ErrorOutput, description="Not found"),
+    },
+)
+class TicketGuardiansApi(APIView):
+    def put(self, request, pk):
+        data = GuardiansInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = guardians.ticket_guardians_set(
+            ticket=_my_ticket(request, pk), names=data.validated_data["guardians"], by=request.user
+        )
+        return Response(GuardiansOutput({"guardians": guardians.ticket_guardians(ticket)}).data)

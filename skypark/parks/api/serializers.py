@@ -199,6 +199,14 @@ class GateInput(serializers.Serializer):
     park = serializers.SlugField()
     code = serializers.CharField(max_length=400)
     gate = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    guardian = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="At a park with guardian pairing: the listed adult (as the pack and `details.guardians` name "
+        "them) who brings the children in, or collects them at exit.",
+    )
 
 
 class GateOutput(serializers.Serializer):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("parks/tickets/", views.TicketListApi.as_view(), name="park-ticket-list"),
     path("parks/tickets/<int:pk>/", views.TicketDetailApi.as_view(), name="park-ticket-detail"),
     path("parks/tickets/<int:pk>/cancel/", views.TicketCancelApi.as_view(), name="park-ticket-cancel"),
+    path("parks/tickets/<int:pk>/guardians/", gates.TicketGuardiansApi.as_view(), name="park-ticket-guardians"),
     path("parks/gate/admit/", views.GateAdmitApi.as_view(), name="park-gate-admit"),
     path("parks/gate/exit/", views.GateExitApi.as_view(), name="park-gate-exit"),
     path("parks/gate/devices/", gates.GateDeviceRegisterApi.as_view(), name="park-gate-device-register"),

@@ -318,7 +318,11 @@ class GateAdmitApi(APIView):
         try:
             # By slug: the service reads the park from the ticket's row.
             result = services.ticket_admit(
-                code=values["code"], park=values["park"], gate=values["gate"], staff=request.user
+                code=values["code"],
+                park=values["park"],
+                gate=values["gate"],
+                staff=request.user,
+                guardian=values["guardian"],
             )
         except Park.DoesNotExist:
             raise NotFound()
@@ -355,7 +359,13 @@ class GateExitApi(APIView):
         data = GateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        result = services.ticket_exit(code=values["code"], park=values["park"], gate=values["gate"], staff=request.user)
+        result = services.ticket_exit(
+            code=values["code"],
+            park=values["park"],
+            gate=values["gate"],
+            staff=request.user,
+            guardian=values["guardian"],
+        )
         ticket = result.ticket
         body = {
             "admitted": result.admitted,
@@ -365,6 +375,6 @@ class GateExitApi(APIView):
             "children": None,
             "ticket_id": ticket.pk if ticket else None,
             "visit_id": result.visit.pk if result.visit else None,
-            "details": {},
+            "details": result.facts,
         }
         return Response(GateOutput(body).data)

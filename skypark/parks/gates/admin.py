@@ -88,7 +88,20 @@ class GateSigningKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(GateScan)
 class GateScanAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     scope = NETWORK
-    list_display = ("scanned_at", "park", "gate", "kind", "ticket", "method", "admitted", "role", "staff", "node")
+    list_display = (
+        "scanned_at",
+        "park",
+        "gate",
+        "kind",
+        "ticket",
+        "method",
+        "admitted",
+        "reason",
+        "role",
+        "guardian",
+        "staff",
+        "node",
+    )
     list_select_related = ("park", "ticket", "staff")
     list_filter = ("kind", "role", "admitted", "park", ("day", admin.DateFieldListFilter))
     search_fields = ("=ticket__backup_code", "gate", "=event_id")

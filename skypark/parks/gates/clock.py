@@ -32,7 +32,9 @@ def now_ms(now=None) -> int:
     return int((now or timezone.now()).timestamp() * 1000)
 
 
-def scan_online(*, ticket, kind, now, today, method, gate, staff, role) -> GateScan:
+def scan_online(
+    *, ticket, kind, now, today, method, gate, staff, role, admitted=True, reason="", guardian=""
+) -> GateScan:
     """Records a scan decided online (inside the admission's or exit's transaction), so
     that a later merge of offline scans folds it with them."""
     return GateScan.objects.create(
@@ -46,7 +48,9 @@ def scan_online(*, ticket, kind, now, today, method, gate, staff, role) -> GateS
         kind=kind,
         ticket_id=ticket.pk,
         method=method or "",
-        admitted=True,
+        admitted=admitted,
+        reason=reason,
+        guardian=(guardian or "")[:100],
         visitors=len(ticket.children_data),
         gate=(gate or "")[:50],
         staff_id=staff,

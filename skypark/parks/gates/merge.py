@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from skypark.commerce import qr
@@ -25,13 +25,14 @@ from skypark.eventlog.services import event_new, events_append
 
 from .. import history
 from ..models import Ticket
-from . import signing
-from .clock import MAX_SKEW, hlc_parse, ms_to_datetime, now_ms
+from . import packs, signing
+from .clock import MAX_SKEW, SERVER_NODE, hlc_parse, ms_to_datetime, now_ms
 from .errors import BatchReplayed, ClockInFuture, DeviceRevoked, ScanInvalid
 from .models import GateBatch, GateScan
 from .refold import METHODS, occupancy_merge, occupancy_state_id, tickets_refold  # noqa: F401
 
 MAX_BATCH = 1000
+PACK_EXPIRED = "pack_expired"
 COMPARED = ("node", "clock_ms", "clock_counter", "kind", "ticket_id", "admitted")
 
 
@@ -43,6 +44,7 @@ class UploadResult:
     duplicates: int
     double_entries: int
     occupancy: int
+    pack_expired: int = 0
 
 
 # --- reading an upload ------------------------------------------------------------------
@@ -135,7 +137,14 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
     """Stores a device's batch of scans and merges them. All or nothing: any invalid
     scan refuses the whole batch with a 4xx (``ScanInvalid``, ``ClockInFuture``) and
     stores nothing; a batch id already received is refused with ``BatchReplayed`` and
-    changes nothing; a scan already stored (same event id, same content) is skipped."""
+    changes nothing; a scan already stored (same event id, same content) is skipped.
+
+    Built for bulk: the checks (signatures included) and the scans' insert run before
+    any lock, so uploads of different gates overlap there; the insert skips event ids
+    already stored (``ON CONFLICT DO NOTHING``), so two gates racing with one scan store
+    it once. Only then are the touched tickets locked, in id order (no deadlock), and
+    refolded, and the occupancy counters merged: the device's own and the server's
+    (online scans do not merge by themselves), not every node's each time."""
     now = now or timezone.now()
     if device.revoked_at is not None:
         raise DeviceRevoked()
@@ -148,20 +157,21 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
     if GateBatch.objects.filter(batch_id=batch_id).exists():
         raise BatchReplayed(details={"batch_id": str(batch_id)})
     parsed = [_parse(i, raw, device=device, now=now) for i, raw in enumerate(events)]
-    tickets = _tickets_locked(parsed, device)
+    codes = _tickets_read(parsed, device)
     for scan in parsed:
         if scan["ticket_id"] is not None:
-            _code_check(scan, tickets[scan["ticket_id"]])
+            _code_check(scan, codes[scan["ticket_id"]])
+    expired = _pack_expired_refuse(parsed, device)
     new = _new_scans(parsed)
     staff_ids = {s["staff_id"] for s in new if s["staff_id"] is not None}
     known_staff = set(get_user_model().objects.filter(pk__in=staff_ids, is_staff=True).values_list("pk", flat=True))
     batch = GateBatch.objects.create(batch_id=batch_id, device=device, events=len(events), new_events=len(new))
-    rows = GateScan.objects.bulk_create(
+    rows = _scans_insert(
         [
             GateScan(
                 event_id=s["event_id"],
                 park_id=device.park_id,
-                device=device,
+                device_id=device.pk,
                 node=s["node"],
                 clock_ms=s["clock_ms"],
                 clock_counter=s["clock_counter"],
@@ -172,19 +182,30 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
                 method=s["method"],
                 admitted=s["admitted"],
                 reason=s["reason"],
-                visitors=tickets[s["ticket_id"]].visitors if s["ticket_id"] else 0,
+                visitors=codes[s["ticket_id"]].visitors if s["ticket_id"] else 0,
                 gate=device.name[:50],
                 staff_id=s["staff_id"] if s["staff_id"] in known_staff else None,
                 guardian=s["guardian"],
-                batch=batch,
+                batch_id=batch.pk,
+                role="",
+                received_at=now,
             )
             for s in new
         ]
     )
-    events_append([_scan_event(row, device, batch, now) for row in rows])
+    if len(rows) != len(new):
+        GateBatch.objects.filter(pk=batch.pk).update(new_events=len(rows))
     touched = sorted({row.ticket_id for row in rows if row.ticket_id})
-    found = tickets_refold([tickets[pk] for pk in touched], now=now)
-    occupancy = occupancy_merge(park_id=device.park_id, days={row.day for row in rows}, today=timezone.localdate(now))
+    park = type(device.park).objects.only("pk", "reentry_allowed").get(pk=device.park_id)
+    tickets = _tickets_locked(touched, park)
+    events_append([_scan_event(row, device, batch, now) for row in rows])
+    found = tickets_refold(tickets, now=now, reentry_allowed=park.reentry_allowed)
+    occupancy = occupancy_merge(
+        park_id=device.park_id,
+        days={row.day for row in rows},
+        today=timezone.localdate(now),
+        nodes={device.node_id, SERVER_NODE},
+    )
     type(device).objects.filter(pk=device.pk).update(last_seen_at=now)
     return UploadResult(
         batch_id=str(batch_id),
@@ -193,14 +214,42 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
         duplicates=len(events) - len(rows),
         double_entries=found,
         occupancy=occupancy,
+        pack_expired=expired,
     )
 
 
-def _tickets_locked(parsed, device) -> dict:
+def _pack_expired_refuse(parsed, device) -> int:
+    """Lost-device protection: a scan let through while the device held no unexpired
+    pack (``packs.pack_held``) is stored refused, reason ``pack_expired`` — kept and
+    shown, never dropped, and counted neither as an admission nor in occupancy. The
+    device's own verdict stays in the scan's event. Returns how many were refused."""
+    windows = packs.pack_windows(device=device, since=min(s["scanned_at"] for s in parsed))
+    refused = 0
+    for scan in parsed:
+        scan["device_admitted"] = scan["admitted"]
+        if scan["admitted"] and not packs.pack_held(windows, scan["scanned_at"]):
+            scan["admitted"], scan["reason"] = False, PACK_EXPIRED
+            refused += 1
+    return refused
+
+
+@dataclass(frozen=True)
+class _TicketCodes:
+    pk: int
+    park_id: int
+    qr_code: str
+    backup_code: str
+    visitors: int
+
+
+def _tickets_read(parsed, device) -> dict:
+    """What checking the scans needs of their tickets, read without a lock."""
     ids = sorted({s["ticket_id"] for s in parsed if s["ticket_id"] is not None})
     tickets = {
-        t.pk: t
-        for t in Ticket.objects.select_for_update(of=("self",)).select_related("park").filter(pk__in=ids).order_by("pk")
+        pk: _TicketCodes(pk, park_id, qr_code, backup_code, len(children or ()))
+        for pk, park_id, qr_code, backup_code, children in Ticket.objects.filter(pk__in=ids).values_list(
+            "pk", "park_id", "qr_code", "backup_code", "children_data"
+        )
     }
     for scan in parsed:
         ticket = tickets.get(scan["ticket_id"]) if scan["ticket_id"] is not None else None
@@ -209,6 +258,51 @@ def _tickets_locked(parsed, device) -> dict:
         if ticket is not None and ticket.park_id != device.park_id:
             raise _invalid(scan["index"], "ticket_wrong_park")
     return tickets
+
+
+def _tickets_locked(ids, park) -> list:
+    """The touched tickets' rows, locked in id order (every merge and the online gate
+    lock tickets in that order, so two uploads never wait on each other in a cycle)."""
+    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
+    for ticket in tickets:
+        ticket.park = park
+    return tickets
+
+
+def _scans_insert(objs) -> list:
+    """Inserts the scans, skipping any event id already stored; returns those inserted
+    (with their ids). On PostgreSQL one ``INSERT … ON CONFLICT (event_id) DO NOTHING
+    RETURNING`` per thousand rows; elsewhere (one writer at a time) ``bulk_create``."""
+    if not objs:
+        return []
+    if connection.vendor != "postgresql":
+        return GateScan.objects.bulk_create(objs)
+    fields = [f for f in GateScan._meta.concrete_fields if not f.primary_key]
+    table = GateScan._meta.db_table
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    by_event = {obj.event_id: obj for obj in objs}
+    # In event id order: two uploads carrying the same scans wait on each other's rows in
+    # one order, never in a cycle.
+    objs = sorted(objs, key=lambda obj: obj.event_id)
+    inserted = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), 1000):
+            chunk = objs[start : start + 1000]
+            # One array per column (plain values, adapted as they are): a short statement
+            # whatever the batch's size.
+            cursor.execute(
+                f'INSERT INTO "{table}" ({columns}) SELECT * FROM UNNEST({arrays}) '
+                "ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id",
+                [[getattr(obj, f.attname) for obj in chunk] for f in fields],
+            )
+            for pk, event_id in cursor.fetchall():
+                obj = by_event[event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(str(event_id))]
+                obj.pk = obj.id = pk
+                obj._state.adding, obj._state.db = False, "default"
+                inserted.append(obj)
+    inserted.sort(key=lambda obj: obj.pk)
+    return inserted
 
 
 def _new_scans(parsed) -> list:
@@ -233,7 +327,13 @@ def _scan_event(row, device, batch, now):
         aggregate_type=history.TICKET if row.ticket_id else "parks.gate_device",
         aggregate_id=row.ticket_id or device.pk,
         event_type=f"gate.{kind}",
-        data={"scan": str(row.event_id), "reason": row.reason, "method": row.method, "guardian": bool(row.guardian)},
+        data={
+            "scan": str(row.event_id),
+            "reason": row.reason,
+            "method": row.method,
+            "guardian": bool(row.guardian),
+            **({"device_admitted": True} if row.reason == PACK_EXPIRED else {}),
+        },
         metadata={"device": device.pk, "node": row.node, "hlc": f"{row.clock_ms}:{row.clock_counter}"},
         park_id=row.park_id,
         actor=f"gate-device:{device.pk}",

@@ -3,7 +3,7 @@ to the parks app."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -74,6 +74,31 @@ class GateDevice(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class GatePackWindow(models.Model):
+    """A stretch of time in which a device held an unexpired pack: opened by a pack
+    download when the device had none valid, stretched by every download before it
+    expires. A scan the device made outside every window (a lost device's pack had
+    expired) is stored refused by the merge, reason ``pack_expired``."""
+
+    device = models.ForeignKey(
+        GateDevice, verbose_name=_("device"), on_delete=models.CASCADE, related_name="pack_windows"
+    )
+    opened_at = models.DateTimeField(_("first pack downloaded at"))
+    expires_at = models.DateTimeField(_("last pack expires at"))
+
+    class Meta:
+        verbose_name = _("gate pack window")
+        verbose_name_plural = _("gate pack windows")
+        ordering = ["device", "-opened_at", "-id"]
+        indexes = [models.Index(fields=["device", "expires_at"], name="parks_pack_window_device_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("opened_at")), name="parks_pack_window_order")
+        ]
+
+    def __str__(self):
+        return f"{self.device_id}: {self.opened_at:%Y-%m-%d %H:%M} – {self.expires_at:%Y-%m-%d %H:%M}"
 
 
 class GateScanKind(models.TextChoices):

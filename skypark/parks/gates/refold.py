@@ -28,7 +28,53 @@ def occupancy_state_id(park_id, day) -> str:
     return f"parks.occupancy:{park_id}:{day.isoformat()}"
 
 
-def _fact(scan: GateScan) -> rules.ScanFact:
+SCAN_FIELDS = (
+    "pk",
+    "event_id",
+    "ticket_id",
+    "clock_ms",
+    "clock_counter",
+    "node",
+    "kind",
+    "admitted",
+    "day",
+    "scanned_at",
+    "visitors",
+    "role",
+    "method",
+    "gate",
+    "staff_id",
+)
+
+
+class _Scan:
+    """The columns of a stored scan the refold needs, read as a tuple (a merge reads
+    every scan of the tickets it touches: model instances would cost most of it)."""
+
+    __slots__ = SCAN_FIELDS
+
+    def __init__(self, row):
+        for name, value in zip(SCAN_FIELDS, row, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def sort_key(self):
+        return (self.clock_ms, self.clock_counter, self.node, str(self.event_id))
+
+
+VISIT_FIELDS = ("pk", "scan_id", "ticket_id", "status", "entry_time", "exit_time", "visit_date")
+DOUBLE_FIELDS = ("pk", "scan_id", "first_scan_id", "kind")
+
+
+class _Row:
+    """A stored row's columns read as a tuple; rewritten through a model instance made
+    only for the rows that change."""
+
+    def __init__(self, names, row):
+        self.__dict__.update(zip(names, row, strict=True))
+
+
+def _fact(scan) -> rules.ScanFact:
     return rules.ScanFact(
         key=scan.sort_key,
         kind=scan.kind,
@@ -55,24 +101,34 @@ def _legacy_facts(visits) -> list:
     return facts
 
 
-def tickets_refold(tickets, *, now) -> int:
+def tickets_refold(tickets, *, now, reentry_allowed=None) -> int:
     """Refolds each ticket (rows locked by the caller) from all its scans and rewrites
-    what differs. Returns the number of double entries found that were not known."""
+    what differs. Returns the number of double entries found that were not known.
+    Reads only the columns the fold and the rewrite need: the scans as tuples, the
+    visits and double entries with their keys and the compared fields."""
     if not tickets:
         return 0
     ids = [t.pk for t in tickets]
     scans = defaultdict(list)
-    for scan in GateScan.objects.filter(ticket_id__in=ids):
-        scans[scan.ticket_id].append(scan)
-    visits = {v.scan_id: v for v in ParkVisit.objects.filter(ticket_id__in=ids, scan__isnull=False)}
+    for row in GateScan.objects.filter(ticket_id__in=ids).values_list(*SCAN_FIELDS):
+        scans[row[2]].append(_Scan(row))
+    visits = {}
     legacy = defaultdict(list)
-    for visit in ParkVisit.objects.filter(ticket_id__in=ids, scan__isnull=True):
-        legacy[visit.ticket_id].append(visit)
-    doubles = {d.scan_id: d for d in DoubleEntry.objects.filter(ticket_id__in=ids)}
+    for row in ParkVisit.objects.filter(ticket_id__in=ids).values_list(*VISIT_FIELDS):
+        visit = _Row(VISIT_FIELDS, row)
+        if visit.scan_id is None:
+            legacy[visit.ticket_id].append(visit)
+        else:
+            visits[visit.scan_id] = visit
+    doubles = {
+        row[1]: _Row(DOUBLE_FIELDS, row)
+        for row in DoubleEntry.objects.filter(ticket_id__in=ids).values_list(*DOUBLE_FIELDS)
+    }
     today = timezone.localdate(now)
     plan = _Plan()
     for ticket in tickets:
-        _refold_one(ticket, scans[ticket.pk], legacy[ticket.pk], visits, doubles, today, plan)
+        reentry = ticket.park.reentry_allowed if reentry_allowed is None else reentry_allowed
+        _refold_one(ticket, scans[ticket.pk], legacy[ticket.pk], visits, doubles, today, plan, reentry)
     return plan.write(now)
 
 
@@ -85,11 +141,7 @@ class _Plan:
         self.tickets, self.events = [], []
 
     def write(self, now) -> int:
-        by_role = defaultdict(list)
-        for scan in self.roles:
-            by_role[scan.role].append(scan.pk)
-        for role, ids in sorted(by_role.items()):
-            GateScan.objects.filter(pk__in=ids).update(role=role)
+        _roles_update(sorted(self.roles, key=lambda scan: scan.pk))
         if self.gone_doubles:
             DoubleEntry.objects.filter(pk__in=self.gone_doubles).delete()
         DoubleEntry.objects.bulk_update(self.changed_doubles, ["first_scan", "kind"], batch_size=500)
@@ -106,7 +158,7 @@ class _Plan:
 
 def _rows_update(model, fields, objs, now):
     """Writes ``fields`` of ``objs`` (``updated_at`` set to ``now``): on PostgreSQL one
-    ``UPDATE … FROM (VALUES …)`` per thousand rows; elsewhere Django's ``bulk_update``."""
+    ``UPDATE … FROM UNNEST(…)`` per thousand rows (an array per column); elsewhere Django's ``bulk_update``."""
     if not objs:
         return
     for obj in objs:
@@ -116,30 +168,47 @@ def _rows_update(model, fields, objs, now):
         return
     table = model._meta.db_table
     columns = [model._meta.get_field(name) for name in fields]
-    row = "(%s::bigint, " + ", ".join(f"%s::{c.db_type(connection)}" for c in columns) + ")"
+    arrays = ", ".join(["%s::bigint[]", *(f"%s::{c.db_type(connection)}[]" for c in columns)])
     sets = ", ".join(f'"{c.column}" = v."{c.column}"' for c in columns)
     names = ", ".join(["id", *(f'"{c.column}"' for c in columns)])
     with connection.cursor() as cursor:
         for start in range(0, len(objs), 1000):
             chunk = objs[start : start + 1000]
-            params = []
-            for obj in chunk:
-                params.append(obj.pk)
-                params.extend(c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns)
+            params = [[obj.pk for obj in chunk]]
+            params += [[c.get_db_prep_save(getattr(obj, c.attname), connection) for obj in chunk] for c in columns]
             cursor.execute(
-                f'UPDATE "{table}" SET {sets} FROM (VALUES {", ".join([row] * len(chunk))}) AS v({names}) '
-                f'WHERE "{table}".id = v.id',
+                f'UPDATE "{table}" SET {sets} FROM UNNEST({arrays}) AS v({names}) WHERE "{table}".id = v.id',
                 params,
             )
 
 
-def _refold_one(ticket, scans, legacy, visits, doubles, today, plan):
+def _roles_update(scans):
+    """Writes the scans' new roles: one ``UPDATE … FROM UNNEST`` on PostgreSQL."""
+    if not scans:
+        return
+    if connection.vendor != "postgresql":
+        by_role = defaultdict(list)
+        for scan in scans:
+            by_role[scan.role].append(scan.pk)
+        for role, ids in sorted(by_role.items()):
+            GateScan.objects.filter(pk__in=ids).update(role=role)
+        return
+    table = GateScan._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET role = v.role FROM UNNEST(%s::bigint[], %s::varchar[]) AS v(id, role) '
+            f'WHERE "{table}".id = v.id',
+            [[s.pk for s in scans], [s.role for s in scans]],
+        )
+
+
+def _refold_one(ticket, scans, legacy, visits, doubles, today, plan, reentry_allowed):
     facts = rules.TicketFacts(
         visits_allowed=ticket.visits_allowed,
         valid_from=ticket.visit_date,
         valid_until=ticket.valid_until or ticket.visit_date,
         valid=ticket.status in (Ticket.Status.ACTIVE, Ticket.Status.USED, Ticket.Status.EXPIRED),
-        reentry_allowed=ticket.park.reentry_allowed,
+        reentry_allowed=reentry_allowed,
     )
     result = rules.fold(facts, [_fact(s) for s in scans] + _legacy_facts(legacy))
     by_event = {str(s.event_id): s for s in scans}
@@ -162,12 +231,16 @@ def _refold_one(ticket, scans, legacy, visits, doubles, today, plan):
             if known is None:
                 plan.new_doubles.append(
                     DoubleEntry(
-                        ticket=ticket, park_id=ticket.park_id, day=scan.day, scan=scan, first_scan_id=first, kind=kind
+                        ticket=ticket,
+                        park_id=ticket.park_id,
+                        day=scan.day,
+                        scan_id=scan.pk,
+                        first_scan_id=first,
+                        kind=kind,
                     )
                 )
             elif (known.first_scan_id, known.kind) != (first, kind):
-                known.first_scan_id, known.kind = first, kind
-                plan.changed_doubles.append(known)
+                plan.changed_doubles.append(DoubleEntry(pk=known.pk, first_scan_id=first, kind=kind))
         elif known is not None:
             plan.gone_doubles.append(known.pk)
     _ticket_plan(ticket, result.state, plan)
@@ -186,7 +259,7 @@ def _visit_plan(ticket, scan, visit, exit_scan, today, plan):
             ParkVisit(
                 park_id=ticket.park_id,
                 ticket=ticket,
-                scan=scan,
+                scan_id=scan.pk,
                 entry_time=scan.scanned_at,
                 exit_time=exit_time,
                 visit_date=scan.day,
@@ -199,8 +272,7 @@ def _visit_plan(ticket, scan, visit, exit_scan, today, plan):
             )
         )
     elif (visit.status, visit.exit_time) != (status, exit_time):
-        visit.status, visit.exit_time = status, exit_time
-        plan.changed_visits.append(visit)
+        plan.changed_visits.append(ParkVisit(pk=visit.pk, status=status, exit_time=exit_time))
 
 
 def _ticket_plan(ticket, state, plan):
@@ -219,22 +291,28 @@ def _ticket_plan(ticket, state, plan):
 # --- occupancy --------------------------------------------------------------------------
 
 
-def occupancy_merge(*, park_id, days, today) -> int:
+def occupancy_merge(*, park_id, days, today, nodes=None) -> int:
     """Merges each node's counters of ``park_id`` on ``days`` into the replicated state
-    (every node that scanned there that day, the server's online scans included) and,
-    for today, sets the park's occupancy from it. Returns today's value."""
+    (every node that scanned there that day, the server's online scans included; only
+    ``nodes`` when given — an upload changes its own device's counters only) and, for
+    today, sets the park's occupancy from it. Returns today's value."""
     value = None
     for day in sorted(days):
-        totals = (
-            GateScan.objects.filter(park_id=park_id, day=day, admitted=True)
-            .values("node")
-            .annotate(p=Sum("visitors", filter=Q(kind="entry")), n=Sum("visitors", filter=Q(kind="exit")))
+        state_id = occupancy_state_id(park_id, day)
+        # The replicated row is locked before the counts are read: an upload of the same
+        # device committing meanwhile is then counted here, not missed by both.
+        crdt_pn_merge(state_id=state_id, node_id=SERVER_NODE, state=crdt.pn_empty())
+        scans = GateScan.objects.filter(park_id=park_id, day=day, admitted=True)
+        if nodes is not None:
+            scans = scans.filter(node__in=sorted(nodes))
+        totals = scans.values("node").annotate(
+            p=Sum("visitors", filter=Q(kind="entry")), n=Sum("visitors", filter=Q(kind="exit"))
         )
         state = crdt.pn_empty()
         for row in totals:
             state["p"][row["node"]] = row["p"] or 0
             state["n"][row["node"]] = row["n"] or 0
-        merged = crdt_pn_merge(state_id=occupancy_state_id(park_id, day), node_id=SERVER_NODE, state=state)
+        merged = crdt_pn_merge(state_id=state_id, node_id=SERVER_NODE, state=state)
         if day == today:
             value = crdt.pn_value(merged)
     if value is None:

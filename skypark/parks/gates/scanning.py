@@ -22,7 +22,7 @@ from skypark.core import verdicts
 
 from .. import history
 from ..models import GateScan, Park, ParkVisit, Ticket, TimeSlot
-from . import rules, signing
+from . import guardians, rules, signing
 from .clock import scan_online
 
 REFUSALS = {
@@ -39,6 +39,8 @@ REFUSALS = {
     "park_full": gettext_lazy("The park is full right now."),
     "wrong_time": gettext_lazy("This ticket is for another time of day."),
     "not_inside": gettext_lazy("This ticket is not inside the park."),
+    "guardian_required": gettext_lazy("Choose the adult who is with the children."),
+    "guardian_not_listed": gettext_lazy("This adult is not on the ticket's list: the children cannot leave with them."),
 }
 STATUS_REFUSALS = {
     Ticket.Status.PENDING_PAYMENT: "not_paid",
@@ -112,6 +114,7 @@ def _ticket_locked(**lookup) -> Ticket | None:
         park_slug=F("park__slug"),
         park_reentry=F("park__reentry_allowed"),
         park_grace=F("park__slot_grace_minutes"),
+        park_pairing=F("park__guardian_pairing"),
     )
     try:
         return tickets.get(**lookup)  # not first(): no ORDER BY to build
@@ -156,7 +159,9 @@ def _ticket_for_code(code: str):
     return ticket, ParkVisit.EntryMethod.MANUAL
 
 
-def ticket_admit(*, code: str, park: Park | str, gate: str = "", staff=None, now=None) -> AdmitResult:
+def ticket_admit(
+    *, code: str, park: Park | str, gate: str = "", staff=None, now=None, guardian: str = ""
+) -> AdmitResult:
     """Lets a ticket's group in at ``park``'s ``gate``, or says why not.
 
     ``park`` is a ``Park`` or its slug. Given the slug, the park is read from the ticket's
@@ -168,11 +173,15 @@ def ticket_admit(*, code: str, park: Park | str, gate: str = "", staff=None, now
     the scan refused with ``park_full``: one transaction, with no savepoint inside it
     (there is one only when the caller already has a transaction open). Two gates
     scanning one code at once queue on the ticket lock; the second sees it used and is
-    refused."""
+    refused.
+
+    At a park with guardian pairing the entry records ``guardian``, which must be one of
+    the ticket's listed adults (else refused, ``guardian_required`` or
+    ``guardian_not_listed``, with the list in the facts, and the refusal kept as a scan)."""
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            result = _admit(code=code, park=park, gate=gate, staff=staff, now=now)
+            result = _admit(code=code, park=park, gate=gate, staff=staff, now=now, guardian=guardian)
     except _ParkFull as full:
         return _refused("park_full", Ticket.objects.get(pk=full.ticket_id))
     if isinstance(park, str) and result.reason in ("forged", "unknown", "wrong_park"):
@@ -189,7 +198,7 @@ class _ParkFull(Exception):
         self.ticket_id = ticket_id
 
 
-def _admit(*, code, park, gate, staff, now) -> AdmitResult:
+def _admit(*, code, park, gate, staff, now, guardian) -> AdmitResult:
     today = timezone.localdate(now)
     found = _ticket_for_code(code)
     if isinstance(found, AdmitResult):
@@ -217,7 +226,42 @@ def _admit(*, code, park, gate, staff, now) -> AdmitResult:
         window = _slot_window(ticket, now)
         if window and not window[0] <= now <= window[1]:
             return _refused("wrong_time", ticket, slot_starts=window[0], slot_ends=window[1])
-    return _admit_locked(ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method, role=role)
+    if ticket.park_pairing:
+        refusal = _guardian_refusal(ticket, guardian, GateScan.Kind.ENTRY, gate=gate, staff=staff, now=now)
+        if refusal is not None:
+            return refusal
+    else:
+        guardian = ""
+    return _admit_locked(
+        ticket=ticket, gate=gate, staff=staff, now=now, today=today, method=method, role=role, guardian=guardian
+    )
+
+
+def _guardian_refusal(ticket, guardian, kind, *, gate, staff, now) -> AdmitResult | None:
+    """At a park with pairing: None when ``guardian`` is one of the ticket's adults, else
+    the refusal, kept as a refused scan (the log of who was turned back)."""
+    listed = guardians.guardians_listed(
+        holder_name=Ticket.objects.filter(pk=ticket.pk).values_list("customer__name", flat=True).first() or "",
+        named=ticket.guardians,
+    )
+    reason = guardians.guardian_check(listed, guardian)
+    if not reason:
+        return None
+    if guardian:  # an adult was named and is not on the list: the refusal is logged
+        scan_online(
+            ticket=ticket,
+            kind=kind,
+            now=now,
+            today=timezone.localdate(now),
+            method="",
+            gate=gate,
+            staff=getattr(staff, "pk", None),
+            role=GateScan.Role.REFUSAL,
+            admitted=False,
+            reason=reason,
+            guardian=guardian,
+        )
+    return _refused(reason, ticket, guardians=listed)
 
 
 def _slot_window(ticket, now):
@@ -254,7 +298,7 @@ def _gate_facts(ticket, reentry_allowed=None) -> rules.TicketFacts:
     )
 
 
-def _admit_locked(*, ticket, gate, staff, now, today, method, role) -> AdmitResult:
+def _admit_locked(*, ticket, gate, staff, now, today, method, role, guardian="") -> AdmitResult:
     count = ticket.visitors
     before = snapshot(ticket, fields=ADMIT_FIELDS)
     if role == rules.ADMISSION:
@@ -275,6 +319,7 @@ def _admit_locked(*, ticket, gate, staff, now, today, method, role) -> AdmitResu
         gate=gate,
         staff=ticket.validated_by_id,
         role=role,
+        guardian=guardian,
     )
     visit = ParkVisit.objects.create(
         scan=scan,
@@ -311,7 +356,7 @@ def _admit_locked(*, ticket, gate, staff, now, today, method, role) -> AdmitResu
 
 
 @transaction.atomic
-def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
+def visit_exit(*, visit: ParkVisit, staff=None, now=None, guardian: str = "") -> ParkVisit:
     """The group left: the visit is closed and occupancy drops (never below zero).
     Locks the visit. A second exit for the same visit changes nothing."""
     now = now or timezone.now()
@@ -334,6 +379,7 @@ def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
             gate=visit.gate,
             staff=getattr(staff, "pk", None),
             role=GateScan.Role.EXIT,
+            guardian=guardian,
         )
         history.ticket_event(exited, "ticket.exited", fields=("exit_time",), actor=staff, data={"visit": visit.pk})
     Park.objects.filter(pk=visit.park_id).update(
@@ -344,11 +390,15 @@ def visit_exit(*, visit: ParkVisit, staff=None, now=None) -> ParkVisit:
 
 
 @transaction.atomic
-def ticket_exit(*, code: str, park: Park | str, gate: str = "", staff=None, now=None) -> AdmitResult:
+def ticket_exit(
+    *, code: str, park: Park | str, gate: str = "", staff=None, now=None, guardian: str = ""
+) -> AdmitResult:
     """A group leaves through ``park``'s gate showing its code: the ticket's open visit of
     today is closed (``visit_exit``), or the scan is refused with ``not_inside``. Locks
     the ticket, then the visit. ``gate`` is accepted for the API's symmetry with
-    admission; the exit is recorded at the gate of the visit."""
+    admission; the exit is recorded at the gate of the visit. At a park with guardian
+    pairing the children leave only with ``guardian``, one of the ticket's listed
+    adults; any other is refused (and the refusal kept as a scan)."""
     now = now or timezone.now()
     found = _ticket_for_code(code)
     if isinstance(found, AdmitResult):
@@ -366,4 +416,11 @@ def ticket_exit(*, code: str, park: Park | str, gate: str = "", staff=None, now=
     )
     if visit is None:
         return _refused("not_inside", ticket)
-    return AdmitResult(admitted=True, ticket=ticket, visit=visit_exit(visit=visit, staff=staff, now=now))
+    if ticket.park_pairing:
+        refusal = _guardian_refusal(ticket, guardian, GateScan.Kind.EXIT, gate=gate, staff=staff, now=now)
+        if refusal is not None:
+            return refusal
+    else:
+        guardian = ""
+    exited = visit_exit(visit=visit, staff=staff, now=now, guardian=guardian)
+    return AdmitResult(admitted=True, ticket=ticket, visit=exited)

@@ -1,20 +1,24 @@
 """Building gate devices' uploads in tests and benchmarks."""
 
+import datetime
 import uuid
 
 from django.utils import timezone
 
-from skypark.parks.gates.clock import now_ms
+from skypark.parks.gates import packs
+from skypark.parks.gates.clock import ms_to_datetime, now_ms
 
 
 class FakeGate:
     """A gate device's local log: scans stamped with a hybrid logical clock."""
 
-    def __init__(self, device, *, start_ms=None):
+    def __init__(self, device, *, start_ms=None, pack=True):
         self.device = device
         self.ms = start_ms or now_ms(timezone.now()) - 3_600_000
         self.counter = 0
         self.log = []
+        if pack:  # the device downloaded its pack a minute before its first scan
+            packs.pack_window_record(device=device, now=ms_to_datetime(self.ms) - datetime.timedelta(minutes=1))
 
     def _stamp(self, at_ms=None):
         if at_ms is not None and at_ms > self.ms:

@@ -161,7 +161,8 @@ function slotOpen(row, pack, now) {
   return now >= start.getTime() - grace && now <= end.getTime();
 }
 
-async function decideOffline(code) {
+// ``refusal`` forces a refusal decided before the rules (an adult not on the list).
+async function decideOffline(code, guardian = "", refusal = "") {
   const pack = await store.get("pack");
   const device = await store.get("device");
   if (!pack || !device) return { admitted: false, reason: "no_pack" };
@@ -177,6 +178,7 @@ async function decideOffline(code) {
     method: mode === "entry" ? found.method || "" : "",
     code: mode === "entry" && found.row ? code : "",
     staff_id: cfg.staff,
+    guardian,
     synced: false,
     recorded: Date.now(),
   };
@@ -196,7 +198,11 @@ async function decideOffline(code) {
       .filter((s) => s.ticket_id === row.id && (!s.synced || s.syncedAt > generated))
       .sort((a, b) => a.hlc.localeCompare(b.hlc, undefined, { numeric: true }));
     const state = localState(row, mine, day, facts);
-    if (mode === "exit") {
+    if (refusal) {
+      reason = refusal;
+    } else if (pack.park.guardian_pairing && !(row.guardians || []).includes(guardian)) {
+      reason = guardian ? "guardian_not_listed" : "guardian_required";
+    } else if (mode === "exit") {
       admitted = state.inside;
       reason = admitted ? "" : "not_inside";
     } else if (!slotOpen(row, pack, Date.now())) {
@@ -212,36 +218,96 @@ async function decideOffline(code) {
   scan.admitted = admitted;
   scan.reason = admitted ? "" : reason.slice(0, 30);
   if (scan.ticket_id || !admitted) await store.scanAdd(scan);
-  return { admitted, reason, visitors: scan.visitors, offline: true };
+  return { admitted, reason, visitors: scan.visitors, guardian, offline: true };
+}
+
+// --- child–guardian pairing ---------------------------------------------------------------
+
+// Asks staff which listed adult is with the children: resolves to the adult's label, or
+// to null when staff press "not on the list". The adult this gate let in with the
+// children is marked at exit.
+function pickGuardian(labels, cameWith) {
+  const box = $("[data-guardians]");
+  const list = box.querySelector("[data-guardian-list]");
+  list.replaceChildren();
+  return new Promise((resolve) => {
+    const done = (value) => {
+      box.hidden = true;
+      list.replaceChildren();
+      resolve(value);
+    };
+    for (const label of labels) {
+      const button = Object.assign(document.createElement("button"), { type: "button", className: "button" });
+      button.textContent = label === cameWith ? `${label} ✓` : label;
+      button.dataset.guardian = label;
+      button.addEventListener("click", () => done(label));
+      list.append(button);
+    }
+    box.querySelector("[data-guardian-none]").onclick = () => done(null);
+    box.hidden = false;
+    (list.querySelector("button") || box.querySelector("[data-guardian-none]")).focus();
+  });
+}
+
+async function cameWith(ticketId) {
+  const entries = (await store.scansAll())
+    .filter((s) => s.ticket_id === ticketId && s.kind === "entry" && s.admitted && s.guardian)
+    .sort((a, b) => b.hlc.localeCompare(a.hlc, undefined, { numeric: true }));
+  return entries.length ? entries[0].guardian : "";
+}
+
+// ``{guardian}`` to go on with, ``{refused: verdict}`` when the adult is not listed, or
+// ``{}`` when the park does not pair (or the pack does not know the ticket: the server asks).
+async function guardianFor(code) {
+  const pack = await store.get("pack");
+  if (!pack || !pack.park.guardian_pairing) return {};
+  const found = await findTicket(pack, code);
+  if (!found.row) return {};
+  const label = await pickGuardian(found.row.guardians || [], await cameWith(found.row.id));
+  if (label === null) return { refused: await decideOffline(code, "", "guardian_not_listed") };
+  return { guardian: label };
 }
 
 // --- scanning -----------------------------------------------------------------------------
 
-async function scanOnline(code, device) {
+async function scanOnline(code, device, guardian) {
   if (mode === "exit") return null; // exits go through the log and its upload
   const option = document.querySelector("#id_park").selectedOptions[0];
+  const gate = document.querySelector("#id_gate").value || device.name;
   const response = await call(cfg.urls.admit, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-    body: JSON.stringify({ park: cfg.parks[option.value], code, gate: document.querySelector("#id_gate").value || device.name }),
+    body: JSON.stringify({ park: cfg.parks[option.value], code, gate, guardian }),
   });
   if (!response.ok) return null;
-  return response.json();
+  const verdict = await response.json();
+  const listed = (verdict.details || {}).guardians;
+  if (verdict.reason === "guardian_required" && listed && listed.length) {
+    const label = await pickGuardian(listed, "");  // the pack did not know the ticket: the server lists
+    if (label === null) return decideOffline(code, "", "guardian_not_listed");
+    return scanOnline(code, device, label);
+  }
+  return { ...verdict, guardian };
 }
 
 async function check(code) {
   code = code.replace(/\s+/g, "");
   if (!code) return;
   const device = await store.get("device");
-  let verdict = null;
-  try {
-    verdict = await scanOnline(code, device);
-  } catch {
-    verdict = null;
+  const pairing = await guardianFor(code);
+  let verdict = pairing.refused || null;
+  if (!verdict) {
+    try {
+      verdict = await scanOnline(code, device, pairing.guardian || "");
+    } catch {
+      verdict = null;
+    }
   }
   if (!verdict) {
-    verdict = await decideOffline(code);
+    verdict = await decideOffline(code, pairing.guardian || "");
     if (online) sync();
+  } else if (pairing.refused && online) {
+    sync();
   }
   show(verdict);
   codeInput.value = "";
@@ -264,6 +330,7 @@ function show(verdict) {
   body.dataset.reason = verdict.reason || "";
   body.textContent = verdict.message || T.reasons[verdict.reason] || "";
   if (verdict.visitors) body.textContent += ` ${T.visitors.replace("%(n)s", verdict.visitors)}`;
+  if (verdict.admitted && verdict.guardian) body.textContent += ` ${T.guardian_with.replace("%(name)s", verdict.guardian)}`;
   if (verdict.offline) body.textContent += ` (${T.decided_offline})`;
   box.append(body);
   form.before(box);
