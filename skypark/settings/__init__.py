@@ -208,6 +208,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Sky Park <noreply@skypark.kg>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The secret the mail provider signs bounce reports with (``skypark.notify.bounces``);
+# empty refuses every report.
+EMAIL_BOUNCE_WEBHOOK_SECRET = env("EMAIL_BOUNCE_WEBHOOK_SECRET", default="")
 
 # SMS: a backend behind skypark.notify.sms; console/file locally, a gateway in production.
 SMS_BACKEND = env("SMS_BACKEND", default="skypark.notify.sms.ConsoleSmsBackend")
