@@ -10,6 +10,7 @@ class EventsConfig(AppConfig):
     def ready(self):
         from skypark.commerce import signals
         from skypark.commerce.items import item_kind_register
+        from skypark.core.activity import activity_done
         from skypark.notify import confirmations
 
         from . import dashboard, purchases, receivers
@@ -23,5 +24,6 @@ class EventsConfig(AppConfig):
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="events.order_expired")
         signals.order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="events.order_cancelled")
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="events.order_refunded")
+        activity_done.connect(receivers.on_activity_done, dispatch_uid="events.activity_done")
         item_kind_register(LINE_KIND, purchases.registrations_describe)
         del dashboard
