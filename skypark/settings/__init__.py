@@ -395,6 +395,9 @@ SETTLEMENT_FEE_PERCENT = {
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default=SECRET_KEY + ":sandbox")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# The code of the merchant whose webhook endpoints receive course-booking events
+# (``bookings.webhooks``); empty sends none.
+BOOKINGS_WEBHOOK_MERCHANT = env("BOOKINGS_WEBHOOK_MERCHANT", default="")
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=20)
 
 # Logs: one JSON object per line (LOG_FORMAT=json, production's default) or plain text;
