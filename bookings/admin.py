@@ -584,3 +584,7 @@ class CertificateAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Company invoices have their own module; importing it registers their admin.
+from . import invoice_admin  # noqa: E402, F401
