@@ -100,6 +100,7 @@ def company_booking_create(
     contact_email: str,
     vat_number: str = "",
     discount_code: str = "",
+    notes: str = "",
     now=None,
 ) -> CompanyInvoice:
     """Books the named ``attendees`` (the company's staff) on ``session`` for
@@ -128,7 +129,9 @@ def company_booking_create(
         session=session,
         attendees=attendees,
         discount_code=discount_code,
-        notes=_("Company booking, PO %(po)s") % {"po": details["purchase_order"]},
+        notes="\n".join(
+            filter(None, [_("Company booking, PO %(po)s") % {"po": details["purchase_order"]}, notes.strip()])
+        ),
         now=now,
     )
     order = booking.order
