@@ -2,7 +2,7 @@
 registrations (by line kind) and calls one idempotent service."""
 
 from .models import Registration
-from .services import LINE_KIND, activity_reward, registrations_confirm, registrations_release
+from .services import LINE_KIND, registrations_confirm, registrations_release
 
 
 def _sells_registrations(order) -> bool:
@@ -31,5 +31,8 @@ def on_order_refunded(sender, order, **kwargs):
 
 def on_activity_done(sender, customer_id, kind, reference, occurred_at, title="", **kwargs):
     """A park visit or a completed course (``skypark.core.activity``) counts in the
-    member's points, streak and badges."""
-    activity_reward(customer_id=customer_id, kind=kind, reference=reference, occurred_at=occurred_at, title=title)
+    member's points, streak and badges, in a task: the gate or the instructor does not
+    wait for the leaderboards. (The signal is sent after commit, so the task is too.)"""
+    from .tasks import events_activity_reward
+
+    events_activity_reward.delay(customer_id, kind, reference, occurred_at.isoformat(), title)
