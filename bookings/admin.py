@@ -604,4 +604,8 @@ class CertificateAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-from . import admin_waitlist  # noqa: E402,F401  (registers the waiting-list admin)
+# Company invoices have their own module; importing it registers their admin.
+from . import (
+    admin_waitlist,  # noqa: E402,F401  (registers the waiting-list admin)
+    invoice_admin,  # noqa: E402, F401
+)

@@ -12,7 +12,8 @@ class BookingsConfig(AppConfig):
         from skypark.commerce.items import item_kind_register
         from skypark.notify import confirmations
 
-        from . import dashboard, jobs, purchases, receivers
+        from . import dashboard, jobs, purchases, receivers, webhooks
+        from . import signals as bookings_signals
         from .confirmations import describe_booking
         from .models import Booking
         from .services import LINE_KIND
@@ -23,5 +24,14 @@ class BookingsConfig(AppConfig):
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="bookings.order_expired")
         signals.order_cancelled.connect(receivers.on_order_cancelled, dispatch_uid="bookings.order_cancelled")
         signals.order_refunded.connect(receivers.on_order_refunded, dispatch_uid="bookings.order_refunded")
+        bookings_signals.booking_confirmed.connect(
+            webhooks.on_booking_confirmed, dispatch_uid="bookings.webhooks.confirmed"
+        )
+        bookings_signals.booking_cancelled.connect(
+            webhooks.on_booking_cancelled, dispatch_uid="bookings.webhooks.cancelled"
+        )
+        bookings_signals.attendance_marked.connect(
+            webhooks.on_attendance_marked, dispatch_uid="bookings.webhooks.attendance"
+        )
         item_kind_register(LINE_KIND, purchases.bookings_describe)
         del dashboard, jobs

@@ -81,3 +81,18 @@ class WaitlistNotAvailable(Conflict):
 
     code = "waitlist_not_available"
     default_message = _("There is no waiting-list place or offer for this; book the places if they are free.")
+
+
+class InvalidCompanyDetails(DomainError):
+    code = "invalid_company_details"
+    default_message = _("The company details are not valid.")
+
+
+class InvoiceNotAvailable(DomainError):
+    code = "invoice_not_available"
+    default_message = _("This session starts too soon to pay by invoice; pay by card instead.")
+
+
+class InvoiceNotPayable(Conflict):
+    code = "invoice_not_payable"
+    default_message = _("This invoice is not awaiting payment.")

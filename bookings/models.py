@@ -708,3 +708,7 @@ class WaitlistEntry(TimeStampedModel):
 
     def __str__(self):
         return f"{self.session_id} · {self.customer_id} · {self.places}"
+
+
+# Company invoices live in their own module; importing them here registers the model.
+from .company import CompanyInvoice, InvoiceStatus  # noqa: E402, F401

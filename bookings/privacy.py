@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from skypark.privacy.registry import Section, not_personal, register, rows
 
-from .models import Attendee, AttendeeDay, Booking, BookingStatus, Certificate, WaitlistEntry
+from .models import Attendee, AttendeeDay, Booking, BookingStatus, Certificate, CompanyInvoice, WaitlistEntry
 
 
 def export(user):
@@ -19,6 +19,9 @@ def export(user):
         ),
         "certificates": rows(Certificate.objects.filter(booking__customer=user).order_by("pk"), exclude=("issued_by",)),
         "waiting_list": rows(WaitlistEntry.objects.filter(customer=user).order_by("pk")),
+        "company_invoices": rows(
+            CompanyInvoice.objects.filter(booking__customer=user).order_by("pk"), exclude=("paid_by",)
+        ),
     }
 
 
@@ -72,3 +75,6 @@ not_personal(
     "bookings.AttendeeDay.marked_by",
     reason="the instructor or member of staff who acted",
 )
+# A company invoice names the company, not the person, and is an accounting record kept
+# for the statutory period; it is exported with the booker's data and left on erasure.
+not_personal("bookings.CompanyInvoice.paid_by", reason="the member of staff who recorded the payment")

@@ -30,3 +30,13 @@ def bookings_certificate_expiry_notices():
 @shared_task(acks_late=True, ignore_result=True)
 def bookings_waitlist_offers_expire():
     return services.waitlist_offers_expire()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def bookings_invoice_reminders():
+    return services.invoices_remind()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def bookings_invoices_release_overdue():
+    return services.invoices_release_overdue()

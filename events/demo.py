@@ -64,6 +64,14 @@ BADGES = [
         "🏆",
         [(1, 20), (3, 50), (5, 100), (10, 200), (20, 400)],
     ),
+    (
+        "active-life",
+        "active_life",
+        ("Активная жизнь", "Активдүү жашоо", "Active Life"),
+        "activity",
+        "🌟",
+        [(1, 10), (5, 30), (10, 60), (25, 120), (50, 250)],
+    ),
 ]
 
 DESCRIPTIONS = {
@@ -88,6 +96,11 @@ DESCRIPTIONS = {
         "Bring friends who come to events.",
     ),
     "trivia_master": ("Побеждайте в квизах.", "Викториналарда жеңиңиз.", "Win trivia nights."),
+    "active_life": (
+        "Приходите в наши парки и заканчивайте курсы.",
+        "Биздин парктарга келип, курстарды аяктаңыз.",
+        "Visit our parks and complete courses.",
+    ),
 }
 
 # days from today, hour, type, (ru, ky, en) title, (ru, ky, en) description, (ru, ky, en) place,

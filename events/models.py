@@ -393,6 +393,7 @@ class BadgeRule(models.TextChoices):
     SOCIAL_BUTTERFLY = "social_butterfly", _("distinct members met at events")
     COMMUNITY_BUILDER = "community_builder", _("referred members who attended")
     TRIVIA_MASTER = "trivia_master", _("trivia wins")
+    ACTIVE_LIFE = "active_life", _("park visits and completed courses")
     MANUAL = "manual", _("awarded by staff only")
 
 
@@ -500,6 +501,7 @@ class PointsKind(models.TextChoices):
     BADGE = "badge", _("badge")
     STREAK = "streak", _("streak bonus")
     MANUAL = "manual", _("awarded by staff")
+    ACTIVITY = "activity", _("park visit or course")
 
 
 class PointsEntry(models.Model):
@@ -627,3 +629,37 @@ class LeaderboardScore(models.Model):
 
     def __str__(self):
         return f"{self.period_key}/{self.event_type_id}: {self.points} × {self.members}"
+
+
+class ActivityKind(models.TextChoices):
+    PARK_VISIT = "park_visit", _("park visit")
+    COURSE_COMPLETED = "course_completed", _("completed course")
+
+
+class Activity(models.Model):
+    """Something the member did elsewhere on the platform (``skypark.core.activity``):
+    it earns points, keeps the weekly streak going and counts toward the Active Life
+    badge. ``reference`` is the sender's unique name of it, so it counts once."""
+
+    Kind = ActivityKind
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="event_activities"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
+    reference = models.CharField(_("reference"), max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=255, blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ActivityKind.values), name="events_activity_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="events_activity_customer_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.customer_id} · {self.reference}"

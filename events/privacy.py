@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from skypark.privacy.registry import Section, not_personal, register, rows
 
 from .models import (
+    Activity,
     LeaderboardEntry,
     MemberProfile,
     PointsEntry,
@@ -27,6 +28,7 @@ def export(user):
         "trivia_wins": rows(TriviaWin.objects.filter(customer=user).order_by("pk"), exclude=("recorded_by",)),
         "points": rows(PointsEntry.objects.filter(customer=user).order_by("pk"), exclude=("created_by",)),
         "leaderboard": rows(LeaderboardEntry.objects.filter(customer=user).order_by("pk")),
+        "activities": rows(Activity.objects.filter(customer=user).order_by("pk")),
     }
 
 
@@ -67,6 +69,7 @@ register(
             "events.TriviaWin.customer",
             "events.PointsEntry.customer",
             "events.LeaderboardEntry.customer",
+            "events.Activity.customer",
         ),
         order=60,
     )

@@ -47,3 +47,20 @@ def events_registrations_cancel(event_id, actor_id=None):
 @shared_task(acks_late=True, ignore_result=True)
 def events_member_badges_evaluate(customer_id):
     services.badges_evaluate(customer=customer_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, max_retries=5, default_retry_delay=30)
+def events_activity_reward(customer_id, kind, reference, occurred_at, title=""):
+    """A park visit or a completed course counted in the member's gamification (once per
+    ``reference``), off the gate's or the instructor's request."""
+    from django.utils.dateparse import parse_datetime
+
+    return bool(
+        services.activity_reward(
+            customer_id=customer_id,
+            kind=kind,
+            reference=reference,
+            occurred_at=parse_datetime(occurred_at) if isinstance(occurred_at, str) else occurred_at,
+            title=title,
+        )
+    )

@@ -41,6 +41,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("skypark.accounts.urls")),
     path("accounts/profile/data/", include("skypark.privacy.urls")),
     path("pay/", include("skypark.commerce.urls")),
+    path("notify/", include("skypark.notify.urls")),
     path("desk/", include("skypark.cashdesk.urls")),
     path("orders/", include("skypark.commerce.order_urls")),
     path("parks/", include("skypark.parks.urls")),

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views, waitlist
+from . import company, views, waitlist
 
 urlpatterns = [
     path("courses/", views.CourseListApi.as_view(), name="course-list"),
     path("courses/sessions/", views.SessionListApi.as_view(), name="course-session-list"),
     path("courses/sessions/<int:pk>/quote/", views.SessionQuoteApi.as_view(), name="course-session-quote"),
     path("courses/sessions/<int:pk>/bookings/", views.BookingCreateApi.as_view(), name="course-booking-create"),
+    path(
+        "courses/sessions/<int:pk>/company-bookings/",
+        company.CompanyBookingCreateApi.as_view(),
+        name="course-company-booking-create",
+    ),
     path("courses/bookings/", views.BookingListApi.as_view(), name="course-booking-list"),
     path("courses/bookings/<str:reference>/", views.BookingDetailApi.as_view(), name="course-booking-detail"),
     path(

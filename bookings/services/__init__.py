@@ -19,6 +19,14 @@ from .booking import Price, booking_create, bookings_confirm, bookings_refund_sy
 from .cancelling import RefundDue, booking_cancel, booking_refund, refund_due
 from .certificates import attendance_mark, certificate_issue, certificates_issue
 from .discounts import discount_check, discount_normalise
+from .invoices import (
+    company_booking_create,
+    invoice_mark_paid,
+    invoice_release,
+    invoice_remind,
+    invoices_release_overdue,
+    invoices_remind,
+)
 from .partial import booking_attendee_cancel
 from .scheduling import (
     instructors,
@@ -53,6 +61,12 @@ from .waitlist import (
 )
 
 __all__ = [
+    "company_booking_create",
+    "invoice_mark_paid",
+    "invoice_release",
+    "invoice_remind",
+    "invoices_release_overdue",
+    "invoices_remind",
     "LINE_KIND",
     "Price",
     "RefundDue",

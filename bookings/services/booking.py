@@ -17,6 +17,7 @@ from skypark.commerce.models import Order
 from skypark.commerce.services import order_create
 from skypark.notify.confirmations import confirmation_queue
 
+from .. import signals
 from ..errors import InvalidAttendees, SessionFull, SessionNotBookable
 from ..models import ZERO, Attendee, Booking, CourseSession, DiscountCode
 from ._common import (
@@ -222,6 +223,7 @@ def bookings_confirm(*, order) -> int:
         booking.confirmation_sent_at = now
         booking.save(update_fields=["status", "payment_status", "confirmed_at", "confirmation_sent_at", "updated_at"])
         confirmation_queue(obj=booking)
+        signals.booking_confirmed.send(sender=Booking, booking=booking, now=now)
         audit_log(
             actor=None,
             action="bookings.booking.confirmed",
@@ -290,6 +292,10 @@ def bookings_refund_sync(*, order) -> int:
             fields += ["status", "cancelled_at", "cancellation_reason"]
             places_release(booking.session_id, booking.places)
         booking.save(update_fields=fields)
+        if "status" in fields:
+            signals.booking_cancelled.send(
+                sender=Booking, booking=booking, now=booking.cancelled_at, reason=booking.cancellation_reason
+            )
         audit_log(actor=None, action="bookings.booking.refunded", obj=booking, before=before, after=snapshot(booking))
         changed += 1
     return changed

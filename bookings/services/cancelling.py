@@ -9,6 +9,7 @@ from skypark.commerce.cancelling import CancelQuote, order_lines_cancel, order_l
 from skypark.commerce.models import Order
 from skypark.commerce.services import order_refund
 
+from .. import signals
 from ..errors import BookingNotCancellable, InvalidAttendees
 from ..models import ZERO, Booking
 from ..selectors import cancellation_policy
@@ -109,6 +110,7 @@ def booking_cancel(
         ]
     )
     places_release(booking.session_id, booking.places)
+    signals.booking_cancelled.send(sender=Booking, booking=booking, now=now, reason=reason)
     booking_notify(
         booking=booking,
         kind="bookings.cancellation",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from skypark.audit.services import audit_log, snapshot
 
+from .. import signals
 from ..documents import PDF_MIMETYPE, certificate_pdf
 from ..errors import AttendanceNotOpen, NotCertifiable, SessionNotCompleted
 from ..models import Attendee, Booking, Certificate, CourseSession
@@ -52,6 +53,7 @@ def attendance_mark(*, attendee, present: bool, actor, now=None, day=None) -> At
     if present and booking.status == Booking.Status.NO_SHOW:
         booking.status = Booking.Status.COMPLETED if booking.session.completed_at else Booking.Status.CONFIRMED
         booking.save(update_fields=["status", "updated_at"])
+    signals.attendance_marked.send(sender=Attendee, attendee=attendee, booking=booking, now=now)
     audit_log(actor=actor, action="bookings.attendance.marked", obj=attendee, before=before, after=snapshot(attendee))
     return attendee
 

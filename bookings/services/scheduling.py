@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from skypark.audit.services import audit_log, snapshot
+from skypark.core.activity import COURSE_COMPLETED, activity_record
 
 from ..errors import InvalidSession, ScheduleClash
 from ..models import INSTRUCTORS_GROUP, Attendee, Booking, CourseSession, Venue, WaitlistEntry
@@ -306,7 +307,16 @@ def session_complete(*, session, actor=None, now=None) -> CourseSession:
         session=session, status__in=(Booking.Status.CONFIRMED, Booking.Status.NO_SHOW)
     )
     list(bookings.order_by("pk").values_list("pk", flat=True))
+    finishers = list(bookings.filter(Exists(present)).values_list("pk", "customer_id"))
     completed = bookings.filter(Exists(present)).update(status=Booking.Status.COMPLETED, updated_at=Now())
+    for booking_id, customer_id in finishers:
+        activity_record(
+            customer_id=customer_id,
+            kind=COURSE_COMPLETED,
+            reference=f"course_completed:{booking_id}",
+            occurred_at=session.ends_at,
+            title=session.course.name,
+        )
     no_show = bookings.filter(~Exists(present), status=Booking.Status.CONFIRMED).update(
         status=Booking.Status.NO_SHOW, updated_at=Now()
     )

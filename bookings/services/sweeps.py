@@ -140,6 +140,8 @@ SCHEDULES = [
     ("bookings: mark no-shows", "bookings.tasks.bookings_mark_no_shows", "30", "2"),
     ("bookings: certificate expiry notices", "bookings.tasks.bookings_certificate_expiry_notices", "0", "9"),
     ("bookings: expire waiting-list offers", "bookings.tasks.bookings_waitlist_offers_expire", "*/5", "*"),
+    ("bookings: remind companies of invoices due", "bookings.tasks.bookings_invoice_reminders", "0", "8"),
+    ("bookings: release places of overdue invoices", "bookings.tasks.bookings_invoices_release_overdue", "15", "*"),
 ]
 
 

@@ -20,6 +20,7 @@ The functions live in modules by use case (``registering``, ``groups``, ``cancel
 """
 
 from ._common import CENT, LINE_KIND
+from .activity import activity_reward
 from .cancelling import (
     POLICY_KEY,
     cancellation_deadline,
@@ -71,6 +72,7 @@ from .sweeps import (
 )
 
 __all__ = [
+    "activity_reward",
     "CENT",
     "CheckInResult",
     "LINE_KIND",

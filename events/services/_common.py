@@ -10,6 +10,7 @@ from django.urls import reverse
 from skypark.commerce import qr
 from skypark.notify.confirmations import confirmation_queue
 
+from .. import signals
 from ..models import (
     Event,
     Registration,
@@ -79,6 +80,7 @@ def _confirm(registration: Registration, *, now):
     registration.confirmed_at = now
     registration.offer_expires_at = None
     _code_issue(registration)
+    signals.registration_confirmed.send(sender=Registration, registration=registration, now=now)
 
 
 def _notify_confirmed(registration: Registration):

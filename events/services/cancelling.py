@@ -16,6 +16,7 @@ from skypark.commerce.cancelling import (
 from skypark.commerce.models import Order
 from skypark.config.selectors import get_int
 
+from .. import signals
 from ..errors import (
     CancellationClosed,
     NotCancellable,
@@ -96,6 +97,8 @@ def _release_locked(event: Event, registration: Registration, *, status, now):
     registration.cancelled_at = now if status == Status.CANCELLED else registration.cancelled_at
     registration.offer_expires_at = None
     registration.save()
+    if status == Status.CANCELLED:
+        signals.registration_cancelled.send(sender=Registration, registration=registration, now=now)
     if held:
         _place_release(event, registration.places)
         _promote(event, now=now)

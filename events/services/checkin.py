@@ -13,6 +13,7 @@ from skypark.commerce import qr
 from skypark.config.selectors import get_int
 from skypark.core import verdicts
 
+from .. import signals
 from ..errors import (
     NotCheckedIn,
 )
@@ -142,6 +143,7 @@ def _check_in_locked(registration: Registration, event: Event, *, staff, now, me
     registration.check_in_method = method
     registration.save()
     registration.event = event
+    signals.registration_attended.send(sender=Registration, registration=registration, now=now)
     audit_log(
         actor=staff,
         action="events.registration.checked_in",

@@ -21,6 +21,7 @@ from ..errors import (
 from ..models import (
     ALL_TIME_KEY,
     OVERALL,
+    Activity,
     Badge,
     BadgeRule,
     Event,
@@ -176,10 +177,13 @@ def streak_bonus(length: int) -> int:
 
 
 def _attended_weeks(customer_id) -> set:
+    """The weeks the member was active: attended an event, visited a park or completed a
+    course (``activity``)."""
     times = Registration.objects.filter(
         customer_id=customer_id, status=Status.ATTENDED, checked_in_at__isnull=False
     ).values_list("checked_in_at", flat=True)
-    return {week_start(moment) for moment in times}
+    elsewhere = Activity.objects.filter(customer_id=customer_id).values_list("occurred_at", flat=True)
+    return {week_start(moment) for moment in [*times, *elsewhere]}
 
 
 def streak_update(*, profile: MemberProfile, now=None) -> int:
@@ -288,6 +292,8 @@ def badge_measure(rule: str, customer_id: int, profile: MemberProfile | None = N
         )
     if rule == BadgeRule.TRIVIA_MASTER:
         return TriviaWin.objects.filter(customer_id=customer_id).count()
+    if rule == BadgeRule.ACTIVE_LIFE:
+        return Activity.objects.filter(customer_id=customer_id).count()
     return 0
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from skypark.audit.services import audit_log, snapshot
 
+from .. import signals
 from ..errors import (
     EventNotCancellable,
 )
@@ -77,6 +78,9 @@ def event_registrations_cancel(*, event_id: int, actor=None) -> int:
             registration.cancelled_by_organiser = True
             registration.offer_expires_at = None
             registration.save()
+            signals.registration_cancelled.send(
+                sender=Registration, registration=registration, now=registration.cancelled_at, by_organiser=True
+            )
             if held:
                 _place_release(event, registration.places)
             audit_log(actor=actor, action="events.registration.cancelled_by_organiser", obj=registration)

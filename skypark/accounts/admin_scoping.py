@@ -178,6 +178,13 @@ class ScopedAdminMixin:
         ids = merchant_ids_for(request.user)
         if ids is not None and db_field.related_model is Merchant:
             kwargs["queryset"] = Merchant.objects.filter(pk__in=ids)
+            if self.scope == MERCHANT and db_field.name == self.merchant_lookup:
+                # A row merchant staff leave without a merchant (a community event) would
+                # be one they can no longer see: the field that owns the row is required,
+                # and their merchant is the default when they have one.
+                kwargs["required"] = True
+                if len(ids) == 1:
+                    kwargs.setdefault("initial", next(iter(ids)))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_filter(self, request):

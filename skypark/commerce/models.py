@@ -41,6 +41,7 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD_TERMINAL = "card_terminal", _("Card (desk terminal)")
     LOYALTY_POINTS = "loyalty_points", _("Loyalty points")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer (invoice)")
 
 
 class OrderStatus(models.TextChoices):

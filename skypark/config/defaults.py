@@ -196,6 +196,16 @@ DEFAULTS = [
     ),
     ("events.streak_bonus_step", 5, "number", "events", False, "Streak bonus points per week of streak", {"min": 0}),
     ("events.streak_bonus_max", 50, "number", "events", False, "Largest weekly streak bonus", {"min": 0}),
+    ("events.points_park_visit", 5, "number", "events", False, "Points for a park visit", {"min": 0, "integer": True}),
+    (
+        "events.points_course_completed",
+        50,
+        "number",
+        "events",
+        False,
+        "Points for a completed course",
+        {"min": 0, "integer": True},
+    ),
     # Course bookings (bookings/migrations/0003_seed.py creates the same rows).
     (
         "bookings.refund_policy",

@@ -36,6 +36,8 @@ ROLES = (
         extra=(ALL_MERCHANTS, "commerce.view_order", "accounts.view_user", "commerce.confirm_cash_payment"),
     ),
     Role("Event organisers", ("events",), extra=(ALL_MERCHANTS, "accounts.view_user")),
+    # A merchant's own organisers: the same sections, limited to the merchant's events.
+    Role("Merchant event organisers", ("events",)),
     Role("Course administrators", ("courses",), extra=(ALL_MERCHANTS, "accounts.view_user")),
     Role("Network staff", ("loyalty",), extra=(ALL_MERCHANTS, "accounts.view_user")),
     Role(

@@ -27,6 +27,8 @@ class Notification(models.Model):
         SENDING = "sending", pgettext_lazy("notification status", "sending")
         SENT = "sent", pgettext_lazy("notification status", "sent")
         FAILED = "failed", pgettext_lazy("notification status", "failed")
+        # The receiving mail server refused it after it was sent (a bounce report).
+        BOUNCED = "bounced", pgettext_lazy("notification status", "bounced")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -102,7 +104,7 @@ class Notification(models.Model):
                 name="notify_notification_channel_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "sending", "sent", "failed"]),
+                condition=models.Q(status__in=["queued", "sending", "sent", "failed", "bounced"]),
                 name="notify_notification_status_valid",
             ),
             models.CheckConstraint(

@@ -43,6 +43,7 @@ from .sms import NotificationError, NotificationPermanentError, NotificationTemp
 
 logger = logging.getLogger(__name__)
 
+BOUNCE_HEADER = "X-Skypark-Notification"
 Channel = Notification.Channel
 Status = Notification.Status
 
@@ -235,7 +236,7 @@ def _claim(notification_id):
     """Step 1: the row, now ``sending`` with one more attempt, or None if done."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id)
-        if notification.status in (Status.SENT, Status.FAILED):
+        if notification.status in (Status.SENT, Status.FAILED, Status.BOUNCED):
             return None
         now = timezone.now()
         if notification.status == Status.SENDING and notification.updated_at > now - _sending_lease():
@@ -271,6 +272,8 @@ def _transport(notification):
             body=notification.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.to_address],
+            # Bounce reports name the message by this header (``notify.bounces``).
+            headers={BOUNCE_HEADER: str(notification.pk)},
         )
         if notification.body_html:
             message.attach_alternative(notification.body_html, "text/html")
@@ -328,7 +331,7 @@ def notification_fail(notification_id, *, error: str) -> bool:
     now = timezone.now()
     changed = (
         Notification.objects.filter(pk=notification_id)
-        .exclude(status=Status.SENT)
+        .exclude(status__in=(Status.SENT, Status.BOUNCED))
         # A live claim belongs to a worker that is sending right now; its outcome wins.
         .exclude(status=Status.SENDING, updated_at__gt=now - _sending_lease())
         .update(status=Status.FAILED, last_error=str(error)[:MAX_ERROR_LENGTH], updated_at=now)

@@ -209,6 +209,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Sky Park <noreply@skypark.kg>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The secret the mail provider signs bounce reports with (``skypark.notify.bounces``);
+# empty refuses every report.
+EMAIL_BOUNCE_WEBHOOK_SECRET = env("EMAIL_BOUNCE_WEBHOOK_SECRET", default="")
 
 # SMS: a backend behind skypark.notify.sms; console/file locally, a gateway in production.
 SMS_BACKEND = env("SMS_BACKEND", default="skypark.notify.sms.ConsoleSmsBackend")
@@ -393,6 +396,9 @@ SETTLEMENT_FEE_PERCENT = {
 SANDBOX_PAYMENT_SECRET = env("SANDBOX_PAYMENT_SECRET", default=SECRET_KEY + ":sandbox")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# The code of the merchant whose webhook endpoints receive course-booking events
+# (``bookings.webhooks``); empty sends none.
+BOOKINGS_WEBHOOK_MERCHANT = env("BOOKINGS_WEBHOOK_MERCHANT", default="")
 ORDER_PAYMENT_MINUTES = env.int("ORDER_PAYMENT_MINUTES", default=20)
 
 # Logs: one JSON object per line (LOG_FORMAT=json, production's default) or plain text;

@@ -16,6 +16,7 @@ REGISTRY = {
     "sandbox": "skypark.commerce.providers.sandbox.SandboxProvider",
     "stripe": "skypark.commerce.providers.stripe.StripeProvider",
     "terminal": "skypark.commerce.providers.base.TerminalProvider",
+    "invoice": "skypark.commerce.providers.invoice.InvoiceProvider",
 }
 
 __all__ = ["PaymentAction", "PaymentProvider", "RefundResult", "enabled_providers", "get_provider", "load_provider"]
@@ -31,7 +32,7 @@ def load_provider(name) -> PaymentProvider:
 
 
 # Taken only at a cash desk by staff: always on, never offered to customers.
-DESK_ONLY = ("terminal",)
+DESK_ONLY = ("terminal", "invoice")
 
 
 def _enabled_names():

@@ -143,8 +143,12 @@ def webhook_handle(event) -> str:
     """Apply a verified event; returns what was done (for the response and the logs)."""
     from ..models import Payment
     from ..services import payment_complete, payment_fail
+    from ..stripe_events import EVENTS as AFTER_CHECKOUT_EVENTS
+    from ..stripe_events import stripe_event_apply
 
     event_type = event["type"]
+    if event_type in AFTER_CHECKOUT_EVENTS:
+        return stripe_event_apply(event)
     if event_type not in COMPLETED_EVENTS | FAILED_EVENTS:
         return "ignored"
     session = event["data"]["object"]

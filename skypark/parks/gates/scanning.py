@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from skypark.audit.services import audit_log, snapshot
 from skypark.commerce import qr
 from skypark.core import verdicts
+from skypark.core.activity import PARK_VISIT, activity_record
 
 from .. import history
 from ..models import GateScan, Park, ParkVisit, Ticket, TimeSlot
@@ -335,6 +336,13 @@ def _admit_locked(*, ticket, gate, staff, now, today, method, role, guardian="")
     )
     history.ticket_event(
         ticket, "ticket.admitted", actor=staff, data={"gate": gate, "visit": visit.pk, "method": method}
+    )
+    activity_record(
+        customer_id=ticket.customer_id,
+        kind=PARK_VISIT,
+        reference=f"park_visit:{visit.pk}",
+        occurred_at=now,
+        title=getattr(ticket, "park_slug", ""),
     )
     # Only what the admission changed: the rest of the ticket is as it was sold.
     audit_log(

@@ -30,6 +30,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, URLPattern, reverse
@@ -571,3 +572,42 @@ def test_a_model_of_merchant_rows_declared_global_fails(world, staff_client, mon
     problems = audit_admin(TierChange, tier_changes, world, staff_client)
     assert "loyalty.TierChange: declared global but its rows name a merchant or customer" in problems[0]
     assert "account__merchant" in problems[0]
+
+
+# --- what merchant staff may create -----------------------------------------------------
+
+
+def _owning_fields():
+    """Every merchant-scoped admin whose rows are owned through a field of their own
+    pointing at a merchant (``merchant_lookup`` is that field), e.g. an event's organiser."""
+    found = []
+    for model, model_admin in _registry():
+        lookup = getattr(model_admin, "merchant_lookup", None)
+        if getattr(model_admin, "scope", None) != MERCHANT or not isinstance(lookup, str) or "__" in lookup:
+            continue
+        try:
+            field = model._meta.get_field(lookup)
+        except FieldDoesNotExist:
+            continue
+        if field.is_relation and field.related_model is Merchant and field.editable:
+            found.append((model, model_admin, field))
+    return found
+
+
+def test_the_owning_fields_include_the_event_organiser():
+    assert "events.Event" in {model._meta.label for model, _admin, _field in _owning_fields()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [model for model, _admin, _field in _owning_fields()], ids=lambda m: m._meta.label)
+def test_merchant_staff_create_rows_of_their_own_merchant_only(model, world, rf):
+    """The field that owns the row offers only the staff member's merchants, is required
+    (a row left without one would vanish from their view) and defaults to their merchant."""
+    model_admin = admin.site._registry[model]
+    field_name = model_admin.merchant_lookup
+    request = rf.get("/")
+    request.user = world["staff"]
+    formfield = model_admin.formfield_for_dbfield(model._meta.get_field(field_name), request)
+    assert set(formfield.queryset.values_list("pk", flat=True)) == {world["a"].merchant.pk}
+    assert formfield.required
+    assert formfield.initial == world["a"].merchant.pk
