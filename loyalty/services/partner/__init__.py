@@ -25,11 +25,11 @@ from .coupons import (
 from .redeem import pos_points_redeem
 from .refunds import pos_transaction_refund, pos_transaction_void
 from .rules import Rules, rules_for
-from .sales import _money
-from .sales import pos_request_hash, pos_transaction_record
+from .sales import _money, pos_request_hash, pos_transaction_record
 
 __all__ = [
     "REFUSAL_MESSAGES",
+    "_money",
     "Rules",
     "coupon_code_clean",
     "coupon_create",
