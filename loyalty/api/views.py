@@ -7,7 +7,13 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skypark.accounts.api.auth import CouponRateThrottle, IsCustomer, PartnerApiMixin, PartnerRateThrottle
+from skypark.accounts.api.auth import (
+    CouponRateThrottle,
+    IsCustomer,
+    PartnerApiMixin,
+    PartnerRateThrottle,
+    PlanApiCallsThrottle,
+)
 from skypark.core.api.documented_errors import InvalidInput
 
 from .. import errors, selectors, services
@@ -211,7 +217,7 @@ class PartnerPointsRedeemApi(PartnerApi, APIView):
 class PartnerCouponValidateApi(PartnerApi, APIView):
     api_errors = (*CARD, *COUPON)
 
-    throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
+    throttle_classes = [PartnerRateThrottle, PlanApiCallsThrottle, CouponRateThrottle]
 
     def post(self, request):
         data = s.CouponInput(data=request.data)
@@ -254,7 +260,7 @@ class PartnerCouponValidateApi(PartnerApi, APIView):
 class PartnerCouponRedeemApi(PartnerApi, APIView):
     api_errors = (*CARD, *COUPON)
 
-    throttle_classes = [PartnerRateThrottle, CouponRateThrottle]
+    throttle_classes = [PartnerRateThrottle, PlanApiCallsThrottle, CouponRateThrottle]
 
     def post(self, request):
         data = s.CouponRedeemInput(data=request.data)

@@ -13,6 +13,7 @@ from ...models import (
     LedgerEntry,
 )
 from .. import modes
+from ..fraud import fraud_check_redeem
 from ..ledger import (
     _debit,
     account_lock,
@@ -54,4 +55,5 @@ def pos_points_redeem(*, merchant, customer, points: int, reference: str, amount
             amount=_money(amount or 0),
             actor=actor or f"merchant:{merchant.code}",
         )
+        fraud_check_redeem(customer_id=customer.pk, merchant_id=merchant.pk)
     return entry, rules.value_of(-entry.points)

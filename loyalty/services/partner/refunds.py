@@ -18,13 +18,18 @@ from ...models import (
 from ..earning import (
     tier_recalculate,
 )
+from ..fraud import fraud_check_refunds
 from ..ledger import (
     _give_back,
     account_lock,
 )
+from ..totals import totals_for_refund
 from .sales import _money
 
 Kind = LedgerEntry.Kind
+# Only a sale that completed can be refunded; a pending, failed or cancelled one moved
+# nothing to give back.
+REFUNDABLE = (PosTransaction.Status.COMPLETED, PosTransaction.Status.PARTIALLY_REFUNDED)
 CENT = Decimal("0.01")
 
 
@@ -35,7 +40,7 @@ def pos_transaction_refund(*, pos_transaction: PosTransaction, amount=None, reas
     transaction row, then the account. A refund that exceeds what is left is refused."""
     with transaction.atomic():
         tx = PosTransaction.objects.select_for_update().select_related("merchant").get(pk=pos_transaction.pk)
-        if tx.status in (PosTransaction.Status.REFUNDED, PosTransaction.Status.VOIDED):
+        if tx.status not in REFUNDABLE:
             raise TransactionNotRefundable(details={"status": tx.status})
         left = tx.amount - tx.refunded_amount
         amount = left if amount is None else _money(amount)
@@ -47,6 +52,8 @@ def pos_transaction_refund(*, pos_transaction: PosTransaction, amount=None, reas
         tx.save(update_fields=["refunded_amount", "status", "updated_at"])
         if not tx.is_test:
             _pos_points_back(tx, full=full)
+            totals_for_refund(tx, amount=amount)
+            fraud_check_refunds(tx=tx)
         audit_log(
             actor=actor or f"merchant:{tx.merchant.code}",
             action="loyalty.transaction.refunded",
@@ -70,6 +77,8 @@ def pos_transaction_void(*, pos_transaction: PosTransaction, reason: str = "", a
         tx.save(update_fields=["status", "refunded_amount", "updated_at"])
         if not tx.is_test:
             _pos_points_back(tx, full=True)
+            totals_for_refund(tx, amount=tx.amount, voided=True)
+            fraud_check_refunds(tx=tx)
         audit_log(
             actor=actor or f"merchant:{tx.merchant.code}",
             action="loyalty.transaction.voided",

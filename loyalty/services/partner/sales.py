@@ -28,16 +28,23 @@ from ..earning import (
     _credit_qualifying,
     referral_reward,
 )
+from ..fraud import fingerprint, fraud_check_sale
 from ..ledger import (
     _credit,
     _debit,
     expiry_for,
 )
-from .coupons import coupon_redeem, promos_issue
+from ..totals import totals_for_sale
+from .coupons import coupon_code_clean, coupon_redeem, promos_issue
 from .rules import Rules, _rules_locked
 
 Kind = LedgerEntry.Kind
+Status = PosTransaction.Status
+PaymentMethod = PosTransaction.PaymentMethod
 CENT = Decimal("0.01")
+# What a till may record a sale as: completed (points move now), pending (payment under
+# way: ``pos_transaction_complete`` or ``pos_transaction_cancel`` follows) or failed.
+RECORDABLE = (Status.COMPLETED, Status.PENDING, Status.FAILED)
 
 
 # --- POS transactions -------------------------------------------------------------------
@@ -47,11 +54,33 @@ def _money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def pos_request_hash(*, customer, external_id, amount, lines, occurred_at, points_to_redeem, coupon_code) -> str:
+def pos_request_hash(
+    *,
+    customer,
+    external_id,
+    amount,
+    lines,
+    occurred_at,
+    points_to_redeem,
+    coupon_code,
+    status=Status.COMPLETED,
+    payment_method=PaymentMethod.OTHER,
+    till_id="",
+) -> str:
     """SHA-256 of a till sale in canonical form: the same sale always hashes the same
     (amounts normalised to cents, lines in the order sent), and any change to what the
-    sale is — customer, amount, lines, points, coupon, time — changes the hash."""
+    sale is — customer, amount, lines, points, coupon, time, status, payment method,
+    till — changes the hash. The last three enter the form only when they differ from
+    their defaults, so a sale recorded before they existed still hashes as it did."""
+    extra = {}
+    if status != Status.COMPLETED:
+        extra["status"] = status
+    if payment_method != PaymentMethod.OTHER:
+        extra["payment_method"] = payment_method
+    if till_id:
+        extra["till"] = till_id
     canonical = {
+        **extra,
         "customer": customer.pk,
         "external_id": external_id,
         "amount": str(_money(amount)),
@@ -93,6 +122,11 @@ def pos_transaction_record(
     metadata=None,
     actor=None,
     test=False,
+    status=Status.COMPLETED,
+    payment_method=PaymentMethod.OTHER,
+    till_id: str = "",
+    device_id: str = "",
+    card_fingerprint: str = "",
 ) -> tuple[PosTransaction, bool]:
     """Records a purchase at a partner's till and returns ``(transaction, created)``.
 
@@ -124,7 +158,18 @@ def pos_transaction_record(
     ``test``: the same checks and answer, the row flagged ``is_test`` and its external id
     and idempotency key apart from the live ones; ``points_earned`` is what the sale
     would earn, but no account is locked or created and no points, tier, coupon use,
-    cross-promo, referral or webhook moves."""
+    cross-promo, referral or webhook moves.
+
+    ``status``: a completed sale moves points, the customer's totals
+    (``loyalty.services.totals``) and runs the fraud rules (``loyalty.services.fraud``)
+    in this transaction. A ``pending`` one (payment under way) writes the row and its
+    lines only, keeping the points to spend and the coupon asked for; it is completed
+    or cancelled later (``loyalty.services.partner.lifecycle``). A ``failed`` one is
+    kept for the record and moves nothing. ``payment_method`` and ``till_id`` are
+    stored; ``device_id`` and ``card_fingerprint`` only as keyed hashes
+    (``fraud.fingerprint``)."""
+    if status not in RECORDABLE:
+        raise ValueError(status)
     amount = _money(amount)
     request_hash = pos_request_hash(
         customer=customer,
@@ -134,8 +179,12 @@ def pos_transaction_record(
         occurred_at=occurred_at,
         points_to_redeem=points_to_redeem,
         coupon_code=coupon_code,
+        status=status,
+        payment_method=payment_method,
+        till_id=till_id,
     )
     occurred_at = occurred_at or timezone.now()
+    completed = status == Status.COMPLETED
     try:
         with transaction.atomic():
             day = timezone.localdate(occurred_at)
@@ -156,13 +205,24 @@ def pos_transaction_record(
                 amount=amount,
                 occurred_at=occurred_at,
                 metadata=metadata or {},
+                status=status,
+                payment_method=payment_method,
+                till_id=till_id,
+                device_hash=fingerprint(device_id),
+                card_hash=fingerprint(card_fingerprint),
+                completed_at=timezone.now() if completed else None,
                 # Without a coupon or points spent nothing comes off the price: what the sale
                 # earns is known before its row is written, and no UPDATE follows.
-                points_earned=0 if coupon_code or points_to_redeem else rules.points_for(amount),
+                points_earned=rules.points_for(amount) if completed and not (coupon_code or points_to_redeem) else 0,
+                # A pending sale keeps what it asks to spend until it completes.
+                points_redeemed=points_to_redeem if status == Status.PENDING else 0,
+                coupon_code=coupon_code_clean(coupon_code) if status == Status.PENDING else "",
             )
-            _pos_apply(
-                tx, rules=rules, lines=lines, points_to_redeem=points_to_redeem, coupon_code=coupon_code, actor=actor
-            )
+            _lines_write(tx, lines)
+            if completed:
+                _pos_apply(tx, rules=rules, points_to_redeem=points_to_redeem, coupon_code=coupon_code, actor=actor)
+            else:
+                _pos_recorded(tx, actor=actor)
     except IntegrityError:
         found = _pos_existing(merchant, external_id, idempotency_key, test=test)
         if found is None:
@@ -172,7 +232,7 @@ def pos_transaction_record(
                 raise IdempotencyKeyReused(details={"external_id": found.external_id})
             raise TransactionConflict(details={"external_id": found.external_id})
         return found, False
-    if not test and rules.account.referral_pending:
+    if completed and not test and rules.account.referral_pending:
         referral_reward(referred=customer)
     return tx, True
 
@@ -202,9 +262,7 @@ def _lines_in_hand(tx: PosTransaction, lines: list[PosTransactionLine]):
     tx._prefetched_objects_cache = {"lines": written}
 
 
-def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor):
-    """Everything after the transaction row, inside its transaction; ``rules.account``
-    is locked."""
+def _lines_write(tx, lines):
     written = PosTransactionLine.objects.bulk_create(
         [
             PosTransactionLine(
@@ -219,6 +277,21 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
         ]
     )
     _lines_in_hand(tx, written)
+
+
+def _pos_recorded(tx, *, actor):
+    audit_log(
+        actor=actor or f"merchant:{tx.merchant.code}",
+        action="loyalty.transaction.recorded",
+        obj=tx,
+        data={"amount": str(tx.amount), "status": tx.status, "test": tx.is_test},
+    )
+
+
+def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor):
+    """Completing a sale, inside its transaction, after its row and lines: the coupon,
+    the points spent and earned, cross-promo coupons, the customer's totals, the fraud
+    rules and the audit entry. ``rules.account`` is locked."""
     merchant, customer, account = tx.merchant, tx.customer, rules.account
     reference = f"{merchant.pk}:{tx.external_id}"
     description = _("Purchase at %(m)s") % {"m": merchant.name}
@@ -305,6 +378,8 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
         tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
     if not tx.is_test:
         promos_issue(pos_transaction=tx)
+        totals_for_sale(tx)
+        fraud_check_sale(tx=tx, account=account)
     audit_log(
         actor=actor or f"merchant:{merchant.code}",
         action="loyalty.transaction.recorded",

@@ -1,0 +1,79 @@
+"""Customer totals (``CustomerTotals``): total spent, number of sales, first and last
+visit, per merchant and across the network, per currency.
+
+Moved only inside the transaction that completes, refunds or voids a sale, by one
+upsert per row that adds to the columns (``INSERT … ON CONFLICT … DO UPDATE SET
+total_spent = total_spent + …``): concurrent sales of one customer queue on the row and
+none is lost, and a rolled-back sale moves nothing. The merchant's row is written before
+the network's, always, so two sales never wait for each other's rows in opposite order.
+Test sales move nothing. The statement is the same on PostgreSQL and SQLite (both take a
+partial unique index as the conflict target).
+"""
+
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import CustomerTotals
+
+_TABLE = CustomerTotals._meta.db_table
+
+_UPSERT = """
+    INSERT INTO "{table}" AS t
+        ("customer_id", "merchant_id", "currency", "total_spent", "transactions", "first_visit_at", "last_visit_at")
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT ({target}) WHERE {where} DO UPDATE SET
+        "total_spent" = t."total_spent" + EXCLUDED."total_spent",
+        "transactions" = t."transactions" + EXCLUDED."transactions",
+        "first_visit_at" = CASE
+            WHEN t."first_visit_at" IS NULL OR t."first_visit_at" > EXCLUDED."first_visit_at"
+            THEN EXCLUDED."first_visit_at" ELSE t."first_visit_at" END,
+        "last_visit_at" = CASE
+            WHEN t."last_visit_at" IS NULL OR t."last_visit_at" < EXCLUDED."last_visit_at"
+            THEN EXCLUDED."last_visit_at" ELSE t."last_visit_at" END
+"""
+_OF_MERCHANT = _UPSERT.format(
+    table=_TABLE, target='"customer_id", "merchant_id", "currency"', where='"merchant_id" IS NOT NULL'
+)
+_OF_NETWORK = _UPSERT.format(table=_TABLE, target='"customer_id", "currency"', where='"merchant_id" IS NULL')
+
+
+def customer_totals_move(*, customer_id, merchant_id, currency: str, spent: Decimal, transactions: int, visit_at=None):
+    """Adds ``spent`` (negative for a refund) and ``transactions`` (1 for a completed
+    sale, -1 for a void, 0 for a refund) to the customer's totals at the merchant and
+    across the network, in the caller's transaction; ``visit_at`` (the sale's time)
+    moves the first and last visit when it is earlier or later than theirs."""
+    at = connection.ops.adapt_datetimefield_value(visit_at) if visit_at else None
+    with connection.cursor() as cursor:
+        cursor.execute(_OF_MERCHANT, [customer_id, merchant_id, currency, spent, transactions, at, at])
+        cursor.execute(_OF_NETWORK, [customer_id, None, currency, spent, transactions, at, at])
+
+
+def totals_for_sale(tx, *, now=None):
+    """A sale has just completed: its amount counts as spent (the till's total, before
+    loyalty discounts: what the purchase was worth, whoever paid which part)."""
+    if tx.is_test:
+        return
+    customer_totals_move(
+        customer_id=tx.customer_id,
+        merchant_id=tx.merchant_id,
+        currency=tx.currency,
+        spent=tx.amount,
+        transactions=1,
+        visit_at=tx.occurred_at or now or timezone.now(),
+    )
+
+
+def totals_for_refund(tx, *, amount: Decimal, voided: bool = False):
+    """``amount`` of a completed sale was refunded and comes off what was spent; a void
+    also takes the sale out of the count. Exact: no share is worked out or rounded."""
+    if tx.is_test or amount <= 0:
+        return
+    customer_totals_move(
+        customer_id=tx.customer_id,
+        merchant_id=tx.merchant_id,
+        currency=tx.currency,
+        spent=-amount,
+        transactions=-1 if voided else 0,
+    )
