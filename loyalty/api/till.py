@@ -51,7 +51,10 @@ class PartnerTransactionListCreateApi(PartnerApi, generics.ListAPIView):
         summary="Record a purchase",
         description=(
             "Records a sale with its lines; optionally spends points (`points_to_redeem`) and a coupon, then earns "
-            "points on what is left to pay. Idempotent: a retry with the same `external_id` (unique per merchant) or "
+            "points on what is left to pay. `status=pending` records a sale whose payment is under way (points move "
+            "on `complete/`, nothing on `cancel/`); `status=failed` keeps a declined sale for the record. `payment_method` "
+            "is stored with the sale; `device_id` and `card_fingerprint` (optional) only as keyed hashes for the fraud "
+            "rules, which may hold the points a suspicious sale earned until the network reviews it. Idempotent: a retry with the same `external_id` (unique per merchant) or "
             "the same `Idempotency-Key` header returns the first result with **200** and changes nothing; the first "
             "call answers **201**. Reusing an id for a different customer or amount is a 409. `customer_code` is the "
             "card code (rotating, or the static code with `entry=manual`); every sale writes the scan log."
@@ -172,4 +175,66 @@ class PartnerTransactionVoidApi(PartnerApi, APIView):
         data.is_valid(raise_exception=True)
         tx = _transaction(self.merchant, external_id, self.is_test)
         services.pos_transaction_void(pos_transaction=tx, reason=data.validated_data["reason"])
+        return Response(s.transaction_data(_transaction(self.merchant, external_id, self.is_test)))
+
+
+PENDING_409 = _error("transaction_not_pending", "This sale is no longer pending.", {"status": "cancelled"}, ("409",))
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Complete a pending sale",
+    description=(
+        "The payment of a sale recorded with `status=pending` went through: the points and coupon it asked for are "
+        "spent now (refused as at recording — e.g. `not_enough_points` — and then the sale stays pending), points "
+        "are earned on what is left to pay, and the customer's totals move. Idempotent: completing a completed sale "
+        "answers it again with **200** and changes nothing. A cancelled or failed sale is a 409 "
+        "`transaction_not_pending`."
+    ),
+    request=None,
+    responses={
+        200: s.TransactionOutput,
+        400: OpenApiResponse(description="Not enough points, coupon refused"),
+        404: OpenApiResponse(description="Not this merchant's transaction, unknown coupon"),
+        409: OpenApiResponse(description="Cancelled or failed (`transaction_not_pending`), coupon used up"),
+    },
+    examples=[OpenApiExample("Completed", value=TX_OUT, response_only=True), PENDING_409, NO_POINTS],
+)
+class PartnerTransactionCompleteApi(PartnerApi, APIView):
+    api_errors = (errors.TransactionNotFound, errors.TransactionNotPending, *POINTS, *COUPON)
+
+    def post(self, request, external_id):
+        tx = _transaction(self.merchant, external_id, self.is_test)
+        services.pos_transaction_complete(pos_transaction=tx, actor=f"merchant:{self.merchant.code}")
+        return Response(s.transaction_data(_transaction(self.merchant, external_id, self.is_test)))
+
+
+@extend_schema(
+    tags=PARTNER,
+    summary="Cancel a pending sale",
+    description=(
+        "Ends a sale recorded with `status=pending` without it happening: `cancelled` (default) or `failed` (the "
+        "payment did not go through). Nothing was spent or earned, so nothing moves. Idempotent: the same call again "
+        "answers **200** unchanged. A completed sale is a 409 `transaction_not_pending` (refund or void it instead)."
+    ),
+    request=s.CancelInput,
+    responses={200: s.TransactionOutput, 409: OpenApiResponse(description="Not pending any more")},
+    examples=[
+        OpenApiExample("Payment declined", value={"status": "failed", "reason": "card declined"}, request_only=True),
+        PENDING_409,
+    ],
+)
+class PartnerTransactionCancelApi(PartnerApi, APIView):
+    api_errors = (errors.TransactionNotFound, errors.TransactionNotPending)
+
+    def post(self, request, external_id):
+        data = s.CancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tx = _transaction(self.merchant, external_id, self.is_test)
+        services.pos_transaction_cancel(
+            pos_transaction=tx,
+            status=data.validated_data["status"],
+            reason=data.validated_data["reason"],
+            actor=f"merchant:{self.merchant.code}",
+        )
         return Response(s.transaction_data(_transaction(self.merchant, external_id, self.is_test)))

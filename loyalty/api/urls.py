@@ -26,6 +26,16 @@ urlpatterns = [
         till.PartnerTransactionVoidApi.as_view(),
         name="partner-transaction-void",
     ),
+    path(
+        "partner/transactions/<str:external_id>/complete/",
+        till.PartnerTransactionCompleteApi.as_view(),
+        name="partner-transaction-complete",
+    ),
+    path(
+        "partner/transactions/<str:external_id>/cancel/",
+        till.PartnerTransactionCancelApi.as_view(),
+        name="partner-transaction-cancel",
+    ),
     path("partner/points/redeem/", views.PartnerPointsRedeemApi.as_view(), name="partner-points-redeem"),
     path("partner/coupons/validate/", views.PartnerCouponValidateApi.as_view(), name="partner-coupon-validate"),
     path("partner/coupons/redeem/", views.PartnerCouponRedeemApi.as_view(), name="partner-coupon-redeem"),

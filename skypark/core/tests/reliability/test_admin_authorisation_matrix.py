@@ -186,6 +186,12 @@ def _delivery(side):
 
 # model label -> function(side) making a row that belongs to ``side``'s merchant (or to
 # a customer of that merchant only). Every merchant- or customer-scoped admin needs one.
+def _customer_totals(side):
+    from loyalty.models import CustomerTotals
+
+    return CustomerTotals.objects.create(customer=side.customer, merchant=side.merchant, transactions=1)
+
+
 OWNED_ROWS = {
     "accounts.Merchant": lambda side: side.merchant,
     "accounts.MerchantApiKey": lambda side: issue_key(side.merchant)[0],
@@ -208,6 +214,7 @@ OWNED_ROWS = {
     "loyalty.MerchantDailyStats": _daily_stats,
     "loyalty.Referral": _referral,
     "loyalty.TierChange": _tier_change,
+    "loyalty.CustomerTotals": _customer_totals,
     "webhooks.WebhookEndpoint": _endpoint,
     "webhooks.WebhookDelivery": _delivery,
 }
