@@ -7,8 +7,9 @@ constraint keeps it):
 - ``customer_velocity``: one customer earned more than ``loyalty.fraud_velocity_customer_points``
   points, or completed more than ``loyalty.fraud_velocity_customer_sales`` sales, across
   the network within ``loyalty.fraud_velocity_window_minutes``;
-- ``till_velocity``: one till (``till_id``; the merchant as a whole when the till sends
-  none) issued more than ``loyalty.fraud_velocity_till_points`` points in that window;
+- ``till_velocity``: one till (``till_id``, when the sale names one: a merchant's tills
+  together would flag every busy shop) issued more than
+  ``loyalty.fraud_velocity_till_points`` points in that window;
 - ``shared_device`` / ``shared_card``: one device or payment card served more than
   ``loyalty.fraud_shared_accounts`` customers within ``loyalty.fraud_shared_window_days``;
 - ``redeem_after_earn``: points spent at a till within
@@ -133,7 +134,7 @@ def fraud_check_sale(*, tx: PosTransaction, account: Account, now=None) -> list[
             )
         )
 
-    if tx.points_earned:
+    if tx.points_earned and tx.till_id:
         till = live.filter(merchant_id=tx.merchant_id, till_id=tx.till_id).aggregate(points=Sum("points_earned"))
         if (till["points"] or 0) > get_int("loyalty.fraud_velocity_till_points"):
             flags.append(

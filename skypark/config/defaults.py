@@ -129,11 +129,11 @@ DEFAULTS = [
     ),
     (
         "loyalty.fraud_velocity_till_points",
-        50000,
+        20000,
         "number",
         "loyalty",
         False,
-        "Points one till (or a merchant without till ids) may issue within the velocity window; more are held",
+        "Points one till (sales naming a till id) may issue within the velocity window; more are held",
         {"min": 1, "integer": True},
     ),
     (
