@@ -37,6 +37,12 @@ _OF_MERCHANT = _UPSERT.format(
     table=_TABLE, target='"customer_id", "merchant_id", "currency"', where='"merchant_id" IS NOT NULL'
 )
 _OF_NETWORK = _UPSERT.format(table=_TABLE, target='"customer_id", "currency"', where='"merchant_id" IS NULL')
+# A refund or void only ever follows the sale that made the row: a plain UPDATE (an
+# upsert's proposed row would be checked, and refused, before its conflict is found).
+_TAKE_BACK = f"""
+    UPDATE "{_TABLE}" SET "total_spent" = "total_spent" + %s, "transactions" = "transactions" + %s
+    WHERE "customer_id" = %s AND "currency" = %s AND {{merchant}}
+"""
 
 
 def customer_totals_move(*, customer_id, merchant_id, currency: str, spent: Decimal, transactions: int, visit_at=None):
@@ -44,6 +50,12 @@ def customer_totals_move(*, customer_id, merchant_id, currency: str, spent: Deci
     sale, -1 for a void, 0 for a refund) to the customer's totals at the merchant and
     across the network, in the caller's transaction; ``visit_at`` (the sale's time)
     moves the first and last visit when it is earlier or later than theirs."""
+    if spent <= 0 and transactions <= 0:
+        with connection.cursor() as cursor:
+            params = [spent, transactions, customer_id, currency]
+            cursor.execute(_TAKE_BACK.format(merchant='"merchant_id" = %s'), [*params, merchant_id])
+            cursor.execute(_TAKE_BACK.format(merchant='"merchant_id" IS NULL'), params)
+        return
     at = connection.ops.adapt_datetimefield_value(visit_at) if visit_at else None
     with connection.cursor() as cursor:
         cursor.execute(_OF_MERCHANT, [customer_id, merchant_id, currency, spent, transactions, at, at])

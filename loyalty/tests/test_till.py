@@ -204,7 +204,7 @@ def test_another_merchants_pending_sale_is_a_404(merchant, other_merchant, shopp
 def test_bad_till_input_is_a_400_and_writes_nothing(merchant, shopper, change):
     response = partner(merchant).post(url("partner-transactions"), {**body(shopper), **change}, format="json")
     assert response.status_code == 400, response.content
-    assert response.json()["error"]["code"] == "validation_error"
+    assert response.json()["error"]["code"] in ("validation_error", "invalid_characters")
     assert not PosTransaction.objects.exists()
 
 
@@ -243,7 +243,9 @@ def test_erasure_forgets_the_device_and_card_hashes(merchant, shopper):
 
 @pytest.fixture
 def small_plan(db):
-    return MerchantPlan.objects.create(code="start", name="Start", staff_seats=1, api_calls_per_month=3, active_offers=2)
+    return MerchantPlan.objects.create(
+        code="start", name="Start", staff_seats=1, api_calls_per_month=3, active_offers=2
+    )
 
 
 def test_plan_allows_answers_for_the_offer_constructor(small_plan):

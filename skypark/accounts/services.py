@@ -153,7 +153,7 @@ def merchant_membership_add(*, merchant, user, role, actor):
     """Adds (or changes the role of) a member of a merchant's staff. A new member needs a
     free seat in the merchant's plan (``PlanLimitReached``); the merchant row is locked so
     that two additions at once cannot both take the last seat."""
-    merchant = Merchant.objects.select_for_update().select_related("plan").get(pk=merchant.pk)
+    merchant = Merchant.objects.select_for_update(of=("self",)).select_related("plan").get(pk=merchant.pk)
     if not MerchantMembership.objects.filter(merchant=merchant, user=user).exists():
         plan_check(merchant, "staff_seats", MerchantMembership.objects.filter(merchant=merchant).count())
     membership, created = MerchantMembership.objects.update_or_create(
