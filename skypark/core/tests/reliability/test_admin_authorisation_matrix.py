@@ -189,7 +189,8 @@ def _delivery(side):
 def _customer_totals(side):
     from loyalty.models import CustomerTotals
 
-    return CustomerTotals.objects.create(customer=side.customer, merchant=side.merchant, transactions=1)
+    # A sale of the side (another row's maker) may have made it already.
+    return CustomerTotals.objects.get_or_create(customer=side.customer, merchant=side.merchant, currency="KGS")[0]
 
 
 OWNED_ROWS = {
