@@ -22,7 +22,7 @@ _TABLE = CustomerTotals._meta.db_table
 _UPSERT = """
     INSERT INTO "{table}" AS t
         ("customer_id", "merchant_id", "currency", "total_spent", "transactions", "first_visit_at", "last_visit_at")
-    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    VALUES {values}
     ON CONFLICT ({target}) WHERE {where} DO UPDATE SET
         "total_spent" = t."total_spent" + EXCLUDED."total_spent",
         "transactions" = t."transactions" + EXCLUDED."transactions",
@@ -33,10 +33,25 @@ _UPSERT = """
             WHEN t."last_visit_at" IS NULL OR t."last_visit_at" < EXCLUDED."last_visit_at"
             THEN EXCLUDED."last_visit_at" ELSE t."last_visit_at" END
 """
-_OF_MERCHANT = _UPSERT.format(
-    table=_TABLE, target='"customer_id", "merchant_id", "currency"', where='"merchant_id" IS NOT NULL'
-)
-_OF_NETWORK = _UPSERT.format(table=_TABLE, target='"customer_id", "currency"', where='"merchant_id" IS NULL')
+_ROW = "(%s, %s, %s, %s, %s, %s, %s)"
+
+
+def _of_merchant(rows=1):
+    return _UPSERT.format(
+        table=_TABLE,
+        values=", ".join([_ROW] * rows),
+        target='"customer_id", "merchant_id", "currency"',
+        where='"merchant_id" IS NOT NULL',
+    )
+
+
+def _of_network(rows=1):
+    return _UPSERT.format(
+        table=_TABLE, values=", ".join([_ROW] * rows), target='"customer_id", "currency"', where='"merchant_id" IS NULL'
+    )
+
+
+_OF_MERCHANT, _OF_NETWORK = _of_merchant(), _of_network()
 # A refund or void only ever follows the sale that made the row: a plain UPDATE (an
 # upsert's proposed row would be checked, and refused, before its conflict is found).
 _TAKE_BACK = f"""
@@ -60,6 +75,27 @@ def customer_totals_move(*, customer_id, merchant_id, currency: str, spent: Deci
     with connection.cursor() as cursor:
         cursor.execute(_OF_MERCHANT, [customer_id, merchant_id, currency, spent, transactions, at, at])
         cursor.execute(_OF_NETWORK, [customer_id, None, currency, spent, transactions, at, at])
+
+
+def customer_totals_add_many(*, merchant_id, currency: str, sales) -> None:
+    """A batch of completed sales at one merchant (the CRM import's set-based path):
+    ``sales`` is ``[(customer_id, amount, occurred_at)]``. Two statements for the batch,
+    one row per customer in each, written in customer order (the order every writer of
+    several rows takes)."""
+    per_customer = {}
+    for customer_id, amount, occurred_at in sales:
+        spent, count, first, last = per_customer.get(customer_id, (0, 0, occurred_at, occurred_at))
+        per_customer[customer_id] = (spent + amount, count + 1, min(first, occurred_at), max(last, occurred_at))
+    if not per_customer:
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    ordered = sorted(per_customer.items())
+    with connection.cursor() as cursor:
+        for build, merchant in ((_of_merchant, merchant_id), (_of_network, None)):
+            params = []
+            for customer_id, (spent, count, first, last) in ordered:
+                params += [customer_id, merchant, currency, spent, count, adapt(first), adapt(last)]
+            cursor.execute(build(len(ordered)), params)
 
 
 def totals_for_sale(tx, *, now=None):

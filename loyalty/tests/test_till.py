@@ -285,3 +285,47 @@ def test_the_schema_documents_the_plan_and_pending_errors(client):
     assert "plan_api_calls_exhausted" in sale["429"]["x-error-codes"]
     complete = schema["paths"]["/api/v1/partner/transactions/{external_id}/complete/"]["post"]["responses"]
     assert "transaction_not_pending" in complete["409"]["x-error-codes"]
+
+
+def test_a_crm_import_moves_the_totals_as_sales_do(merchant, shopper):
+    other = UserFactory()
+    rows = [
+        {"external_id": "crm-1", "customer_code": shopper.customer_code, "amount": "450.00"},
+        {"external_id": "crm-2", "customer_code": shopper.customer_code, "amount": "50.00"},
+        {"external_id": "crm-3", "customer_code": other.customer_code, "amount": "10.00"},
+    ]
+    batch = services.import_batch_run(batch_id=services.import_batch_create(merchant=merchant, rows=rows).pk)
+    assert batch.created_count == 3
+    assert (totals(shopper, merchant).total_spent, totals(shopper, merchant).transactions) == (Decimal("500.00"), 2)
+    assert totals(shopper).transactions == 2 and totals(other).total_spent == Decimal("10.00")
+    assert PosTransaction.objects.filter(completed_at__isnull=True).count() == 0
+    services.import_batch_run(batch_id=services.import_batch_create(merchant=merchant, rows=rows).pk)
+    assert totals(shopper).transactions == 2, "an import run again counts nothing twice"
+
+
+def test_the_merchants_transactions_filter_by_payment_method_and_till(merchant, shopper):
+    record(merchant, shopper, "a", payment_method="cash", till_id="t1")
+    record(merchant, shopper, "b", payment_method="card", till_id="t2")
+    a = partner(merchant)
+    cash = a.get(url("partner-transactions"), {"payment_method": "cash"}).json()["results"]
+    assert [row["external_id"] for row in cash] == ["a"]
+    till = a.get(url("partner-transactions"), {"till_id": "t2"}).json()["results"]
+    assert [row["external_id"] for row in till] == ["b"]
+    assert a.get(url("partner-transactions"), {"payment_method": "gold"}).status_code == 400
+
+
+def test_merchant_staff_see_their_plan_but_cannot_change_it(client, merchant, small_plan):
+    from django.contrib.auth.models import Permission
+
+    from skypark.accounts.tests.factories import MembershipFactory
+
+    merchant.plan = small_plan
+    merchant.save()
+    member = MembershipFactory(merchant=merchant).user
+    member.is_staff = True
+    member.save()
+    member.user_permissions.add(*Permission.objects.filter(codename__in=["view_merchant", "change_merchant"]))
+    client.force_login(member)
+    page = client.get(reverse("admin:accounts_merchant_change", args=[merchant.pk]))
+    assert page.status_code == 200
+    assert "plan" not in page.context["adminform"].form.fields and "Start" in page.content.decode()
