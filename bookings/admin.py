@@ -604,8 +604,5 @@ class CertificateAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
-# Company invoices have their own module; importing it registers their admin.
-from . import (
-    admin_waitlist,  # noqa: E402,F401  (registers the waiting-list admin)
-    invoice_admin,  # noqa: E402, F401
-)
+# The waiting list and company invoices have their own modules; importing them registers their admins.
+from . import admin_waitlist, invoice_admin  # noqa: E402, F401

@@ -22,6 +22,8 @@ __all__ = [
     "ReferralNotAllowed",
     "ReasonRequired",
     "TestKeyRequired",
+    "TransactionNotPending",
+    "FlagAlreadyReviewed",
 ]
 
 
@@ -122,3 +124,16 @@ class StaticCodeNeedsManualEntry(DomainError):
 class TestKeyRequired(Forbidden):
     code = "test_key_required"
     default_message = _("Only a test API key (sk_test_…) can do this.")
+
+
+class TransactionNotPending(Conflict):
+    """``details["status"]`` is the sale's status: only a pending sale can be completed,
+    cancelled or failed (doing it again to one already in that state answers it again)."""
+
+    code = "transaction_not_pending"
+    default_message = _("This sale is no longer pending.")
+
+
+class FlagAlreadyReviewed(Conflict):
+    code = "fraud_flag_reviewed"
+    default_message = _("This fraud flag has already been reviewed.")

@@ -256,13 +256,23 @@ class LedgerEntry(models.Model):
 
 class PointLot(models.Model):
     """Points that arrived together and expire together. ``remaining`` is what is left
-    of them after spending and expiry."""
+    of them after spending and expiry. A lot on ``hold`` (a fraud flag under review)
+    counts in the balance but cannot be spent until the flag is released
+    (``loyalty.services.fraud``)."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
     entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="lot")
     points = models.PositiveIntegerField(_("points"))
     remaining = models.PositiveIntegerField(_("remaining"))
     expires_at = models.DateTimeField(_("expires at"))
+    hold = models.ForeignKey(
+        "FraudFlag",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="held_lots",
+        verbose_name=_("held for review"),
+    )
 
     class Meta:
         verbose_name = _("points lot")
@@ -323,7 +333,10 @@ class PosTransaction(TimeStampedModel):
     analytics fact or statistic, and is what settlement leaves out."""
 
     class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("purchase status", "pending")
         COMPLETED = "completed", pgettext_lazy("purchase status", "completed")
+        FAILED = "failed", pgettext_lazy("purchase status", "failed")
+        CANCELLED = "cancelled", pgettext_lazy("purchase status", "cancelled")
         PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("purchase status", "partially refunded")
         REFUNDED = "refunded", pgettext_lazy("purchase status", "refunded")
         VOIDED = "voided", pgettext_lazy("purchase status", "voided")
@@ -331,6 +344,14 @@ class PosTransaction(TimeStampedModel):
     class Source(models.TextChoices):
         POS = "pos", _("POS")
         IMPORT = "import", _("CRM import")
+
+    class PaymentMethod(models.TextChoices):
+        CASH = "cash", pgettext_lazy("payment method", "cash")
+        CARD = "card", pgettext_lazy("payment method", "card")
+        QR = "qr", pgettext_lazy("payment method", "QR payment")
+        TRANSFER = "transfer", pgettext_lazy("payment method", "bank transfer")
+        WALLET = "wallet", pgettext_lazy("payment method", "e-wallet")
+        OTHER = "other", pgettext_lazy("payment method", "other")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="pos_transactions")
     customer = models.ForeignKey(
@@ -345,6 +366,17 @@ class PosTransaction(TimeStampedModel):
     request_hash = models.CharField(_("request fingerprint"), max_length=64, blank=True, editable=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.POS)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.COMPLETED)
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.OTHER
+    )
+    # The partner's name for the till (terminal) that rang the sale up; the fraud rules
+    # count per till.
+    till_id = models.CharField(_("till"), max_length=64, blank=True)
+    # Keyed hashes (``loyalty.services.fraud.fingerprint``) of the device and the payment
+    # card the till saw, never the values: enough to tell that two sales share one.
+    device_hash = models.CharField(_("device (hashed)"), max_length=32, blank=True, editable=False)
+    card_hash = models.CharField(_("payment card (hashed)"), max_length=32, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.KGS)
     amount = money_field(_("amount"))
     discount = money_field(_("discount"))
@@ -380,6 +412,15 @@ class PosTransaction(TimeStampedModel):
             models.Index(fields=["customer", "-occurred_at"], name="loyalty_tx_customer_idx"),
             # Partners' incremental sync: ?updated_since= within their merchant.
             models.Index(fields=["merchant", "updated_at"], name="loyalty_tx_synced_idx"),
+            models.Index(
+                fields=["merchant", "till_id", "-occurred_at"],
+                condition=~Q(till_id=""),
+                name="loyalty_tx_till_idx",
+            ),
+            models.Index(
+                fields=["device_hash", "-occurred_at"], condition=~Q(device_hash=""), name="loyalty_tx_device_idx"
+            ),
+            models.Index(fields=["card_hash", "-occurred_at"], condition=~Q(card_hash=""), name="loyalty_tx_card_idx"),
         ]
 
     def __str__(self):
@@ -657,13 +698,41 @@ class Card(models.Model):
 
 
 class FraudFlag(models.Model):
+    """A suspicion for network staff to review. A flag raised by a sale may hold the
+    points that sale earned (``PointLot.hold``): dismissing the flag releases them,
+    confirming it takes them back (``loyalty.services.fraud``)."""
+
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("fraud flag status", "to review")
         CONFIRMED = "confirmed", pgettext_lazy("fraud flag status", "confirmed")
         DISMISSED = "dismissed", pgettext_lazy("fraud flag status", "dismissed")
 
+    class Rule(models.TextChoices):
+        SCAN_BURST = "scan_burst", _("card scanned at many partners")
+        MANUAL_ENTRY = "manual_entry", _("card codes typed by hand")
+        CUSTOMER_VELOCITY = "customer_velocity", _("customer earning too fast")
+        TILL_VELOCITY = "till_velocity", _("till issuing too fast")
+        REFUND_ABUSE = "refund_abuse", _("many refunds")
+        SHARED_DEVICE = "shared_device", _("many accounts on one device")
+        SHARED_CARD = "shared_card", _("many accounts on one payment card")
+        REDEEM_AFTER_EARN = "redeem_after_earn", _("spent right after earning at the same till")
+
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    rule = models.CharField(_("rule"), max_length=40)
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("merchant")
+    )
+    transaction = models.ForeignKey(
+        "PosTransaction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fraud_flags",
+        verbose_name=_("transaction"),
+    )
+    held_points = models.PositiveIntegerField(_("points held"), default=0)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.CharField(_("review note"), max_length=255, blank=True)
+    rule = models.CharField(_("rule"), max_length=40, choices=Rule.choices)
     details = models.JSONField(_("details"), default=dict, encoder=DjangoJSONEncoder)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     window_key = models.CharField(max_length=60, help_text=_("Stops one burst raising many flags."))
@@ -676,6 +745,7 @@ class FraudFlag(models.Model):
         verbose_name = _("fraud flag")
         verbose_name_plural = _("fraud flags")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="loyalty_fraud_queue_idx")]
         constraints = [
             models.UniqueConstraint(fields=["customer", "rule", "window_key"], name="loyalty_fraud_once_per_window")
         ]
@@ -777,3 +847,6 @@ ScanLogArchive = archive_model(
         models.Index(fields=["customer_id", "created_at"], name="loyalty_scan_archive_cust_idx"),
     ],
 )
+
+# The till's own models, kept apart for size; importable from here like the rest.
+from .till.models import CustomerTotals  # noqa: E402, F401

@@ -1,6 +1,9 @@
 """Personal data held by loyalty: accounts with their ledgers, till transactions, coupons,
-referrals, scans and visits. Ledgers and transactions are kept on erasure (a balance must
-keep equalling its ledger); the scan log loses the device details."""
+referrals, scans, visits and totals. Ledgers and transactions are kept on erasure (a
+balance must keep equalling its ledger); the scan log loses the device details and the
+transactions the keyed hashes of the device and payment card the till saw (which are
+never exported either: they are pseudonymous keys for matching, not data about the
+person). Customer totals are figures of the kept transactions and stay with them."""
 
 from django.db.models import Q
 
@@ -11,6 +14,7 @@ from .models import (
     Card,
     Coupon,
     CouponRedemption,
+    CustomerTotals,
     CustomerVisit,
     FraudFlag,
     LedgerEntry,
@@ -32,8 +36,10 @@ def export(user):
         "point_lots": rows(PointLot.objects.filter(account__customer=user).order_by("pk")),
         "tier_changes": rows(TierChange.objects.filter(account__customer=user).order_by("pk")),
         "transactions": rows(
-            PosTransaction.objects.filter(customer=user).order_by("pk"), exclude=("idempotency_key", "request_hash")
+            PosTransaction.objects.filter(customer=user).order_by("pk"),
+            exclude=("idempotency_key", "request_hash", "device_hash", "card_hash"),
         ),
+        "totals": rows(CustomerTotals.objects.filter(customer=user).order_by("pk")),
         "transaction_lines": rows(PosTransactionLine.objects.filter(transaction__customer=user).order_by("pk")),
         "coupons": rows(Coupon.objects.filter(customer=user).order_by("pk")),
         "coupon_redemptions": rows(CouponRedemption.objects.filter(customer=user).order_by("pk")),
@@ -47,6 +53,11 @@ def export(user):
 
 def erase(user):
     ScanLog.objects.filter(customer=user).update(payload="", ip_address=None, user_agent="")
+    # The keyed hashes of the devices and cards the till saw are what could link the
+    # person to other accounts; the sales themselves stay (their ledger does).
+    PosTransaction.objects.filter(customer=user).exclude(device_hash="", card_hash="").update(
+        device_hash="", card_hash=""
+    )
     # The card secret goes: any code shown before (a screenshot, a lost phone) stops working.
     Card.objects.filter(customer=user).delete()
 
@@ -68,6 +79,7 @@ register(
             "loyalty.ScanLog.customer",
             "loyalty.FraudFlag.customer",
             "loyalty.CustomerVisit.customer",
+            "loyalty.CustomerTotals.customer",
         ),
         order=50,
     )

@@ -1,7 +1,8 @@
 """``pos``: partner transactions through the real API and a batch import.
 
 1. ``POST /api/v1/partner/transactions/`` with the merchant's API key at 8 and 32
-   clients, one line of 1,000.00 each (100 coalition points earned). Every tenth request
+   clients, one line of 1,000.00 each (100 coalition points earned), paid by card at one
+   of 64 tills (a retry names the same till: it is the same sale). Every tenth request
    retries the external id sent nine requests earlier (same customer and amount), often
    while the first is still in flight: it must answer 200 with the first result.
 2. A batch import: the rows are posted through ``POST /api/v1/partner/imports/`` (at most
@@ -28,6 +29,7 @@ from bench.scenarios import floor, loyaltykit, parkkit
 
 CLIENTS = (8, 32)
 RETRY_EVERY = 10
+TILLS = 64
 AMOUNT = "1000.00"
 BATCH_ROWS = 10_000
 IMPORT_WORKERS = 2
@@ -145,6 +147,10 @@ def transaction_request(key: str, codes: list[str], secrets: dict, step: int, i:
         "customer_code": loyaltykit.card_code(customer_for(ext_id, codes), secrets),
         "amount": AMOUNT,
         "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2", "unit_price": "500.00"}],
+        "payment_method": "card",
+        # Spread over as many tills as a busy network has, so the per-till velocity rule
+        # (``loyalty.fraud_velocity_till_points``) sees ordinary traffic.
+        "till_id": f"till-{int(ext_id.rsplit('-', 1)[1]) % TILLS}",
     }
     return loyaltykit.partner_request("POST", "transactions/", key, payload)
 

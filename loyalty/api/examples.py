@@ -50,11 +50,15 @@ TX_EXAMPLE = {
     ],
     "points_to_redeem": 50,
     "coupon_code": "",
+    "payment_method": "card",
+    "till_id": "till-1",
 }
 TX_OUT = {
     "external_id": "till1-000123",
     "customer_code": "7K3M9P2QXA",
     "status": "completed",
+    "payment_method": "card",
+    "till_id": "till-1",
     "source": "pos",
     "currency": "KGS",
     "amount": "1250.00",
@@ -65,6 +69,7 @@ TX_OUT = {
     "points_redeemed": 50,
     "coupon_code": "",
     "occurred_at": "2025-06-01T12:30:00+06:00",
+    "completed_at": "2025-06-01T12:30:02+06:00",
     "created_at": "2025-06-01T12:30:02+06:00",
     "lines": [{"sku": "LATTE", "name": "Latte", "quantity": "2.000", "unit_price": "350.00", "total": "700.00"}],
     "is_test": False,

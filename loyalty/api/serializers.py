@@ -64,8 +64,42 @@ class TransactionInput(serializers.Serializer):
     amount = serializers.DecimalField(help_text="Purchase total before loyalty discounts.", **MONEY)
     occurred_at = serializers.DateTimeField(required=False)
     lines = LineInput(many=True, required=False, default=list)
-    points_to_redeem = serializers.IntegerField(min_value=0, default=0)
+    points_to_redeem = serializers.IntegerField(min_value=0, max_value=10_000_000, default=0)
     coupon_code = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=["completed", "pending", "failed"],
+        default="completed",
+        help_text="`completed` (default): points move now. `pending`: the payment is under way; points move when "
+        "you `complete/` it, nothing moves if you `cancel/` it. `failed`: kept for the record, nothing moves.",
+    )
+    payment_method = serializers.ChoiceField(
+        choices=PosTransaction.PaymentMethod.values,
+        default=PosTransaction.PaymentMethod.OTHER,
+        help_text="How the customer paid.",
+    )
+    till_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Your name for the till (terminal) that rang the sale up; the fraud rules count per till.",
+    )
+    device_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Optional: an id of the customer's device (app install). Stored only as a keyed hash, to notice "
+        "many accounts on one device.",
+    )
+    card_fingerprint = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Optional: your payment provider's fingerprint of the card paid with (never the card number). "
+        "Stored only as a keyed hash, to notice many accounts on one card.",
+    )
 
     def validate_occurred_at(self, value):
         if value > timezone.now() + datetime.timedelta(minutes=5):
@@ -79,6 +113,15 @@ class RefundInput(serializers.Serializer):
 
 
 class VoidInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class CancelInput(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["cancelled", "failed"],
+        default="cancelled",
+        help_text="`cancelled` (default): called off; `failed`: the payment did not go through.",
+    )
     reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
 
 
@@ -179,6 +222,8 @@ class TransactionOutput(ModelOutput):
             "external_id",
             "customer_code",
             "status",
+            "payment_method",
+            "till_id",
             "source",
             "currency",
             "amount",
@@ -189,6 +234,7 @@ class TransactionOutput(ModelOutput):
             "points_redeemed",
             "coupon_code",
             "occurred_at",
+            "completed_at",
             "created_at",
             "lines",
             "is_test",

@@ -48,6 +48,8 @@ def updated_since_filter(field_name="updated_at"):
 class TransactionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PosTransaction.Status.choices)
     source = django_filters.ChoiceFilter(choices=PosTransaction.Source.choices)
+    payment_method = django_filters.ChoiceFilter(choices=PosTransaction.PaymentMethod.choices)
+    till_id = django_filters.CharFilter(max_length=64)
     customer_code = django_filters.CharFilter(field_name="customer__customer_code")
     external_id = django_filters.CharFilter()
     occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sync, views
+from . import sync, till, views
 
 urlpatterns = [
     path("partner/customers/", sync.PartnerCustomerListApi.as_view(), name="partner-customers"),
@@ -10,21 +10,31 @@ urlpatterns = [
         views.PartnerCustomerBalanceApi.as_view(),
         name="partner-customer-balance",
     ),
-    path("partner/transactions/", views.PartnerTransactionListCreateApi.as_view(), name="partner-transactions"),
+    path("partner/transactions/", till.PartnerTransactionListCreateApi.as_view(), name="partner-transactions"),
     path(
         "partner/transactions/<str:external_id>/",
-        views.PartnerTransactionDetailApi.as_view(),
+        till.PartnerTransactionDetailApi.as_view(),
         name="partner-transaction-detail",
     ),
     path(
         "partner/transactions/<str:external_id>/refund/",
-        views.PartnerTransactionRefundApi.as_view(),
+        till.PartnerTransactionRefundApi.as_view(),
         name="partner-transaction-refund",
     ),
     path(
         "partner/transactions/<str:external_id>/void/",
-        views.PartnerTransactionVoidApi.as_view(),
+        till.PartnerTransactionVoidApi.as_view(),
         name="partner-transaction-void",
+    ),
+    path(
+        "partner/transactions/<str:external_id>/complete/",
+        till.PartnerTransactionCompleteApi.as_view(),
+        name="partner-transaction-complete",
+    ),
+    path(
+        "partner/transactions/<str:external_id>/cancel/",
+        till.PartnerTransactionCancelApi.as_view(),
+        name="partner-transaction-cancel",
     ),
     path("partner/points/redeem/", views.PartnerPointsRedeemApi.as_view(), name="partner-points-redeem"),
     path("partner/coupons/validate/", views.PartnerCouponValidateApi.as_view(), name="partner-coupon-validate"),

@@ -32,6 +32,15 @@ from .earning import (
     tier_recalculate,
     tiers_recalculate_all,
 )
+from .fraud import (
+    fingerprint,
+    fraud_check_redeem,
+    fraud_check_refunds,
+    fraud_check_sale,
+    fraud_flag_confirm,
+    fraud_flag_release,
+    held_points,
+)
 from .imports import InvalidBatch, csv_rows, import_batch_create, import_batch_run
 from .ledger import account_get_or_create, ledger_mismatches, points_adjust, points_expire
 from .modes import partner_rows, test_data_delete
@@ -40,6 +49,8 @@ from .partner import (
     coupon_redeem,
     coupon_validate,
     pos_points_redeem,
+    pos_transaction_cancel,
+    pos_transaction_complete,
     pos_transaction_record,
     pos_transaction_refund,
     pos_transaction_void,
@@ -47,6 +58,7 @@ from .partner import (
     rules_for,
 )
 from .schedules import schedules_install
+from .totals import customer_totals_move
 
 __all__ = [
     "partner_rows",
@@ -83,7 +95,17 @@ __all__ = [
     "points_reverse_for_order_refund",
     "points_value",
     "pos_points_redeem",
+    "pos_transaction_cancel",
+    "pos_transaction_complete",
     "pos_transaction_record",
+    "fingerprint",
+    "fraud_check_redeem",
+    "fraud_check_refunds",
+    "fraud_check_sale",
+    "fraud_flag_confirm",
+    "fraud_flag_release",
+    "held_points",
+    "customer_totals_move",
     "pos_transaction_refund",
     "pos_transaction_void",
     "promos_issue",

@@ -261,7 +261,9 @@ def _expire_locked(account: Account, *, now) -> int:
 
 def spendable_locked(account: Account, *, now) -> int:
     return (
-        PointLot.objects.filter(account=account, remaining__gt=0, expires_at__gt=now).aggregate(s=Sum("remaining"))["s"]
+        PointLot.objects.filter(account=account, remaining__gt=0, expires_at__gt=now, hold__isnull=True).aggregate(
+            s=Sum("remaining")
+        )["s"]
         or 0
     )
 
@@ -284,7 +286,7 @@ def _debit(
 ) -> LedgerEntry | None:
     """Takes ``points`` from the account's lots, first-expiring-first (``prefer_lot``
     first, when given). Expired lots are swept first, so expired points are never
-    spent. Raises ``NotEnoughPoints`` unless ``allow_partial``, in which case it takes
+    spent; lots held for a fraud review are never taken. Raises ``NotEnoughPoints`` unless ``allow_partial``, in which case it takes
     what there is and records the shortfall in ``data``; returns None if that is nothing."""
     if points <= 0:
         raise InvalidPoints(details={"points": points})
@@ -293,9 +295,10 @@ def _debit(
         return existing
     now = now or timezone.now()
     _expire_locked(account, now=now)
+    # Lots on hold for a fraud review are not spendable (``loyalty.services.fraud``).
     lots = list(
         PointLot.objects.select_for_update()
-        .filter(account=account, remaining__gt=0, expires_at__gt=now)
+        .filter(account=account, remaining__gt=0, expires_at__gt=now, hold__isnull=True)
         .order_by("expires_at", "id")
     )
     if prefer_lot is not None:

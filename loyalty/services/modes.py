@@ -61,9 +61,9 @@ def points_check(account, points: int) -> int:
         available, balance = 0, 0
     else:
         available = (
-            PointLot.objects.filter(account=account, remaining__gt=0, expires_at__gt=timezone.now()).aggregate(
-                s=Sum("remaining")
-            )["s"]
+            PointLot.objects.filter(
+                account=account, remaining__gt=0, expires_at__gt=timezone.now(), hold__isnull=True
+            ).aggregate(s=Sum("remaining"))["s"]
             or 0
         )
         balance = account.balance

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 CHANGELISTS = [
     "account",
+    "customertotals",
     "ledgerentry",
     "postransaction",
     "coupon",

@@ -80,10 +80,13 @@ SALE = [
     "UPDATE loyalty_account",  # balance, lifetime and tier points in one statement
     "INSERT loyalty_ledgerentry",
     "INSERT loyalty_pointlot",
+    "INSERT loyalty_customertotals",  # upsert: the customer's totals at the merchant
+    "INSERT loyalty_customertotals",  # upsert: and across the network
+    "SELECT loyalty_postransaction",  # the customer-velocity fraud rule
 ]
 
 
-def test_a_regular_sale_is_its_card_check_and_nine_statements_in_one_transaction(till, shopper):
+def test_a_regular_sale_is_its_card_check_and_twelve_statements_in_one_transaction(till, shopper):
     assert sale(till, shopper, "warm-up").status_code == 201
     code = card_code(shopper)
     with CaptureQueriesContext(connection) as captured:
@@ -156,9 +159,10 @@ def test_a_first_sale_creates_the_account_and_logs_its_first_tier(till, shopper)
             *SALE[:1],
             "INSERT loyalty_account",  # ON CONFLICT DO NOTHING, then locked
             "SELECT loyalty_account",
-            *SALE[1:],
+            *SALE[1:6],
             "INSERT loyalty_tierchange",
             "INSERT audit_auditentry",
+            *SALE[6:],
             "INSERT audit_auditentry",
         ]
     )

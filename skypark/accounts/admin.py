@@ -20,13 +20,14 @@ from skypark.core.client_ip import client_ip
 from skypark.privacy.admin_actions import download_personal_data
 
 from . import services
-from .admin_scoping import CUSTOMER, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
+from .admin_scoping import CUSTOMER, GLOBAL, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
 from .admin_search import CustomerSearchAdminMixin
 from .auth_sessions import sessions_revoke_all, web_session_of
 from .customer_page import CustomerPageAdminMixin
 from .mfa.services import mfa_reset
-from .models import Child, Merchant, MerchantApiKey, MerchantMembership, User
+from .models import Child, Merchant, MerchantApiKey, MerchantMembership, MerchantPlan, User
 from .phones import normalise_phone
+from .plans import plan_allows, plan_limit
 
 
 class UserCreationForm(forms.ModelForm):
@@ -302,8 +303,24 @@ class ChildAdmin(ScopedAdminMixin, LargeTableAdminMixin, AuditedAdminMixin, admi
     show_full_result_count = False
 
 
+class SeatsInlineFormSet(forms.BaseInlineFormSet):
+    """Refuses more staff than the merchant's plan has seats for."""
+
+    def clean(self):
+        super().clean()
+        if self.instance is None or self.instance.pk is None:
+            return
+        allowed = plan_limit(self.instance, "staff_seats")
+        if allowed is None:
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if len(kept) > allowed:
+            raise ValidationError(_("The merchant's plan allows %(n)s staff seats.") % {"n": allowed})
+
+
 class MerchantMembershipInline(admin.TabularInline):
     model = MerchantMembership
+    formset = SeatsInlineFormSet
     extra = 0
     autocomplete_fields = ("user",)
 
@@ -325,17 +342,35 @@ class MerchantApiKeyInline(admin.TabularInline):
 class MerchantAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     scope = MERCHANT
     merchant_lookup = "id"
-    list_display = ("name", "code", "status", "currency", "business_email", "staff_count", "active_keys", "created_at")
-    list_filter = ("status", "currency")
+    list_display = (
+        "name",
+        "code",
+        "status",
+        "plan",
+        "currency",
+        "business_email",
+        "staff_count",
+        "active_keys",
+        "created_at",
+    )
+    list_select_related = ("plan",)
+    list_filter = ("status", "plan", "currency")
     ordering = ("name",)
     search_fields = ("name", "=code", "business_email")
     prepopulated_fields = {"code": ("name",)}
     inlines = [MerchantMembershipInline, MerchantApiKeyInline]
     change_form_template = "admin/accounts/merchant/change_form.html"
     fieldsets = (
-        (None, {"fields": ("name", "code", "status", "currency")}),
+        (None, {"fields": ("name", "code", "status", "currency", "plan")}),
         (_("Contact"), {"fields": ("business_email", "contact_name", "contact_phone", "address")}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A merchant's own staff see their plan; only network staff change it.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if merchant_ids_for(request.user) is not None:
+            readonly += ("plan",)
+        return readonly
 
     def get_queryset(self, request):
         return (
@@ -422,14 +457,56 @@ class MerchantApiKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return _("active")
 
 
+class MembershipForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        merchant = cleaned.get("merchant")
+        if merchant is not None and (self.instance.pk is None or self.instance.merchant_id != merchant.pk):
+            taken = MerchantMembership.objects.filter(merchant=merchant).count()
+            if not plan_allows(merchant, "staff_seats", taken):
+                raise ValidationError(
+                    _("The merchant's plan allows %(n)s staff seats.") % {"n": plan_limit(merchant, "staff_seats")}
+                )
+        return cleaned
+
+
 @admin.register(MerchantMembership)
 class MerchantMembershipAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     scope = MERCHANT
+    form = MembershipForm
     list_display = ("user", "merchant", "role", "created_at")
     list_select_related = ("user", "merchant")
     list_filter = ("role", "merchant")
     search_fields = ("=user__phone", "user__name", "=merchant__code")
     autocomplete_fields = ("user", "merchant")
+
+
+@admin.register(MerchantPlan)
+class MerchantPlanAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """The plans merchants subscribe to; network staff edit them, merchant staff read them."""
+
+    scope = GLOBAL
+    list_display = (
+        "code",
+        "name",
+        "monthly_fee",
+        "currency",
+        "staff_seats",
+        "api_calls_per_month",
+        "active_offers",
+        "is_active",
+        "merchant_count",
+    )
+    list_filter = ("is_active", "currency")
+    search_fields = ("code", "name")
+    prepopulated_fields = {"code": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_merchants=Count("merchants"))
+
+    @admin.display(description=_("merchants"), ordering="_merchants")
+    def merchant_count(self, plan):
+        return plan._merchants
 
 
 # django-otp registers admins for its devices, which show the shared secrets. Staff see

@@ -164,6 +164,34 @@ def age_on(birth_date: date, on: date) -> int:
     return max(years, 0)
 
 
+class MerchantPlan(TimeStampedModel):
+    """A subscription plan for merchants: the limits a merchant on it works within, as
+    data staff edit in the admin. An empty limit means no limit; a merchant without a
+    plan has none. ``skypark.accounts.plans`` reads and enforces them."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    monthly_fee = models.DecimalField(_("monthly fee"), max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.KGS)
+    staff_seats = models.PositiveIntegerField(_("staff seats"), null=True, blank=True, help_text=_("Empty: no limit."))
+    api_calls_per_month = models.PositiveIntegerField(
+        _("API calls per month"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    active_offers = models.PositiveIntegerField(
+        _("active offers"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("merchant plan")
+        verbose_name_plural = _("merchant plans")
+        ordering = ["monthly_fee", "code"]
+        constraints = [models.CheckConstraint(condition=models.Q(monthly_fee__gte=0), name="accounts_plan_fee_gte_0")]
+
+    def __str__(self):
+        return self.name
+
+
 class Merchant(TimeStampedModel):
     """A partner business of the network (a café, a shop, a park operator ...)."""
 
@@ -181,6 +209,15 @@ class Merchant(TimeStampedModel):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.KGS)
     staff = models.ManyToManyField(User, through="MerchantMembership", related_name="merchants", blank=True)
+    plan = models.ForeignKey(
+        MerchantPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merchants",
+        verbose_name=_("plan"),
+        help_text=_("Empty: no plan limits."),
+    )
 
     class Meta:
         verbose_name = _("merchant")

@@ -20,6 +20,7 @@ from .models import (
     hash_api_key,
 )
 from .phones import normalise_phone
+from .plans import plan_check
 
 
 class PhoneTaken(Conflict):
@@ -149,6 +150,12 @@ def merchant_create(*, name, code, actor, **fields):
 
 @transaction.atomic
 def merchant_membership_add(*, merchant, user, role, actor):
+    """Adds (or changes the role of) a member of a merchant's staff. A new member needs a
+    free seat in the merchant's plan (``PlanLimitReached``); the merchant row is locked so
+    that two additions at once cannot both take the last seat."""
+    merchant = Merchant.objects.select_for_update(of=("self",)).select_related("plan").get(pk=merchant.pk)
+    if not MerchantMembership.objects.filter(merchant=merchant, user=user).exists():
+        plan_check(merchant, "staff_seats", MerchantMembership.objects.filter(merchant=merchant).count())
     membership, created = MerchantMembership.objects.update_or_create(
         merchant=merchant, user=user, defaults={"role": role}
     )
@@ -199,7 +206,8 @@ def api_key_lookup(plaintext, *, merchant_related=()):
         raise NotFound("Unknown API key.", code="invalid_api_key")
     start = API_KEY_TEST_START if plaintext.startswith(API_KEY_TEST_START) else API_KEY_LIVE_START
     prefix = plaintext[len(start) :].split(".", 1)[0]
-    related = [f"merchant__{name}" for name in merchant_related] or ["merchant"]
+    # The plan comes with the merchant: the partner API counts calls against it.
+    related = [f"merchant__{name}" for name in merchant_related] + ["merchant__plan"]
     try:
         # get(), not first(): the prefix is unique, and ordering the one row is work.
         key = MerchantApiKey.objects.select_related(*related).get(prefix=prefix, revoked_at__isnull=True)

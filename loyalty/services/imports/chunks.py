@@ -48,6 +48,7 @@ from ...models import (
 from ..earning import tier_for_points, tier_ladder
 from ..ledger import points_floor
 from ..partner import pos_transaction_record, promos_issue
+from ..totals import customer_totals_add_many
 from . import sql
 from .rows import RowError, row_error
 
@@ -276,6 +277,12 @@ def _set_based(context, chunk):
         sale.earned = earned
     _earnings_insert(context, plan.earnings, now=now)
     _accounts_move(plan.moves, now=now)
+    # After the accounts are locked, as a till's sale writes them.
+    customer_totals_add_many(
+        merchant_id=merchant.pk,
+        currency=merchant.currency,
+        sales=[(sale.customer_id, sale.amount, sale.occurred_at) for sale in sales],
+    )
     _tier_changes_log(context, plan.tier_changes, now=now)
     _webhooks_queue(context, plan.earnings, now=now)
     if context.promos:
@@ -433,6 +440,7 @@ def _transactions_insert(context, sales, earned, *, now):
             "source": PosTransaction.Source.IMPORT,
             "currency": merchant.currency,
             "metadata": {},
+            "completed_at": now,
         },
         now=now,
         returning=("id", "external_id"),

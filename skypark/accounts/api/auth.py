@@ -13,6 +13,7 @@ from skypark.core.api.ratelimit import RateLimitReporting
 from skypark.core.errors import NotFound
 
 from ..models import MerchantApiKey
+from ..plans import api_call_register
 from ..services import api_key_lookup, api_key_touch
 
 KEYWORD = "Api-Key"
@@ -110,6 +111,19 @@ class CouponRateThrottle(PartnerKeyRateThrottle):
     scope = "coupon"
 
 
+class PlanApiCallsThrottle(throttling.BaseThrottle):
+    """The API calls per month of the merchant's plan (``skypark.accounts.plans``):
+    refuses with 429 ``plan_api_calls_exhausted``, not DRF's ``throttled``, so the partner
+    knows it is the plan and not the rate."""
+
+    api_error_codes = ("plan_api_calls_exhausted",)
+
+    def allow_request(self, request, view):
+        if isinstance(request.auth, MerchantApiKey) and not request.auth.is_test:
+            api_call_register(request.auth.merchant)
+        return True
+
+
 class PartnerApiMixin:
     # Base for partner endpoints: API-key auth only, partner permission, partner throttle.
     # (A comment, not a docstring: the API schema would show it as the description of
@@ -117,7 +131,7 @@ class PartnerApiMixin:
 
     authentication_classes = [MerchantApiKeyAuthentication]
     permission_classes = [IsPartner]
-    throttle_classes = [PartnerRateThrottle]
+    throttle_classes = [PartnerRateThrottle, PlanApiCallsThrottle]
     # Relations of the key's merchant that every call of the API needs: read with the
     # key, in the same query.
     merchant_related: tuple[str, ...] = ()

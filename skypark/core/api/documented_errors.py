@@ -91,6 +91,9 @@ def documented_errors(view, method: str, *, has_path_parameters: bool) -> dict[s
         add(404, "not_found")
     if _throttled(view):
         add(429, "throttled")
+        for throttle in view.throttle_classes:
+            for code in getattr(throttle, "api_error_codes", ()):
+                add(429, code)
     for error in declared_errors(view, method):
         add(error.status_code, error.code)
     return dict(sorted(codes.items()))

@@ -202,6 +202,13 @@ def _delivery(side):
 
 # model label -> function(side) making a row that belongs to ``side``'s merchant (or to
 # a customer of that merchant only). Every merchant- or customer-scoped admin needs one.
+def _customer_totals(side):
+    from loyalty.models import CustomerTotals
+
+    # A sale of the side (another row's maker) may have made it already.
+    return CustomerTotals.objects.get_or_create(customer=side.customer, merchant=side.merchant, currency="KGS")[0]
+
+
 OWNED_ROWS = {
     "accounts.Merchant": lambda side: side.merchant,
     "accounts.MerchantApiKey": lambda side: issue_key(side.merchant)[0],
@@ -225,6 +232,7 @@ OWNED_ROWS = {
     "loyalty.Referral": _referral,
     "loyalty.TierChange": _tier_change,
     "analytics.SegmentCampaign": _segment_campaign,
+    "loyalty.CustomerTotals": _customer_totals,
     "webhooks.WebhookEndpoint": _endpoint,
     "webhooks.WebhookDelivery": _delivery,
 }
