@@ -30,6 +30,7 @@ from skypark.config.selectors import get_decimal
 from skypark.core.references import random_code
 
 from .. import webhooks
+from ..clearing.services.posting import clearing_post_coupon
 from ..errors import (
     CouponExhausted,
     CouponLimitPerCustomer,
@@ -241,6 +242,7 @@ def coupon_redeem(
         Coupon.objects.filter(pk=coupon.pk).update(uses_count=F("uses_count") + 1, updated_at=now)
         if coupon.promo_id:
             CrossPromo.objects.filter(pk=coupon.promo_id).update(converted_count=F("converted_count") + 1)
+        clearing_post_coupon(redemption, coupon=coupon)
         audit_log(
             actor=f"merchant:{merchant.code}",
             action="loyalty.coupon.redeemed",
