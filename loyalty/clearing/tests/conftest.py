@@ -18,7 +18,7 @@ def coalition_make(*, period=Coalition.Period.WEEKLY, **rule):
         name="Svoy Krug",
         currency="KGS",
         period=period,
-        starts_on=timezone.localdate() - datetime.timedelta(days=3),
+        starts_on=timezone.localdate(),
     )
     ClearingRule.objects.create(
         coalition=coalition,
