@@ -359,9 +359,6 @@ class Statement(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["period"], condition=Q(merchant__isnull=True), name="clearing_statement_operator_once"
             ),
-            models.CheckConstraint(
-                condition=Q(closing_balance=F("opening_balance") + F("net")), name="clearing_statement_closing"
-            ),
         ]
 
     def __str__(self):

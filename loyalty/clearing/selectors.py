@@ -7,6 +7,7 @@ from django.db.models import Sum
 
 from .errors import StatementNotFound
 from .models import Coalition, Posting, SettlementPeriod, Statement
+from .services.journal import money
 
 
 def statement_list(*, merchant):
@@ -46,7 +47,7 @@ def coalition_position(*, coalition: Coalition | None = None) -> dict | None:
         .annotate(s=Sum("amount"))
     )
     for row in rows:
-        running[row["merchant_id"]] += row["s"]
+        running[row["merchant_id"]] += money(row["s"])
         if row["merchant_id"] is not None:
             names.setdefault(row["merchant_id"], row["merchant__name"])
     parties = set(closing) | set(running)

@@ -279,10 +279,6 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(condition=models.Q(('merchant__isnull', True)), fields=('period',), name='clearing_statement_operator_once'),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('closing_balance', django.db.models.expressions.CombinedExpression(models.F('opening_balance'), '+', models.F('net')))), name='clearing_statement_closing'),
-        ),
-        migrations.AddConstraint(
             model_name='statementpayment',
             constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='clearing_payment_positive'),
         ),

@@ -138,10 +138,12 @@ def statements_build(*, period) -> list[Statement]:
     )
     for row in rows:
         party = row["merchant_id"]
-        totals[party][COLUMNS[row["role"]]] += row["amount"]
-        totals[party]["net"] += row["amount"]
+        # SQLite sums decimals as floats; every amount is in cents, so cents are exact.
+        amount = money(row["amount"])
+        totals[party][COLUMNS[row["role"]]] += amount
+        totals[party]["net"] += amount
         if row["entry__is_adjustment"]:
-            totals[party]["adjustments"] += row["amount"]
+            totals[party]["adjustments"] += amount
         points[party][row["role"]] += row["points"]
     previous = _previous_closing(period)
     parties = set(totals) | {party for party, balance in previous.items() if balance}

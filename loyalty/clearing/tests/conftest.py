@@ -48,3 +48,10 @@ def shopper(db):
 
 def later(days):
     return timezone.now() + datetime.timedelta(days=days)
+
+
+def cents(value) -> Decimal:
+    """A database sum of amounts, to the cent (SQLite sums decimals as floats)."""
+    from loyalty.clearing.services.journal import money
+
+    return money(value or 0)
