@@ -1,5 +1,8 @@
 """The points ledger: every balance change goes through ``_credit`` or ``_debit`` here.
 
+Each new entry of the coalition balance is cleared between the partners in the same
+transaction, by one call to ``loyalty.clearing`` (``clearing_post_ledger_entry``).
+
 Lock order, everywhere: the account row, then its lots (in expiry order). Both helpers
 require the caller to hold the account row lock (``account_lock``) inside the caller's
 transaction, insert one immutable ``LedgerEntry``, move lots, and move
@@ -20,6 +23,7 @@ from django.utils.translation import ngettext
 from skypark.audit.services import audit_log
 from skypark.config.selectors import get_int
 
+from ..clearing.services.posting import clearing_post_ledger_entry
 from ..errors import InvalidPoints, NotEnoughPoints, ReasonRequired
 from ..models import Account, LedgerEntry, LotUse, MerchantProgram, PointLot, Referral
 
@@ -228,6 +232,7 @@ def _credit(
         remaining=points,
         expires_at=expires_at or expiry_for(account, now=now),
     )
+    clearing_post_ledger_entry(entry, account=account)
     return entry
 
 
@@ -255,6 +260,7 @@ def _expire_locked(account: Account, *, now) -> int:
             actor_label="system",
         )
         LotUse.objects.create(entry=entry, lot=lot, points=left)
+        clearing_post_ledger_entry(entry, account=account)
         total += left
     return total
 
@@ -334,6 +340,7 @@ def _debit(
         PointLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
         LotUse.objects.create(entry=entry, lot=lot, points=take)
         need -= take
+    clearing_post_ledger_entry(entry, account=account)
     return entry
 
 
@@ -363,6 +370,7 @@ def _give_back(account: Account, *, debit: LedgerEntry, source: str, reference: 
     )
     for use in uses:
         PointLot.objects.filter(pk=use.lot_id).update(remaining=F("remaining") + use.points)
+    clearing_post_ledger_entry(entry, account=account)
     return entry
 
 

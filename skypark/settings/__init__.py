@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     # domains
     "skypark.parks",
     "loyalty",
+    "loyalty.clearing",
     "events",
     "bookings",
 ]

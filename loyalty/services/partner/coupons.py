@@ -13,6 +13,7 @@ from skypark.audit.services import audit_log
 from skypark.core.references import random_code
 
 from ... import webhooks
+from ...clearing.services.posting import clearing_post_coupon
 from ...errors import (
     CouponExhausted,
     CouponLimitPerCustomer,
@@ -139,6 +140,7 @@ def coupon_redeem(
         Coupon.objects.filter(pk=coupon.pk).update(uses_count=F("uses_count") + 1, updated_at=now)
         if coupon.promo_id:
             CrossPromo.objects.filter(pk=coupon.promo_id).update(converted_count=F("converted_count") + 1)
+        clearing_post_coupon(redemption, coupon=coupon)
         audit_log(
             actor=f"merchant:{merchant.code}",
             action="loyalty.coupon.redeemed",
