@@ -51,6 +51,7 @@ from ..models import (
     PosTransaction,
     PosTransactionLine,
 )
+from ..offers.services import offers_reverse, sale_offers_apply
 from . import modes
 from .earning import (
     _credit_qualifying,
@@ -91,7 +92,7 @@ class Rules:
         if self.own:
             if amount < self.program.min_spend:
                 return 0
-            return points_floor(amount * self.program.points_per_unit)
+            return points_floor(amount * self.program.points_per_unit * self.multiplier)
         return network_points_for(amount, self.multiplier)
 
     def value_of(self, points: int) -> Decimal:
@@ -114,10 +115,19 @@ def rules_for(*, customer, merchant, day=None) -> Rules:
     program = program_of(merchant)
     if program is not None and program.runs_own_on(day):
         account = account_get_or_create(customer=customer, merchant=merchant)
-        return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
+        return Rules(account=account, own=True, multiplier=_own_multiplier(account), program=program)
     account = account_get_or_create(customer=customer)
     tier = customer_tier(customer)
     return Rules(account=account, own=False, multiplier=tier.multiplier if tier else Decimal("1"), program=program)
+
+
+def _own_multiplier(account) -> Decimal:
+    """The earning multiplier of the account's tier on its merchant's own ladder (1 when
+    the merchant has none); the ladder is cached."""
+    if account.tier_id is None:
+        return Decimal("1")
+    tier = tier_of(account, tier_ladder_cached(account.merchant_id))
+    return tier.multiplier if tier else Decimal("1")
 
 
 def _rules_locked(*, customer, merchant, day) -> Rules:
@@ -127,7 +137,7 @@ def _rules_locked(*, customer, merchant, day) -> Rules:
     program = program_of(merchant)
     if program is not None and program.runs_own_on(day):
         account = account_for_update(customer=customer, merchant=merchant)
-        return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
+        return Rules(account=account, own=True, multiplier=_own_multiplier(account), program=program)
     account = account_for_update(customer=customer)
     ladder = tier_ladder_cached()
     tier = tier_of(account, ladder) or (ladder[0] if ladder else None)
@@ -525,6 +535,9 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
         tx.coupon_code = redemption.coupon.code
         tx.discount += redemption.discount
         due -= redemption.discount
+    offered = sale_offers_apply(tx, points_rules=rules, lines=lines, due=due, actor=actor)
+    tx.discount += offered.discount
+    due -= offered.discount
     if points_to_redeem:
         if points_to_redeem < 0 or points_to_redeem < rules.min_redeem_points:
             raise InvalidPoints(
@@ -589,7 +602,7 @@ def _pos_apply(tx, *, rules: Rules, lines, points_to_redeem, coupon_code, actor)
             points=earned,
             balance=account.balance,
         )
-    if coupon_code or points_to_redeem or tx.points_earned != earned:
+    if coupon_code or points_to_redeem or offered.discount or tx.points_earned != earned:
         tx.points_earned = earned
         tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
     if not tx.is_test:
@@ -621,6 +634,8 @@ def pos_transaction_refund(*, pos_transaction: PosTransaction, amount=None, reas
         tx.save(update_fields=["refunded_amount", "status", "updated_at"])
         if not tx.is_test:
             _pos_points_back(tx, full=full)
+            if full:
+                offers_reverse(transaction_=tx)
         audit_log(
             actor=actor or f"merchant:{tx.merchant.code}",
             action="loyalty.transaction.refunded",
@@ -644,6 +659,7 @@ def pos_transaction_void(*, pos_transaction: PosTransaction, reason: str = "", a
         tx.save(update_fields=["status", "refunded_amount", "updated_at"])
         if not tx.is_test:
             _pos_points_back(tx, full=True)
+            offers_reverse(transaction_=tx)
         audit_log(
             actor=actor or f"merchant:{tx.merchant.code}",
             action="loyalty.transaction.voided",

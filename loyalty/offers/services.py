@@ -1,0 +1,542 @@
+"""Writes of the offer constructor: compose, submit, accept, approve; apply at the till and
+at the platform's checkout; reverse.
+
+Lock order: a till sale holds the customer's points account (``pos_transaction_record``),
+then locks the offers it applies in ascending id, then writes their applications; a
+platform order locks the same offers in the same order. A reversal locks the accounts
+its bonus points went to, then the offers in ascending id. Nothing locks an account
+while holding an offer, so none of them can wait for another in a cycle.
+
+Budgets: the offer row is locked (FOR UPDATE) and its counters re-read before the cost is
+checked against the cap and added with ``F()``; the database refuses a counter past its
+cap besides (``loyalty_offer_budget_not_overspent``). So a cap of N holds whatever the
+number of concurrent tills.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from skypark.audit.services import audit_log
+from skypark.config.selectors import get_decimal
+from skypark.core import segments
+from skypark.core.references import random_code
+
+from ..models import Account, Coupon, LedgerEntry, PosTransaction, Tier
+from . import rules
+from .errors import OfferInvalid, OfferNeedsAcceptance, OfferNotEditable, OfferNotYours
+from .models import Offer, OfferApplication
+
+ZERO = Decimal("0.00")
+CACHE_SECONDS = 300
+EDITABLE_FIELDS = (
+    "partner",
+    "name",
+    "description",
+    "kind",
+    "value",
+    "coupon_kind",
+    "item_name",
+    "item_value",
+    "coupon_valid_days",
+    "at_till",
+    "online",
+    "min_spend",
+    "categories",
+    "skus",
+    "weekdays",
+    "hour_from",
+    "hour_to",
+    "first_visit",
+    "segment",
+    "segment_own",
+    "valid_from",
+    "valid_until",
+    "budget_amount",
+    "budget_redemptions",
+    "per_customer_limit",
+    "priority",
+    "stackable",
+    "issuer_share",
+    "partner_share",
+    "operator_share",
+)
+
+
+# --- composing --------------------------------------------------------------------------
+
+
+def _offer_validate(offer: Offer, tiers) -> None:
+    problems = {}
+    try:
+        offer.full_clean(exclude=["merchant", "approved_by"])
+    except ValidationError as exc:
+        problems.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
+    if offer.issuer_share + offer.partner_share + offer.operator_share != 100:
+        problems["issuer_share"] = [_("The shares of the issuer, the partner and the operator must add up to 100%.")]
+    if offer.partner_share > 0 and offer.partner_id is None:
+        problems["partner"] = [_("Name the partner who pays its share.")]
+    if offer.partner_id is not None and offer.partner_id == offer.merchant_id:
+        problems["partner"] = [_("The accepting partner must be another business.")]
+    if offer.kind == Offer.Kind.CROSS_COUPON:
+        if offer.partner_id is None:
+            problems["partner"] = [_("Name the partner where the coupon is spent.")]
+        if offer.coupon_kind not in ("percent", "fixed", "free_item"):
+            problems["coupon_kind"] = [_("Choose percent, fixed or free_item.")]
+    if offer.kind == Offer.Kind.PERCENT and offer.value > 100:
+        problems["value"] = [_("A percentage cannot exceed 100.")]
+    if offer.kind == Offer.Kind.MULTIPLIER and offer.value <= 1:
+        problems["value"] = [_("A multiplier must be greater than 1.")]
+    if offer.kind == Offer.Kind.FREE_ITEM and not offer.item_name:
+        problems["item_name"] = [_("Name the free item.")]
+    if offer.valid_from and offer.valid_until and offer.valid_until <= offer.valid_from:
+        problems["valid_until"] = [_("The offer must end after it starts.")]
+    for hour_field in ("hour_from", "hour_to"):
+        value = getattr(offer, hour_field)
+        if value is not None and not 0 <= value <= 24:
+            problems[hour_field] = [_("An hour from 0 to 24.")]
+    if any(not str(d).isdigit() or int(d) > 6 for d in offer.weekdays or []):
+        problems["weekdays"] = [_("Days are numbers from 0 (Monday) to 6 (Sunday).")]
+    if not offer.at_till and not offer.online:
+        problems["at_till"] = [_("Say where the offer applies: at the till, online, or both.")]
+    if offer.segment and offer.segment not in dict(segments.segment_choices()):
+        problems["segment"] = [_("Unknown customer segment.")]
+    if offer.partner_id and offer.partner and offer.partner.currency != offer.currency:
+        problems["partner"] = [_("The partner works in another currency.")]
+    bad_tiers = [t for t in tiers if t.merchant_id not in (None, offer.merchant_id)]
+    if bad_tiers:
+        problems["tiers"] = [_("Only the coalition's tiers or your own programme's.")]
+    if problems:
+        raise OfferInvalid(details={"fields": problems})
+
+
+@transaction.atomic
+def offer_create(*, merchant, actor=None, tiers=(), **fields) -> Offer:
+    """A draft offer of ``merchant``, checked whole before it is written; its currency is
+    the merchant's."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise OfferInvalid(details={"fields": {name: [_("Unknown field.")] for name in sorted(unknown)}})
+    offer = Offer(merchant=merchant, currency=merchant.currency, **fields)
+    tiers = list(tiers)
+    _offer_validate(offer, tiers)
+    offer.save()
+    if tiers:
+        offer.tiers.set(tiers)
+    audit_log(actor=actor or f"merchant:{merchant.code}", action="loyalty.offer.created", obj=offer)
+    return offer
+
+
+def _locked(offer) -> Offer:
+    return Offer.objects.select_for_update().select_related("merchant", "partner").get(pk=offer.pk)
+
+
+@transaction.atomic
+def offer_submit(*, offer: Offer, actor=None) -> Offer:
+    """Draft (or rejected) → submitted for the coalition's approval."""
+    offer = _locked(offer)
+    if offer.status not in (Offer.Status.DRAFT, Offer.Status.REJECTED):
+        raise OfferNotEditable(details={"status": offer.status})
+    offer.status, offer.submitted_at, offer.rejection_reason = Offer.Status.SUBMITTED, timezone.now(), ""
+    offer.save(update_fields=["status", "submitted_at", "rejection_reason", "updated_at"])
+    audit_log(actor=actor or f"merchant:{offer.merchant.code}", action="loyalty.offer.submitted", obj=offer)
+    return offer
+
+
+@transaction.atomic
+def offer_accept(*, offer: Offer, partner, actor=None) -> Offer:
+    """The partner named by the offer agrees to fund its share (or to take its coupons)."""
+    offer = _locked(offer)
+    if offer.partner_id != partner.pk:
+        raise OfferNotYours()
+    if offer.status not in (Offer.Status.SUBMITTED, Offer.Status.APPROVED, Offer.Status.DRAFT):
+        raise OfferNotEditable(details={"status": offer.status})
+    if offer.partner_accepted_at is None:
+        offer.partner_accepted_at = timezone.now()
+        offer.save(update_fields=["partner_accepted_at", "updated_at"])
+        audit_log(actor=actor or f"merchant:{partner.code}", action="loyalty.offer.accepted", obj=offer)
+    return offer
+
+
+@transaction.atomic
+def offer_approve(*, offer: Offer, actor) -> Offer:
+    """Coalition staff approve a submitted offer; one a partner co-funds needs that
+    partner's acceptance first."""
+    offer = _locked(offer)
+    if offer.status not in (Offer.Status.SUBMITTED, Offer.Status.PAUSED):
+        raise OfferNotEditable(details={"status": offer.status})
+    if offer.needs_acceptance:
+        raise OfferNeedsAcceptance()
+    offer.status, offer.approved_at, offer.approved_by = Offer.Status.APPROVED, timezone.now(), actor
+    offer.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    audit_log(actor=actor, action="loyalty.offer.approved", obj=offer)
+    _forget(offer)
+    return offer
+
+
+@transaction.atomic
+def offer_reject(*, offer: Offer, actor, reason: str = "") -> Offer:
+    offer = _locked(offer)
+    if offer.status != Offer.Status.SUBMITTED:
+        raise OfferNotEditable(details={"status": offer.status})
+    offer.status, offer.rejection_reason = Offer.Status.REJECTED, reason[:255]
+    offer.save(update_fields=["status", "rejection_reason", "updated_at"])
+    audit_log(actor=actor, action="loyalty.offer.rejected", obj=offer, data={"reason": reason})
+    return offer
+
+
+@transaction.atomic
+def offer_stop(*, offer: Offer, actor, status=Offer.Status.PAUSED) -> Offer:
+    """Pauses (or ends) an approved offer: it stops applying at once."""
+    offer = _locked(offer)
+    if offer.status not in (Offer.Status.APPROVED, Offer.Status.PAUSED):
+        raise OfferNotEditable(details={"status": offer.status})
+    offer.status = status
+    offer.save(update_fields=["status", "updated_at"])
+    audit_log(actor=actor, action=f"loyalty.offer.{status}", obj=offer)
+    _forget(offer)
+    return offer
+
+
+# --- which offers could apply -----------------------------------------------------------
+
+
+def _cache_key(channel, merchant_id):
+    return f"loyalty:offers:{channel}:{merchant_id or 0}"
+
+
+def _forget(offer):
+    keys = [_cache_key("till", offer.merchant_id), _cache_key("online", None)]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def offers_forget(instance, **_kwargs):
+    """Connected to the offer's save and delete: the cached candidate lists go."""
+    _forget(instance)
+
+
+def live_offers(*, channel: str, merchant_id=None, now=None) -> list[Offer]:
+    """The approved offers of a till's merchant (``channel="till"``) or of the platform's
+    checkout (``"online"``) whose validity has not ended, with their tiers; cached (the
+    counters in them may be stale: appliers re-read them under the lock)."""
+    key = _cache_key(channel, merchant_id)
+    found = cache.get(key)
+    if found is None:
+        query = Offer.objects.filter(status=Offer.Status.APPROVED, valid_until__gt=now or timezone.now())
+        query = query.filter(at_till=True, merchant_id=merchant_id) if channel == "till" else query.filter(online=True)
+        found = list(query.prefetch_related(Prefetch("tiers", queryset=Tier.objects.only("pk"))))
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _used_by(customer_id, offers) -> dict:
+    limited = [o.pk for o in offers if o.per_customer_limit is not None]
+    if not limited or customer_id is None:
+        return {}
+    rows = (
+        OfferApplication.objects.filter(offer_id__in=limited, customer_id=customer_id, status="applied")
+        .values("offer_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["offer_id"]: row["n"] for row in rows}
+
+
+def _segment_lookup(sale):
+    seen = {}
+
+    def segment_of(offer):
+        scope = offer.merchant_id if offer.segment_own else None
+        if scope not in seen:
+            seen[scope] = segments.segment_of(customer_id=sale.customer_id, merchant_id=scope)
+        return seen[scope]
+
+    return segment_of
+
+
+def _eligible(offers, sale) -> list[Offer]:
+    used = _used_by(sale.customer_id, offers)
+    segment_of = _segment_lookup(sale)
+    return [
+        offer
+        for offer in offers
+        if not rules.refusal(
+            offer,
+            sale,
+            segment_of=segment_of,
+            used_by_customer=used.get(offer.pk, 0),
+            tier_ids={t.pk for t in offer.tiers.all()},
+        )
+    ]
+
+
+def first_visit(*, customer_id, merchant_id, before_pk=None) -> bool:
+    query = PosTransaction.objects.filter(customer_id=customer_id, merchant_id=merchant_id, is_test=False)
+    if before_pk is not None:
+        query = query.exclude(pk=before_pk)
+    return not query.exists()
+
+
+def sale_context(*, customer, merchant, amount, lines=(), at=None, tier_id=None, base_points=0, tx_pk=None, offers=()):
+    """The ``rules.Sale`` of a till sale; asks whether it is a first visit only when an
+    offer asks."""
+    return rules.Sale(
+        customer_id=customer.pk,
+        merchant_id=merchant.pk,
+        currency=merchant.currency,
+        amount=rules.money(amount),
+        lines=[_line(line) for line in lines],
+        at=at or timezone.now(),
+        tier_id=tier_id,
+        first_visit=any(o.first_visit for o in offers)
+        and first_visit(customer_id=customer.pk, merchant_id=merchant.pk, before_pk=tx_pk),
+        base_points=base_points,
+        point_value=get_decimal("loyalty.point_value"),
+    )
+
+
+def _line(line) -> dict:
+    quantity = Decimal(str(line.get("quantity", 1)))
+    total = line.get("total")
+    if total is None:
+        total = quantity * Decimal(str(line.get("unit_price", 0)))
+    return {"sku": str(line.get("sku", "")), "category": str(line.get("category", "")), "total": rules.money(total)}
+
+
+# --- at the till ------------------------------------------------------------------------
+
+
+@dataclass
+class Applied:
+    discount: Decimal = ZERO
+    points: int = 0
+    applications: list = field(default_factory=list)
+
+
+def offers_quote(*, merchant, customer, amount, lines=(), at=None, points_rules=None) -> list[rules.Effect]:
+    """Which offers a sale would get now and what each gives, without writing anything
+    (the till's quote). ``points_rules``: the customer's earning rules (what the sale
+    earns before offers, for multipliers)."""
+    offers = live_offers(channel="till", merchant_id=merchant.pk)
+    if not offers:
+        return []
+    from ..services.partner import rules_for
+
+    points_rules = points_rules or rules_for(customer=customer, merchant=merchant)
+    sale = sale_context(
+        customer=customer,
+        merchant=merchant,
+        amount=amount,
+        lines=lines,
+        at=at,
+        tier_id=points_rules.account.tier_id,
+        base_points=points_rules.points_for(rules.money(amount)),
+        offers=offers,
+    )
+    return rules.choose(_eligible(offers, sale), sale, due=sale.amount)
+
+
+def sale_offers_apply(tx: PosTransaction, *, points_rules, lines, due, actor=None) -> Applied:
+    """Applies the live offers to a sale being recorded, inside its transaction (its
+    account locked by the caller): locks the chosen offers, re-checks them with their
+    counters as they are now, writes one application each with its funding split, moves
+    the counters, credits bonus points and issues cross-promo coupons. Returns the
+    discount and points given. A test sale gets the same answer and writes nothing."""
+    offers = live_offers(channel="till", merchant_id=tx.merchant_id)
+    if not offers:
+        return Applied()
+    sale = sale_context(
+        customer=tx.customer,
+        merchant=tx.merchant,
+        amount=tx.amount,
+        lines=lines,
+        at=tx.occurred_at,
+        tier_id=points_rules.account.tier_id if points_rules.account else None,
+        base_points=points_rules.points_for(due),
+        tx_pk=tx.pk,
+        offers=offers,
+    )
+    eligible = _eligible(offers, sale)
+    if not eligible:
+        return Applied()
+    if tx.is_test:
+        chosen = rules.choose(eligible, sale, due=due)
+        return Applied(discount=sum((e.discount for e in chosen), ZERO), points=sum(e.points for e in chosen))
+    return _apply(eligible, sale, due=due, transaction_=tx, account=points_rules.account, actor=actor)
+
+
+def _apply(eligible, sale, *, due, transaction_=None, order=None, account=None, actor=None) -> Applied:
+    fresh = {o.pk: o for o in Offer.objects.select_for_update().filter(pk__in=[o.pk for o in eligible]).order_by("pk")}
+    for offer in eligible:
+        # Race condition: the counters and status are re-read under the lock.
+        locked = fresh.get(offer.pk)
+        if locked is not None:
+            locked._prefetched_objects_cache = getattr(offer, "_prefetched_objects_cache", {})
+    live = [o for o in fresh.values() if o.status == Offer.Status.APPROVED]
+    chosen = rules.choose(live, sale, due=due)
+    applied = Applied()
+    for result in chosen:
+        offer = result.offer
+        issuer, partner, operator = rules.funding_split(offer, result.cost)
+        application = OfferApplication(
+            offer=offer,
+            customer_id=sale.customer_id,
+            merchant_id=sale.merchant_id,
+            transaction=transaction_,
+            order=order,
+            currency=offer.currency,
+            discount=result.discount,
+            points=result.points,
+            cost=result.cost,
+            issuer_amount=issuer,
+            partner_amount=partner,
+            operator_amount=operator,
+        )
+        if offer.kind == Offer.Kind.CROSS_COUPON:
+            application.coupon = _coupon_issue(offer, customer_id=sale.customer_id, now=sale.at)
+        application.save()
+        Offer.objects.filter(pk=offer.pk).update(
+            spent_amount=F("spent_amount") + result.cost, redemptions=F("redemptions") + 1, updated_at=timezone.now()
+        )
+        if result.points and account is not None:
+            _points_credit(account, application, where=transaction_)
+        applied.discount += result.discount
+        applied.points += result.points
+        applied.applications.append(application)
+        if (offer.budget_redemptions is not None and offer.redemptions + 1 >= offer.budget_redemptions) or (
+            offer.budget_amount is not None and offer.spent_amount + result.cost >= offer.budget_amount
+        ):
+            # Used up: the cached candidates must stop offering it to every till.
+            _forget(offer)
+    return applied
+
+
+def _coupon_issue(offer: Offer, *, customer_id, now) -> Coupon:
+    return Coupon.objects.create(
+        code=f"OF{random_code(10)}",
+        merchant_id=offer.partner_id,
+        customer_id=customer_id,
+        kind=offer.coupon_kind or Coupon.Kind.FIXED,
+        value=offer.value,
+        item_name=offer.item_name,
+        description=offer.name[:255],
+        valid_from=now,
+        valid_until=now + datetime.timedelta(days=offer.coupon_valid_days),
+        max_uses=1,
+    )
+
+
+def _points_credit(account, application, *, where=None):
+    from ..services.ledger import _credit, expiry_for
+
+    now = timezone.now()
+    _credit(
+        account,
+        kind=LedgerEntry.Kind.BONUS,
+        points=application.points,
+        source="offer",
+        reference=f"offer:{application.pk}",
+        description=_("Offer: %(name)s") % {"name": application.offer.name},
+        merchant=getattr(where, "merchant", None),
+        expires_at=expiry_for(account, now=now),
+        now=now,
+        reference_is_new=True,
+    )
+
+
+# --- at the platform's checkout ---------------------------------------------------------
+
+
+def order_offers_apply(*, order, lines) -> Decimal:
+    """Applies the live online offers to a platform order just written (inside the
+    checkout's transaction); returns the discount. Each line's ``kind`` is its category.
+    Reads nothing from the database when no offer is live online."""
+    offers = live_offers(channel="online")
+    if not offers or order.customer_id is None:
+        return ZERO
+    account = Account.objects.filter(customer_id=order.customer_id, merchant__isnull=True).first()
+    sale = rules.Sale(
+        customer_id=order.customer_id,
+        merchant_id=None,
+        currency=order.currency,
+        amount=order.total,
+        lines=[{"sku": "", "category": line.kind, "total": line.total} for line in lines],
+        at=timezone.now(),
+        tier_id=account.tier_id if account else None,
+        first_visit=any(o.first_visit for o in offers)
+        and not OfferApplication.objects.filter(customer_id=order.customer_id, order__isnull=False).exists(),
+        point_value=get_decimal("loyalty.point_value"),
+        channel="online",
+    )
+    eligible = _eligible(offers, sale)
+    if not eligible:
+        return ZERO
+    if account is not None and any(o.kind in rules.POINTS_KINDS for o in eligible):
+        from ..services.ledger import account_lock
+
+        account = account_lock(account)
+    return _apply(eligible, sale, due=order.total, order=order, account=account).discount
+
+
+# --- reversal ---------------------------------------------------------------------------
+
+
+def offers_reverse(*, transaction_=None, order=None) -> int:
+    """Gives back the budget of every offer applied to a voided or fully refunded sale, or
+    a cancelled, expired or refunded order, and takes back the bonus points they gave
+    (never below zero). Idempotent: a reversed application is left alone. Returns how
+    many were reversed."""
+    condition = Q(transaction=transaction_) if transaction_ is not None else Q(order=order)
+    with transaction.atomic():
+        pending = list(
+            OfferApplication.objects.filter(condition, status=OfferApplication.Status.APPLIED).values_list(
+                "pk", "offer_id", "points"
+            )
+        )
+        if not pending:
+            return 0
+        # The accounts first, as a sale takes them (see the lock order above).
+        references = [f"offer:{pk}" for pk, _offer, points in pending if points]
+        if references:
+            accounts = LedgerEntry.objects.filter(source="offer", reference__in=references).values_list(
+                "account_id", flat=True
+            )
+            list(Account.objects.select_for_update().filter(pk__in=list(accounts)).order_by("pk"))
+        list(Offer.objects.select_for_update().filter(pk__in=[o for _pk, o, _p in pending]).order_by("pk"))
+        applications = list(
+            OfferApplication.objects.select_for_update()
+            .filter(condition, status=OfferApplication.Status.APPLIED)
+            .select_related("offer")
+        )
+        now = timezone.now()
+        for application in applications:
+            OfferApplication.objects.filter(pk=application.pk).update(
+                status=OfferApplication.Status.REVERSED, reversed_at=now
+            )
+            Offer.objects.filter(pk=application.offer_id).update(
+                spent_amount=F("spent_amount") - application.cost, redemptions=F("redemptions") - 1, updated_at=now
+            )
+            if application.points:
+                _points_take_back(application)
+            if application.coupon_id:
+                Coupon.objects.filter(pk=application.coupon_id, uses_count=0).update(is_active=False)
+            _forget(application.offer)
+        return len(applications)
+
+
+def _points_take_back(application):
+    from ..services.earning import _reverse_share
+    from ..services.ledger import account_lock
+
+    reference = f"offer:{application.pk}"
+    bonus = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.BONUS, source="offer", reference=reference).first()
+    if bonus is not None:
+        account = account_lock(bonus.account_id)
+        _reverse_share(account, earned=bonus, share=Decimal(1), reference=reference)
