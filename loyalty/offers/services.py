@@ -135,7 +135,7 @@ def offer_create(*, merchant, actor=None, tiers=(), **fields) -> Offer:
 
 
 def _locked(offer) -> Offer:
-    return Offer.objects.select_for_update().select_related("merchant", "partner").get(pk=offer.pk)
+    return Offer.objects.select_for_update(of=("self",)).select_related("merchant", "partner").get(pk=offer.pk)
 
 
 @transaction.atomic
