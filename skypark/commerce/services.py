@@ -209,7 +209,8 @@ def _offers_apply(order, lines, *, now):
     their discount comes off the order's total, recorded as part of ``discount_total``."""
     if order.status != Order.Status.PENDING_PAYMENT:
         return
-    discount = loyalty.get_provider().offers_apply_to_order(order=order, lines=lines)
+    apply = getattr(loyalty.get_provider(), "offers_apply_to_order", None)
+    discount = apply(order=order, lines=lines) if apply is not None else ZERO
     if not discount:
         return
     order.discount_total += discount
