@@ -29,6 +29,8 @@ CHANGELISTS = [
     "tier",
     "referral",
     "tierchange",
+    "offer",
+    "offerapplication",
 ]
 
 

@@ -453,3 +453,40 @@ def test_another_partners_offer_is_a_404(client, merchant, other_merchant):
     key = issue_key(other_merchant)[1]
     answer = client.post(reverse("api:partner-offer-submit", args=[offer.pk]), HTTP_AUTHORIZATION=f"Api-Key {key}")
     assert answer.status_code == 404
+
+
+# --- the admin --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_staff_approve_in_the_admin_and_merchant_staff_cannot(admin_client_logged, client, merchant, shopper):
+    from django.contrib.auth.models import Permission
+
+    from skypark.accounts.tests.factories import MembershipFactory
+
+    offer = _offer(merchant, approve=False)
+    services.offer_submit(offer=offer)
+    changelist = reverse("admin:loyalty_offer_changelist")
+    assert admin_client_logged.get(changelist, {"q": offer.name, "status__exact": "submitted"}).status_code == 200
+    answer = admin_client_logged.post(changelist, {"action": "offers_approve", "_selected_action": [offer.pk]})
+    assert answer.status_code == 302
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.APPROVED
+    _sale(merchant, shopper, "adm-1")
+    assert admin_client_logged.get(reverse("admin:loyalty_offerapplication_changelist")).status_code == 200
+    export = admin_client_logged.post(
+        reverse("admin:loyalty_offerapplication_changelist"),
+        {
+            "action": "applications_export_csv",
+            "_selected_action": list(OfferApplication.objects.values_list("pk", flat=True)),
+        },
+    )
+    assert b"issuer_amount" in export.content and b"100.00" in export.content
+
+    membership = MembershipFactory(merchant=merchant)
+    membership.user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="loyalty", codename__in=["view_offer", "change_offer"])
+    )
+    client.force_login(membership.user)
+    page = client.get(changelist)
+    assert page.status_code == 200 and "offers_approve" not in page.content.decode()
