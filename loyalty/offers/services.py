@@ -322,21 +322,23 @@ class Applied:
 
 def offers_quote(*, merchant, customer, amount, lines=(), at=None, points_rules=None) -> list[rules.Effect]:
     """Which offers a sale would get now and what each gives, without writing anything
-    (the till's quote). ``points_rules``: the customer's earning rules (what the sale
-    earns before offers, for multipliers)."""
+    (the till's quote; not even the customer's points account is created).
+    ``points_rules``: the customer's earning rules (what the sale earns before offers,
+    for multipliers)."""
     offers = live_offers(channel="till", merchant_id=merchant.pk)
     if not offers:
         return []
-    from ..services.partner import rules_for
+    from ..services.modes import rules_read
 
-    points_rules = points_rules or rules_for(customer=customer, merchant=merchant)
+    at = at or timezone.now()
+    points_rules = points_rules or rules_read(customer=customer, merchant=merchant, day=timezone.localdate(at))
     sale = sale_context(
         customer=customer,
         merchant=merchant,
         amount=amount,
         lines=lines,
         at=at,
-        tier_id=points_rules.account.tier_id,
+        tier_id=points_rules.account.tier_id if points_rules.account else None,
         base_points=points_rules.points_for(rules.money(amount)),
         offers=offers,
     )
