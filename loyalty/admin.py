@@ -21,7 +21,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from skypark.accounts.admin_scoping import CUSTOMER, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
+from skypark.accounts.admin_scoping import (
+    CUSTOMER,
+    MERCHANT,
+    NETWORK,
+    ScopedAdminMixin,
+    is_merchant_staff,
+    merchant_ids_for,
+)
 from skypark.accounts.models import Merchant
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
@@ -72,6 +79,13 @@ class TierAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
     list_filter = (("merchant", admin.EmptyFieldListFilter),)
     search_fields = ("code", "name", "merchant__name")
     ordering = ("merchant", "min_points")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if is_merchant_staff(request.user) and "merchant" in form.base_fields:
+            # Merchant staff edit their own ladder only, never the coalition's.
+            form.base_fields["merchant"].required = True
+        return form
 
     @admin.display(description=_("colour"))
     def swatch(self, tier):

@@ -141,3 +141,22 @@ def test_the_requalification_job_is_scheduled_nightly_and_covers_merchant_ladder
     sale(program.merchant, shopper, "r-1", "100")
     services.tiers_recalculate_all()
     assert Account.objects.get(customer=shopper, merchant=program.merchant).tier.code == "base"
+
+
+def test_merchant_staff_cannot_add_a_coalition_tier(client):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from skypark.accounts.tests.factories import MembershipFactory
+
+    membership = MembershipFactory()
+    membership.user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="loyalty", codename__in=["view_tier", "add_tier"])
+    )
+    client.force_login(membership.user)
+    form = {"code": "mine", "name_ru": "Мой", "name": "Mine", "min_points": 7, "min_spend": "0", "multiplier": "1.00"}
+    form.update({"discount_percent": "0", "colour": "#999999", "order": 0, "free_services": "[]"})
+    client.post(reverse("admin:loyalty_tier_add"), form)
+    assert not Tier.objects.filter(code="mine", merchant__isnull=True).exists()
+    client.post(reverse("admin:loyalty_tier_add"), {**form, "merchant": membership.merchant.pk})
+    assert Tier.objects.filter(code="mine", merchant=membership.merchant).exists()
