@@ -92,7 +92,7 @@ class OfferSerializer(serializers.ModelSerializer):
         )
 
 
-class ProjectionSerializer(serializers.Serializer):
+class OfferProjectionSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     transactions = serializers.IntegerField()
     matching = serializers.IntegerField()
@@ -107,7 +107,7 @@ class ProjectionSerializer(serializers.Serializer):
     capped = serializers.BooleanField()
 
 
-class QuoteLine(serializers.Serializer):
+class OfferQuoteLine(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True)
     name = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -115,14 +115,14 @@ class QuoteLine(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
 
-class QuoteInput(serializers.Serializer):
+class OfferQuoteInput(serializers.Serializer):
     customer_code = serializers.CharField(max_length=200)
     entry = serializers.ChoiceField(choices=["scan", "manual"], default="scan")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    lines = QuoteLine(many=True, required=False)
+    lines = OfferQuoteLine(many=True, required=False)
 
 
-class QuoteOffer(serializers.Serializer):
+class OfferQuoteItem(serializers.Serializer):
     offer_id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
@@ -132,8 +132,8 @@ class QuoteOffer(serializers.Serializer):
     priority = serializers.IntegerField()
 
 
-class QuoteOutput(serializers.Serializer):
-    offers = QuoteOffer(many=True)
+class OfferQuoteOutput(serializers.Serializer):
+    offers = OfferQuoteItem(many=True)
     discount = serializers.DecimalField(max_digits=12, decimal_places=2)
     points = serializers.IntegerField()
     due = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -231,7 +231,7 @@ class PartnerOfferListCreateApi(PartnerApi, APIView):
         "discount and points given and what that would have cost, split between issuer, partner and operator. "
         "Budget caps and the per-customer limit are applied."
     ),
-    responses={200: ProjectionSerializer},
+    responses={200: OfferProjectionSerializer},
     examples=[NOT_FOUND],
 )
 class PartnerOfferProjectionApi(PartnerApi, APIView):
@@ -239,7 +239,7 @@ class PartnerOfferProjectionApi(PartnerApi, APIView):
 
     def get(self, request, pk):
         offer = _offer(self.merchant, pk)
-        return Response(ProjectionSerializer(offer_projection(offer=offer)).data)
+        return Response(OfferProjectionSerializer(offer_projection(offer=offer)).data)
 
 
 @extend_schema(
@@ -287,8 +287,8 @@ class PartnerOfferAcceptApi(PartnerApi, APIView):
         "(the card lookup is logged). The sale itself (`transactions/`) applies them again under the budget lock, "
         "so an offer whose budget ran out in between is not applied."
     ),
-    request=QuoteInput,
-    responses={200: QuoteOutput},
+    request=OfferQuoteInput,
+    responses={200: OfferQuoteOutput},
     examples=[
         OpenApiExample(
             "Quote",
@@ -305,7 +305,7 @@ class PartnerOfferQuoteApi(PartnerApi, APIView):
     api_errors = CARD
 
     def post(self, request):
-        data = QuoteInput(data=request.data)
+        data = OfferQuoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         customer = _card_customer(
@@ -322,4 +322,4 @@ class PartnerOfferQuoteApi(PartnerApi, APIView):
             "due": max(values["amount"] - discount, 0),
             "currency": self.merchant.currency,
         }
-        return Response(QuoteOutput(body).data)
+        return Response(OfferQuoteOutput(body).data)
