@@ -23,7 +23,16 @@ def ladder_complete(apps, schema_editor):
 
 
 def ladder_uncomplete(apps, schema_editor):
-    apps.get_model("loyalty", "Tier").objects.filter(merchant__isnull=True, code="platinum").delete()
+    Tier = apps.get_model("loyalty", "Tier")
+    platinum = Tier.objects.filter(merchant__isnull=True, code="platinum").first()
+    if platinum is None:
+        return
+    below = Tier.objects.filter(merchant__isnull=True, min_points__lt=platinum.min_points).order_by("-min_points").first()
+    apps.get_model("loyalty", "Account").objects.filter(tier_id=platinum.pk).update(tier_id=below.pk if below else None)
+    TierChange = apps.get_model("loyalty", "TierChange")
+    TierChange.objects.filter(to_tier_id=platinum.pk).update(to_tier_id=below.pk if below else None)
+    TierChange.objects.filter(from_tier_id=platinum.pk).update(from_tier_id=below.pk if below else None)
+    Tier.objects.filter(pk=platinum.pk)._raw_delete(schema_editor.connection.alias)
 
 
 
