@@ -490,3 +490,25 @@ def test_staff_approve_in_the_admin_and_merchant_staff_cannot(admin_client_logge
     client.force_login(membership.user)
     page = client.get(changelist)
     assert page.status_code == 200 and "offers_approve" not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_partial_refund_keeps_the_offer_and_a_full_one_reverses_it(merchant, shopper):
+    offer = _offer(merchant)
+    tx = _sale(merchant, shopper, "r-1")
+    loyalty_services.pos_transaction_refund(pos_transaction=tx, amount=Decimal("100"))
+    offer.refresh_from_db()
+    assert offer.redemptions == 1
+    loyalty_services.pos_transaction_refund(pos_transaction=tx)
+    offer.refresh_from_db()
+    assert (offer.redemptions, offer.spent_amount) == (0, Decimal("0.00"))
+    assert OfferApplication.objects.get(transaction=tx).status == "reversed"
+
+
+@pytest.mark.django_db
+def test_a_retried_sale_applies_its_offer_once(merchant, shopper):
+    offer = _offer(merchant)
+    _sale(merchant, shopper, "retry-1")
+    _sale(merchant, shopper, "retry-1")
+    offer.refresh_from_db()
+    assert offer.redemptions == 1 and OfferApplication.objects.count() == 1
