@@ -21,7 +21,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from skypark.accounts.admin_scoping import CUSTOMER, GLOBAL, MERCHANT, NETWORK, ScopedAdminMixin, merchant_ids_for
+from skypark.accounts.admin_scoping import (
+    CUSTOMER,
+    MERCHANT,
+    NETWORK,
+    ScopedAdminMixin,
+    is_merchant_staff,
+    merchant_ids_for,
+)
 from skypark.accounts.models import Merchant
 from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
@@ -51,9 +58,33 @@ from .models import (
 
 @admin.register(Tier)
 class TierAdmin(ScopedAdminMixin, AuditedAdminMixin, TranslatedAdmin):
-    scope = GLOBAL
-    list_display = ("code", "name_ru", "name_ky", "name_en", "min_points", "multiplier", "discount_percent", "swatch")
-    ordering = ("min_points",)
+    # The coalition's ladder (no merchant) is for network staff; a merchant's staff see
+    # and edit their own programme's ladder.
+    scope = MERCHANT
+    list_display = (
+        "code",
+        "name_ru",
+        "name_ky",
+        "name_en",
+        "merchant",
+        "min_points",
+        "min_spend",
+        "multiplier",
+        "discount_percent",
+        "birthday_bonus",
+        "swatch",
+    )
+    list_select_related = ("merchant",)
+    list_filter = (("merchant", admin.EmptyFieldListFilter),)
+    search_fields = ("code", "name", "merchant__name")
+    ordering = ("merchant", "min_points")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if is_merchant_staff(request.user) and "merchant" in form.base_fields:
+            # Merchant staff edit their own ladder only, never the coalition's.
+            form.base_fields["merchant"].required = True
+        return form
 
     @admin.display(description=_("colour"))
     def swatch(self, tier):
@@ -83,7 +114,7 @@ class MerchantProgramAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin
     autocomplete_fields = ("merchant",)
     fieldsets = (
         (None, {"fields": ("merchant", "mode", "name", "is_active", ("starts_on", "ends_on"))}),
-        (_("Earning"), {"fields": ("points_per_unit", "min_spend", "expiry_months")}),
+        (_("Earning"), {"fields": ("points_per_unit", "min_spend", "expiry_months", "tier_basis")}),
         (_("Spending"), {"fields": ("redemption_rate", "min_redeem_points", "max_redeem_percent")}),
     )
 
@@ -480,4 +511,5 @@ class ScanLogArchiveAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminM
 
 
 # The till's and the fraud review's admins, kept in their own module for size.
+from .offers import admin as offers_admin  # noqa: E402,F401  (the offer constructor's admin)
 from .till import admin as _till_admin  # noqa: E402, F401

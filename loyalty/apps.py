@@ -27,6 +27,15 @@ class LoyaltyConfig(AppConfig):
         signals.order_cancelled.connect(receivers.on_order_released, dispatch_uid="loyalty.order_cancelled")
         signals.order_revive.connect(receivers.on_order_revive, dispatch_uid="loyalty.order_revive")
         phone_verified.connect(receivers.on_phone_verified, dispatch_uid="loyalty.phone_verified")
+        from .offers import receivers as offer_receivers
+        from .offers.models import Offer
+        from .offers.services import offers_forget
+
+        signals.order_refunded.connect(offer_receivers.on_order_refunded, dispatch_uid="loyalty.offers.refunded")
+        signals.order_expired.connect(offer_receivers.on_order_released, dispatch_uid="loyalty.offers.expired")
+        signals.order_cancelled.connect(offer_receivers.on_order_released, dispatch_uid="loyalty.offers.cancelled")
+        for signal in (post_save, post_delete):
+            signal.connect(offers_forget, sender=Offer, dispatch_uid=f"loyalty.offers.{signal is post_save}")
         # What the POS path caches: the tier ladder and which merchants start a chain.
         for signal in (post_save, post_delete):
             signal.connect(tier_ladder_forget, sender=Tier, dispatch_uid=f"loyalty.tier_ladder.{signal is post_save}")

@@ -35,23 +35,59 @@ def money_field(verbose_name, **kwargs):
 
 
 class Tier(models.Model):
-    """A status level of the network. Which tier a customer holds follows from their
-    *qualifying points*: points earned (and bonuses, minus refund reversals) in the last
-    ``loyalty.tier_window_months`` months, so spending points never demotes anyone."""
+    """A status level of a ladder: the coalition's (``merchant`` empty) or a merchant's
+    own programme's. Which tier a customer holds follows from the ladder's *basis*
+    (``loyalty.tier_basis`` for the coalition, ``MerchantProgram.tier_basis`` for a
+    merchant): qualifying points — points earned (and bonuses, minus refund reversals) in
+    the last ``loyalty.tier_window_months`` months, so spending points never demotes
+    anyone — reaching ``min_points``, or spend in the same window reaching ``min_spend``.
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
+    The benefits are data: the earning multiplier, the discount, the birthday bonus
+    (empty: the network's ``loyalty.birthday_bonus``) and free services (a list of names
+    shown to the customer and the till)."""
+
+    merchant = models.ForeignKey(
+        Merchant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tiers",
+        verbose_name=_("merchant"),
+        help_text=_("Empty for the coalition's ladder; a merchant's own programme has its own."),
+    )
+    code = models.SlugField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=100)
-    min_points = models.PositiveIntegerField(_("qualifying points from"), unique=True)
+    min_points = models.PositiveIntegerField(_("qualifying points from"))
+    min_spend = money_field(_("qualifying spend from"), help_text=_("Used when the ladder counts spend."))
     multiplier = models.DecimalField(_("points multiplier"), max_digits=4, decimal_places=2, default=Decimal("1.00"))
     discount_percent = models.DecimalField(_("discount, %"), max_digits=5, decimal_places=2, default=ZERO)
+    birthday_bonus = models.PositiveIntegerField(
+        _("birthday bonus, points"), null=True, blank=True, help_text=_("Empty: the network's birthday bonus.")
+    )
+    free_services = models.JSONField(
+        _("free services"), default=list, blank=True, help_text=_('A list of names, e.g. ["Parking", "Coffee"].')
+    )
     colour = models.CharField(_("colour"), max_length=7, default="#999999", help_text=_("e.g. #CD7F32"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("tier")
         verbose_name_plural = _("tiers")
-        ordering = ["min_points"]
+        ordering = ["merchant_id", "min_points"]
         constraints = [
+            models.UniqueConstraint(fields=["code"], condition=Q(merchant__isnull=True), name="loyalty_tier_code_net"),
+            models.UniqueConstraint(
+                fields=["merchant", "code"], condition=Q(merchant__isnull=False), name="loyalty_tier_code_merchant"
+            ),
+            models.UniqueConstraint(
+                fields=["min_points"], condition=Q(merchant__isnull=True), name="loyalty_tier_points_net"
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "min_points"],
+                condition=Q(merchant__isnull=False),
+                name="loyalty_tier_points_merchant",
+            ),
+            models.CheckConstraint(condition=Q(min_spend__gte=0), name="loyalty_tier_min_spend_gte_0"),
             models.CheckConstraint(condition=Q(multiplier__gt=0), name="loyalty_tier_multiplier_gt_0"),
             models.CheckConstraint(
                 condition=Q(discount_percent__gte=0, discount_percent__lte=100), name="loyalty_tier_discount_range"
@@ -64,6 +100,11 @@ class Tier(models.Model):
     @property
     def display_name(self):
         return self.name
+
+
+class TierBasis(models.TextChoices):
+    POINTS = "points", _("points earned in the window")
+    SPEND = "spend", _("spend in the window")
 
 
 class MerchantProgram(TimeStampedModel):
@@ -93,6 +134,7 @@ class MerchantProgram(TimeStampedModel):
         _("largest share of a purchase payable with points (%)"), max_digits=5, decimal_places=2, default=Decimal("100")
     )
     expiry_months = models.PositiveSmallIntegerField(_("points expire after, months"), default=12)
+    tier_basis = models.CharField(_("tiers count"), max_length=10, choices=TierBasis.choices, default=TierBasis.POINTS)
     starts_on = models.DateField(_("active from"), null=True, blank=True)
     ends_on = models.DateField(_("active until"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -146,6 +188,9 @@ class Account(TimeStampedModel):
     )
     tier_points = models.PositiveIntegerField(_("qualifying points"), default=0)
     tier_changed_at = models.DateTimeField(_("tier since"), null=True, blank=True)
+    # Set when the account no longer qualifies for its tier: it keeps the tier until then
+    # (``loyalty.tier_grace_days``); qualifying again clears it.
+    tier_grace_until = models.DateTimeField(_("keeps the tier until"), null=True, blank=True)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     last_birthday_bonus_year = models.PositiveSmallIntegerField(_("birthday bonus given for"), null=True, blank=True)
 
@@ -312,7 +357,10 @@ class TierChange(models.Model):
     from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     qualifying_points = models.PositiveIntegerField(_("qualifying points"))
+    qualifying_spend = money_field(_("qualifying spend"))
     is_upgrade = models.BooleanField(_("upgrade"))
+    # A downgrade that waited out the grace period (``Account.tier_grace_until``).
+    after_grace = models.BooleanField(_("after the grace period"), default=False)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -849,4 +897,5 @@ ScanLogArchive = archive_model(
 )
 
 # The till's own models, kept apart for size; importable from here like the rest.
+from .offers.models import Offer, OfferApplication  # noqa: E402,F401  (models of the offer constructor)
 from .till.models import CustomerTotals  # noqa: E402, F401

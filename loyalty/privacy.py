@@ -18,6 +18,7 @@ from .models import (
     CustomerVisit,
     FraudFlag,
     LedgerEntry,
+    OfferApplication,
     PointLot,
     PosTransaction,
     PosTransactionLine,
@@ -47,6 +48,7 @@ def export(user):
         "referrals": rows(Referral.objects.filter(Q(referrer=user) | Q(referred=user)).order_by("pk")),
         "scans": rows(ScanLog.objects.filter(customer=user).order_by("pk")),
         "visits": rows(CustomerVisit.objects.filter(customer=user).order_by("pk")),
+        "offer_applications": rows(OfferApplication.objects.filter(customer=user).order_by("pk")),
         "fraud_flags": rows(FraudFlag.objects.filter(customer=user).order_by("pk"), exclude=("reviewed_by",)),
     }
 
@@ -80,6 +82,7 @@ register(
             "loyalty.FraudFlag.customer",
             "loyalty.CustomerVisit.customer",
             "loyalty.CustomerTotals.customer",
+            "loyalty.OfferApplication.customer",
         ),
         order=50,
     )
@@ -88,5 +91,6 @@ not_personal(
     "loyalty.LedgerEntry.created_by",
     "loyalty.FraudFlag.reviewed_by",
     "loyalty.ImportBatch.created_by",
+    "loyalty.Offer.approved_by",
     reason="the member of staff who acted",
 )

@@ -19,6 +19,7 @@ from skypark.core.errors import DomainError
 
 from . import selectors, services
 from .forms import ReferralForm
+from .offers.selectors import offers_for_customer
 
 
 @never_cache
@@ -47,6 +48,7 @@ def card(request):
         "form": form,
         "entries": selectors.entry_list(customer=request.user)[:5],
         "coupons": selectors.coupon_list_for(customer=request.user)[:20],
+        "offers": offers_for_customer(customer=request.user),
     }
     return render(request, "loyalty/card.html", context)
 

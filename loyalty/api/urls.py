@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sync, till, views
+from . import offers, sync, till, views
 
 urlpatterns = [
     path("partner/customers/", sync.PartnerCustomerListApi.as_view(), name="partner-customers"),
@@ -42,6 +42,15 @@ urlpatterns = [
     path("partner/imports/", views.PartnerImportCreateApi.as_view(), name="partner-import-create"),
     path("partner/imports/<int:pk>/", views.PartnerImportDetailApi.as_view(), name="partner-import-detail"),
     path("partner/test-data/", views.PartnerTestDataApi.as_view(), name="partner-test-data"),
+    path("partner/offers/", offers.PartnerOfferListCreateApi.as_view(), name="partner-offers"),
+    path("partner/offers/quote/", offers.PartnerOfferQuoteApi.as_view(), name="partner-offer-quote"),
+    path(
+        "partner/offers/<int:pk>/projection/",
+        offers.PartnerOfferProjectionApi.as_view(),
+        name="partner-offer-projection",
+    ),
+    path("partner/offers/<int:pk>/submit/", offers.PartnerOfferSubmitApi.as_view(), name="partner-offer-submit"),
+    path("partner/offers/<int:pk>/accept/", offers.PartnerOfferAcceptApi.as_view(), name="partner-offer-accept"),
     path("me/loyalty/", views.MyLoyaltyApi.as_view(), name="my-loyalty"),
     path("me/loyalty/history/", views.MyHistoryApi.as_view(), name="my-loyalty-history"),
     path("me/loyalty/coupons/", views.MyCouponsApi.as_view(), name="my-loyalty-coupons"),

@@ -106,7 +106,7 @@ class ClearingRule(TimeStampedModel):
         _("value per point redeemed"), help_text=_("What the partner where points are spent receives per point.")
     )
     fee_percent = models.DecimalField(
-        _("operator fee, % of the issue price"), max_digits=5, decimal_places=2, default=ZERO
+        _("operator fee (per cent of the issue price)"), max_digits=5, decimal_places=2, default=ZERO
     )
     breakage_owner = models.CharField(
         _("expired points go to"), max_length=10, choices=BreakageOwner.choices, default=BreakageOwner.OPERATOR

@@ -29,18 +29,18 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skypark.accounts.models import User
 from skypark.audit.services import audit_log
-from skypark.config.selectors import get_decimal, get_int
+from skypark.config.selectors import get, get_decimal, get_int
 from skypark.core.loyalty import NO_TIER, TierBenefits
 from skypark.core.references import random_code
 
 from ..errors import InvalidPoints, PointsNotAccepted, ReferralNotAllowed
-from ..models import Account, LedgerEntry, Referral, ReferralCode, Tier, TierChange
+from ..models import Account, LedgerEntry, MerchantProgram, Referral, ReferralCode, Tier, TierBasis, TierChange
 from .ledger import (
     _credit,
     _debit,
@@ -62,25 +62,37 @@ LADDER_CACHE_KEY = "loyalty:tier-ladder:v1"
 LADDER_CACHE_SECONDS = 300
 
 
-def tier_ladder() -> list[Tier]:
-    return list(Tier.objects.order_by("min_points"))
+def tier_ladder(merchant_id=None) -> list[Tier]:
+    """The coalition's ladder (``merchant_id`` None) or a merchant's own, lowest first."""
+    query = (
+        Tier.objects.filter(merchant__isnull=True)
+        if merchant_id is None
+        else Tier.objects.filter(merchant_id=merchant_id)
+    )
+    return list(query.order_by("min_points", "min_spend"))
 
 
-def tier_ladder_cached() -> list[Tier]:
+def _ladder_key(merchant_id=None) -> str:
+    return LADDER_CACHE_KEY if merchant_id is None else f"{LADDER_CACHE_KEY}:{merchant_id}"
+
+
+def tier_ladder_cached(merchant_id=None) -> list[Tier]:
     """``tier_ladder`` through the Django cache, for the hot paths. Saving or deleting a
     tier drops it (``tier_ladder_forget``, connected to the model's signals)."""
-    ladder = cache.get(LADDER_CACHE_KEY)
+    key = _ladder_key(merchant_id)
+    ladder = cache.get(key)
     if ladder is None:
-        ladder = tier_ladder()
-        cache.set(LADDER_CACHE_KEY, ladder, LADDER_CACHE_SECONDS)
+        ladder = tier_ladder(merchant_id)
+        cache.set(key, ladder, LADDER_CACHE_SECONDS)
     return ladder
 
 
-def tier_ladder_forget(**_kwargs):
+def tier_ladder_forget(instance=None, **_kwargs):
     """Drops the cached ladder now and again after the commit, so a reader that loaded
     the old rows in between does not keep them."""
-    cache.delete(LADDER_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(LADDER_CACHE_KEY))
+    key = _ladder_key(getattr(instance, "merchant_id", None))
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def tier_of(account: Account, ladder: list[Tier]) -> Tier | None:
@@ -93,12 +105,31 @@ def tier_of(account: Account, ladder: list[Tier]) -> Tier | None:
     return account.tier
 
 
-def tier_for_points(points: int, ladder=None) -> Tier | None:
+def _threshold(tier: Tier, basis: str):
+    return tier.min_spend if basis == TierBasis.SPEND else tier.min_points
+
+
+def tier_for_points(points, ladder=None, basis=TierBasis.POINTS) -> Tier | None:
+    """The highest tier of ``ladder`` whose threshold on ``basis`` the value reaches."""
     chosen = None
-    for tier in ladder if ladder is not None else tier_ladder():
-        if tier.min_points <= points:
+    for tier in sorted(ladder if ladder is not None else tier_ladder(), key=lambda t: _threshold(t, basis)):
+        if _threshold(tier, basis) <= points:
             chosen = tier
     return chosen
+
+
+def _ranks_above(new: Tier | None, old: Tier | None, basis=TierBasis.POINTS) -> bool:
+    return (_threshold(new, basis) if new else -1) > (_threshold(old, basis) if old else -1)
+
+
+def ladder_basis(account: Account) -> tuple[list[Tier], str]:
+    """The ladder an account climbs and what it counts: the coalition's
+    (``loyalty.tier_basis``) for the coalition account, the merchant's own (its
+    programme's ``tier_basis``) for an account in a merchant's programme."""
+    if account.merchant_id is None:
+        return tier_ladder_cached(), get("loyalty.tier_basis") or TierBasis.POINTS
+    program = MerchantProgram.objects.filter(merchant_id=account.merchant_id).only("tier_basis").first()
+    return tier_ladder_cached(account.merchant_id), program.tier_basis if program else TierBasis.POINTS
 
 
 def qualifying_points(account: Account, *, now=None) -> int:
@@ -110,29 +141,85 @@ def qualifying_points(account: Account, *, now=None) -> int:
     return max(total or 0, 0)
 
 
+def qualifying_spend(account: Account, *, now=None) -> Decimal:
+    """What the account's till sales came to in the window, less refunds (voided sales
+    count nothing)."""
+    from ..models import PosTransaction
+
+    now = now or timezone.now()
+    since = now - relativedelta(months=get_int("loyalty.tier_window_months"))
+    total = (
+        PosTransaction.objects.filter(account_id=account.pk, is_test=False, occurred_at__gte=since)
+        .exclude(status=PosTransaction.Status.VOIDED)
+        .aggregate(s=Sum(F("amount") - F("refunded_amount")))["s"]
+    )
+    return max(total or Decimal("0.00"), Decimal("0.00"))
+
+
 def tier_recalculate(*, account: Account, now=None, ladder=None) -> TierChange | None:
-    """Puts the account in the tier its qualifying points reach; logs a ``TierChange``
-    and an audit entry on an upgrade or a downgrade. Locks the account. Idempotent."""
-    if not account.is_coalition:
-        return None
+    """Requalifies the account on its ladder (the coalition's, or its merchant's) by the
+    ladder's basis. An upgrade is immediate. A downgrade waits: the first time the
+    account falls short it keeps its tier for ``loyalty.tier_grace_days`` (noted in
+    ``tier_grace_until``); qualifying again in that time clears the grace, and only a
+    recount after it ends demotes. Logs a ``TierChange`` and an audit entry on a move.
+    Locks the account. Idempotent."""
     with transaction.atomic():
         account = account_lock(account)
-        points = qualifying_points(account, now=now)
-        tier = tier_for_points(points, ladder)
-        new_id = tier.pk if tier else None
-        if account.tier_points != points:
-            Account.objects.filter(pk=account.pk).update(tier_points=points)
-        if new_id == account.tier_id:
+        own_ladder, basis = ladder_basis(account)
+        ladder = ladder if ladder is not None and account.merchant_id is None else own_ladder
+        if not ladder:
             return None
-        old = Tier.objects.filter(pk=account.tier_id).first() if account.tier_id else None
-        Account.objects.filter(pk=account.pk).update(tier=tier, tier_changed_at=now or timezone.now())
-        return _tier_change_log(account, old=old, new=tier, points=points)
+        now = now or timezone.now()
+        points = qualifying_points(account, now=now)
+        spend = qualifying_spend(account, now=now) if basis == TierBasis.SPEND else Decimal("0.00")
+        target = tier_for_points(spend if basis == TierBasis.SPEND else points, ladder, basis)
+        current = tier_of(account, ladder)
+        updates = {} if account.tier_points == points else {"tier_points": points}
+        after_grace = False
+        if (target.pk if target else None) == account.tier_id or not (
+            _ranks_above(target, current, basis) or _ranks_above(current, target, basis)
+        ):
+            if account.tier_grace_until is not None:
+                updates["tier_grace_until"] = None
+            if updates:
+                Account.objects.filter(pk=account.pk).update(**updates)
+            return None
+        if _ranks_above(current, target, basis):
+            grace_days = get_int("loyalty.tier_grace_days")
+            if account.tier_grace_until is None and grace_days > 0:
+                updates["tier_grace_until"] = now + datetime.timedelta(days=grace_days)
+                Account.objects.filter(pk=account.pk).update(**updates)
+                return None
+            if account.tier_grace_until is not None and now < account.tier_grace_until:
+                if updates:
+                    Account.objects.filter(pk=account.pk).update(**updates)
+                return None
+            after_grace = account.tier_grace_until is not None
+        Account.objects.filter(pk=account.pk).update(tier=target, tier_changed_at=now, tier_grace_until=None, **updates)
+        return _tier_change_log(
+            account,
+            old=current,
+            new=target,
+            points=points,
+            spend=spend,
+            upgrade=_ranks_above(target, current, basis),
+            after_grace=after_grace,
+        )
 
 
-def _tier_change_log(account: Account, *, old: Tier | None, new: Tier | None, points: int) -> TierChange:
-    upgrade = (new.min_points if new else -1) > (old.min_points if old else -1)
+def _tier_change_log(
+    account: Account, *, old: Tier | None, new: Tier | None, points: int, spend=None, upgrade=None, after_grace=False
+) -> TierChange:
+    if upgrade is None:
+        upgrade = _ranks_above(new, old)
     change = TierChange.objects.create(
-        account=account, from_tier=old, to_tier=new, qualifying_points=points, is_upgrade=upgrade
+        account=account,
+        from_tier=old,
+        to_tier=new,
+        qualifying_points=points,
+        qualifying_spend=spend or Decimal("0.00"),
+        is_upgrade=upgrade,
+        after_grace=after_grace,
     )
     audit_log(
         actor=None,
@@ -140,7 +227,7 @@ def _tier_change_log(account: Account, *, old: Tier | None, new: Tier | None, po
         obj=account,
         before={"tier": old.code if old else None},
         after={"tier": new.code if new else None},
-        data={"qualifying_points": points},
+        data={"qualifying_points": points, "qualifying_spend": str(spend or 0), "after_grace": after_grace},
     )
     return change
 
@@ -149,31 +236,35 @@ def _credit_qualifying(account: Account, *, points: int, now, ladder=None, **cre
     """``_credit`` of ``points`` that count toward the tier of a coalition ``account``
     (locked by the caller), under a reference the caller knows is new
     (``reference_is_new``): the UPDATE that moves the balance also adds them to
-    ``tier_points`` and, when that reaches another tier of the ladder, sets the tier,
+    ``tier_points`` and, when that reaches a higher tier of the ladder, sets the tier,
     which is logged as ``tier_recalculate`` logs it. Qualifying points are not recounted
-    here (see the module's docstring)."""
+    here (see the module's docstring); a sale only ever moves a tier up, and only on a
+    ladder that counts points (a spend ladder moves at the recount)."""
     ladder = tier_ladder_cached() if ladder is None else ladder
     qualifying = account.tier_points + points
-    tier = tier_for_points(qualifying, ladder)
     moves = {"tier_points": points}
     old = tier_of(account, ladder)
-    changed = (tier.pk if tier else None) != account.tier_id
+    tier = tier_for_points(qualifying, ladder)
+    changed = _ranks_above(tier, old) and (get("loyalty.tier_basis") or TierBasis.POINTS) == TierBasis.POINTS
     if changed:
         moves["tier"] = tier
     entry = _credit(account, points=points, now=now, reference_is_new=True, **moves, **credit)
     if changed:
-        _tier_change_log(account, old=old, new=tier, points=qualifying)
+        _tier_change_log(account, old=old, new=tier, points=qualifying, upgrade=True)
     return entry
 
 
 def tiers_recalculate_all(*, now=None) -> int:
-    """The nightly pass over every coalition account: recounts each one's qualifying
-    points from the ledger, which takes off the points that aged out of the window since
-    (a POS sale only adds to them) and demotes where that is due."""
+    """The nightly requalification: every coalition account, and every account in a
+    merchant programme that has its own ladder, is recounted (``tier_recalculate``), which
+    takes off what aged out of the window (a POS sale only adds), starts or ends grace
+    periods and demotes where a grace period has run out."""
     ladder = tier_ladder()
+    with_ladders = Tier.objects.filter(merchant__isnull=False).values("merchant_id")
+    accounts = Account.objects.filter(Q(merchant__isnull=True) | Q(merchant_id__in=with_ladders))
     changed = 0
-    for pk in Account.objects.filter(merchant__isnull=True).values_list("pk", flat=True).iterator():
-        if tier_recalculate(account=Account(pk=pk), now=now, ladder=ladder):
+    for pk, merchant_id in accounts.values_list("pk", "merchant_id").iterator():
+        if tier_recalculate(account=Account(pk=pk), now=now, ladder=ladder if merchant_id is None else None):
             changed += 1
     return changed
 
@@ -193,7 +284,7 @@ def customer_tier(customer) -> Tier | None:
     account = Account.objects.filter(customer=customer, merchant__isnull=True).select_related("tier").first()
     if account is not None and account.tier is not None:
         return account.tier
-    return Tier.objects.order_by("min_points").first()
+    return Tier.objects.filter(merchant__isnull=True).order_by("min_points").first()
 
 
 # --- earning for platform orders --------------------------------------------------------
@@ -426,19 +517,22 @@ def _birthday_notify(customer, points, today):
 
 
 def birthday_bonuses_award(*, today=None) -> int:
-    """Gives ``loyalty.birthday_bonus`` points to every active customer whose birthday
-    is ``today``, once per year (the ledger reference is the year), and tells them by
+    """Gives ``loyalty.birthday_bonus`` points (or their tier's own birthday bonus, when
+    it has one) to every active customer whose birthday is ``today``, once per year (the ledger reference is the year), and tells them by
     e-mail and in the app (deduplicated per year). Safe to re-run.
 
     Children's birthdays earn nothing: children have no account of their own, so their
     bonus would land on the parent's balance once per child, which reads as a loophole
     rather than a gift."""
     today = today or timezone.localdate()
-    bonus = get_int("loyalty.birthday_bonus")
-    if bonus <= 0:
-        return 0
+    network_bonus = get_int("loyalty.birthday_bonus")
     awarded = 0
     for customer in User.objects.filter(_birthday_query(today), is_active=True, is_staff=False).iterator():
+        # A tier may give its own birthday bonus (benefits are data on the tier).
+        tier = customer_tier(customer)
+        bonus = tier.birthday_bonus if tier is not None and tier.birthday_bonus is not None else network_bonus
+        if bonus <= 0:
+            continue
         added = points_award(
             customer=customer,
             points=bonus,
@@ -566,3 +660,8 @@ class LoyaltyProvider:
         return points_award(
             customer=customer, points=points, source=source, reference=reference, description=description
         )
+
+    def offers_apply_to_order(self, *, order, lines) -> Decimal:
+        from ..offers.services import order_offers_apply
+
+        return order_offers_apply(order=order, lines=lines)

@@ -49,7 +49,11 @@ def rules_read(*, customer, merchant, day):
     own = program is not None and program.runs_own_on(day)
     account = Account.objects.filter(customer=customer, merchant=merchant if own else None).first()
     if own:
-        return Rules(account=account, own=True, multiplier=ONE, program=program)
+        from .partner import _own_multiplier
+
+        return Rules(
+            account=account, own=True, multiplier=_own_multiplier(account) if account else ONE, program=program
+        )
     tier = customer_tier(customer)
     return Rules(account=account, own=False, multiplier=tier.multiplier if tier else ONE, program=program)
 

@@ -30,6 +30,8 @@ CHANGELISTS = [
     "tier",
     "referral",
     "tierchange",
+    "offer",
+    "offerapplication",
 ]
 
 

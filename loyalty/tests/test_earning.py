@@ -24,11 +24,14 @@ def coalition(customer):
 
 
 def test_tiers_seeded_by_migration():
-    rows = list(Tier.objects.values_list("code", "min_points", "multiplier", "discount_percent"))
+    rows = list(
+        Tier.objects.filter(merchant__isnull=True).values_list("code", "min_points", "multiplier", "discount_percent")
+    )
     assert rows == [
         ("beginner", 0, Decimal("1.00"), Decimal("0.00")),
         ("friend", 1000, Decimal("1.50"), Decimal("5.00")),
         ("vip", 5000, Decimal("2.00"), Decimal("10.00")),
+        ("platinum", 15000, Decimal("2.50"), Decimal("15.00")),
     ]
     assert Tier.objects.get(code="friend").name_ky == "Дос"
 
@@ -133,8 +136,12 @@ def test_tier_upgrade_and_downgrade_are_logged_and_spending_does_not_demote(shop
     assert services.tier_recalculate(account=account) is None
     assert coalition(shopper).tier.code == "friend"
     later = timezone.now() + datetime.timedelta(days=400)
-    change = services.tier_recalculate(account=account, now=later)
-    assert not change.is_upgrade and change.to_tier.code == "beginner"
+    # Falling short starts the grace period (loyalty.tier_grace_days); its end demotes.
+    assert services.tier_recalculate(account=account, now=later) is None
+    assert coalition(shopper).tier.code == "friend" and coalition(shopper).tier_grace_until is not None
+    change = services.tier_recalculate(account=account, now=later + datetime.timedelta(days=31))
+    assert not change.is_upgrade and change.to_tier.code == "beginner" and change.after_grace
+    assert coalition(shopper).tier_grace_until is None
     assert TierChange.objects.count() == 2
 
 

@@ -207,7 +207,9 @@ def test_points_that_age_out_are_taken_off_by_the_nightly_recount_not_by_a_sale(
     record(merchant, shopper, "b", "100.00")
     account = coalition(shopper)
     assert (account.tier.code, account.tier_points) == ("friend", 1100 + 15), "a sale only adds"
-    assert services.tiers_recalculate_all() == 1
+    assert services.tiers_recalculate_all() == 0, "the grace period starts"
+    assert coalition(shopper).tier.code == "friend"
+    assert services.tiers_recalculate_all(now=timezone.now() + datetime.timedelta(days=31)) == 1
     account = coalition(shopper)
     assert (account.tier.code, account.tier_points) == ("beginner", 15)
     assert TierChange.objects.filter(from_tier__code="friend", to_tier__code="beginner", is_upgrade=False).exists()

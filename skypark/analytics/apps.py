@@ -17,6 +17,11 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self):
+        from skypark.core import segments
+
         from . import checks, dashboard  # noqa: F401
+        from .targeting import AnalyticsSegments
+
+        segments.set_provider(AnalyticsSegments())
 
         post_migrate.connect(_store_migrate, sender=self, dispatch_uid="analytics-store-migrate")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.audit.services import audit_log, snapshot
 from skypark.config.selectors import get_int
+from skypark.core import loyalty
 from skypark.core.formatting import format_money
 
 from . import signals
@@ -190,6 +191,7 @@ def order_create(
             if spec.get("item") is not None:
                 line.object_id = str(spec["item"].pk)
         OrderLine.objects.bulk_create(built)
+        _offers_apply(order, built, now=now)
         audit_log(
             actor=actor or customer,
             action="commerce.order.created",
@@ -200,6 +202,24 @@ def order_create(
         if order.status == Order.Status.PAID:
             _send_on_commit(signals.order_paid, order)
     return order
+
+
+def _offers_apply(order, lines, *, now):
+    """The loyalty network's offers for the platform's checkout (``skypark.core.loyalty``):
+    their discount comes off the order's total, recorded as part of ``discount_total``."""
+    if order.status != Order.Status.PENDING_PAYMENT:
+        return
+    apply = getattr(loyalty.get_provider(), "offers_apply_to_order", None)
+    discount = apply(order=order, lines=lines) if apply is not None else ZERO
+    if not discount:
+        return
+    order.discount_total += discount
+    order.total = order.subtotal - order.discount_total
+    fields = ["discount_total", "total", "updated_at"]
+    if order.total == ZERO:
+        order.status, order.paid_at = Order.Status.PAID, now
+        fields += ["status", "paid_at"]
+    order.save(update_fields=fields)
 
 
 @transaction.atomic

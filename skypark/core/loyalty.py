@@ -58,6 +58,12 @@ class NullLoyaltyProvider:
         (0 when that reference was already rewarded)."""
         return 0
 
+    def offers_apply_to_order(self, *, order, lines) -> Decimal:
+        """Apply the loyalty network's live online offers to ``order``, just written with
+        its ``lines`` inside the checkout's transaction; returns the discount they give,
+        which the checkout takes off the order's total."""
+        return Decimal("0")
+
 
 _provider = NullLoyaltyProvider()
 

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('effective_from', models.DateTimeField(verbose_name='effective from')),
                 ('price_per_point', models.DecimalField(decimal_places=4, default=Decimal('0.00'), help_text='What the issuing partner pays per point.', max_digits=10, verbose_name='price per point issued')),
                 ('value_per_point', models.DecimalField(decimal_places=4, default=Decimal('0.00'), help_text='What the partner where points are spent receives per point.', max_digits=10, verbose_name='value per point redeemed')),
-                ('fee_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, verbose_name='operator fee, % of the issue price')),
+                ('fee_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, verbose_name='operator fee (per cent of the issue price)')),
                 ('breakage_owner', models.CharField(choices=[('operator', 'operator'), ('issuer', 'issuer')], default='operator', max_length=10, verbose_name='expired points go to')),
                 ('coupon_funding', models.CharField(choices=[('issuer', 'issuer'), ('acceptor', 'acceptor'), ('operator', 'operator'), ('split', 'split')], default='issuer', max_length=10, verbose_name='coupons are funded by')),
                 ('issuer_percent', models.DecimalField(decimal_places=2, default=Decimal('100'), max_digits=5, verbose_name="issuer's share, %")),

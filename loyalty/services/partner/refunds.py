@@ -15,6 +15,7 @@ from ...models import (
     LedgerEntry,
     PosTransaction,
 )
+from ...offers.services import offers_reverse
 from ..earning import (
     tier_recalculate,
 )
@@ -52,6 +53,8 @@ def pos_transaction_refund(*, pos_transaction: PosTransaction, amount=None, reas
         tx.save(update_fields=["refunded_amount", "status", "updated_at"])
         if not tx.is_test:
             _pos_points_back(tx, full=full)
+            if full:
+                offers_reverse(transaction_=tx)
             totals_for_refund(tx, amount=amount)
             fraud_check_refunds(tx=tx)
         audit_log(
@@ -77,6 +80,7 @@ def pos_transaction_void(*, pos_transaction: PosTransaction, reason: str = "", a
         tx.save(update_fields=["status", "refunded_amount", "updated_at"])
         if not tx.is_test:
             _pos_points_back(tx, full=True)
+            offers_reverse(transaction_=tx)
             totals_for_refund(tx, amount=tx.amount, voided=True)
             fraud_check_refunds(tx=tx)
         audit_log(

@@ -43,7 +43,7 @@ class Rules:
         if self.own:
             if amount < self.program.min_spend:
                 return 0
-            return points_floor(amount * self.program.points_per_unit)
+            return points_floor(amount * self.program.points_per_unit * self.multiplier)
         return network_points_for(amount, self.multiplier)
 
     def value_of(self, points: int) -> Decimal:
@@ -66,10 +66,19 @@ def rules_for(*, customer, merchant, day=None) -> Rules:
     program = program_of(merchant)
     if program is not None and program.runs_own_on(day):
         account = account_get_or_create(customer=customer, merchant=merchant)
-        return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
+        return Rules(account=account, own=True, multiplier=_own_multiplier(account), program=program)
     account = account_get_or_create(customer=customer)
     tier = customer_tier(customer)
     return Rules(account=account, own=False, multiplier=tier.multiplier if tier else Decimal("1"), program=program)
+
+
+def _own_multiplier(account) -> Decimal:
+    """The earning multiplier of the account's tier on its merchant's own ladder (1 when
+    the merchant has none); the ladder is cached."""
+    if account.tier_id is None:
+        return Decimal("1")
+    tier = tier_of(account, tier_ladder_cached(account.merchant_id))
+    return tier.multiplier if tier else Decimal("1")
 
 
 def _rules_locked(*, customer, merchant, day) -> Rules:
@@ -79,7 +88,7 @@ def _rules_locked(*, customer, merchant, day) -> Rules:
     program = program_of(merchant)
     if program is not None and program.runs_own_on(day):
         account = account_for_update(customer=customer, merchant=merchant)
-        return Rules(account=account, own=True, multiplier=Decimal("1"), program=program)
+        return Rules(account=account, own=True, multiplier=_own_multiplier(account), program=program)
     account = account_for_update(customer=customer)
     ladder = tier_ladder_cached()
     tier = tier_of(account, ladder) or (ladder[0] if ladder else None)

@@ -23,6 +23,7 @@ from ...models import (
     PosTransaction,
     PosTransactionLine,
 )
+from ...offers.services import sale_offers_apply
 from .. import modes
 from ..earning import (
     _credit_qualifying,
@@ -220,7 +221,14 @@ def pos_transaction_record(
             )
             _lines_write(tx, lines)
             if completed:
-                _pos_apply(tx, rules=rules, points_to_redeem=points_to_redeem, coupon_code=coupon_code, actor=actor)
+                _pos_apply(
+                    tx,
+                    rules=rules,
+                    points_to_redeem=points_to_redeem,
+                    coupon_code=coupon_code,
+                    actor=actor,
+                    lines=lines,
+                )
             else:
                 _pos_recorded(tx, actor=actor)
     except IntegrityError:
@@ -288,10 +296,14 @@ def _pos_recorded(tx, *, actor):
     )
 
 
-def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor):
+def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor, lines=None):
     """Completing a sale, inside its transaction, after its row and lines: the coupon,
-    the points spent and earned, cross-promo coupons, the customer's totals, the fraud
-    rules and the audit entry. ``rules.account`` is locked."""
+    the offers, the points spent and earned, cross-promo coupons, the customer's totals,
+    the fraud rules and the audit entry. ``rules.account`` is locked. ``lines`` are the
+    lines as the till sent them (with their categories); a pending sale completed later
+    is read from its stored lines."""
+    if lines is None:
+        lines = [{"sku": line.sku, "total": line.total} for line in tx.lines.all()]
     merchant, customer, account = tx.merchant, tx.customer, rules.account
     reference = f"{merchant.pk}:{tx.external_id}"
     description = _("Purchase at %(m)s") % {"m": merchant.name}
@@ -309,6 +321,9 @@ def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor):
         tx.coupon_code = redemption.coupon.code
         tx.discount += redemption.discount
         due -= redemption.discount
+    offered = sale_offers_apply(tx, points_rules=rules, lines=lines, due=due, actor=actor)
+    tx.discount += offered.discount
+    due -= offered.discount
     if points_to_redeem:
         if points_to_redeem < 0 or points_to_redeem < rules.min_redeem_points:
             raise InvalidPoints(
@@ -373,7 +388,7 @@ def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor):
             points=earned,
             balance=account.balance,
         )
-    if coupon_code or points_to_redeem or tx.points_earned != earned:
+    if coupon_code or points_to_redeem or offered.discount or tx.points_earned != earned:
         tx.points_earned = earned
         tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
     if not tx.is_test:

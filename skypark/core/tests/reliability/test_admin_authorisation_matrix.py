@@ -173,6 +173,42 @@ def _program(side):
     return ProgramFactory(merchant=side.merchant)
 
 
+def _tier(side):
+    from loyalty.models import Tier
+
+    return Tier.objects.create(merchant=side.merchant, code=f"t-{side.tag}", name=f"Tier {side.tag}", min_points=0)
+
+
+def _offer(side):
+    import datetime
+
+    from loyalty.offers.models import Offer
+
+    now = timezone.now()
+    return Offer.objects.create(
+        merchant=side.merchant,
+        name=f"Offer {side.tag}",
+        kind="percent",
+        value=Decimal("10"),
+        valid_from=now,
+        valid_until=now + datetime.timedelta(days=1),
+    )
+
+
+def _offer_application(side):
+    from loyalty.offers.models import OfferApplication
+
+    return OfferApplication.objects.create(
+        offer=_offer(side),
+        customer=side.customer,
+        merchant=side.merchant,
+        transaction=_pos_transaction(side),
+        currency="KGS",
+        cost=Decimal("5"),
+        issuer_amount=Decimal("5"),
+    )
+
+
 def _endpoint(side):
     from skypark.webhooks.tests.factories import EndpointFactory
 
@@ -233,6 +269,9 @@ OWNED_ROWS = {
     "loyalty.TierChange": _tier_change,
     "analytics.SegmentCampaign": _segment_campaign,
     "loyalty.CustomerTotals": _customer_totals,
+    "loyalty.Tier": _tier,
+    "loyalty.Offer": _offer,
+    "loyalty.OfferApplication": _offer_application,
     "webhooks.WebhookEndpoint": _endpoint,
     "webhooks.WebhookDelivery": _delivery,
 }
