@@ -20,6 +20,7 @@ from .models import Connector, ConnectorRun
 
 
 class ConnectorForm(forms.ModelForm):
+    endpoint = forms.URLField(label=_("endpoint"), max_length=500, assume_scheme="https")
     new_credentials = forms.CharField(
         label=_("credentials"),
         required=False,
