@@ -88,13 +88,15 @@ def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, actor, now=None) -> str
 
 def endpoint_update(*, endpoint: WebhookEndpoint, actor=None, **changes) -> WebhookEndpoint:
     """Changes an endpoint's ``url``, ``events`` or ``is_active``, checked as on creation
-    (the URL against the SSRF rules). Locks the endpoint row; audited."""
+    (the URL against the SSRF rules) when the URL or events change; switching an endpoint
+    on or off alone needs no DNS answer. Locks the endpoint row; audited."""
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         fields = [field for field in ("url", "events", "is_active") if field in changes]
         for field in fields:
             setattr(endpoint, field, changes[field])
-        endpoint.full_clean()
+        if {"url", "events"} & set(fields):
+            endpoint.full_clean()
         endpoint.save(update_fields=[*fields, "updated_at"])
         audit_log(actor=actor, action="webhooks.endpoint.changed", obj=endpoint, data={"fields": fields})
     return endpoint
