@@ -117,7 +117,7 @@ class ConnectorRunAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "row_errors_count",
         "error_code",
     )
-    list_select_related = ("connector", "merchant", "batch")
+    list_select_related = ("connector__merchant", "merchant", "batch")
     list_filter = ("status", "trigger", "error_code", ("started_at", admin.DateFieldListFilter))
     search_fields = ("connector__name", "merchant__name", "merchant__code", "error_code")
     fields = (
