@@ -117,7 +117,7 @@ class PartnerConnectorRunListApi(_Mixin, generics.ListAPIView):
             "transactions the import's (idempotent by `external_id`, so a re-run reports duplicates), for customers "
             "the run's own."
         ),
-        examples=[OpenApiExample("A run with one bad row", value=[RUN], response_only=True)],
+        examples=[OpenApiExample("A run with one bad row", value=RUN, response_only=True)],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
