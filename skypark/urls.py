@@ -16,6 +16,8 @@ api_v1 = [
     path("", include("skypark.parks.api.urls")),
     path("", include("loyalty.api.urls")),
     path("", include("loyalty.clearing.api.urls")),
+    path("", include("loyalty.connectors.api.urls")),
+    path("", include("skypark.webhooks.api.urls")),
     path("", include("skypark.analytics.api.urls")),
     path("", include("bookings.api.urls")),
     path("", include("events.api.urls")),

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "skypark.parks",
     "loyalty",
     "loyalty.clearing",
+    "loyalty.connectors",
     "events",
     "bookings",
 ]
@@ -224,6 +225,12 @@ NOTIFY_SENDING_LEASE_SECONDS = env.int("NOTIFY_SENDING_LEASE_SECONDS", default=3
 # that partner URLs may reach although not public (tests' local receiver only).
 WEBHOOKS_REQUIRE_HTTPS = env.bool("WEBHOOKS_REQUIRE_HTTPS", default=False)
 WEBHOOKS_ALLOWED_NETWORKS = env.list("WEBHOOKS_ALLOWED_NETWORKS", default=[])
+
+# CRM connectors' credentials are encrypted at rest with these Fernet keys
+# (loyalty.connectors.crypto): the first encrypts, every one decrypts, so a new key goes
+# first, ``manage.py connector_keys_rotate`` re-encrypts, and the old key can then go.
+# The default is for development only; production settings require the variable.
+CONNECTOR_KEYS = env.list("CONNECTOR_KEYS", default=["ZGV2ZWxvcG1lbnQtb25seS1jb25uZWN0b3Ita2V5LSE="])
 
 # Celery. The embedded default is kombu's filesystem transport: no server needed.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

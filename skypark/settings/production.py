@@ -9,6 +9,8 @@ LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # noqa: F405
 WEBHOOKS_REQUIRE_HTTPS = True
 WEBHOOKS_ALLOWED_NETWORKS = []
+# No development key in production: credentials cannot be stored until keys are given.
+CONNECTOR_KEYS = env.list("CONNECTOR_KEYS", default=[])
 # Superusers and merchant owners/managers log in to the back-office with a second factor.
 STAFF_MFA_REQUIRED = True
 SECRET_KEY = env("SECRET_KEY")

@@ -86,6 +86,48 @@ def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, actor, now=None) -> str
     return new
 
 
+def endpoint_update(*, endpoint: WebhookEndpoint, actor=None, **changes) -> WebhookEndpoint:
+    """Changes an endpoint's ``url``, ``events`` or ``is_active``, checked as on creation
+    (the URL against the SSRF rules) when the URL or events change; switching an endpoint
+    on or off alone needs no DNS answer. Locks the endpoint row; audited."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        fields = [field for field in ("url", "events", "is_active") if field in changes]
+        for field in fields:
+            setattr(endpoint, field, changes[field])
+        if {"url", "events"} & set(fields):
+            endpoint.full_clean()
+        endpoint.save(update_fields=[*fields, "updated_at"])
+        audit_log(actor=actor, action="webhooks.endpoint.changed", obj=endpoint, data={"fields": fields})
+    return endpoint
+
+
+TEST_EVENT = "webhook.test"
+
+
+def endpoint_test_send(*, endpoint: WebhookEndpoint, actor=None) -> WebhookDelivery:
+    """Records a ``webhook.test`` delivery to this one endpoint (whatever events it
+    subscribes to, active or not: an inactive endpoint's test is refused at send, and the
+    log says so) and queues it after commit; signed and retried as any event."""
+    with transaction.atomic():
+        event_id = f"{TEST_EVENT}:{secrets.token_hex(8)}"
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            merchant_id=endpoint.merchant_id,
+            event=TEST_EVENT,
+            event_id=event_id,
+            payload={
+                "event": TEST_EVENT,
+                "id": event_id,
+                "merchant": endpoint.merchant.code,
+                "data": {"endpoint": endpoint.pk, "sent_at": timezone.now().isoformat()},
+            },
+        )
+        audit_log(actor=actor, action="webhooks.endpoint.tested", obj=endpoint, data={"delivery": delivery.pk})
+        _queue_on_commit([delivery.pk])
+    return delivery
+
+
 ENDPOINTS_CACHE_SECONDS = 300
 
 

@@ -11,11 +11,14 @@ network). So:
   NAT, IPv4-mapped IPv6 (``::ffff:127.0.0.1``), unique-local IPv6 (``fc00::/7``) and
   numeric spellings (``2130706433``, ``0x7f.1``, which the resolver turns into 127.0.0.1)
   are all refused. It runs when the URL is saved and again at every send.
-* ``post`` connects to the very address it checked — the host name is used only for the
+* ``post`` (webhooks) and ``get`` (connectors reading a partner's CRM export) connect to
+  the very address they checked — the host name is used only for the
   ``Host`` header and TLS (SNI and certificate verification) — so a DNS answer that
-  changes between the check and the connection (rebinding) cannot redirect it. It follows
-  no redirects, reads at most a few kilobytes of the answer and returns only the status
-  code and the time taken: staff never see what an internal service answered.
+  changes between the check and the connection (rebinding) cannot redirect it. They follow
+  no redirects. ``post`` reads at most a few kilobytes of the answer and returns only the
+  status code and the time taken: staff never see what an internal service answered.
+  ``get`` returns the body of a 2xx answer, at most ``max_bytes`` of it (a longer one is
+  an error), and nothing of any other answer.
 
 Tests reach a local receiver by listing its network in ``WEBHOOKS_ALLOWED_NETWORKS``
 (empty by default; never set in production).
@@ -58,6 +61,8 @@ class Answer:
     elapsed_ms: int
     error: str = ""
     refused: bool = False  # the URL itself is not allowed: retrying cannot help
+    body: bytes = b""  # ``get`` only: the 2xx answer's body
+    content_type: str = ""
 
     @property
     def ok(self) -> bool:
@@ -116,6 +121,26 @@ def url_check(url: str) -> Target:
     return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])
 
 
+def _pool(target: Target, timeout: float):
+    options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False, "maxsize": 1}
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            target.address,
+            target.port,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            cert_reqs="CERT_REQUIRED",
+            **options,
+        )
+    return urllib3.HTTPConnectionPool(target.address, target.port, **options)
+
+
+def _host_header(target: Target) -> str:
+    if ":" in target.host and not target.host.startswith("["):
+        return f"[{target.host}]" if target.port in (80, 443) else f"[{target.host}]:{target.port}"
+    return target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+
+
 def post(url: str, *, body: bytes, headers: dict, timeout: float) -> Answer:
     """POSTs ``body`` to ``url`` through the checks above. Never raises for the remote
     side's behaviour: a refused URL, a network error or a non-2xx status comes back as
@@ -129,27 +154,13 @@ def post(url: str, *, body: bytes, headers: dict, timeout: float) -> Answer:
         target = url_check(url)
     except UnsafeUrl as exc:
         return Answer(status=None, elapsed_ms=elapsed(), error=f"refused: {exc.message}", refused=True)
-    host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-    if ":" in target.host and not target.host.startswith("["):
-        host_header = f"[{target.host}]" if target.port in (80, 443) else f"[{target.host}]:{target.port}"
-    options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False, "maxsize": 1}
-    if target.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            target.address,
-            target.port,
-            server_hostname=target.host,
-            assert_hostname=target.host,
-            cert_reqs="CERT_REQUIRED",
-            **options,
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(target.address, target.port, **options)
+    pool = _pool(target, timeout)
     try:
         response = pool.urlopen(
             "POST",
             target.path,
             body=body,
-            headers={**headers, "Host": host_header},
+            headers={**headers, "Host": _host_header(target)},
             redirect=False,
             preload_content=False,
             assert_same_host=False,
@@ -163,3 +174,41 @@ def post(url: str, *, body: bytes, headers: dict, timeout: float) -> Answer:
         pool.close()
     error = "" if 200 <= status < 300 else f"HTTP {status}"
     return Answer(status=status, elapsed_ms=elapsed(), error=error)
+
+
+def get(url: str, *, headers: dict, timeout: float, max_bytes: int) -> Answer:
+    """GETs ``url`` through the checks above and returns a 2xx answer's body (at most
+    ``max_bytes``; a longer body is an error, not a truncated one). Never raises for
+    the remote side's behaviour, as ``post``; a non-2xx answer's body is not kept."""
+    started = time.monotonic()
+
+    def elapsed():
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        target = url_check(url)
+    except UnsafeUrl as exc:
+        return Answer(status=None, elapsed_ms=elapsed(), error=f"refused: {exc.message}", refused=True)
+    pool = _pool(target, timeout)
+    try:
+        response = pool.urlopen(
+            "GET",
+            target.path,
+            headers={**headers, "Host": _host_header(target)},
+            redirect=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        status = response.status
+        body = response.read(max_bytes + 1) if 200 <= status < 300 else b""
+        content_type = response.headers.get("Content-Type", "")
+        response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
+        return Answer(status=None, elapsed_ms=elapsed(), error=f"{type(exc).__name__}")
+    finally:
+        pool.close()
+    if not 200 <= status < 300:
+        return Answer(status=status, elapsed_ms=elapsed(), error=f"HTTP {status}")
+    if len(body) > max_bytes:
+        return Answer(status=status, elapsed_ms=elapsed(), error=f"larger than {max_bytes} bytes")
+    return Answer(status=status, elapsed_ms=elapsed(), body=body, content_type=content_type)

@@ -19,6 +19,10 @@ CHANGELOG = [
             "The webhook catalogue is published in this schema (`components.schemas.Webhook*`).",
             "Test keys (`sk_test_…`): `mode` in `GET /api/v1/partner/me/` and the key list, `is_test` on "
             "transactions and imports, new `DELETE /api/v1/partner/test-data/`.",
+            "Webhook endpoints managed over the API: `GET`/`POST /api/v1/partner/webhooks/`, `GET`/`PATCH "
+            "…/webhooks/{id}/`, `POST …/rotate-secret/` and `…/test/` (event `webhook.test`), `GET …/deliveries/`.",
+            "CRM connectors: `GET /api/v1/partner/connectors/`, `GET /api/v1/partner/connectors/runs/` and "
+            "`…/runs/{id}/` with each run's row report.",
         ],
     ),
     ("2025-06-01", ["`/api/v1/` published."]),

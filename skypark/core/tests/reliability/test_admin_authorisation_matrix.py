@@ -236,6 +236,20 @@ def _delivery(side):
     return DeliveryFactory(endpoint=_endpoint(side))
 
 
+def _connector(side):
+    from loyalty.connectors.models import Connector
+
+    return Connector.objects.create(
+        merchant=side.merchant, name=f"Matrix CRM {uuid.uuid4().hex[:8]}", endpoint="https://crm.example/export.json"
+    )
+
+
+def _connector_run(side):
+    from loyalty.connectors.models import ConnectorRun
+
+    return ConnectorRun.objects.create(connector=_connector(side), merchant=side.merchant)
+
+
 # model label -> function(side) making a row that belongs to ``side``'s merchant (or to
 # a customer of that merchant only). Every merchant- or customer-scoped admin needs one.
 def _customer_totals(side):
@@ -274,6 +288,8 @@ OWNED_ROWS = {
     "loyalty.OfferApplication": _offer_application,
     "webhooks.WebhookEndpoint": _endpoint,
     "webhooks.WebhookDelivery": _delivery,
+    "connectors.Connector": _connector,
+    "connectors.ConnectorRun": _connector_run,
 }
 
 

@@ -103,6 +103,14 @@ PARTNER = {
     "partner-import-detail",
     "partner-customers",
     "partner-test-data",
+    "partner-connectors",
+    "partner-connector-runs",
+    "partner-connector-run",
+    "partner-webhooks",
+    "partner-webhook",
+    "partner-webhook-rotate",
+    "partner-webhook-test",
+    "partner-webhook-deliveries",
     "partner-analytics-rfm",
     "partner-analytics-segments",
     "partner-analytics-matrix",
@@ -218,6 +226,13 @@ def world(django_capture_on_commit_callbacks):
             merchant=merchant_a, customer=customer_a, external_id="authz-a-1", amount=Decimal("1000")
         )
     batch = ImportBatch.objects.create(merchant=merchant_a, rows=[{}], total_rows=1)
+    from loyalty.connectors.models import Connector, ConnectorRun
+    from skypark.webhooks.tests.factories import DeliveryFactory, EndpointFactory
+
+    connector = Connector.objects.create(merchant=merchant_a, name="Authz A CRM", endpoint="https://crm.a.example/x")
+    connector_run = ConnectorRun.objects.create(connector=connector, merchant=merchant_a, status="done")
+    endpoint = EndpointFactory(merchant=merchant_a, url="https://hooks-a.example/authz")
+    DeliveryFactory(endpoint=endpoint)
     a_key, _plaintext = issue_key(merchant_a)
     kwargs = {
         "me-child": {"pk": child.pk},
@@ -251,6 +266,11 @@ def world(django_capture_on_commit_callbacks):
         "partner-transaction-refund": {"external_id": transaction.external_id},
         "partner-transaction-void": {"external_id": transaction.external_id},
         "partner-import-detail": {"pk": batch.pk},
+        "partner-connector-run": {"pk": connector_run.pk},
+        "partner-webhook": {"pk": endpoint.pk},
+        "partner-webhook-rotate": {"pk": endpoint.pk},
+        "partner-webhook-test": {"pk": endpoint.pk},
+        "partner-webhook-deliveries": {"pk": endpoint.pk},
         # The rotating code a till scans from the customer's card.
         "partner-customer-balance": {"customer_code": loyalty_services.card_code_for(customer_a).typed},
     }
@@ -265,6 +285,9 @@ def world(django_capture_on_commit_callbacks):
         a_key.prefix,
         merchant_a.business_email,
         customer_a.phone,
+        connector.name,
+        endpoint.url,
+        endpoint.secret[-8:],
     ]
     objects = {
         "child": child,
@@ -277,6 +300,9 @@ def world(django_capture_on_commit_callbacks):
         "transaction": transaction,
         "batch": batch,
         "key": a_key,
+        "connector": connector,
+        "connector run": connector_run,
+        "webhook endpoint": endpoint,
     }
     return {
         "kwargs": kwargs,
