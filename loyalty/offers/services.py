@@ -26,6 +26,7 @@ from skypark.config.selectors import get_decimal
 from skypark.core import segments
 from skypark.core.references import random_code
 
+from ..clearing.services.posting import post_offer_funding, reverse_offer_funding
 from ..models import Account, Coupon, LedgerEntry, PosTransaction
 from . import rules
 from .candidates import _forget, live_offers, offers_forget
@@ -230,6 +231,7 @@ def _apply(eligible, sale, *, due, transaction_=None, order=None, account=None, 
         if offer.kind == Offer.Kind.CROSS_COUPON:
             application.coupon = _coupon_issue(offer, customer_id=sale.customer_id, now=sale.at)
         application.save()
+        _clearing_post(application, offer, acceptor_id=sale.merchant_id, at=sale.at)
         Offer.objects.filter(pk=offer.pk).update(
             spent_amount=F("spent_amount") + result.cost, redemptions=F("redemptions") + 1, updated_at=timezone.now()
         )
@@ -244,6 +246,27 @@ def _apply(eligible, sale, *, due, transaction_=None, order=None, account=None, 
             # Used up: the cached candidates must stop offering it to every till.
             _forget(offer)
     return applied
+
+
+def _clearing_post(application, offer, *, acceptor_id, at):
+    """Clears the money discount an application gave: the partner where the sale happened
+    receives it, funded by the shares the offer names (bonus points are cleared as the
+    points movement they are; a cross-promo coupon when it is redeemed)."""
+    if not application.discount:
+        return
+    issuer, partner, operator = rules.funding_split(offer, application.discount)
+    funders = {}
+    for party, amount in ((offer.merchant_id, issuer), (offer.partner_id, partner), (None, operator)):
+        if amount:
+            funders[party] = funders.get(party, ZERO) + amount
+    post_offer_funding(
+        reference=f"offer:{application.pk}",
+        acceptor=acceptor_id or None,
+        discount=application.discount,
+        funders=funders,
+        occurred_at=at,
+        memo=offer.name,
+    )
 
 
 def _coupon_issue(offer: Offer, *, customer_id, now) -> Coupon:
@@ -355,6 +378,8 @@ def offers_reverse(*, transaction_=None, order=None) -> int:
                 _points_take_back(application)
             if application.coupon_id:
                 Coupon.objects.filter(pk=application.coupon_id, uses_count=0).update(is_active=False)
+            if application.discount:
+                reverse_offer_funding(reference=f"offer:{application.pk}")
             _forget(application.offer)
         return len(applications)
 

@@ -512,3 +512,30 @@ def test_a_retried_sale_applies_its_offer_once(merchant, shopper):
     _sale(merchant, shopper, "retry-1")
     offer.refresh_from_db()
     assert offer.redemptions == 1 and OfferApplication.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_offers_discount_is_cleared_by_its_funding_shares_and_reversed_with_the_sale(
+    merchant, other_merchant, shopper
+):
+    from loyalty.clearing.models import JournalEntry
+    from loyalty.clearing.tests.conftest import coalition_make
+
+    coalition_make()
+    _offer(
+        merchant,
+        partner=other_merchant,
+        issuer_share=Decimal("60"),
+        partner_share=Decimal("30"),
+        operator_share=Decimal("10"),
+    )
+    tx = _sale(merchant, shopper, "o-clear")
+    application = OfferApplication.objects.get(transaction=tx)
+    entry = JournalEntry.objects.get(kind="offer", reference=f"offer:{application.pk}")
+    legs = {(p.merchant_id, p.amount) for p in entry.postings.all()}
+    assert (merchant.pk, Decimal("100.00")) in legs  # the partner where the sale happened gave it
+    assert (other_merchant.pk, Decimal("-30.00")) in legs and (None, Decimal("-10.00")) in legs
+    assert sum(p.amount for p in entry.postings.all()) == 0
+    loyalty_services.pos_transaction_void(pos_transaction=tx)
+    reversal = JournalEntry.objects.get(kind="reverse", reference=f"offer:{application.pk}:reversal")
+    assert sorted(p.amount for p in reversal.postings.all()) == sorted(-p.amount for p in entry.postings.all())
