@@ -7,6 +7,8 @@ number of SQL queries of every request in an ``X-Query-Count`` header. Only loop
 hosts are allowed: the benchmark never leaves 127.0.0.1.
 """
 
+import os
+
 from . import *  # noqa: F403
 from . import MIDDLEWARE, REST_FRAMEWORK, env
 
@@ -39,3 +41,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# The purchase scenario's Celery worker counts each task's statements (bench/worker.py).
+if os.environ.get("BENCH_WORKER_QUERY_LOG"):
+    import bench.worker  # noqa: F401
