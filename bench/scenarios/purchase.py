@@ -41,8 +41,10 @@ from bench.harness import (
     Sample,
     Server,
     build_summary,
+    child_pids,
     latency_at_rate,
     pretix_recorded,
+    process_cpu_ms,
 )
 from bench.scenarios import buy, floor, parkkit, scale_out
 
@@ -264,13 +266,35 @@ def settle(workers, seconds: float = 300) -> float:
     return round(time.monotonic() - started, 2)
 
 
+class _WorkerCpu:
+    """CPU of the Celery worker's own processes (without their PostgreSQL backends), to
+    tell the web's share of a purchase from the worker's."""
+
+    def __init__(self, workers):
+        self.workers = workers
+        self.before = {}
+
+    def _snapshot(self):
+        pids = [p.pid for p in self.workers.procs]
+        pids += [c for p in self.workers.procs for c in child_pids(p.pid)]
+        return {pid: cpu for pid in pids if (cpu := process_cpu_ms(pid)) is not None}
+
+    def start(self):
+        self.before = self._snapshot()
+
+    def stop(self) -> float:
+        return sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self._snapshot().items())
+
+
 WORKER_QUERY_LOG = RESULTS_DIR / "purchase.worker-queries.log"
 
 
 def step(ctx, server, workers, clients, *, label, purchases, seconds, rate=None, paid=None) -> dict:
     meter = CpuMeter(server, ctx.db, others=workers.procs)
+    worker_meter = _WorkerCpu(workers)
     tasks_before, worker_queries_before = _worker_log()
     meter.start()
+    worker_meter.start()
     result = drive(
         server.port,
         clients,
@@ -284,6 +308,7 @@ def step(ctx, server, workers, clients, *, label, purchases, seconds, rate=None,
     )
     waited = settle(workers)
     result.cpu_ms = meter.stop()
+    worker_cpu = worker_meter.stop()
     tasks_after, worker_queries_after = _worker_log()
     row = result.row()
     n = row["requests"] or 1
@@ -299,6 +324,7 @@ def step(ctx, server, workers, clients, *, label, purchases, seconds, rate=None,
         "queries_worker": round(worker_queries, 2),
         "worker_tasks_per_purchase": round((tasks_after - tasks_before) / n, 2),
         "cpu_ms_per_purchase": row["cpu_ms_per_request"],
+        "cpu_ms_worker_processes": round(worker_cpu / n, 2),
         "settle_seconds": waited,
     }
     row["queries_per_request"] = row["queries_per_purchase"]
