@@ -206,7 +206,9 @@ def order_create(
             data={"lines": len(built)},
         )
         if order.status == Order.Status.PAID:
-            signals.order_paid.send(sender=Order, order=order)
+            # A free order: its domain writes its items after this returns, so the
+            # signal waits for the commit (a payment sends it inside its transaction).
+            _send_on_commit(signals.order_paid, order)
     return order
 
 

@@ -5,7 +5,8 @@ All signals but two are sent from ``transaction.on_commit``: a write that rolls 
 nothing, and a receiver runs only once the change is visible to other connections.
 
 Two are sent *inside* the transaction. ``order_paid(sender=Order, order=order)`` comes
-with the write that marks the order paid (its row locked), so what a payment sets off in
+with the payment that marks the order paid (its row locked; a free order, paid when it is
+created and before its domain has written its items, gets it after the commit instead), so what a payment sets off in
 the domains — items activated, points earned — commits with it or not at all, in one
 transaction; receivers keep their work inside it (no savepoints of their own), read the
 order's line kinds from ``order.line_kinds()`` (read once, shared by every receiver), and
