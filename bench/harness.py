@@ -130,6 +130,21 @@ SUMMARY_KEYS = (
 )
 
 
+def pretix_recorded(operation: str, cpu_ms: tuple[float, float], queries: int | None, our_cpu_ms) -> dict:
+    """pretix 2026.8's figures for the same operation, recorded side by side with this
+    project on the same 2-core machine (2 sync gunicorn workers each; server CPU =
+    workers + their PostgreSQL backends) and kept here as constants: this bench does not
+    run pretix. The ratio is pretix's CPU (the middle of its range) over ours."""
+    middle = (cpu_ms[0] + cpu_ms[1]) / 2
+    return {
+        "source": "recorded, not measured by this run",
+        "operation": operation,
+        "pretix_cpu_ms": f"{cpu_ms[0]:g}–{cpu_ms[1]:g}",
+        "pretix_queries": queries,
+        "cpu_x_less": round(middle / our_cpu_ms, 1) if our_cpu_ms else None,
+    }
+
+
 def build_summary(scenario: str, headline: dict, *, counters: dict, runs: list[dict], extra: dict | None = None):
     """The closing JSON line of a scenario. ``headline`` is the row the scenario is judged
     by (its highest concurrency); ``runs`` are every step, for the chart; ``ok`` is false

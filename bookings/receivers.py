@@ -8,7 +8,7 @@ from . import services
 
 
 def _sells_places(order) -> bool:
-    return order.lines.filter(kind=services.LINE_KIND).exists()
+    return services.LINE_KIND in order.line_kinds()
 
 
 def on_order_paid(sender, order, **kwargs):

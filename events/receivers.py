@@ -6,7 +6,7 @@ from .services import LINE_KIND, registrations_confirm, registrations_release
 
 
 def _sells_registrations(order) -> bool:
-    return order.lines.filter(kind=LINE_KIND).exists()
+    return LINE_KIND in order.line_kinds()
 
 
 def on_order_paid(sender, order, **kwargs):

@@ -20,6 +20,7 @@ REGISTRY = {
     "leaderboard": "bench.scenarios.leaderboard",
     "scale-out": "bench.scenarios.scale_out",
     "analytics": "bench.scenarios.analytics",
+    "purchase": "bench.scenarios.purchase",
 }
 
 PENDING: dict[str, str] = {}

@@ -104,14 +104,14 @@ class CeleryWorkers:
     """``count`` Celery worker processes (one child each) on the scenario's database and
     broker, stopped (TERM, then KILL of each process group) however the block ends."""
 
-    def __init__(self, db, scenario: str, count: int):
-        self.db, self.count = db, count
+    def __init__(self, db, scenario: str, count: int, *, concurrency: int = 1, env: dict | None = None):
+        self.db, self.count, self.concurrency, self.env = db, count, concurrency, dict(env or {})
         self.procs: list[subprocess.Popen] = []
         self.logs = []
         self.log_paths = [RESULTS_DIR / f"{scenario}.celery{n}.log" for n in range(count)]
 
     def __enter__(self):
-        env = django_env(self.db.url, CELERY_BROKER_URL=broker_url())
+        env = django_env(self.db.url, **{"CELERY_BROKER_URL": broker_url(), **self.env})
         try:
             for n, path in enumerate(self.log_paths):
                 log = open(path, "w")  # noqa: SIM115 - closed in __exit__
@@ -126,7 +126,7 @@ class CeleryWorkers:
                             "skypark",
                             "worker",
                             "--concurrency",
-                            "1",
+                            str(self.concurrency),
                             "--hostname",
                             f"bench{n}@%h",
                             "--loglevel",

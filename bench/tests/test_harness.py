@@ -226,3 +226,26 @@ def test_open_loop_charges_the_wait_of_a_server_that_falls_behind(slow_server):
     closed = harness.run_load(slow_server, 1, lambda _c, _i: req, requests=10, seconds=10)
     assert max(s.ms for s in closed.samples) < latencies[-1]
     assert closed.row()["offered_req_s"] is None
+
+
+def test_pretix_figures_are_labelled_as_recorded_and_compared_for_the_same_operation():
+    from bench.harness import pretix_recorded
+
+    found = pretix_recorded("check-in redeem", (71.6, 73.6), 25, 7.26)
+    assert found["source"] == "recorded, not measured by this run"
+    assert found["operation"] == "check-in redeem" and found["pretix_cpu_ms"] == "71.6–73.6"
+    assert found["cpu_x_less"] == 10.0
+    assert pretix_recorded("paid order, end to end", (176, 184), None, None)["cpu_x_less"] is None
+
+
+def test_a_purchase_callback_is_signed_as_the_sandbox_signs_it():
+    import hashlib
+    import hmac
+
+    from bench.scenarios import purchase
+
+    body, header = purchase._signed_callback({"id": 7, "amount": "790.00", "currency": "KGS"}, "sbx_1")
+    stamp, mac = (part.split("=", 1)[1] for part in header.split(","))
+    expected = hmac.new(purchase.SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert mac == expected
+    assert b'"session":"sbx_1"' in body and b'"payment_id":7' in body

@@ -700,20 +700,18 @@ def test_attendee_attendance_values():
     assert set(Attendee.Attendance.values) == {"unknown", "present", "absent"}
 
 
-def test_cancel_while_the_paid_signal_is_still_on_its_way_refunds(customer, session):
+def test_the_payment_confirms_the_booking_in_its_own_transaction(customer, session):
     from skypark.commerce.services import payment_complete, payment_start
 
     booking = book(customer, session)
-    # Paid, but the order_paid receiver has not run yet (no on-commit callbacks here).
     payment, _action = payment_start(order=booking.order, provider="sandbox", method="visa")
+    # order_paid is sent inside the payment's transaction (no on-commit callbacks run
+    # here): there is no moment when the order is paid and its booking still pending.
     payment_complete(payment=payment, external_id=payment.external_id)
     booking.refresh_from_db()
-    assert booking.status == Booking.Status.PENDING
-    cancelled = services.booking_cancel(booking=booking, actor=customer)
-    assert cancelled.refunded_amount == Decimal("100.00")
-    assert cancelled.payment_status == Booking.PaymentStatus.REFUNDED
-    assert Order.objects.get(pk=booking.order_id).status == Order.Status.REFUNDED
-    # The late signal then finds nothing pending to confirm.
+    assert booking.status == Booking.Status.CONFIRMED
+    assert Order.objects.get(pk=booking.order_id).status == Order.Status.PAID
+    # A second delivery of the signal confirms nothing more.
     assert services.bookings_confirm(order=booking.order) == 0
 
 

@@ -15,9 +15,9 @@ Rules (all from system settings, editable in the admin):
   points simply ageing out of the window can, and the nightly recalculation logs that.
 
 ``Account.tier_points`` holds the qualifying points. Most writes recount them from the
-ledger (``tier_recalculate``); a partner's POS sale, the hot path, adds what it earned to
-them in the same UPDATE as the balance instead (``_credit_qualifying``) and moves the tier
-when that crosses a threshold. Points that age out of the window are taken off only by
+ledger (``tier_recalculate``); the hot paths — a partner's POS sale and a paid platform
+order — add what they earned to them in the same UPDATE as the balance instead
+(``_credit_qualifying``) and move the tier when that crosses a threshold. Points that age out of the window are taken off only by
 the next recount — the nightly ``tiers_recalculate_all``, or any other earning, refund or
 award on the account — and until then still count toward the tier a sale reaches; a sale
 never demotes, the recount does.
@@ -44,7 +44,9 @@ from ..models import Account, LedgerEntry, MerchantProgram, Referral, ReferralCo
 from .ledger import (
     _credit,
     _debit,
+    _existing,
     _give_back,
+    account_for_update,
     account_get_or_create,
     account_lock,
     points_floor,
@@ -300,32 +302,41 @@ def _after_purchase(customer):
 
 def points_earn_for_order(*, order) -> LedgerEntry | None:
     """Credits the coalition points a paid order earns, once per order (a second call
-    returns the first entry). Locks the customer's coalition account, then recalculates
-    the tier and rewards a pending referral."""
+    returns the first entry), the way a partner's POS sale does: the customer's coalition
+    account read locked (created on first use) with whether a referral waits for their
+    first purchase, one UPDATE of balance, lifetime totals and qualifying points, the
+    tier following in the same transaction (``_credit_qualifying``), then the referral
+    when one is pending. Runs inside the payment's transaction (``order_paid``) without a
+    savepoint of its own."""
+    customer = order.customer
     if order.currency != NETWORK_CURRENCY or order.total <= 0:
-        _after_purchase(order.customer)
+        _after_purchase(customer)
         return None
-    account = account_get_or_create(customer=order.customer)
-    with transaction.atomic():
-        account = account_lock(account)
-        tier = account.tier or customer_tier(order.customer)
+    with transaction.atomic(savepoint=False):
+        account = account_for_update(customer=customer)
+        existing = _existing(account, Kind.EARNED, "order", order.reference)
+        if existing is not None:
+            return existing
+        ladder = tier_ladder_cached()
+        tier = tier_of(account, ladder) or (ladder[0] if ladder else None)
         multiplier = tier.multiplier if tier else Decimal("1")
         points = network_points_for(order.total, multiplier)
         entry = None
         if points > 0:
-            entry = _credit(
+            entry = _credit_qualifying(
                 account,
-                kind=Kind.EARNED,
                 points=points,
+                now=timezone.now(),
+                ladder=ladder,
+                kind=Kind.EARNED,
                 source="order",
                 reference=order.reference,
                 description=_("Order %(ref)s") % {"ref": order.reference},
                 multiplier=multiplier,
                 amount=order.total,
             )
-    if entry is not None:
-        tier_recalculate(account=account)
-    _after_purchase(order.customer)
+        if account.referral_pending:
+            _after_purchase(customer)
     return entry
 
 

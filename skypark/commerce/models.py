@@ -151,6 +151,21 @@ class Order(TimeStampedModel):
     def is_payable(self) -> bool:
         return self.status == self.Status.PENDING_PAYMENT
 
+    def line_kinds(self) -> frozenset:
+        """The kinds of the order's lines, read once per instance (from the prefetched
+        lines when there are some): the receivers of one signal share the instance, so
+        each domain can pick out its orders without a query of its own. Kinds never change
+        once an order exists."""
+        kinds = self.__dict__.get("_line_kinds")
+        if kinds is None:
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("lines")
+            if prefetched is not None:
+                kinds = frozenset(line.kind for line in prefetched)
+            else:
+                kinds = frozenset(self.lines.values_list("kind", flat=True))
+            self.__dict__["_line_kinds"] = kinds
+        return kinds
+
     @property
     def refundable_amount(self) -> Decimal:
         if self.status not in (self.Status.PAID, self.Status.PARTIALLY_REFUNDED):

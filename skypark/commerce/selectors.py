@@ -24,10 +24,12 @@ def order_detail_queryset():
     )
 
 
-def order_get(*, reference, customer=None) -> Order:
+def order_get(*, reference, customer=None, detail=True) -> Order:
     """One order by reference; with ``customer``, only if it is theirs (else NotFound, so
-    a stranger cannot even learn that the reference exists)."""
-    queryset = order_detail_queryset().filter(reference=str(reference).strip().upper())
+    a stranger cannot even learn that the reference exists). ``detail=False`` reads the
+    order row alone, for a write that locks and re-reads it anyway."""
+    queryset = order_detail_queryset() if detail else Order.objects.all()
+    queryset = queryset.filter(reference=str(reference).strip().upper())
     if customer is not None:
         queryset = queryset.filter(customer=customer)
     order = queryset.first()

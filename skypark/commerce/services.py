@@ -3,7 +3,9 @@
 Locks are always taken in the same order — the order row, then its payment rows — so two
 services working on one order queue behind each other instead of deadlocking. Every
 function re-reads what it locked before deciding (the caller's instance may be stale),
-writes an audit entry, and sends its signal from ``transaction.on_commit``.
+writes an audit entry, and sends its signal from ``transaction.on_commit`` — except
+``order_paid``, sent inside the transaction that marks the order paid, so that its items
+become active and its points are earned in that one transaction (see ``signals``).
 
 Provider calls (create a Stripe session, refund) happen while the order row is locked:
 that is what stops two staff members refunding the same money twice. The cost is a
@@ -75,6 +77,12 @@ def _transition(obj, status, *, what):
 
 def _order_locked(order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def _order_locked_by_id(order_id) -> Order:
+    """The order locked (its row only), with its customer, whom ``order_paid``'s
+    receivers need."""
+    return Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
 
 
 def _send_on_commit(signal, order, **kwargs):
@@ -200,6 +208,8 @@ def order_create(
             data={"lines": len(built)},
         )
         if order.status == Order.Status.PAID:
+            # A free order: its domain writes its items after this returns, so the
+            # signal waits for the commit (a payment sends it inside its transaction).
             _send_on_commit(signals.order_paid, order)
     return order
 
@@ -365,7 +375,7 @@ def payment_complete(*, payment, external_id="", metadata=None, actor=None) -> P
     order whose places are still free becomes paid, anything else gets the money back
     at once through the provider.
     """
-    order = _order_locked(payment.order)
+    order = _order_locked_by_id(payment.order_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status in (Payment.Status.COMPLETED, Payment.Status.REFUNDED):
         return payment
@@ -381,25 +391,27 @@ def payment_complete(*, payment, external_id="", metadata=None, actor=None) -> P
     if late:
         payment.metadata["late"] = True
     payment.save(update_fields=["status", "processed_at", "failure_reason", "external_id", "metadata", "updated_at"])
-    audit_log(actor=actor, action="commerce.payment.completed", obj=payment, before=before, after=snapshot(payment))
     if late:
         from .settling import late_payment_settle
 
+        audit_log(actor=actor, action="commerce.payment.completed", obj=payment, before=before, after=snapshot(payment))
         late_payment_settle(order=order, payment=payment, actor=actor, now=now, refund=_refund_through_provider)
         return payment
     order_before = snapshot(order)
     _transition(order, Order.Status.PAID, what=_("Order"))
     order.paid_at = now
     order.save(update_fields=["status", "paid_at", "updated_at"])
+    # One business action, one audit entry: the payment that paid the order is recorded
+    # in the order's entry (a late payment, which pays nothing, has its own above).
     audit_log(
         actor=actor,
         action="commerce.order.paid",
         obj=order,
         before=order_before,
         after=snapshot(order),
-        data={"payment": payment.pk},
+        data={"payment": payment.pk, "payment_before": before, "payment_after": snapshot(payment)},
     )
-    _send_on_commit(signals.order_paid, order)
+    signals.order_paid.send(sender=Order, order=order)
     return payment
 
 
@@ -408,7 +420,7 @@ def payment_fail(*, payment, reason="", metadata=None, actor=None) -> Payment:
     """The provider refused the payment. The order stays payable. Locks the order, then
     the payment. A second failure report changes nothing; a failure reported for a
     completed payment raises ``IllegalTransition``."""
-    _order_locked(payment.order)
+    _order_locked_by_id(payment.order_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status == Payment.Status.FAILED:
         return payment

@@ -1,16 +1,25 @@
 """What the checkout tells the rest of the platform. Domains connect receivers here and
 pick their own lines out of ``order.lines`` by ``kind``; commerce never imports them.
 
-All signals are sent from ``transaction.on_commit``: a write that rolls back sends nothing,
-and a receiver runs only once the change is visible to other connections.
+All signals but two are sent from ``transaction.on_commit``: a write that rolls back sends
+nothing, and a receiver runs only once the change is visible to other connections.
 
-- ``order_paid(sender=Order, order=order)``
+Two are sent *inside* the transaction. ``order_paid(sender=Order, order=order)`` comes
+with the payment that marks the order paid (its row locked; a free order, paid when it is
+created and before its domain has written its items, gets it after the commit instead), so what a payment sets off in
+the domains — items activated, points earned — commits with it or not at all, in one
+transaction; receivers keep their work inside it (no savepoints of their own), read the
+order's line kinds from ``order.line_kinds()`` (read once, shared by every receiver), and
+leave anything slow (e-mail, documents) to ``transaction.on_commit``. A receiver that
+raises rolls the payment back; the provider's callback is then answered with an error and
+delivered again.
+
 - ``order_refunded(sender=Order, order=order, amount=Decimal, refunds=[Refund, ...])`` —
   ``amount`` is what this refund gave back; ``order.refunded_total`` is the running sum
 - ``order_expired(sender=Order, order=order)``
 - ``order_cancelled(sender=Order, order=order)``
 
-One is sent *inside* the transaction, because its receivers may refuse:
+The other, because its receivers may refuse:
 
 - ``order_revive(sender=Order, order=order)`` — money arrived for an expired order; each
   domain takes its order's places back and returns the set of line kinds it took back,

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -206,9 +206,9 @@ def notification_send(
     rendered = render_kind(kind, language=language, context={"recipient": recipient, **context})
     content_type = ContentType.objects.get_for_model(related) if related is not None else None
 
-    notifications = []
+    rows = {}
     for channel, address in addresses.items():
-        fields = {
+        rows[channel] = {
             "recipient": recipient,
             "kind": kind,
             "language": language,
@@ -220,16 +220,34 @@ def notification_send(
             "content_type": content_type,
             "object_id": str(related.pk) if related is not None else "",
         }
-        if dedupe_key:
-            notification, created = Notification.objects.get_or_create(
-                dedupe_key=dedupe_key, channel=channel, defaults=fields
-            )
-        else:
-            notification, created = Notification.objects.create(channel=channel, **fields), True
-        if created:
-            _queue_delivery(notification.pk)
-        notifications.append(notification)
+    if dedupe_key:
+        return _deduplicated_create(dedupe_key, rows)
+    notifications = Notification.objects.bulk_create(
+        [Notification(channel=channel, **fields) for channel, fields in rows.items()]
+    )
+    for notification in notifications:
+        _queue_delivery(notification.pk)
     return notifications
+
+
+def _deduplicated_create(dedupe_key, rows: dict) -> list[Notification]:
+    """The notifications of ``dedupe_key``, one per channel of ``rows``: those that exist
+    already are read back, the missing ones inserted together and queued. A concurrent
+    caller that inserted them first wins: its rows are read back and nothing is queued
+    twice."""
+    found = {n.channel: n for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=list(rows))}
+    missing = [Notification(dedupe_key=dedupe_key, channel=c, **f) for c, f in rows.items() if c not in found]
+    if missing:
+        try:
+            with transaction.atomic():
+                created = Notification.objects.bulk_create(missing)
+        except IntegrityError:
+            found = {n.channel: n for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=list(rows))}
+        else:
+            for notification in created:
+                _queue_delivery(notification.pk)
+                found[notification.channel] = notification
+    return [found[channel] for channel in rows if channel in found]
 
 
 def _claim(notification_id):

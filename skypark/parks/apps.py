@@ -19,7 +19,7 @@ class ParksConfig(AppConfig):
         from .models import OpeningHours, Ticket, TimeSlot
         from .services import LINE_KIND
 
-        confirmations.register(Ticket, describe_ticket)
+        confirmations.register(Ticket, describe_ticket, related=("customer", "park", "order"))
 
         signals.order_paid.connect(receivers.on_order_paid, dispatch_uid="parks.order_paid")
         signals.order_expired.connect(receivers.on_order_expired, dispatch_uid="parks.order_expired")

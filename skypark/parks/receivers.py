@@ -10,7 +10,7 @@ from .services import LINE_KIND, tickets_activate, tickets_refund, tickets_relea
 
 
 def _sells_tickets(order) -> bool:
-    return order.lines.filter(kind=LINE_KIND).exists()
+    return LINE_KIND in order.line_kinds()
 
 
 def on_order_paid(sender, order, **kwargs):

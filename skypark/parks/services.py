@@ -298,14 +298,15 @@ def _ticket_activate(ticket):
     history.ticket_event(ticket, "ticket.activated", fields=("status",))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def tickets_activate(*, order) -> int:
     """The order is paid: its pending tickets become active and each customer gets the
-    confirmation with the ticket attached (after commit). Idempotent."""
+    confirmation with the ticket attached (after commit). Idempotent. Runs inside the
+    payment's transaction (``order_paid``), without a savepoint of its own."""
     tickets = _order_tickets_locked(order, Ticket.Status.PENDING_PAYMENT)
     for ticket in tickets:
+        # Part of the order's payment, audited there; the ticket's own history records it.
         _ticket_activate(ticket)
-        audit_log(actor=None, action="parks.ticket.activated", obj=ticket, data={"order": order.reference})
         confirmation_queue(obj=ticket)
     return len(tickets)
 

@@ -7,8 +7,10 @@ number of SQL queries of every request in an ``X-Query-Count`` header. Only loop
 hosts are allowed: the benchmark never leaves 127.0.0.1.
 """
 
+import os
+
 from . import *  # noqa: F403
-from . import MIDDLEWARE, REST_FRAMEWORK, env
+from . import DB_POOL, MIDDLEWARE, REST_FRAMEWORK, env
 
 DEBUG = False
 # Loopback only, throw-away data: the benchmark servers run with the development key.
@@ -17,9 +19,14 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/skypark_bench")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Persistent connections: one PostgreSQL backend per gunicorn thread for the whole run.
-DATABASES["default"]["CONN_MAX_AGE"] = None
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections: one PostgreSQL backend per gunicorn thread for the whole run;
+# or, with DB_POOL=true, the production pool (skypark.settings), to compare the two.
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {"pool": DB_POOL}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = None
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Per-process memory is enough: nothing the benchmarks touch relies on a shared cache
 # (sessions are in the database), and a network cache would add its own latency.
@@ -39,3 +46,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# The purchase scenario's Celery worker counts each task's statements (bench/worker.py).
+if os.environ.get("BENCH_WORKER_QUERY_LOG"):
+    import bench.worker  # noqa: F401

@@ -89,7 +89,7 @@ class OrderDetailApi(APIView):
 )
 class OrderPayApi(APIView):
     def post(self, request, reference):
-        order = selectors.order_get(reference=reference, customer=request.user)
+        order = selectors.order_get(reference=reference, customer=request.user, detail=False)
         data = PayInput(data=request.data)
         data.is_valid(raise_exception=True)
         payment, action = payment_start(order=order, actor=request.user, **data.validated_data)

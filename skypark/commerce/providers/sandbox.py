@@ -47,9 +47,12 @@ class SandboxProvider(PaymentProvider):
 
     def start(self, *, payment, return_url):
         token = signing.dumps(payment.pk, salt=PAGE_SALT, compress=True)
+        session = f"sbx_{secrets.token_hex(12)}"
+        # The session id rides on the page link, as an acquirer's hosted-page links carry
+        # theirs; it is no secret (the callback is signed), and the page ignores it.
         return PaymentAction(
-            redirect_url=reverse("commerce:sandbox-page", args=[token]),
-            external_id=f"sbx_{secrets.token_hex(12)}",
+            redirect_url=reverse("commerce:sandbox-page", args=[token]) + f"?session={session}",
+            external_id=session,
             metadata={"return_url": return_url},
         )
 

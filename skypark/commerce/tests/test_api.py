@@ -67,6 +67,8 @@ def test_pay_returns_a_redirect(customer_client, customer):
     assert response.status_code == 201
     body = response.json()
     assert body["redirect_url"].startswith("http://testserver/pay/sandbox/")
+    # The hosted page's link carries the acquirer's session, as an acquirer's links do.
+    assert body["redirect_url"].endswith("?session=" + Payment.objects.get().external_id)
     assert body["payment"]["status"] == "processing" and body["payment"]["amount"] == "1580.00"
 
 

@@ -311,19 +311,26 @@ def test_payment_complete_is_idempotent(django_capture_on_commit_callbacks, rece
     assert received[0][1]["order"].pk == order.pk
 
 
-def test_a_rolled_back_write_sends_no_signal(django_capture_on_commit_callbacks, received):
+def test_a_rolled_back_payment_takes_its_receivers_work_with_it(django_capture_on_commit_callbacks, received):
+    """``order_paid`` is sent inside the payment's transaction: what its receivers wrote
+    rolls back with the payment, and nothing is sent after the (absent) commit."""
     from django.db import transaction
+
+    from loyalty.models import LedgerEntry
 
     order = pending_order()
     payment, _ = payment_start(order=order, provider="sandbox", method="visa")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
         try:
             with transaction.atomic():
                 payment_complete(payment=payment)
+                assert LedgerEntry.objects.filter(reference=order.reference).exists()
                 raise RuntimeError("boom")
         except RuntimeError:
             pass
-    assert received == []
+    assert [name for name, _ in received] == ["order_paid"]
+    assert after_commit == []
+    assert not LedgerEntry.objects.filter(reference=order.reference).exists()
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING_PAYMENT
 
@@ -395,6 +402,7 @@ def test_orders_expire_is_idempotent(django_capture_on_commit_callbacks, receive
     past = [pending_order() for _ in range(5)]
     future = pending_order()
     paid = paid_order()
+    received.clear()  # its order_paid, sent inside the payment's transaction
     Order.objects.filter(pk__in=[o.pk for o in past] + [paid.pk]).update(
         expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
@@ -430,6 +438,7 @@ def test_schedules_install_is_idempotent():
 
 def test_partial_then_full_refund(staff_user, django_capture_on_commit_callbacks, received):
     order = paid_order()
+    received.clear()  # its order_paid, sent inside the payment's transaction
     with django_capture_on_commit_callbacks(execute=True):
         [refund] = order_refund(order=order, amount=Decimal("500.00"), reason="one child ill", actor=staff_user)
     order.refresh_from_db()

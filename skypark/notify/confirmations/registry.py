@@ -65,10 +65,18 @@ class TicketDescription:
 
 Describer = Callable[[object], TicketDescription | None]
 _DESCRIBERS: dict[str, Describer] = {}
+_RELATED: dict[str, tuple[str, ...]] = {}
 
 
-def register(model, describe: Describer) -> None:
+def register(model, describe: Describer, *, related: tuple[str, ...] = ()) -> None:
+    """``related``: the relations the describer reads (``select_related`` names), loaded
+    with the object when a task loads it by id."""
     _DESCRIBERS[model._meta.label_lower] = describe
+    _RELATED[model._meta.label_lower] = tuple(related)
+
+
+def related_for(label: str) -> tuple[str, ...]:
+    return _RELATED.get(label, ())
 
 
 def describer_for(obj) -> Describer:

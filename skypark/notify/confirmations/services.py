@@ -19,7 +19,7 @@ from skypark.audit.services import audit_log
 from ..models import Notification
 from ..services import notification_send, recipient_language
 from .documents import confirmation_attachments
-from .registry import NothingToConfirm, describer_for
+from .registry import NothingToConfirm, describer_for, related_for
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def confirmation_send_by_id(label: str, object_id) -> list[Notification]:
     """Loads ``label``'s object by id and sends its first confirmation (for the task).
     An object that is gone or no longer confirmable is skipped."""
     model = apps.get_model(label)
-    obj = model._default_manager.filter(pk=object_id).first()
+    obj = model._default_manager.select_related(*related_for(label)).filter(pk=object_id).first()
     if obj is None:
         logger.warning("Confirmation skipped: %s %s no longer exists", label, object_id)
         return []
