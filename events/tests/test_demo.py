@@ -13,7 +13,7 @@ def test_demo_seed_is_idempotent():
     command = SimpleNamespace(stdout=io.StringIO())
     demo.seed(command)
     counts = (EventType.objects.count(), Badge.objects.count(), BadgeLevel.objects.count(), Event.objects.count())
-    assert counts == (4, 5, 25, 7)
+    assert counts == (4, 6, 30, 7)
     demo.seed(command)
     assert (
         EventType.objects.count(),
@@ -27,6 +27,7 @@ def test_demo_seed_is_idempotent():
         "social_butterfly",
         "community_builder",
         "trivia_master",
+        "active_life",
     }
 
 

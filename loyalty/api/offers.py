@@ -12,7 +12,14 @@ from skypark.core.api.documented_errors import InvalidInput
 
 from ..models import ScanLog, Tier
 from ..offers import services
-from ..offers.errors import OfferInvalid, OfferNeedsAcceptance, OfferNotEditable, OfferNotFound, OfferNotYours
+from ..offers.errors import (
+    OfferInvalid,
+    OfferNeedsAcceptance,
+    OfferNotEditable,
+    OfferNotFound,
+    OfferNotYours,
+    OffersNeedLiveKey,
+)
 from ..offers.models import Offer
 from ..offers.projection import offer_projection
 from .examples import _error
@@ -173,11 +180,16 @@ NOT_YOURS = _error(
 )
 
 
-def _offers_of(merchant):
+def _offers_of(merchant, *, test=False):
+    """A business's offers; a test key sees none (offers are live configuration)."""
+    if test:
+        return Offer.objects.none()
     return Offer.objects.filter(Q(merchant=merchant) | Q(partner=merchant)).select_related("merchant", "partner")
 
 
-def _offer(merchant, pk, *, issued=True) -> Offer:
+def _offer(merchant, pk, *, issued=True, test=False) -> Offer:
+    if test:
+        raise OfferNotFound()
     query = Offer.objects.filter(merchant=merchant) if issued else _offers_of(merchant)
     offer = query.filter(pk=pk).select_related("merchant", "partner").prefetch_related("tiers").first()
     if offer is None:
@@ -187,7 +199,7 @@ def _offer(merchant, pk, *, issued=True) -> Offer:
 
 @extend_schema(tags=PARTNER)
 class PartnerOfferListCreateApi(PartnerApi, APIView):
-    api_errors = {"POST": (OfferInvalid, InvalidInput), "GET": ()}
+    api_errors = {"POST": (OfferInvalid, InvalidInput, OffersNeedLiveKey), "GET": ()}
 
     @extend_schema(
         summary="List offers",
@@ -195,7 +207,7 @@ class PartnerOfferListCreateApi(PartnerApi, APIView):
         responses={200: OfferSerializer(many=True)},
     )
     def get(self, request):
-        offers = _offers_of(self.merchant).prefetch_related("tiers").order_by("-id")[:200]
+        offers = _offers_of(self.merchant, test=self.is_test).prefetch_related("tiers").order_by("-id")[:200]
         return Response(OfferSerializer(offers, many=True, context={"merchant": self.merchant}).data)
 
     @extend_schema(
@@ -211,6 +223,8 @@ class PartnerOfferListCreateApi(PartnerApi, APIView):
         examples=[OpenApiExample("Lunch offer", value=OFFER_EXAMPLE, request_only=True), INVALID],
     )
     def post(self, request):
+        if self.is_test:
+            raise OffersNeedLiveKey()
         data = OfferSerializer(data=request.data, context={"merchant": self.merchant})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -238,7 +252,7 @@ class PartnerOfferProjectionApi(PartnerApi, APIView):
     api_errors = (OfferNotFound,)
 
     def get(self, request, pk):
-        offer = _offer(self.merchant, pk)
+        offer = _offer(self.merchant, pk, test=self.is_test)
         return Response(OfferProjectionSerializer(offer_projection(offer=offer)).data)
 
 
@@ -254,7 +268,9 @@ class PartnerOfferSubmitApi(PartnerApi, APIView):
     api_errors = (OfferNotFound, OfferNotEditable)
 
     def post(self, request, pk):
-        offer = services.offer_submit(offer=_offer(self.merchant, pk), actor=f"merchant:{self.merchant.code}")
+        offer = services.offer_submit(
+            offer=_offer(self.merchant, pk, test=self.is_test), actor=f"merchant:{self.merchant.code}"
+        )
         return Response(OfferSerializer(offer, context={"merchant": self.merchant}).data)
 
 
@@ -274,7 +290,9 @@ class PartnerOfferAcceptApi(PartnerApi, APIView):
 
     def post(self, request, pk):
         offer = services.offer_accept(
-            offer=_offer(self.merchant, pk, issued=False), partner=self.merchant, actor=f"merchant:{self.merchant.code}"
+            offer=_offer(self.merchant, pk, issued=False, test=self.is_test),
+            partner=self.merchant,
+            actor=f"merchant:{self.merchant.code}",
         )
         return Response(OfferSerializer(offer, context={"merchant": self.merchant}).data)
 

@@ -10,13 +10,17 @@ from .models import Coalition, Posting, SettlementPeriod, Statement
 from .services.journal import money
 
 
-def statement_list(*, merchant):
+def statement_list(*, merchant, test=False):
+    """The merchant's statements, newest first; a test key's sandbox has none (they are
+    live money)."""
+    if test:
+        return Statement.objects.none()
     return Statement.objects.filter(merchant=merchant).select_related("period").order_by("-period__starts_at")
 
 
-def statement_get(*, merchant, number) -> Statement:
+def statement_get(*, merchant, number, test=False) -> Statement:
     """The merchant's statement ``number``; another partner's is not found."""
-    statement = statement_list(merchant=merchant).filter(number=number).first()
+    statement = statement_list(merchant=merchant, test=test).filter(number=number).first()
     if statement is None:
         raise StatementNotFound()
     return statement

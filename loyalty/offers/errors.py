@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from skypark.core.errors import Conflict, DomainError, NotFound
+from skypark.core.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class OfferNotFound(NotFound):
@@ -32,3 +32,8 @@ class OfferNeedsAcceptance(Conflict):
 class OfferNotYours(NotFound):
     code = "offer_not_addressed_to_you"
     default_message = _("This offer does not name your business as its partner.")
+
+
+class OffersNeedLiveKey(Forbidden):
+    code = "live_key_required"
+    default_message = _("Offers are composed with a live API key (sk_live_…); a test key sees none.")

@@ -458,6 +458,10 @@ class MerchantApiKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = MerchantMembership
+        fields = ("user", "merchant", "role")
+
     def clean(self):
         cleaned = super().clean()
         merchant = cleaned.get("merchant")

@@ -43,7 +43,7 @@ class PartnerStatementListApi(PartnerApiMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Statement.objects.none()
-        return selectors.statement_list(merchant=self.merchant)
+        return selectors.statement_list(merchant=self.merchant, test=self.is_test)
 
 
 @extend_schema(
@@ -56,7 +56,9 @@ class PartnerStatementDetailApi(PartnerApiMixin, APIView):
     api_errors = (StatementNotFound,)
 
     def get(self, request, number):
-        return Response(s.StatementOutput(selectors.statement_get(merchant=self.merchant, number=number)).data)
+        return Response(
+            s.StatementOutput(selectors.statement_get(merchant=self.merchant, number=number, test=self.is_test)).data
+        )
 
 
 @extend_schema(
@@ -73,7 +75,7 @@ class PartnerStatementLinesApi(PartnerApiMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return StatementLine.objects.none()
-        statement = selectors.statement_get(merchant=self.merchant, number=self.kwargs["number"])
+        statement = selectors.statement_get(merchant=self.merchant, number=self.kwargs["number"], test=self.is_test)
         return selectors.statement_lines(statement=statement)
 
 
@@ -82,7 +84,7 @@ class _StatementFileApi(PartnerApiMixin, APIView):
     kind = ""
 
     def get(self, request, number):
-        statement = selectors.statement_get(merchant=self.merchant, number=number)
+        statement = selectors.statement_get(merchant=self.merchant, number=number, test=self.is_test)
         lines = selectors.statement_lines(statement=statement)
         if self.kind == "pdf":
             response = HttpResponse(documents.statement_pdf(statement, lines), content_type=PDF)

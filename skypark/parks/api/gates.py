@@ -181,9 +181,8 @@ class GuardiansOutput(serializers.Serializer):
 )
 class TicketGuardiansApi(APIView):
     def put(self, request, pk):
+        ticket = _my_ticket(request, pk)  # another customer's ticket is a 404 whatever the body
         data = GuardiansInput(data=request.data)
         data.is_valid(raise_exception=True)
-        ticket = guardians.ticket_guardians_set(
-            ticket=_my_ticket(request, pk), names=data.validated_data["guardians"], by=request.user
-        )
+        ticket = guardians.ticket_guardians_set(ticket=ticket, names=data.validated_data["guardians"], by=request.user)
         return Response(GuardiansOutput({"guardians": guardians.ticket_guardians(ticket)}).data)

@@ -66,6 +66,7 @@ CUSTOMER = {
     "park-ticket-list",
     "park-ticket-detail",
     "park-ticket-cancel",
+    "park-ticket-guardians",
     "park-order-create",
     "event-member",
     "event-registration-list",
@@ -75,6 +76,7 @@ CUSTOMER = {
     "event-registration-attendee-cancel",
     "event-register",
     "course-booking-create",
+    "course-company-booking-create",
     "course-booking-list",
     "course-booking-detail",
     "course-booking-refund-quote",
@@ -99,6 +101,8 @@ PARTNER = {
     "partner-transaction-detail",
     "partner-transaction-refund",
     "partner-transaction-void",
+    "partner-transaction-complete",
+    "partner-transaction-cancel",
     "partner-import-create",
     "partner-import-detail",
     "partner-customers",
@@ -111,6 +115,16 @@ PARTNER = {
     "partner-webhook-rotate",
     "partner-webhook-test",
     "partner-webhook-deliveries",
+    "partner-offers",
+    "partner-offer-quote",
+    "partner-offer-projection",
+    "partner-offer-submit",
+    "partner-offer-accept",
+    "partner-statements",
+    "partner-statement-detail",
+    "partner-statement-lines",
+    "partner-statement-pdf",
+    "partner-statement-csv",
     "partner-analytics-rfm",
     "partner-analytics-segments",
     "partner-analytics-matrix",
@@ -133,6 +147,7 @@ SHARED_PATH = {
     "park-order-create",
     "event-register",
     "course-booking-create",
+    "course-company-booking-create",
     "course-waitlist-join",
     "partner-customer-balance",
 }
@@ -190,7 +205,11 @@ def world(django_capture_on_commit_callbacks):
     from events import services as events_services
     from events.tests.factories import EventFactory
     from loyalty import services as loyalty_services
+    from loyalty.clearing import services as clearing_services
+    from loyalty.clearing.models import Statement
+    from loyalty.clearing.tests.conftest import coalition_make
     from loyalty.models import ImportBatch
+    from loyalty.offers.services import offer_create
     from skypark.parks import services as parks_services
     from skypark.parks.tests.factories import ParkFactory, tomorrow
 
@@ -222,9 +241,20 @@ def world(django_capture_on_commit_callbacks):
             issued_on=timezone.localdate(),
             expires_on=timezone.localdate() + datetime.timedelta(days=365 * 3),
         )
+        coalition_make()  # the sale is cleared, so a period closes with A's statement
         transaction, _created = loyalty_services.pos_transaction_record(
             merchant=merchant_a, customer=customer_a, external_id="authz-a-1", amount=Decimal("1000")
         )
+    clearing_services.periods_close_due(now=timezone.now() + datetime.timedelta(days=7))
+    statement = Statement.objects.get(merchant=merchant_a)
+    offer = offer_create(
+        merchant=merchant_a,
+        name="Authz A offer",
+        kind="percent",
+        value=Decimal("10"),
+        valid_from=timezone.now(),
+        valid_until=timezone.now() + datetime.timedelta(days=30),
+    )
     batch = ImportBatch.objects.create(merchant=merchant_a, rows=[{}], total_rows=1)
     from loyalty.connectors.models import Connector, ConnectorRun
     from skypark.webhooks.tests.factories import DeliveryFactory, EndpointFactory
@@ -242,6 +272,7 @@ def world(django_capture_on_commit_callbacks):
         "order-cancel": {"reference": ticket.order.reference},
         "park-ticket-detail": {"pk": ticket.pk},
         "park-ticket-cancel": {"pk": ticket.pk},
+        "park-ticket-guardians": {"pk": ticket.pk},
         "park-order-create": {"slug": park.slug},
         "park-gate-device-revoke": {"pk": 1},
         "event-registration-detail": {"pk": registration.pk},
@@ -253,6 +284,7 @@ def world(django_capture_on_commit_callbacks):
         },
         "event-register": {"pk": event.pk},
         "course-booking-create": {"pk": session.pk},
+        "course-company-booking-create": {"pk": session.pk},
         "course-booking-detail": {"reference": booking.reference},
         "course-booking-refund-quote": {"reference": booking.reference},
         "course-booking-cancel": {"reference": booking.reference},
@@ -265,6 +297,15 @@ def world(django_capture_on_commit_callbacks):
         "partner-transaction-detail": {"external_id": transaction.external_id},
         "partner-transaction-refund": {"external_id": transaction.external_id},
         "partner-transaction-void": {"external_id": transaction.external_id},
+        "partner-transaction-complete": {"external_id": transaction.external_id},
+        "partner-transaction-cancel": {"external_id": transaction.external_id},
+        "partner-offer-projection": {"pk": offer.pk},
+        "partner-offer-submit": {"pk": offer.pk},
+        "partner-offer-accept": {"pk": offer.pk},
+        "partner-statement-detail": {"number": statement.number},
+        "partner-statement-lines": {"number": statement.number},
+        "partner-statement-pdf": {"number": statement.number},
+        "partner-statement-csv": {"number": statement.number},
         "partner-import-detail": {"pk": batch.pk},
         "partner-connector-run": {"pk": connector_run.pk},
         "partner-webhook": {"pk": endpoint.pk},
@@ -288,6 +329,8 @@ def world(django_capture_on_commit_callbacks):
         connector.name,
         endpoint.url,
         endpoint.secret[-8:],
+        offer.name,
+        statement.number,
     ]
     objects = {
         "child": child,
@@ -303,6 +346,8 @@ def world(django_capture_on_commit_callbacks):
         "connector": connector,
         "connector run": connector_run,
         "webhook endpoint": endpoint,
+        "offer": offer,
+        "statement": statement,
     }
     return {
         "kwargs": kwargs,
