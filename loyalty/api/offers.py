@@ -34,7 +34,11 @@ class TierCodeField(serializers.SlugRelatedField):
 
 class OfferSerializer(serializers.ModelSerializer):
     partner = serializers.SlugRelatedField(
-        slug_field="code", queryset=Offer._meta.get_field("partner").related_model.objects.all(), required=False
+        slug_field="code",
+        queryset=Offer._meta.get_field("partner").related_model.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The partner who accepts the offer's coupons or co-funds it; null for an offer of your own.",
     )
     issuer = serializers.CharField(source="merchant.code", read_only=True)
     tiers = TierCodeField(slug_field="code", many=True, required=False)
