@@ -55,5 +55,5 @@ def _tier_ladder(request):
                 order=order,
             ),
         )
-    platinum = dict(import_module("loyalty.migrations.0018_offers_and_tier_ladders").PLATINUM)
+    platinum = dict(import_module("loyalty.migrations.0019_tier_ladder_platinum").PLATINUM)
     Tier.objects.get_or_create(merchant=None, code=platinum.pop("code"), defaults=platinum)
