@@ -17,7 +17,7 @@ def pdf_qr_codes(content: bytes) -> list[str]:
     for page in PdfReader(io.BytesIO(content)).pages:
         for image in page.images:
             picture = Image.open(io.BytesIO(image.data)).convert("L")
-            found += [result.text for result in zxingcpp.read_barcodes(picture)]
+            found += [result.text for result in zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)]
     return found
 
 
