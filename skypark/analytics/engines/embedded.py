@@ -180,12 +180,15 @@ class EmbeddedEngine(Engine):
                     _cache.move_to_end(key)
             if rows is None:
                 with _lock:
-                    raw = self._connection().query(sql, "JSONCompact").bytes()
-                rows = self._decode(raw)
-                with _cache_lock:
-                    _cache[key] = rows
-                    while len(_cache) > CACHE_SIZE:
-                        _cache.popitem(last=False)
+                    # Another thread may have answered it while this one waited for the lock.
+                    with _cache_lock:
+                        rows = _cache.get(key)
+                    if rows is None:
+                        rows = self._decode(self._connection().query(sql, "JSONCompact").bytes())
+                        with _cache_lock:
+                            _cache[key] = rows
+                            while len(_cache) > CACHE_SIZE:
+                                _cache.popitem(last=False)
         return [dict(row) for row in rows]
 
     @staticmethod
