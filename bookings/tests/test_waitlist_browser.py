@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -94,7 +95,10 @@ def test_a_family_waits_for_a_full_three_day_course_and_accepts_the_offer(browse
         browser.find_element(By.CSS_SELECTOR, f"label[for={box.get_attribute('id')}]").click()
         assert box.is_selected()
     browser.find_element(By.NAME, "waitlist").click()
-    assert "/courses/waitlist/" in browser.current_url
+    try:
+        WebDriverWait(browser, 20).until(lambda driver: "/courses/waitlist/" in driver.current_url)
+    except TimeoutException:
+        raise AssertionError(main_text(browser)) from None
     text = main_text(browser)
     assert TEXTS[language]["position"] in text and "Ava Bell" in text and "Dana Bell" in text
     shoot(browser, f"waitlist-waiting-{language}")
