@@ -14,6 +14,9 @@ from .candidates import _forget
 from .errors import OfferInvalid, OfferNeedsAcceptance, OfferNotEditable, OfferNotYours
 from .models import Offer
 
+# An offer runs within these years; a date outside is a typing mistake, not a plan.
+OFFER_YEARS = (2000, 2100)
+
 EDITABLE_FIELDS = (
     "partner",
     "name",
@@ -71,6 +74,12 @@ def _offer_validate(offer: Offer, tiers) -> None:
         problems["value"] = [_("A multiplier must be greater than 1.")]
     if offer.kind == Offer.Kind.FREE_ITEM and not offer.item_name:
         problems["item_name"] = [_("Name the free item.")]
+    for bound in ("valid_from", "valid_until"):
+        when = getattr(offer, bound)
+        if when and not OFFER_YEARS[0] <= when.year <= OFFER_YEARS[1]:
+            problems[bound] = [
+                _("A date from %(first)s to %(last)s.") % {"first": OFFER_YEARS[0], "last": OFFER_YEARS[1]}
+            ]
     if offer.valid_from and offer.valid_until and offer.valid_until <= offer.valid_from:
         problems["valid_until"] = [_("The offer must end after it starts.")]
     for hour_field in ("hour_from", "hour_to"):

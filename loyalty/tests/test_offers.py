@@ -66,6 +66,18 @@ def test_cross_coupon_needs_a_partner_and_a_multiplier_above_one(merchant):
 
 
 @pytest.mark.django_db
+def test_a_validity_outside_the_plausible_years_is_refused(merchant):
+    far = datetime.datetime(500, 1, 19, 4, 5, tzinfo=datetime.UTC)
+    with pytest.raises(OfferInvalid) as exc:
+        _offer(merchant, approve=False, valid_from=far)
+    assert "valid_from" in exc.value.details["fields"]
+    with pytest.raises(OfferInvalid) as exc:
+        _offer(merchant, approve=False, valid_until=datetime.datetime(5960, 12, 27, tzinfo=datetime.UTC))
+    assert "valid_until" in exc.value.details["fields"]
+    assert not Offer.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_offer_funded_by_another_partner_needs_its_acceptance(merchant, other_merchant):
     offer = _offer(
         merchant,
