@@ -477,6 +477,9 @@ if SENTRY_DSN:
 CLICKHOUSE_URL = env("CLICKHOUSE_URL", default="")
 ANALYTICS_STORE_DIR = env("ANALYTICS_STORE_DIR", default=str(VAR_DIR / "analytics"))
 ANALYTICS_LAG_BOUND = env.int("ANALYTICS_LAG_BOUND", default=900)
+# Each web process opens the engine when it starts (skypark/wsgi.py), so no request waits
+# for chdb to load (about 0.4 s and 250 MB of mostly shared pages per process).
+ANALYTICS_PRELOAD = env.bool("ANALYTICS_PRELOAD", default=True)
 # Page views and purchase steps recorded server-side (skypark.analytics.web); kept in the
 # database this many days after the store has them.
 ANALYTICS_WEB_EVENTS = env.bool("ANALYTICS_WEB_EVENTS", default=True)

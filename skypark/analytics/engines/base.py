@@ -70,6 +70,11 @@ class Engine:
     def migrate(self) -> list:
         raise NotImplementedError
 
+    def open(self) -> bool:
+        """Does what the first query would otherwise pay for (loading the engine); True when
+        the engine is ready to answer."""
+        return True
+
     def compact(self) -> None:
         """Housekeeping the engine needs (merging parts); a server does it itself."""
 

@@ -162,6 +162,14 @@ class EmbeddedEngine(Engine):
             _state["root"] = str(self.root)
         return _state["conn"]
 
+    def open(self):
+        try:
+            with _lock:
+                self._connection()
+        except StoreNotReady:
+            return False
+        return True
+
     def _run(self, sql, fmt):
         with _lock, self._swap_lock(exclusive=False):
             return self._connection().query(sql, fmt)

@@ -144,3 +144,42 @@ def test_two_processes_query_while_a_third_syncs(tmp_path):
             assert n % PER_BATCH == 0 and Decimal(total) == n, "a row was counted twice or a part half-read"
         assert counts[-1] == BATCHES * PER_BATCH
     assert len(EmbeddedEngine(root)._parts("transaction_facts")) < BATCHES
+
+
+_PRELOAD_PROBE = """
+import sys
+import skypark.wsgi  # what gunicorn and runserver import in each web process
+from skypark.analytics.engines import embedded
+print("chdb" in sys.modules, embedded._state["pid"] is not None and embedded._state["root"] is not None)
+"""
+
+
+@pytest.mark.parametrize("preload, expected", [("true", "True True"), ("false", "False False")])
+def test_a_web_process_opens_the_store_as_it_starts(store, settings, preload, expected):
+    import os
+    import subprocess
+    import sys
+
+    if settings.CLICKHOUSE_URL:
+        pytest.skip("the server engine has nothing to load")
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="skypark.settings.test",
+        ANALYTICS_STORE_DIR=settings.ANALYTICS_STORE_DIR,
+        ANALYTICS_PRELOAD=preload,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _PRELOAD_PROBE], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split("\n")[-2] == expected, done.stderr
+
+
+def test_preloading_a_store_not_yet_created_is_not_an_error(settings, tmp_path):
+    from skypark.analytics.engines import preload
+
+    if settings.CLICKHOUSE_URL:
+        pytest.skip("the server engine has nothing to load")
+    settings.ANALYTICS_STORE_DIR = str(tmp_path / "not-yet")
+    assert preload() is False
+    settings.ANALYTICS_PRELOAD = False
+    assert preload() is False
