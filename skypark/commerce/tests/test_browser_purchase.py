@@ -25,7 +25,7 @@ from skypark.accounts.tests.test_browser import click_and_wait, fill, set_date, 
 from skypark.core.tests.test_browser_phone import save_page, screenshot_dir
 from skypark.parks.tests.factories import ParkFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.embedded_walk, pytest.mark.django_db(transaction=True)]
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 PASSWORD = "pass-word-123"

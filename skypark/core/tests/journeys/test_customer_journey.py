@@ -36,7 +36,7 @@ from skypark.parks.models import Park, Ticket
 
 from .walk import SIZES, Walk
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.embedded_walk, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "long-secret-pass-1"
 PHONE, E164 = "0555 321 654", "+996555321654"
