@@ -15,7 +15,8 @@ from django.utils.translation import pgettext_lazy
 
 from skypark.core.models import Currency, TimeStampedModel
 
-from .models import Booking, money_field
+from .models.bookings import Booking
+from .models.courses import money_field
 
 # GB123456789, GB123456789012 (branch), GBGD001 / GBHA599 (government, health);
 # XI for Northern Ireland; an EU number is two letters and 2-12 characters.
