@@ -15,8 +15,8 @@ from skypark.core.admin_columns import customer_column
 from skypark.core.admin_filters import UpcomingDateListFilter
 from skypark.core.csv_export import csv_response
 
-from . import services
-from .models import WaitlistEntry
+from .. import services
+from ..models import WaitlistEntry
 
 
 @admin.action(description=_("Offer freed places and lapse overdue offers now"))

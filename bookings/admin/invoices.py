@@ -14,9 +14,9 @@ from skypark.audit.admin import AuditedAdminMixin
 from skypark.core.errors import DomainError
 from skypark.core.formatting import format_money
 
-from . import services
-from .company import CompanyInvoice
-from .invoice_pdf import invoice_pdf
+from .. import services
+from ..company import CompanyInvoice
+from ..invoice_pdf import invoice_pdf
 
 
 @admin.action(description=_("Record the bank transfer (marks paid, confirms the booking)"), permissions=["mark_paid"])
