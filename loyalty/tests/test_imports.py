@@ -24,7 +24,7 @@ from loyalty.models import (
 )
 from loyalty.services import imports
 from loyalty.services.earning import qualifying_points
-from loyalty.services.imports import chunks, sql
+from loyalty.services.imports import chunks, points, sql, writes
 from skypark.accounts.tests.factories import MerchantFactory, UserFactory
 from skypark.audit.models import AuditEntry
 from skypark.core.testing import run_together
@@ -265,7 +265,7 @@ def test_an_id_another_run_imported_meanwhile_is_a_duplicate(monkeypatch):
     chunk runs again and finds it."""
     merchant, customer, other = MerchantFactory(), UserFactory(), UserFactory()
     elsewhere = services.account_get_or_create(customer=other)
-    points = chunks._points
+    plan = points.points_plan
 
     def meanwhile(*args, **kwargs):
         if not getattr(meanwhile, "done", False):
@@ -273,9 +273,9 @@ def test_an_id_another_run_imported_meanwhile_is_a_duplicate(monkeypatch):
             # Committed by another connection while this chunk holds its account locks.
             _results, errors = run_together([lambda: till_sale(merchant, customer, elsewhere)])
             assert errors == []
-        return points(*args, **kwargs)
+        return plan(*args, **kwargs)
 
-    monkeypatch.setattr(chunks, "_points", meanwhile)
+    monkeypatch.setattr(points, "points_plan", meanwhile)
     monkeypatch.setattr(chunks, "_row_by_row", not_expected)
     batch = run(merchant, [row("m1", customer, "100.00"), row("m2", customer, "200.00"), row("m3", customer)])
     assert (batch.created_count, batch.duplicate_count, batch.error_count) == (2, 1, 0)
@@ -327,7 +327,7 @@ def test_points_follow_a_write_to_the_account_between_the_claim_and_the_lock(mon
     the account as locked."""
     merchant, customer = MerchantFactory(), UserFactory()
     services.account_get_or_create(customer=customer)
-    claim = chunks._transactions_insert
+    claim = writes.transactions_insert
 
     def meanwhile(*args, **kwargs):
         if not getattr(meanwhile, "done", False):
@@ -336,7 +336,7 @@ def test_points_follow_a_write_to_the_account_between_the_claim_and_the_lock(mon
             assert errors == []
         return claim(*args, **kwargs)
 
-    monkeypatch.setattr(chunks, "_transactions_insert", meanwhile)
+    monkeypatch.setattr(writes, "transactions_insert", meanwhile)
     monkeypatch.setattr(chunks, "_row_by_row", not_expected)
     batch = run(merchant, [row("b1", customer, "450.00"), row("b2", customer, "450.00")])
     assert (batch.created_count, batch.error_count) == (2, 0)
