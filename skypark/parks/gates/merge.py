@@ -29,7 +29,7 @@ from . import packs, signing
 from .clock import MAX_SKEW, SERVER_NODE, hlc_parse, ms_to_datetime, now_ms
 from .errors import BatchReplayed, ClockInFuture, DeviceRevoked, ScanInvalid
 from .models import GateBatch, GateScan
-from .refold import METHODS, occupancy_merge, occupancy_state_id, tickets_refold  # noqa: F401
+from .refold import METHODS, occupancy_merge, occupancy_state_id, tickets_lock, tickets_merge  # noqa: F401
 
 MAX_BATCH = 1000
 PACK_EXPIRED = "pack_expired"
@@ -197,9 +197,9 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
         GateBatch.objects.filter(pk=batch.pk).update(new_events=len(rows))
     touched = sorted({row.ticket_id for row in rows if row.ticket_id})
     park = type(device.park).objects.only("pk", "reentry_allowed").get(pk=device.park_id)
-    tickets = _tickets_locked(touched, park)
+    locked = tickets_lock(touched, park)
     events_append([_scan_event(row, device, batch, now) for row in rows])
-    found = tickets_refold(tickets, now=now, reentry_allowed=park.reentry_allowed)
+    found = tickets_merge(locked, park=park, now=now)
     occupancy = occupancy_merge(
         park_id=device.park_id,
         days={row.day for row in rows},
@@ -257,15 +257,6 @@ def _tickets_read(parsed, device) -> dict:
             raise _invalid(scan["index"], "unknown_ticket")
         if ticket is not None and ticket.park_id != device.park_id:
             raise _invalid(scan["index"], "ticket_wrong_park")
-    return tickets
-
-
-def _tickets_locked(ids, park) -> list:
-    """The touched tickets' rows, locked in id order (every merge and the online gate
-    lock tickets in that order, so two uploads never wait on each other in a cycle)."""
-    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
-    for ticket in tickets:
-        ticket.park = park
     return tickets
 
 
