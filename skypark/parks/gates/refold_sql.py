@@ -28,7 +28,9 @@ FOLD = "parks_gate_fold"
 VALID = [Ticket.Status.ACTIVE, Ticket.Status.USED, Ticket.Status.EXPIRED]
 COUNTING = [Ticket.Status.ACTIVE, Ticket.Status.USED]
 
-# The fold of every scan (and visit recorded without a scan) of the tickets ``ids``.
+# The fold of every scan (and visit recorded without a scan) of the tickets ``ids``. A
+# value of the last row before this one that matches a filter is carried as the second
+# item of the largest ``ARRAY[seq, value]`` (arrays compare item by item).
 FOLD_SQL = f"""
 CREATE TEMP TABLE {FOLD} ON COMMIT DROP AS
 WITH t AS (
@@ -49,84 +51,84 @@ WITH t AS (
     FROM {ParkVisit._meta.db_table}
     WHERE ticket_id = ANY(%(ids)s) AND scan_id IS NULL AND exit_time IS NOT NULL AND status = 'exited'
 ), o1 AS (
-    SELECT f.*, row_number() OVER w AS seq, lag(day) OVER w AS prev_day,
-           kind = 'entry' AND admitted AS phys, kind = 'exit' AND admitted AS ex
-    FROM f
-    WINDOW w AS (PARTITION BY ticket_id ORDER BY clock_ms, clock_counter, node COLLATE "C", eid COLLATE "C")
+    SELECT f.*, t.park_id, t.allowed, t.valid AND f.day BETWEEN t.valid_from AND t.valid_until AS ok,
+           row_number() OVER w AS seq, lag(f.day) OVER w AS prev_day,
+           f.kind = 'entry' AND f.admitted AS phys, f.kind = 'exit' AND f.admitted AS ex,
+           CASE WHEN f.kind = 'entry' AND f.admitted THEN 1 WHEN f.kind = 'exit' AND f.admitted THEN -1 ELSE 0 END
+               AS step
+    FROM f JOIN t ON t.id = f.ticket_id
+    WINDOW w AS (PARTITION BY f.ticket_id ORDER BY f.clock_ms, f.clock_counter, f.node COLLATE "C", f.eid COLLATE "C")
 ), o2 AS (
     SELECT o1.*,
-           count(*) FILTER (WHERE prev_day IS NULL OR prev_day <> day) OVER (PARTITION BY ticket_id ORDER BY seq) AS run,
-           CASE WHEN phys THEN 1 WHEN ex THEN -1 ELSE 0 END AS step
+           count(*) FILTER (WHERE prev_day IS NULL OR prev_day <> day) OVER (PARTITION BY ticket_id ORDER BY seq) AS run
     FROM o1
 ), o3 AS (
     SELECT o2.*, sum(step) OVER (PARTITION BY ticket_id, run ORDER BY seq) AS s FROM o2
 ), o4 AS (
-    SELECT o3.*, s - least(0, min(s) OVER (PARTITION BY ticket_id, run ORDER BY seq)) AS depth FROM o3
+    SELECT o3.*,
+           s - least(0, min(s) OVER (PARTITION BY ticket_id, run ORDER BY seq)) AS depth,
+           s - step - least(0, coalesce(min(s) OVER (
+               PARTITION BY ticket_id, run ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)) AS before
+    FROM o3
 ), o5 AS (
-    SELECT o4.*, coalesce(lag(depth) OVER (PARTITION BY ticket_id, run ORDER BY seq), 0) AS before FROM o4
+    SELECT o4.*, ex AND before > 0 AS matched,
+           CASE WHEN phys THEN depth WHEN ex AND before > 0 THEN before END AS level
+    FROM o4
 ), o6 AS (
-    SELECT o5.*, t.park_id, t.allowed,
-           o5.ex AND o5.before > 0 AS matched,
-           t.valid AND o5.day BETWEEN t.valid_from AND t.valid_until AS ok,
-           CASE WHEN o5.phys THEN o5.depth WHEN o5.ex AND o5.before > 0 THEN o5.before END AS level
-    FROM o5 JOIN t ON t.id = o5.ticket_id
+    SELECT o5.*,
+           (max(ARRAY[seq, day - DATE '2000-01-01']) FILTER (WHERE matched) OVER before_me)[2] AS last_exit_day,
+           (max(ARRAY[seq, (extract(epoch FROM at) * 1000000)::bigint]) FILTER (WHERE phys) OVER before_me)[2]
+               AS last_phys_us,
+           min(seq) FILTER (WHERE phys AND ok AND before = 0) OVER (PARTITION BY ticket_id) AS first_free_seq,
+           CASE WHEN phys AND lead(matched) OVER at_level THEN lead(scan_id) OVER at_level END AS closer_id,
+           CASE WHEN phys AND lead(matched) OVER at_level THEN lead(at) OVER at_level END AS closer_at
+    FROM o5
+    WINDOW before_me AS (PARTITION BY ticket_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           at_level AS (PARTITION BY ticket_id, run, level ORDER BY seq)
 ), o7 AS (
     SELECT o6.*,
-           max(seq) FILTER (WHERE matched) OVER before_me AS last_exit_seq,
-           max(seq) FILTER (WHERE phys) OVER before_me AS last_phys_seq,
-           min(seq) FILTER (WHERE phys AND ok AND before = 0) OVER (PARTITION BY ticket_id) AS first_free_seq,
-           lead(seq) OVER (PARTITION BY ticket_id, run, level ORDER BY seq) AS next_at_level
+           CASE WHEN NOT phys THEN NULL
+                WHEN NOT ok THEN 'not_valid'
+                WHEN before > 0 THEN 'inside'
+                WHEN %(reentry)s AND seq > first_free_seq AND last_exit_day = day - DATE '2000-01-01' THEN 'reentry'
+                ELSE 'free' END AS entry_class
     FROM o6
-    WINDOW before_me AS (PARTITION BY ticket_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ), o8 AS (
     SELECT o7.*,
-           CASE WHEN NOT o7.phys THEN NULL
-                WHEN NOT o7.ok THEN 'not_valid'
-                WHEN o7.before > 0 THEN 'inside'
-                WHEN %(reentry)s AND o7.seq > o7.first_free_seq AND le.day = o7.day THEN 'reentry'
-                ELSE 'free' END AS entry_class
-    FROM o7 LEFT JOIN o7 le ON le.ticket_id = o7.ticket_id AND le.seq = o7.last_exit_seq
-), o9 AS (
-    SELECT o8.*, count(*) FILTER (WHERE entry_class = 'free') OVER (PARTITION BY ticket_id ORDER BY seq) AS free_rank
-    FROM o8
-), o10 AS (
-    SELECT o9.*,
-           CASE WHEN NOT admitted THEN 'refusal'
-                WHEN matched THEN 'exit'
-                WHEN ex THEN 'exit_unmatched'
-                WHEN entry_class = 'reentry' THEN 'reentry'
-                WHEN entry_class = 'free' AND free_rank <= allowed THEN 'admission'
-                ELSE 'double_entry' END AS role,
-           CASE WHEN entry_class IN ('not_valid', 'inside') THEN entry_class
-                WHEN entry_class = 'free' AND free_rank > allowed THEN 'no_visits' END AS dkind
-    FROM o9
-), o11 AS (
-    SELECT o10.*, max(seq) FILTER (WHERE role = 'admission') OVER (
-               PARTITION BY ticket_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-           ) AS last_admission_seq
-    FROM o10
+           count(*) FILTER (WHERE entry_class = 'free') OVER (PARTITION BY ticket_id ORDER BY seq) AS free_rank,
+           array_agg(scan_id) FILTER (WHERE entry_class = 'free') OVER (
+               PARTITION BY ticket_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+           ) AS free_ids
+    FROM o7
 ), tops AS (
     SELECT ticket_id, seq, top FROM (
         SELECT ticket_id, seq, probe,
-               max(seq) FILTER (WHERE NOT probe) OVER (PARTITION BY ticket_id, run, level ORDER BY seq) AS top
+               (max(ARRAY[seq, coalesce(scan_id, 0)]) FILTER (WHERE NOT probe) OVER (
+                   PARTITION BY ticket_id, run, level ORDER BY seq))[2] AS top
         FROM (
-            SELECT ticket_id, run, seq, depth AS level, false AS probe FROM o6 WHERE phys
+            SELECT ticket_id, run, seq, depth AS level, scan_id, false AS probe FROM o5 WHERE phys
             UNION ALL
-            SELECT ticket_id, run, seq, before, true FROM o6 WHERE phys AND before > 0
+            SELECT ticket_id, run, seq, before, NULL, true FROM o5 WHERE phys AND before > 0
         ) pushes
     ) found WHERE probe
 )
 SELECT o.ticket_id, o.park_id, o.scan_id, o.seq, o.day, o.at, o.phys, o.matched, o.allowed, o.free_rank,
-       o.role, o.dkind,
-       CASE WHEN o.dkind IS NULL THEN NULL WHEN o.before > 0 THEN top.scan_id ELSE la.scan_id END AS first_scan_id,
-       CASE WHEN c.scan_id IS NOT NULL THEN greatest(c.at, o.at) END AS closed_at,
-       CASE WHEN o.matched THEN greatest(o.at, lp.at) END AS exit_time
-FROM o11 o
-LEFT JOIN tops p ON p.ticket_id = o.ticket_id AND p.seq = o.seq
-LEFT JOIN o11 top ON top.ticket_id = o.ticket_id AND top.seq = p.top
-LEFT JOIN o11 la ON la.ticket_id = o.ticket_id AND la.seq = o.last_admission_seq
-LEFT JOIN o11 c ON o.phys AND c.ticket_id = o.ticket_id AND c.seq = o.next_at_level AND c.matched
-LEFT JOIN o11 lp ON lp.ticket_id = o.ticket_id AND lp.seq = o.last_phys_seq
+       CASE WHEN NOT o.admitted THEN 'refusal'
+            WHEN o.matched THEN 'exit'
+            WHEN o.ex THEN 'exit_unmatched'
+            WHEN o.entry_class = 'reentry' THEN 'reentry'
+            WHEN o.entry_class = 'free' AND o.free_rank <= o.allowed THEN 'admission'
+            ELSE 'double_entry' END AS role,
+       CASE WHEN o.entry_class IN ('not_valid', 'inside') THEN o.entry_class
+            WHEN o.entry_class = 'free' AND o.free_rank > o.allowed THEN 'no_visits' END AS dkind,
+       CASE WHEN o.entry_class IN ('not_valid', 'inside') OR (o.entry_class = 'free' AND o.free_rank > o.allowed)
+            THEN CASE WHEN o.before > 0 THEN nullif(p.top, 0)
+                      ELSE o.free_ids[least(o.free_rank - (o.entry_class = 'free')::int, o.allowed)] END
+       END AS first_scan_id,
+       CASE WHEN o.closer_id IS NOT NULL THEN greatest(o.closer_at, o.at) END AS closed_at,
+       CASE WHEN o.matched THEN greatest(o.at, TIMESTAMPTZ 'epoch' + o.last_phys_us * INTERVAL '1 microsecond') END
+           AS exit_time
+FROM o8 o LEFT JOIN tops p ON p.ticket_id = o.ticket_id AND p.seq = o.seq
 """
 
 SCANS = GateScan._meta.db_table
