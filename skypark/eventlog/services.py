@@ -3,7 +3,6 @@ so an event commits or rolls back with the state change it describes; it refuses
 outside one."""
 
 import datetime
-import json
 import uuid
 from collections import defaultdict
 
@@ -12,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from skypark.audit.services import actor_label, mask
+from skypark.core.bulk import rows_insert
 
 from .models import AggregateStream, DomainEvent
 
@@ -92,35 +92,12 @@ def events_append(events: list[DomainEvent]) -> list[DomainEvent]:
 
 
 def _events_insert(events):
-    """One ``INSERT … SELECT FROM UNNEST`` per thousand events on PostgreSQL (an array per
-    column: a short statement, nothing compiled per row); ``bulk_create`` elsewhere."""
+    """One statement per two thousand events on PostgreSQL (``core.bulk``);
+    ``bulk_create`` elsewhere."""
     if connection.vendor != "postgresql":
         DomainEvent.objects.bulk_create(events)
         return
-    fields = DomainEvent._meta.concrete_fields
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    # JSON columns travel as text (each value encoded by its field) and are cast back.
-    arrays = ", ".join(
-        "%s::text[]" if f.get_internal_type() == "JSONField" else f"%s::{f.db_type(connection)}[]" for f in fields
-    )
-    selected = ", ".join(
-        f'"{f.column}"::jsonb' if f.get_internal_type() == "JSONField" else f'"{f.column}"' for f in fields
-    )
-    names = ", ".join(f'"{f.column}"' for f in fields)
-    table = DomainEvent._meta.db_table
-    with connection.cursor() as cursor:
-        for start in range(0, len(events), CHUNK):
-            chunk = events[start : start + CHUNK]
-            params = []
-            for f in fields:
-                values = [getattr(event, f.attname) for event in chunk]
-                if f.get_internal_type() == "JSONField":
-                    values = [json.dumps(value, cls=f.encoder) for value in values]
-                params.append(values)
-            cursor.execute(
-                f'INSERT INTO "{table}" ({columns}) SELECT {selected} FROM UNNEST({arrays}) AS v({names})',
-                params,
-            )
+    rows_insert(DomainEvent, events, DomainEvent._meta.concrete_fields)
     for event in events:
         event._state.adding, event._state.db = False, "default"
 

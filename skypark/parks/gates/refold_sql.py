@@ -19,6 +19,8 @@ clock_counter, node, event id)`` (byte order, as Python compares strings):
   free entries are admissions, the later ones double entries ``no_visits``.
 """
 
+from types import SimpleNamespace
+
 from django.db import connection
 
 from ..models import ParkVisit, Ticket
@@ -215,7 +217,7 @@ TICKET_STATE = f"""
 def tickets_refold_sql(ids, *, now, today, reentry_allowed) -> tuple[list, list]:
     """Refolds the tickets ``ids`` (rows locked by the caller) in PostgreSQL. Returns the
     ids of the double entries found that were not known, and the tickets whose state
-    changed (unsaved ``Ticket`` instances holding the new state, for their events)."""
+    changed (their id, park and new state, for their events)."""
     params = {
         "ids": list(ids),
         "now": now,
@@ -235,7 +237,7 @@ def tickets_refold_sql(ids, *, now, today, reentry_allowed) -> tuple[list, list]
         created = [row[0] for row in cursor.fetchall()]
         cursor.execute(TICKET_STATE, params)
         changed = [
-            Ticket(
+            SimpleNamespace(
                 pk=pk, park_id=park_id, status=status, visits_used=used, entry_time=entry, exit_time=exit_, used_at=at
             )
             for pk, park_id, status, used, entry, exit_, at in sorted(cursor.fetchall())
