@@ -41,25 +41,30 @@ WITH t AS (
     FROM {Ticket._meta.db_table} WHERE id = ANY(%(ids)s)
 ), f AS (
     SELECT ticket_id, id AS scan_id, clock_ms, clock_counter::bigint AS clock_counter, node::text AS node,
-           event_id::text AS eid, kind::text AS kind, admitted, day, scanned_at AS at
+           event_id, NULL::text AS legacy, kind = 'entry' AS entry, admitted, day, scanned_at AS at
     FROM {GateScan._meta.db_table} WHERE ticket_id = ANY(%(ids)s)
     UNION ALL
     SELECT ticket_id, NULL, floor(extract(epoch FROM entry_time)::float8 * 1000)::bigint, 0, 'legacy',
-           'v' || id, 'entry', true, visit_date, entry_time
+           NULL, 'v' || id, true, true, visit_date, entry_time
     FROM {ParkVisit._meta.db_table} WHERE ticket_id = ANY(%(ids)s) AND scan_id IS NULL
     UNION ALL
     SELECT ticket_id, NULL, floor(extract(epoch FROM exit_time)::float8 * 1000)::bigint, 0, 'legacy',
-           'x' || id, 'exit', true, visit_date, exit_time
+           NULL, 'x' || id, false, true, visit_date, exit_time
     FROM {ParkVisit._meta.db_table}
     WHERE ticket_id = ANY(%(ids)s) AND scan_id IS NULL AND exit_time IS NOT NULL AND status = 'exited'
 ), o1 AS (
-    SELECT f.*, t.park_id, t.allowed, t.valid AND f.day BETWEEN t.valid_from AND t.valid_until AS ok,
+    SELECT f.ticket_id, f.scan_id, f.admitted, f.day, f.at, t.park_id, t.allowed,
+           t.valid AND f.day BETWEEN t.valid_from AND t.valid_until AS ok,
            row_number() OVER w AS seq, lag(f.day) OVER w AS prev_day,
-           f.kind = 'entry' AND f.admitted AS phys, f.kind = 'exit' AND f.admitted AS ex,
-           CASE WHEN f.kind = 'entry' AND f.admitted THEN 1 WHEN f.kind = 'exit' AND f.admitted THEN -1 ELSE 0 END
-               AS step
+           f.entry AND f.admitted AS phys, NOT f.entry AND f.admitted AS ex,
+           CASE WHEN NOT f.admitted THEN 0 WHEN f.entry THEN 1 ELSE -1 END AS step
     FROM f JOIN t ON t.id = f.ticket_id
-    WINDOW w AS (PARTITION BY f.ticket_id ORDER BY f.clock_ms, f.clock_counter, f.node COLLATE "C", f.eid COLLATE "C")
+    -- a UUID sorts as its text does; visits recorded before scans (node "legacy") only
+    -- meet each other, by their text key
+    WINDOW w AS (
+        PARTITION BY f.ticket_id
+        ORDER BY f.clock_ms, f.clock_counter, f.node COLLATE "C", f.event_id, f.legacy COLLATE "C"
+    )
 ), o2 AS (
     SELECT o1.*,
            count(*) FILTER (WHERE prev_day IS NULL OR prev_day <> day) OVER (PARTITION BY ticket_id ORDER BY seq) AS run
