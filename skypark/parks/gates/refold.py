@@ -136,8 +136,7 @@ def tickets_merge(locked, *, park, now) -> int:
         locked, now=now, today=timezone.localdate(now), reentry_allowed=park.reentry_allowed
     )
     events_append([history.ticket_event_new(ticket, "ticket.merged") for ticket in changed])
-    if created:
-        transaction.on_commit(lambda: double_entries_notify(ids=created))
+    _notify_on_commit(created)
     return len(created)
 
 
@@ -190,9 +189,7 @@ class _Plan:
         _rows_update(ParkVisit, ["status", "exit_time", "updated_at"], self.changed_visits, now)
         _rows_update(Ticket, [*history.STATE_FIELDS, "updated_at"], self.tickets, now)
         events_append(self.events)
-        if created:
-            ids = [d.pk for d in created]
-            transaction.on_commit(lambda: double_entries_notify(ids=ids))
+        _notify_on_commit([d.pk for d in created])
         return len(created)
 
 
@@ -374,6 +371,15 @@ def occupancy_get(*, park_id, day) -> int:
 # --- telling the managers ---------------------------------------------------------------
 
 
+def _notify_on_commit(ids):
+    """The managers are told by a Celery job once the merge commits: the upload does not
+    wait for the e-mails."""
+    if ids:
+        from ..tasks import parks_double_entries_notify
+
+        transaction.on_commit(lambda: parks_double_entries_notify.delay(ids=ids))
+
+
 def double_entries_notify(*, ids) -> int:
     """Tells every park manager of each new double entry (e-mail and in-app), once."""
     from django.contrib.auth import get_user_model
@@ -382,6 +388,8 @@ def double_entries_notify(*, ids) -> int:
 
     managers = list(get_user_model().objects.filter(is_active=True, groups__name=MANAGERS_GROUP).distinct())
     sent = 0
+    if not managers:
+        return sent
     entries = DoubleEntry.objects.select_related("ticket", "park", "scan", "first_scan").filter(pk__in=ids)
     admin_url = settings.SITE_URL.rstrip("/") + reverse("admin:parks_doubleentry_changelist")
     for entry in entries:
