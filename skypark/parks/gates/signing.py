@@ -136,7 +136,7 @@ _cache_lock = threading.Lock()
 # again in every upload that scanned it). Whether its key is still accepted is asked
 # every time. Emptied when full.
 _genuine: set = set()
-GENUINE_MAX = 100_000
+GENUINE_MAX = 20_000
 
 
 def keys_forget():
