@@ -2,7 +2,8 @@
 re-entries, exits and reported double entries.
 
 Deterministic and order-independent: after every upload each ticket it touches is
-refolded from the set of ALL its scans (``rules.fold``, clock order), and the stored
+refolded from the set of ALL its scans (``rules.fold``, clock order; the same rules in
+SQL on PostgreSQL, ``refold_sql``), and the stored
 state — the ticket's row, one visit per physical entry, the double-entry rows, each
 scan's role — is rewritten to match. The set of scans only grows (a scan is kept once,
 by its event id), so uploads in any order, split into any batches, repeated any number

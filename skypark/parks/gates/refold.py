@@ -1,6 +1,7 @@
 """Rewriting a ticket's stored gate state from the fold of all its scans, and the
 occupancy counters from the nodes' scans. Called by the upload inside its transaction,
-with the tickets' rows locked."""
+with the tickets' rows locked. On PostgreSQL the fold and the rewrite are set-based SQL
+(``refold_sql``); elsewhere the fold runs here, in Python (``rules.fold``)."""
 
 from collections import defaultdict
 
