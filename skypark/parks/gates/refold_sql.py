@@ -1,6 +1,7 @@
 """The refold of ``refold.tickets_refold`` as set-based SQL, for PostgreSQL: the rules of
 ``rules.fold`` written with window functions over all the scans of the touched tickets,
-then one statement per kind of stored row, each writing only what differs.
+then one statement per kind of stored row, each writing only what differs and each
+reading only the touched tickets' rows (by their ticket's index, whatever the history).
 
 How the fold maps to windows, per ticket, scans in clock order ``(clock_ms,
 clock_counter, node, event id)`` (byte order, as Python compares strings):
@@ -155,16 +156,16 @@ WANTED_VISITS = f"""
 
 WRITES = (
     f"""UPDATE {SCANS} g SET role = f.role FROM {FOLD} f
-        WHERE g.id = f.scan_id AND g.role IS DISTINCT FROM f.role""",
+        WHERE g.id = f.scan_id AND g.ticket_id = ANY(%(ids)s) AND g.role IS DISTINCT FROM f.role""",
     f"""DELETE FROM {DOUBLES} d WHERE d.ticket_id = ANY(%(ids)s) AND NOT EXISTS (
             SELECT 1 FROM {FOLD} f WHERE f.scan_id = d.scan_id AND f.dkind IS NOT NULL)""",
     f"""UPDATE {DOUBLES} d SET first_scan_id = f.first_scan_id, kind = f.dkind FROM {FOLD} f
-        WHERE f.scan_id = d.scan_id AND f.dkind IS NOT NULL
+        WHERE f.scan_id = d.scan_id AND d.ticket_id = ANY(%(ids)s) AND f.dkind IS NOT NULL
           AND (d.first_scan_id, d.kind) IS DISTINCT FROM (f.first_scan_id, f.dkind)""",
     f"""UPDATE {VISITS} v SET status = w.status, updated_at = %(now)s,
                exit_time = CASE w.status WHEN 'exited' THEN w.closed_at WHEN 'expired' THEN coalesce(v.exit_time, w.at) END
         FROM ({WANTED_VISITS}) w
-        WHERE v.scan_id = w.scan_id AND (v.status, v.exit_time) IS DISTINCT FROM (
+        WHERE v.scan_id = w.scan_id AND v.ticket_id = ANY(%(ids)s) AND (v.status, v.exit_time) IS DISTINCT FROM (
             w.status,
             CASE w.status WHEN 'exited' THEN w.closed_at WHEN 'expired' THEN coalesce(v.exit_time, w.at) END)""",
     f"""INSERT INTO {VISITS} (created_at, updated_at, park_id, ticket_id, entry_time, exit_time, visit_date,
@@ -179,7 +180,7 @@ WRITES = (
         FROM ({WANTED_VISITS}) w
         JOIN {SCANS} g ON g.id = w.scan_id
         JOIN {TICKETS} t ON t.id = w.ticket_id
-        WHERE NOT EXISTS (SELECT 1 FROM {VISITS} v WHERE v.scan_id = w.scan_id)
+        WHERE NOT EXISTS (SELECT 1 FROM {VISITS} v WHERE v.scan_id = w.scan_id AND v.ticket_id = ANY(%(ids)s))
         ORDER BY w.scan_id""",
 )
 
@@ -187,7 +188,7 @@ NEW_DOUBLES = f"""
     INSERT INTO {DOUBLES} (ticket_id, park_id, day, scan_id, first_scan_id, kind, found_at)
     SELECT f.ticket_id, f.park_id, f.day, f.scan_id, f.first_scan_id, f.dkind, %(now)s FROM {FOLD} f
     WHERE f.dkind IS NOT NULL AND f.scan_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM {DOUBLES} d WHERE d.scan_id = f.scan_id)
+      AND NOT EXISTS (SELECT 1 FROM {DOUBLES} d WHERE d.scan_id = f.scan_id AND d.ticket_id = ANY(%(ids)s))
     ORDER BY f.scan_id
     RETURNING id
 """
