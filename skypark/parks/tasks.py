@@ -19,3 +19,10 @@ def parks_tickets_remind():
 @shared_task(acks_late=True, ignore_result=True)
 def parks_visits_close():
     return services.visits_close()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def parks_double_entries_notify(ids):
+    from .gates.refold import double_entries_notify
+
+    return double_entries_notify(ids=ids)

@@ -86,3 +86,45 @@ def test_pn_counter_merge_is_commutative_associative_idempotent_and_never_negati
     assert crdt.pn_merge(crdt.pn_merge(a, b), c) == crdt.pn_merge(a, crdt.pn_merge(b, c))
     assert crdt.pn_merge(a, a) == a
     assert crdt.pn_value(crdt.pn_merge(crdt.pn_merge(a, b), c)) == 0
+
+
+def test_events_are_stored_as_given_every_field_exactly():
+    import uuid
+
+    at = datetime.datetime(2026, 12, 7, 10, 11, 12, 345678, tzinfo=datetime.UTC)
+    data = {"when": at, "day": at.date(), "quote": 'it\'s "x"\n\\', "nested": {"n": [1, None, 2.5]}}
+    correlation = uuid.uuid4()
+    with transaction.atomic():
+        stored = services.events_append(
+            [
+                services.event_new(
+                    aggregate_type="test.thing",
+                    aggregate_id=i,
+                    event_type="thing.done",
+                    data=data,
+                    metadata={"i": i},
+                    park_id=7,
+                    correlation_id=correlation,
+                    created_at=at,
+                    synced=bool(i % 2),
+                )
+                for i in range(3)
+            ]
+        )
+    rows = {e.pk: e for e in DomainEvent.objects.filter(aggregate_type="test.thing")}
+    assert len(rows) == 3
+    for event in stored:
+        row = rows[event.pk]
+        assert (row.created_at, row.correlation_id, row.park_id, row.synced, row.metadata, row.version) == (
+            at,
+            correlation,
+            7,
+            event.synced,
+            event.metadata,
+            1,
+        )
+        assert row.data == {
+            "when": "2026-12-07T10:11:12.345Z",
+            "day": "2026-12-07",
+            **{k: data[k] for k in ("quote", "nested")},
+        }

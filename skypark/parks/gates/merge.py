@@ -2,7 +2,8 @@
 re-entries, exits and reported double entries.
 
 Deterministic and order-independent: after every upload each ticket it touches is
-refolded from the set of ALL its scans (``rules.fold``, clock order), and the stored
+refolded from the set of ALL its scans (``rules.fold``, clock order; the same rules in
+SQL on PostgreSQL, ``refold_sql``), and the stored
 state — the ticket's row, one visit per physical entry, the double-entry rows, each
 scan's role — is rewritten to match. The set of scans only grows (a scan is kept once,
 by its event id), so uploads in any order, split into any batches, repeated any number
@@ -21,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from skypark.commerce import qr
+from skypark.core.bulk import rows_insert
 from skypark.eventlog.services import event_new, events_append
 
 from .. import history
@@ -29,10 +31,11 @@ from . import packs, signing
 from .clock import MAX_SKEW, SERVER_NODE, hlc_parse, ms_to_datetime, now_ms
 from .errors import BatchReplayed, ClockInFuture, DeviceRevoked, ScanInvalid
 from .models import GateBatch, GateScan
-from .refold import METHODS, occupancy_merge, occupancy_state_id, tickets_refold  # noqa: F401
+from .refold import METHODS, occupancy_merge, occupancy_state_id, tickets_lock, tickets_merge  # noqa: F401
 
 MAX_BATCH = 1000
 PACK_EXPIRED = "pack_expired"
+KINDS = frozenset(GateScan.Kind.values)
 COMPARED = ("node", "clock_ms", "clock_counter", "kind", "ticket_id", "admitted")
 
 
@@ -67,7 +70,7 @@ def _parse(index, raw, *, device, now) -> dict:
     if clock[0] > now_ms(now + MAX_SKEW):
         raise ClockInFuture(details={"event": index, "hlc": raw.get("hlc")})
     kind, admitted = raw.get("kind"), raw.get("admitted")
-    if kind not in GateScan.Kind.values or not isinstance(admitted, bool):
+    if kind not in KINDS or not isinstance(admitted, bool):
         raise _invalid(index, "kind")
     ticket_id = raw.get("ticket_id")
     if ticket_id is not None and (not isinstance(ticket_id, int) or isinstance(ticket_id, bool) or ticket_id < 1):
@@ -197,9 +200,9 @@ def scans_upload(*, device, batch_id, events, now=None) -> UploadResult:
         GateBatch.objects.filter(pk=batch.pk).update(new_events=len(rows))
     touched = sorted({row.ticket_id for row in rows if row.ticket_id})
     park = type(device.park).objects.only("pk", "reentry_allowed").get(pk=device.park_id)
-    tickets = _tickets_locked(touched, park)
+    locked = tickets_lock(touched, park)
     events_append([_scan_event(row, device, batch, now) for row in rows])
-    found = tickets_refold(tickets, now=now, reentry_allowed=park.reentry_allowed)
+    found = tickets_merge(locked, park=park, now=now)
     occupancy = occupancy_merge(
         park_id=device.park_id,
         days={row.day for row in rows},
@@ -260,47 +263,27 @@ def _tickets_read(parsed, device) -> dict:
     return tickets
 
 
-def _tickets_locked(ids, park) -> list:
-    """The touched tickets' rows, locked in id order (every merge and the online gate
-    lock tickets in that order, so two uploads never wait on each other in a cycle)."""
-    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
-    for ticket in tickets:
-        ticket.park = park
-    return tickets
-
-
 def _scans_insert(objs) -> list:
     """Inserts the scans, skipping any event id already stored; returns those inserted
     (with their ids). On PostgreSQL one ``INSERT … ON CONFLICT (event_id) DO NOTHING
-    RETURNING`` per thousand rows; elsewhere (one writer at a time) ``bulk_create``."""
+    RETURNING`` (``core.bulk``); elsewhere (one writer at a time) ``bulk_create``."""
     if not objs:
         return []
     if connection.vendor != "postgresql":
         return GateScan.objects.bulk_create(objs)
     fields = [f for f in GateScan._meta.concrete_fields if not f.primary_key]
-    table = GateScan._meta.db_table
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     by_event = {obj.event_id: obj for obj in objs}
     # In event id order: two uploads carrying the same scans wait on each other's rows in
     # one order, never in a cycle.
     objs = sorted(objs, key=lambda obj: obj.event_id)
     inserted = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), 1000):
-            chunk = objs[start : start + 1000]
-            # One array per column (plain values, adapted as they are): a short statement
-            # whatever the batch's size.
-            cursor.execute(
-                f'INSERT INTO "{table}" ({columns}) SELECT * FROM UNNEST({arrays}) '
-                "ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id",
-                [[getattr(obj, f.attname) for obj in chunk] for f in fields],
-            )
-            for pk, event_id in cursor.fetchall():
-                obj = by_event[event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(str(event_id))]
-                obj.pk = obj.id = pk
-                obj._state.adding, obj._state.db = False, "default"
-                inserted.append(obj)
+    for pk, event_id in rows_insert(
+        GateScan, objs, fields, suffix="ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id"
+    ):
+        obj = by_event[event_id if isinstance(event_id, uuid.UUID) else uuid.UUID(str(event_id))]
+        obj.pk = obj.id = pk
+        obj._state.adding, obj._state.db = False, "default"
+        inserted.append(obj)
     inserted.sort(key=lambda obj: obj.pk)
     return inserted
 

@@ -131,11 +131,28 @@ def public_keys(*, today=None) -> list[dict]:
 
 _cache: dict = {}
 _cache_lock = threading.Lock()
+# Codes whose signature was found genuine, per process: a key id always names the same
+# key, so a code checked once needs no second check (a merge sees each ticket's code
+# again in every upload that scanned it). Whether its key is still accepted is asked
+# every time. Emptied when full.
+_genuine: set = set()
+GENUINE_MAX = 20_000
 
 
 def keys_forget():
     with _cache_lock:
         _cache.clear()
+        _genuine.clear()
+
+
+def _signature_check(public, code, message, signature):
+    if code in _genuine:
+        return
+    public.verify(_unb64(signature), message.encode("ascii"))
+    with _cache_lock:
+        if len(_genuine) >= GENUINE_MAX:
+            _genuine.clear()
+        _genuine.add(code)
 
 
 def _public_key(key_id: str):
@@ -186,7 +203,8 @@ def ticket_code_verify(code: str, *, today=None) -> SignedTicket:
     ``unknown_key``. Reads at most the key's row, once per process and minute."""
     if not isinstance(code, str) or len(code) > MAX_CODE_LENGTH or not code.isascii():
         raise SignedCodeInvalid(details={"reason": "forged"})
-    message, _sep, signature = code.strip().rpartition(".")
+    code = code.strip()
+    message, _sep, signature = code.rpartition(".")
     parts = message.split(".")
     if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isalnum():
         raise SignedCodeInvalid(details={"reason": "forged"})
@@ -195,7 +213,7 @@ def ticket_code_verify(code: str, *, today=None) -> SignedTicket:
         raise SignedCodeInvalid(details={"reason": "unknown_key"})
     public, accepted_until = found
     try:
-        public.verify(_unb64(signature), message.encode("ascii"))
+        _signature_check(public, code, message, signature)
         data = json.loads(_unb64(parts[2]))
         signed = SignedTicket(
             key_id=parts[1],

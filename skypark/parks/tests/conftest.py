@@ -48,3 +48,17 @@ def active_ticket(buy, pay):
     from django.utils import timezone
 
     return pay(buy(day=timezone.localdate()))
+
+
+@pytest.fixture(params=["sql", "python"])
+def refold_engine(request, monkeypatch):
+    """Runs a merge test with the refold in SQL (PostgreSQL only) and with the fold in
+    Python: both must store the same state."""
+    from django.db import connection
+
+    from skypark.parks.gates import refold
+
+    if request.param == "sql" and connection.vendor != "postgresql":
+        pytest.skip("the SQL refold runs on PostgreSQL")
+    monkeypatch.setattr(refold, "SQL_ON_POSTGRESQL", request.param == "sql")
+    return request.param

@@ -20,7 +20,7 @@ from skypark.parks.models import DoubleEntry, GateBatch, GateScan, Park, ParkVis
 from .factories import ParkFactory
 from .gate_helpers import FakeGate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("refold_engine")]
 
 
 @pytest.fixture

@@ -165,6 +165,7 @@ def offline_day(park, staff_user, buy, pay):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("refold_engine")
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_uploads_in_any_order_split_and_repeated_give_the_same_state(offline_day, park, data):

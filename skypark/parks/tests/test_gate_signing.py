@@ -101,3 +101,21 @@ def test_codes_issued_before_signing_and_backup_codes_keep_working_online(buy, p
     other = pay(buy(day=timezone.localdate()))
     result = services.ticket_admit(code=other.backup_code_display.lower(), park=park)
     assert result.admitted and result.visit.entry_method == "manual"
+
+
+def test_a_genuine_code_is_checked_once_and_its_key_every_time(active_ticket):
+    signing.keys_forget()
+    code = active_ticket.qr_code
+    assert signing.ticket_code_verify(code).ticket_id == active_ticket.pk
+    assert code in signing._genuine
+    forged = code[:-4] + ("AAAA" if not code.endswith("AAAA") else "BBBB")
+    with pytest.raises(signing.SignedCodeInvalid):
+        signing.ticket_code_verify(forged)
+    assert forged not in signing._genuine
+    # remembered as genuine, yet refused once its key is no longer accepted
+    GateSigningKey.objects.update(accepted_until=timezone.localdate())
+    signing._cache.clear()
+    with pytest.raises(signing.SignedCodeInvalid):
+        signing.ticket_code_verify(code, today=timezone.localdate() + datetime.timedelta(days=1))
+    signing.keys_forget()  # a rotation forgets them
+    assert not signing._genuine
