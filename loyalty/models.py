@@ -460,6 +460,8 @@ class PosTransaction(TimeStampedModel):
             models.Index(fields=["customer", "-occurred_at"], name="loyalty_tx_customer_idx"),
             # Partners' incremental sync: ?updated_since= within their merchant.
             models.Index(fields=["merchant", "updated_at"], name="loyalty_tx_synced_idx"),
+            # The analytical store's sync: live rows by the watermark (changed, id).
+            models.Index(fields=["updated_at", "id"], condition=Q(is_test=False), name="loyalty_tx_facts_idx"),
             models.Index(
                 fields=["merchant", "till_id", "-occurred_at"],
                 condition=~Q(till_id=""),

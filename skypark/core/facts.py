@@ -93,5 +93,9 @@ def changed_after(queryset, after, *, field="updated_at"):
 
     if after is not None:
         at, pk = after
-        queryset = queryset.filter(Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": pk}))
+        # The ``>=`` bound lets an index on (field, pk) start at the watermark instead of
+        # reading every row before it; the ``OR`` then settles the tie at ``at``.
+        queryset = queryset.filter(**{f"{field}__gte": at}).filter(
+            Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": pk})
+        )
     return queryset.order_by(field, "pk")
