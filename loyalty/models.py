@@ -589,7 +589,15 @@ class Coupon(TimeStampedModel):
                 name="loyalty_coupon_window_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["customer", "-created_at"], name="loyalty_coupon_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="loyalty_coupon_customer_idx"),
+            # The analytical store's sync of cross-promo triggers, by (updated_at, id).
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(promo__isnull=False, customer__isnull=False),
+                name="loyalty_coupon_facts_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.code
@@ -631,7 +639,11 @@ class CouponRedemption(models.Model):
                 name="loyalty_coupon_redemption_once_per_reference",
             )
         ]
-        indexes = [models.Index(fields=["coupon", "customer"], name="loyalty_coupon_red_cust_idx")]
+        indexes = [
+            models.Index(fields=["coupon", "customer"], name="loyalty_coupon_red_cust_idx"),
+            # The analytical store's sync of cross-promo conversions, by (created_at, id).
+            models.Index(fields=["created_at", "id"], condition=Q(is_test=False), name="loyalty_redemption_facts_idx"),
+        ]
 
     def __str__(self):
         return f"{self.coupon} · {self.customer}"

@@ -110,6 +110,8 @@ class Booking(TimeStampedModel):
             ),
         ]
         indexes = [
+            # The analytical store's sync reads changed rows by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="bookings_booking_facts_idx"),
             models.Index(fields=["customer", "-created_at"], name="bookings_booking_customer_idx"),
             models.Index(fields=["session", "status"], name="bookings_booking_session_idx"),
             models.Index(fields=["status", "payment_status"], name="bookings_booking_status_idx"),

@@ -125,6 +125,8 @@ class Registration(TimeStampedModel):
             models.UniqueConstraint(fields=["qr_code"], condition=~Q(qr_code=""), name="events_registration_qr_unique"),
         ]
         indexes = [
+            # The analytical store's sync reads changed rows by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="events_reg_facts_idx"),
             models.Index(
                 fields=["event", "waitlisted_at", "id"], condition=Q(status="waitlisted"), name="events_waitlist_idx"
             ),

@@ -131,6 +131,8 @@ class Order(TimeStampedModel):
             ),
         ]
         indexes = [
+            # The analytical store's sync reads changed rows by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="commerce_order_facts_idx"),
             models.Index(fields=["customer", "-created_at"], name="commerce_order_customer_idx"),
             models.Index(
                 fields=["status", "expires_at"],

@@ -371,6 +371,8 @@ class Ticket(TimeStampedModel):
             models.UniqueConstraint(fields=["qr_code"], condition=~Q(qr_code=""), name="parks_ticket_qr_unique"),
         ]
         indexes = [
+            # The analytical store's sync reads changed rows by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="parks_ticket_facts_idx"),
             models.Index(
                 fields=["customer", "visit_date"],
                 condition=Q(status__in=["active", "used"]),
@@ -474,6 +476,8 @@ class ParkVisit(TimeStampedModel):
             ),
         ]
         indexes = [
+            # The analytical store's sync reads changed rows by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="parks_visit_facts_idx"),
             models.Index(fields=["park", "visit_date"], name="parks_visit_park_date_idx"),
             models.Index(fields=["park", "status"], condition=Q(status="active"), name="parks_visit_active_idx"),
             models.Index(fields=["entry_time"], name="parks_visit_entry_idx"),
