@@ -121,4 +121,11 @@ def test_every_source_reads_a_batch_from_an_index_at_the_watermark(name):
             plan = [row[0].strip() for row in cursor.fetchall()]
             # An incremental sort of the rows that share one change time is fine; a sort
             # of everything after the watermark is not.
-            assert not [line for line in plan if "Sort" in line and "Incremental Sort" not in line and "Presorted" not in line and not line.startswith("Sort Key")], "\n".join(plan)
+            assert not [
+                line
+                for line in plan
+                if "Sort" in line
+                and "Incremental Sort" not in line
+                and "Presorted" not in line
+                and not line.startswith("Sort Key")
+            ], "\n".join(plan)
