@@ -144,3 +144,11 @@ def pytest_terminal_summary(terminalreporter):
         for line in lines:
             terminalreporter.write_line(line, red=True, bold=True)
         terminalreporter.write_sep("!", red=True, bold=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that drives Chromium is a browser test whether or not its module says so,
+    so ``-m "not browser"`` leaves out every one of them."""
+    for item in items:
+        if "browser_driver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
