@@ -98,6 +98,10 @@ offers_check = clearingkit.offers_check
 def seed(customers: int) -> dict:
     park = parkkit.park_create(1000)
     users = list(parkkit.customers_insert(customers, "+99673"))
+    # The offers step's customers: the earlier steps' customers, scanned at a third
+    # partner within minutes, would each raise the card-burst fraud flag (three merchants
+    # in ten minutes), which is the rule working, not the sale being measured.
+    offer_users = list(parkkit.customers_insert(customers, "+99674"))
     merchant = loyaltykit.merchant_with_key()
     cleared = clearingkit.clearing_seed()
     return {
@@ -107,6 +111,8 @@ def seed(customers: int) -> dict:
         "offer": clearingkit.offer_seed(merchant_id=cleared["offers"]["id"], partner_id=merchant["id"]),
         "codes": [u.customer_code for u in users],
         "secrets": loyaltykit.card_secrets(users),
+        "offer_codes": [u.customer_code for u in offer_users],
+        "offer_secrets": loyaltykit.card_secrets(offer_users),
         "target": {"path": f"/api/v1/parks/{park['slug']}/", "label": f"GET /api/v1/parks/{park['slug']}/"},
     }
 
@@ -291,14 +297,16 @@ def run(ctx):
         )
         clearing_row = {"type": "run", **cleared.row()}
         ctx.emit(clearing_row)
-        offers_key = seeded["offers"]["key"]
+        offers_key, offer_codes, offer_secrets = seeded["offers"]["key"], seeded["offer_codes"], seeded["offer_secrets"]
         for i in range(2):  # the first may find a worker's caches cold
-            traced = trace_request(server, transaction_request(offers_key, codes, secrets, OFFERS_TRACE_STEP, i))
+            traced = trace_request(
+                server, transaction_request(offers_key, offer_codes, offer_secrets, OFFERS_TRACE_STEP, i)
+            )
             ctx.emit({"type": "trace", "what": "sale with an offer and clearing", **traced})
         offered = run_load(
             server.port,
             32,
-            lambda _c, i: transaction_request(offers_key, codes, secrets, OFFERS_STEP, i),
+            lambda _c, i: transaction_request(offers_key, offer_codes, offer_secrets, OFFERS_STEP, i),
             requests=requests[32],
             seconds=ctx.size(60, 15),
             warmup=Req("GET", seeded["target"]["path"]),
