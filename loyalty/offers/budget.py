@@ -8,6 +8,13 @@ from . import rules
 from .candidates import _forget
 from .models import Offer
 
+
+class BudgetGone(Exception):
+    """An offer chosen for a sale from the cached candidates could not have its budget
+    taken at the end of the sale's transaction; the caller rolls the sale back and makes
+    it again with the offer's row locked first."""
+
+
 _TAKE = f"""
     UPDATE "{Offer._meta.db_table}"
     SET "spent_amount" = "spent_amount" + %s, "redemptions" = "redemptions" + 1, "updated_at" = %s

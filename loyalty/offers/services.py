@@ -2,16 +2,18 @@
 at the platform's checkout; reverse.
 
 Lock order: a till sale holds the customer's points account (``pos_transaction_record``),
-then locks the offers it applies in ascending id (before or after its own row is
-written), then writes their applications; a platform order locks the same offers in the
-same order. A reversal locks the accounts
+then locks the offers it applies in ascending id (one chosen offer as the sale's last
+write, several before the sale's row), and writes their applications; a platform order
+locks the same offers in the same order. A reversal locks the accounts
 its bonus points went to, then the offers in ascending id. Nothing locks an account
 while holding an offer, so none of them can wait for another in a cycle.
 
 Budgets (``budget``): a sale with one candidate offer takes its cost with one
 conditional UPDATE that re-checks the status and the caps on the row as it is under the
-lock; with several candidates the rows are locked (FOR UPDATE) and their counters
-re-read before the offers are chosen and the costs added with ``F()``. Either way the
+lock, as the sale's last write (a sale that finds the budget gone then is rolled back and
+made again, taking the budget before its row); with several candidates the rows are
+locked (FOR UPDATE) and their counters re-read before the offers are chosen and the
+costs added with ``F()``. Either way the
 database refuses a counter past its cap besides (``loyalty_offer_budget_not_overspent``).
 So a cap of N holds whatever the number of concurrent tills.
 """
@@ -32,7 +34,7 @@ from skypark.core.references import random_code
 from ..clearing.services.posting import post_offer_funding, reverse_offer_funding
 from ..models import Account, Coupon, LedgerEntry, PosTransaction
 from . import rules
-from .budget import budget_take, budgets_take_locked
+from .budget import BudgetGone, budget_take, budgets_take_locked
 from .candidates import _forget, live_offers, offers_forget
 from .composing import (
     EDITABLE_FIELDS,
@@ -60,6 +62,7 @@ __all__ = [
     "order_offers_apply",
     "sale_offers_apply",
     "sale_offers_record",
+    "sale_offers_settle",
     "sale_offers_take",
 ]
 
@@ -186,19 +189,28 @@ class Taken:
     effects: list = field(default_factory=list)
     sale: rules.Sale | None = None
     test: bool = False
+    # Chosen from the cached counters, the budgets still to take (``sale_offers_settle``).
+    owed: bool = False
 
     @property
     def discount(self) -> Decimal:
         return sum((e.discount for e in self.effects), ZERO)
 
 
-def sale_offers_take(*, merchant, customer, amount, lines, at, points_rules, due, test=False, tx_pk=None) -> Taken:
+def sale_offers_take(
+    *, merchant, customer, amount, lines, at, points_rules, due, test=False, tx_pk=None, defer=False
+) -> Taken:
     """Decides which live offers a till sale gets, inside its transaction (the customer's
     account locked by the caller, see the lock order), and takes their cost from their
     budgets. Nothing else is written: ``sale_offers_record`` writes the applications
     once the sale's row exists, in the same transaction. A test sale gets the same
     answer and takes nothing. ``tx_pk``: the sale's row when it is already written (not
-    counted as an earlier visit)."""
+    counted as an earlier visit).
+
+    ``defer``: one candidate is chosen on its cached counters and its budget is left to
+    ``sale_offers_settle`` at the end of the transaction, which raises ``BudgetGone``
+    when it no longer fits (the caller then makes the sale again without ``defer``).
+    Several candidates are always locked and taken here."""
     offers = live_offers(channel="till", merchant_id=merchant.pk)
     if not offers:
         return Taken(test=test)
@@ -218,7 +230,24 @@ def sale_offers_take(*, merchant, customer, amount, lines, at, points_rules, due
         return Taken(sale=sale, test=test)
     if test:
         return Taken(effects=rules.choose(eligible, sale, due=due), sale=sale, test=True)
+    if defer and len(eligible) == 1:
+        chosen = rules.choose(eligible, sale, due=due)
+        return Taken(effects=chosen, sale=sale, owed=bool(chosen))
     return Taken(effects=_take(eligible, sale, due=due), sale=sale)
+
+
+def sale_offers_settle(taken: Taken) -> None:
+    """Takes the budgets ``sale_offers_take(defer=True)`` left owed, with one conditional
+    UPDATE each (``budget_take``), as the last write of the sale's transaction: the
+    offer's row stays locked only until the commit. Raises ``BudgetGone`` when one no
+    longer fits; the caller's transaction must then roll back."""
+    if not taken.owed:
+        return
+    now = timezone.now()
+    for result in taken.effects:
+        if not budget_take(result.offer, result.cost, now=now):
+            raise BudgetGone(result.offer.pk)
+    taken.owed = False
 
 
 def sale_offers_record(taken: Taken, *, tx: PosTransaction, account=None, actor=None) -> Applied:

@@ -120,7 +120,7 @@ def test_a_regular_sale_is_its_card_check_and_a_few_statements_in_one_transactio
         assert "FOR UPDATE" in next(q["sql"] for q in captured.captured_queries if '"loyalty_account"' in q["sql"])
 
 
-def test_a_cleared_sale_with_an_offer_takes_its_budget_before_the_row_and_posts_two_entries(
+def test_a_cleared_sale_with_an_offer_takes_its_budget_last_and_posts_two_entries(
     till, merchant, other_merchant, shopper
 ):
     from loyalty.clearing.models import JournalEntry
@@ -147,7 +147,6 @@ def test_a_cleared_sale_with_an_offer_takes_its_budget_before_the_row_and_posts_
     assert found == [
         *REQUEST,
         *LOCK,
-        "UPDATE loyalty_offer",  # the budget taken by a conditional UPDATE, before the row
         *ROW,  # with its discount and the points on what is left: no UPDATE follows
         "INSERT loyalty_offerapplication",
         *together("clearing_journalentry", "clearing_posting"),  # the discount's funding
@@ -155,6 +154,7 @@ def test_a_cleared_sale_with_an_offer_takes_its_budget_before_the_row_and_posts_
         *together("clearing_journalentry", "clearing_posting"),  # the points issued
         *TAIL,
         "INSERT audit_auditentry",
+        "UPDATE loyalty_offer",  # the budget, taken last: its row stays locked only until the commit
     ]
     assert transactions == 1
     tx = PosTransaction.objects.get(external_id="till-1")

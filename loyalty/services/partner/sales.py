@@ -23,7 +23,8 @@ from ...models import (
     PosTransaction,
     PosTransactionLine,
 )
-from ...offers.services import sale_offers_apply, sale_offers_record, sale_offers_take
+from ...offers.budget import BudgetGone
+from ...offers.services import sale_offers_apply, sale_offers_record, sale_offers_settle, sale_offers_take
 from .. import modes
 from ..earning import (
     _credit_qualifying,
@@ -187,68 +188,35 @@ def pos_transaction_record(
     )
     occurred_at = occurred_at or timezone.now()
     completed = status == Status.COMPLETED
+    sale = dict(
+        merchant=merchant,
+        customer=customer,
+        external_id=external_id,
+        amount=amount,
+        lines=lines,
+        occurred_at=occurred_at,
+        idempotency_key=idempotency_key,
+        points_to_redeem=points_to_redeem,
+        coupon_code=coupon_code,
+        source=source,
+        metadata=metadata,
+        actor=actor,
+        test=test,
+        status=status,
+        payment_method=payment_method,
+        till_id=till_id,
+        device_id=device_id,
+        card_fingerprint=card_fingerprint,
+        request_hash=request_hash,
+    )
     try:
-        with transaction.atomic():
-            day = timezone.localdate(occurred_at)
-            if test:
-                rules = modes.rules_read(customer=customer, merchant=merchant, day=day)
-            else:
-                rules = _rules_locked(customer=customer, merchant=merchant, day=day)
-            # Without a coupon or points spent, the offers are the only thing that comes off
-            # the price: they are decided (their budgets taken) before the row is written,
-            # so it carries its discount and the points earned on what is left to pay, and
-            # no UPDATE follows.
-            straight = completed and not (coupon_code or points_to_redeem)
-            taken = None
-            if straight:
-                taken = sale_offers_take(
-                    merchant=merchant,
-                    customer=customer,
-                    amount=amount,
-                    lines=lines,
-                    at=occurred_at,
-                    points_rules=rules,
-                    due=amount,
-                    test=test,
-                )
-            tx = PosTransaction(
-                merchant=merchant,
-                customer=customer,
-                account=rules.account,
-                is_test=test,
-                external_id=external_id,
-                idempotency_key=idempotency_key or "",
-                request_hash=request_hash,
-                source=source,
-                currency=merchant.currency,
-                amount=amount,
-                occurred_at=occurred_at,
-                metadata=metadata or {},
-                status=status,
-                payment_method=payment_method,
-                till_id=till_id,
-                device_hash=fingerprint(device_id),
-                card_hash=fingerprint(card_fingerprint),
-                completed_at=timezone.now() if completed else None,
-                discount=taken.discount if straight else ZERO,
-                points_earned=rules.points_for(amount - taken.discount) if straight else 0,
-                # A pending sale keeps what it asks to spend until it completes.
-                points_redeemed=points_to_redeem if status == Status.PENDING else 0,
-                coupon_code=coupon_code_clean(coupon_code) if status == Status.PENDING else "",
-            )
-            _write(tx, lines)
-            if completed:
-                _pos_apply(
-                    tx,
-                    rules=rules,
-                    points_to_redeem=points_to_redeem,
-                    coupon_code=coupon_code,
-                    actor=actor,
-                    lines=lines,
-                    taken=taken,
-                )
-            else:
-                _pos_recorded(tx, actor=actor)
+        try:
+            tx, rules = _sale_write(**sale, offers_last=True)
+        except BudgetGone:
+            # Race condition: the budget of the offer chosen from the cached candidates ran
+            # out (or the offer stopped) before it was taken: the whole sale rolled back and
+            # is made again with the offer's row locked before its own.
+            tx, rules = _sale_write(**sale, offers_last=False)
     except IntegrityError:
         found = _pos_existing(merchant, external_id, idempotency_key, test=test)
         if found is None:
@@ -261,6 +229,99 @@ def pos_transaction_record(
     if completed and not test and rules.account.referral_pending:
         referral_reward(referred=customer)
     return tx, True
+
+
+def _sale_write(
+    *,
+    merchant,
+    customer,
+    external_id,
+    amount,
+    lines,
+    occurred_at,
+    idempotency_key,
+    points_to_redeem,
+    coupon_code,
+    source,
+    metadata,
+    actor,
+    test,
+    status,
+    payment_method,
+    till_id,
+    device_id,
+    card_fingerprint,
+    request_hash,
+    offers_last,
+):
+    """The sale's transaction (see ``pos_transaction_record``); returns the sale and the
+    customer's rules. Raises ``BudgetGone`` (all rolled back) when ``offers_last`` and the
+    chosen offer's budget can no longer be taken."""
+    completed = status == Status.COMPLETED
+    with transaction.atomic():
+        day = timezone.localdate(occurred_at)
+        if test:
+            rules = modes.rules_read(customer=customer, merchant=merchant, day=day)
+        else:
+            rules = _rules_locked(customer=customer, merchant=merchant, day=day)
+        # Without a coupon or points spent, the offers are the only thing that comes off the
+        # price: they are chosen before the row is written, so it carries its discount and
+        # the points earned on what is left to pay, and no UPDATE follows. One candidate's
+        # budget is taken last, just before the commit (``offers_last``), so that its row
+        # stays locked only that long.
+        straight = completed and not (coupon_code or points_to_redeem)
+        taken = None
+        if straight:
+            taken = sale_offers_take(
+                merchant=merchant,
+                customer=customer,
+                amount=amount,
+                lines=lines,
+                at=occurred_at,
+                points_rules=rules,
+                due=amount,
+                test=test,
+                defer=offers_last,
+            )
+        tx = PosTransaction(
+            merchant=merchant,
+            customer=customer,
+            account=rules.account,
+            is_test=test,
+            external_id=external_id,
+            idempotency_key=idempotency_key or "",
+            request_hash=request_hash,
+            source=source,
+            currency=merchant.currency,
+            amount=amount,
+            occurred_at=occurred_at,
+            metadata=metadata or {},
+            status=status,
+            payment_method=payment_method,
+            till_id=till_id,
+            device_hash=fingerprint(device_id),
+            card_hash=fingerprint(card_fingerprint),
+            completed_at=timezone.now() if completed else None,
+            discount=taken.discount if straight else ZERO,
+            points_earned=rules.points_for(amount - taken.discount) if straight else 0,
+            # A pending sale keeps what it asks to spend until it completes.
+            points_redeemed=points_to_redeem if status == Status.PENDING else 0,
+            coupon_code=coupon_code_clean(coupon_code) if status == Status.PENDING else "",
+        )
+        _write(tx, lines)
+        if completed:
+            _pos_apply(
+                tx,
+                rules=rules,
+                points_to_redeem=points_to_redeem,
+                coupon_code=coupon_code,
+                actor=actor,
+                lines=lines,
+                taken=taken,
+            )
+        else:
+            _pos_recorded(tx, actor=actor)
+    return tx, rules
 
 
 def _pos_existing(merchant, external_id, idempotency_key, *, test=False):
@@ -430,3 +491,6 @@ def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor, lines=
         obj=tx,
         data={"amount": str(tx.amount), "earned": earned, "redeemed": tx.points_redeemed, "test": tx.is_test},
     )
+    if taken is not None:
+        # Last: the offer's row is locked from here to the commit (BudgetGone rolls back).
+        sale_offers_settle(taken)
