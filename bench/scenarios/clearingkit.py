@@ -136,3 +136,16 @@ def offers_check(merchant_id: int, offer_id: int) -> dict:
         "overspent": overspent,
         "discount_mismatch": discount_mismatch,
     }
+
+
+def accounts_open(users) -> None:
+    """Coalition accounts on the ladder's first tier for ``users``, as customers who have
+    bought in the network before have them, so the offers step measures regular sales
+    and not each customer's first (which opens the account and logs its first tier)."""
+    from django.utils import timezone
+
+    from loyalty.models import Account, Tier
+
+    first = Tier.objects.filter(merchant__isnull=True).order_by("min_points").first()
+    now = timezone.now()
+    Account.objects.bulk_create([Account(customer=u, tier=first, tier_changed_at=now) for u in users])

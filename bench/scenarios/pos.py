@@ -102,6 +102,7 @@ def seed(customers: int) -> dict:
     # partner within minutes, would each raise the card-burst fraud flag (three merchants
     # in ten minutes), which is the rule working, not the sale being measured.
     offer_users = list(parkkit.customers_insert(customers, "+99674"))
+    clearingkit.accounts_open(offer_users)
     merchant = loyaltykit.merchant_with_key()
     cleared = clearingkit.clearing_seed()
     return {
