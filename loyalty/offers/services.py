@@ -2,15 +2,20 @@
 at the platform's checkout; reverse.
 
 Lock order: a till sale holds the customer's points account (``pos_transaction_record``),
-then locks the offers it applies in ascending id, then writes their applications; a
-platform order locks the same offers in the same order. A reversal locks the accounts
+then locks the offers it applies in ascending id (one chosen offer as the sale's last
+write, several before the sale's row), and writes their applications; a platform order
+locks the same offers in the same order. A reversal locks the accounts
 its bonus points went to, then the offers in ascending id. Nothing locks an account
 while holding an offer, so none of them can wait for another in a cycle.
 
-Budgets: the offer row is locked (FOR UPDATE) and its counters re-read before the cost is
-checked against the cap and added with ``F()``; the database refuses a counter past its
-cap besides (``loyalty_offer_budget_not_overspent``). So a cap of N holds whatever the
-number of concurrent tills.
+Budgets (``budget``): a sale with one candidate offer takes its cost with one
+conditional UPDATE that re-checks the status and the caps on the row as it is under the
+lock, as the sale's last write (a sale that finds the budget gone then is rolled back and
+made again, taking the budget before its row); with several candidates the rows are
+locked (FOR UPDATE) and their counters re-read before the offers are chosen and the
+costs added with ``F()``. Either way the
+database refuses a counter past its cap besides (``loyalty_offer_budget_not_overspent``).
+So a cap of N holds whatever the number of concurrent tills.
 """
 
 import datetime
@@ -29,6 +34,7 @@ from skypark.core.references import random_code
 from ..clearing.services.posting import post_offer_funding, reverse_offer_funding
 from ..models import Account, Coupon, LedgerEntry, PosTransaction
 from . import rules
+from .budget import BudgetGone, budget_take, budgets_take_locked
 from .candidates import _forget, live_offers, offers_forget
 from .composing import (
     EDITABLE_FIELDS,
@@ -55,6 +61,9 @@ __all__ = [
     "offers_reverse",
     "order_offers_apply",
     "sale_offers_apply",
+    "sale_offers_record",
+    "sale_offers_settle",
+    "sale_offers_take",
 ]
 
 ZERO = Decimal("0.00")
@@ -172,45 +181,119 @@ def offers_quote(*, merchant, customer, amount, lines=(), at=None, points_rules=
     return rules.choose(_eligible(offers, sale), sale, due=sale.amount)
 
 
-def sale_offers_apply(tx: PosTransaction, *, points_rules, lines, due, actor=None) -> Applied:
-    """Applies the live offers to a sale being recorded, inside its transaction (its
-    account locked by the caller): locks the chosen offers, re-checks them with their
-    counters as they are now, writes one application each with its funding split, moves
-    the counters, credits bonus points and issues cross-promo coupons. Returns the
-    discount and points given. A test sale gets the same answer and writes nothing."""
-    offers = live_offers(channel="till", merchant_id=tx.merchant_id)
+@dataclass
+class Taken:
+    """Offers chosen for a sale and their budgets taken, before the sale's row exists:
+    ``sale_offers_record`` writes their applications once it does."""
+
+    effects: list = field(default_factory=list)
+    sale: rules.Sale | None = None
+    test: bool = False
+    # Chosen from the cached counters, the budgets still to take (``sale_offers_settle``).
+    owed: bool = False
+
+    @property
+    def discount(self) -> Decimal:
+        return sum((e.discount for e in self.effects), ZERO)
+
+
+def sale_offers_take(
+    *, merchant, customer, amount, lines, at, points_rules, due, test=False, tx_pk=None, defer=False
+) -> Taken:
+    """Decides which live offers a till sale gets, inside its transaction (the customer's
+    account locked by the caller, see the lock order), and takes their cost from their
+    budgets. Nothing else is written: ``sale_offers_record`` writes the applications
+    once the sale's row exists, in the same transaction. A test sale gets the same
+    answer and takes nothing. ``tx_pk``: the sale's row when it is already written (not
+    counted as an earlier visit).
+
+    ``defer``: one candidate is chosen on its cached counters and its budget is left to
+    ``sale_offers_settle`` at the end of the transaction, which raises ``BudgetGone``
+    when it no longer fits (the caller then makes the sale again without ``defer``).
+    Several candidates are always locked and taken here."""
+    offers = live_offers(channel="till", merchant_id=merchant.pk)
     if not offers:
-        return Applied()
+        return Taken(test=test)
     sale = sale_context(
-        customer=tx.customer,
-        merchant=tx.merchant,
-        amount=tx.amount,
+        customer=customer,
+        merchant=merchant,
+        amount=amount,
         lines=lines,
-        at=tx.occurred_at,
+        at=at,
         tier_id=points_rules.account.tier_id if points_rules.account else None,
         base_points=points_rules.points_for(due),
-        tx_pk=tx.pk,
+        tx_pk=tx_pk,
         offers=offers,
     )
     eligible = _eligible(offers, sale)
     if not eligible:
-        return Applied()
-    if tx.is_test:
+        return Taken(sale=sale, test=test)
+    if test:
+        return Taken(effects=rules.choose(eligible, sale, due=due), sale=sale, test=True)
+    if defer and len(eligible) == 1:
         chosen = rules.choose(eligible, sale, due=due)
-        return Applied(discount=sum((e.discount for e in chosen), ZERO), points=sum(e.points for e in chosen))
-    return _apply(eligible, sale, due=due, transaction_=tx, account=points_rules.account, actor=actor)
+        return Taken(effects=chosen, sale=sale, owed=bool(chosen))
+    return Taken(effects=_take(eligible, sale, due=due), sale=sale)
 
 
-def _apply(eligible, sale, *, due, transaction_=None, order=None, account=None, actor=None) -> Applied:
-    fresh = {o.pk: o for o in Offer.objects.select_for_update().filter(pk__in=[o.pk for o in eligible]).order_by("pk")}
-    for offer in eligible:
-        # Race condition: the counters and status are re-read under the lock.
-        locked = fresh.get(offer.pk)
-        if locked is not None:
-            locked._prefetched_objects_cache = getattr(offer, "_prefetched_objects_cache", {})
-    live = [o for o in fresh.values() if o.status == Offer.Status.APPROVED]
-    chosen = rules.choose(live, sale, due=due)
+def sale_offers_settle(taken: Taken) -> None:
+    """Takes the budgets ``sale_offers_take(defer=True)`` left owed, with one conditional
+    UPDATE each (``budget_take``), as the last write of the sale's transaction: the
+    offer's row stays locked only until the commit. Raises ``BudgetGone`` when one no
+    longer fits; the caller's transaction must then roll back."""
+    if not taken.owed:
+        return
+    now = timezone.now()
+    for result in taken.effects:
+        if not budget_take(result.offer, result.cost, now=now):
+            raise BudgetGone(result.offer.pk)
+    taken.owed = False
+
+
+def sale_offers_record(taken: Taken, *, tx: PosTransaction, account=None, actor=None) -> Applied:
+    """The applications of the offers ``sale_offers_take`` chose for ``tx``, with their
+    funding split and its clearing entry, the bonus points (into ``account``, locked) and
+    cross-promo coupons; returns the discount and points given."""
+    if taken.test or not taken.effects:
+        return Applied(discount=taken.discount, points=sum(e.points for e in taken.effects))
+    return _record(taken.effects, taken.sale, transaction_=tx, account=account)
+
+
+def sale_offers_apply(tx: PosTransaction, *, points_rules, lines, due, actor=None) -> Applied:
+    """Applies the live offers to a sale whose row is written (a coupon or points came
+    off first, or a pending sale completes): ``sale_offers_take`` then
+    ``sale_offers_record``, inside its transaction (its account locked by the caller)."""
+    taken = sale_offers_take(
+        merchant=tx.merchant,
+        customer=tx.customer,
+        amount=tx.amount,
+        lines=lines,
+        at=tx.occurred_at,
+        points_rules=points_rules,
+        due=due,
+        test=tx.is_test,
+        tx_pk=tx.pk,
+    )
+    return sale_offers_record(taken, tx=tx, account=points_rules.account, actor=actor)
+
+
+def _take(eligible, sale, *, due) -> list[rules.Effect]:
+    """The chosen offers with their cost taken from their budgets. One candidate (the
+    usual case) is one conditional UPDATE: it applies if its cost still fits, and
+    nothing else could apply instead. Several are locked and chosen again on their
+    current rows (``budgets_take_locked``)."""
+    now = timezone.now()
+    if len(eligible) > 1:
+        return budgets_take_locked(eligible, sale, due=due, now=now)
+    # The cached counters can only be behind the row (a reversal drops the cache), so an
+    # offer they already show as used up is not tried.
+    chosen = rules.choose(eligible, sale, due=due)
+    return [result for result in chosen if budget_take(result.offer, result.cost, now=now)]
+
+
+def _record(chosen, sale, *, transaction_=None, order=None, account=None) -> Applied:
     applied = Applied()
+    applications = []
     for result in chosen:
         offer = result.offer
         issuer, partner, operator = rules.funding_split(offer, result.cost)
@@ -230,22 +313,20 @@ def _apply(eligible, sale, *, due, transaction_=None, order=None, account=None, 
         )
         if offer.kind == Offer.Kind.CROSS_COUPON:
             application.coupon = _coupon_issue(offer, customer_id=sale.customer_id, now=sale.at)
-        application.save()
-        _clearing_post(application, offer, acceptor_id=sale.merchant_id, at=sale.at)
-        Offer.objects.filter(pk=offer.pk).update(
-            spent_amount=F("spent_amount") + result.cost, redemptions=F("redemptions") + 1, updated_at=timezone.now()
-        )
-        if result.points and account is not None:
+        applications.append(application)
+    OfferApplication.objects.bulk_create(applications)
+    for application in applications:
+        _clearing_post(application, application.offer, acceptor_id=sale.merchant_id, at=sale.at)
+        if application.points and account is not None:
             _points_credit(account, application, where=transaction_)
-        applied.discount += result.discount
-        applied.points += result.points
+        applied.discount += application.discount
+        applied.points += application.points
         applied.applications.append(application)
-        if (offer.budget_redemptions is not None and offer.redemptions + 1 >= offer.budget_redemptions) or (
-            offer.budget_amount is not None and offer.spent_amount + result.cost >= offer.budget_amount
-        ):
-            # Used up: the cached candidates must stop offering it to every till.
-            _forget(offer)
     return applied
+
+
+def _apply(eligible, sale, *, due, transaction_=None, order=None, account=None) -> Applied:
+    return _record(_take(eligible, sale, due=due), sale, transaction_=transaction_, order=order, account=account)
 
 
 def _clearing_post(application, offer, *, acceptor_id, at):
@@ -266,6 +347,7 @@ def _clearing_post(application, offer, *, acceptor_id, at):
         funders=funders,
         occurred_at=at,
         memo=offer.name,
+        reference_is_new=True,
     )
 
 

@@ -13,7 +13,7 @@ counted by the manual-entry rule.
 import datetime
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from skypark.accounts.models import User
@@ -22,7 +22,7 @@ from skypark.commerce import qr
 from skypark.config.selectors import get_int
 from skypark.core.references import normalise_code
 
-from .. import card_codes
+from .. import card_codes, inserts
 from ..errors import CardCodeExpired, CardCodeInvalid, CustomerNotFound, StaticCodeNeedsManualEntry
 from ..models import Card, FraudFlag, ScanLog
 
@@ -167,8 +167,7 @@ def card_customer(
         result, error = ScanLog.Result.UNKNOWN, CustomerNotFound(details={"result": "unknown"})
     else:
         result, error = ScanLog.Result.FOUND, None
-    # One INSERT on its own: the row stays even when what follows (the sale) fails.
-    ScanLog.objects.create(
+    row = ScanLog(
         merchant=merchant,
         customer=customer,
         payload=(code or "")[:200],
@@ -180,8 +179,11 @@ def card_customer(
         user_agent=(user_agent or "")[:255],
         is_test=test,
     )
-    if error is None and not test:
-        fraud_check_scans(customer=customer, now=now)
+    checked = error is None and not test
+    # One statement on its own: the row stays even when what follows (the sale) fails.
+    merchants = _scan_log_write(row, burst_since=_burst_since(now) if checked else None)
+    if checked:
+        fraud_check_scans(customer=customer, now=now, merchants=merchants)
         if check.kind == Kind.STATIC:
             fraud_check_manual_entries(customer=customer, now=now)
     if error is not None:
@@ -209,21 +211,61 @@ def _flag(*, customer, rule: str, window_key: str, details: dict) -> FraudFlag |
     return flag
 
 
-def fraud_check_scans(*, customer, now=None) -> FraudFlag | None:
+def _burst_since(now):
+    return now - datetime.timedelta(minutes=get_int("loyalty.fraud_window_minutes"))
+
+
+# The scan row and, in the same statement, the merchants where the card was accepted in
+# the burst rule's window: the row just inserted is not visible to the SELECT (one
+# snapshot), so its merchant joins the answer from the INSERT's RETURNING.
+_SCAN_AND_BURST = """
+    WITH s AS (INSERT INTO "{table}" ({columns}) VALUES ({values}) RETURNING "id", "merchant_id")
+    SELECT "id", "merchant_id" FROM s
+    UNION ALL
+    SELECT DISTINCT NULL::bigint, "merchant_id" FROM "{table}"
+    WHERE "customer_id" = %s AND "created_at" >= %s AND "result" = %s AND NOT "is_test"
+"""
+
+
+def _scan_log_write(row: ScanLog, *, burst_since=None) -> list | None:
+    """Inserts ``row``. With ``burst_since`` (a found card, live): returns the sorted
+    merchants where the customer's card was accepted since then, this scan included, in
+    the same statement on PostgreSQL."""
+    if burst_since is None or connection.vendor != "postgresql":
+        row.save(force_insert=True)
+        return None
+    fields = inserts.insert_fields(ScanLog)
+    sql = _SCAN_AND_BURST.format(
+        table=ScanLog._meta.db_table, columns=inserts.columns(fields), values=inserts.placeholders(fields)
+    )
+    params = inserts.row_params(row, fields) + [
+        row.customer_id,
+        connection.ops.adapt_datetimefield_value(burst_since),
+        ScanLog.Result.FOUND,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    inserts.saved(row, next(pk for pk, _merchant in found if pk is not None))
+    return sorted({merchant for _pk, merchant in found})
+
+
+def fraud_check_scans(*, customer, now=None, merchants=None) -> FraudFlag | None:
     """The burst rule: the same card accepted at ``loyalty.fraud_merchants`` or more
     different merchants within ``loyalty.fraud_window_minutes`` raises one flag per
-    window for staff review (a unique constraint keeps it to one)."""
+    window for staff review (a unique constraint keeps it to one). ``merchants``: those
+    merchants, when the caller has read them with the scan (``_scan_log_write``)."""
     now = now or timezone.now()
     minutes = get_int("loyalty.fraud_window_minutes")
     limit = get_int("loyalty.fraud_merchants")
-    since = now - datetime.timedelta(minutes=minutes)
-    merchants = sorted(
-        set(
-            ScanLog.objects.filter(
-                customer=customer, created_at__gte=since, result=ScanLog.Result.FOUND, is_test=False
-            ).values_list("merchant_id", flat=True)
+    if merchants is None:
+        merchants = sorted(
+            set(
+                ScanLog.objects.filter(
+                    customer=customer, created_at__gte=_burst_since(now), result=ScanLog.Result.FOUND, is_test=False
+                ).values_list("merchant_id", flat=True)
+            )
         )
-    )
     if len(merchants) < limit:
         return None
     window = int(now.timestamp()) // (minutes * 60)

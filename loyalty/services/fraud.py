@@ -35,8 +35,8 @@ sales share a device or a card; the values themselves are never written.
 
 import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -106,6 +106,42 @@ def _hold(flag: FraudFlag, *, account: Account, reference: str) -> int:
     return lot.remaining
 
 
+# The two velocity rules' sums over the window in one statement (an OR of two index
+# scans, each summed apart), in SQL: built through the ORM, the aggregate cost the
+# application several times what it costs the database.
+_VELOCITY = f"""
+    SELECT coalesce(sum("points_earned") FILTER (WHERE "customer_id" = %s), 0),
+        count(*) FILTER (WHERE "customer_id" = %s),
+        coalesce(sum("points_earned") FILTER (WHERE "merchant_id" = %s AND "till_id" = %s), 0)
+    FROM "{PosTransaction._meta.db_table}"
+    WHERE NOT "is_test" AND "status" IN ({", ".join(["%s"] * len(EARNING))}) AND "occurred_at" >= %s
+        AND ("customer_id" = %s OR ("merchant_id" = %s AND "till_id" = %s))
+"""
+
+
+def _velocity(tx, *, since, till: bool) -> dict:
+    """The points and sales of the sale's customer, and (``till``) the points of its
+    till, in the window since ``since`` (the sale included)."""
+    merchant_id = tx.merchant_id if till else None  # "merchant_id" = NULL: no till row
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _VELOCITY,
+            [
+                tx.customer_id,
+                tx.customer_id,
+                merchant_id,
+                tx.till_id,
+                *EARNING,
+                connection.ops.adapt_datetimefield_value(since),
+                tx.customer_id,
+                merchant_id,
+                tx.till_id,
+            ],
+        )
+        points, sales, till_points = cursor.fetchone()
+    return {"points": int(points), "sales": sales, "till": int(till_points)}
+
+
 def fraud_check_sale(*, tx: PosTransaction, account: Account, now=None) -> list[FraudFlag]:
     """Runs the sale rules on a sale that has just completed, in its transaction, with
     ``account`` (the one it earned into) locked. Returns the flags it raised or joined."""
@@ -116,10 +152,10 @@ def fraud_check_sale(*, tx: PosTransaction, account: Account, now=None) -> list[
     minutes = get_int("loyalty.fraud_velocity_window_minutes")
     since = now - datetime.timedelta(minutes=minutes)
     bucket = _bucket(now, minutes * 60)
-    live = PosTransaction.objects.filter(is_test=False, status__in=EARNING, occurred_at__gte=since)
     reference = f"{tx.merchant_id}:{tx.external_id}"
 
-    mine = live.filter(customer_id=tx.customer_id).aggregate(points=Sum("points_earned"), sales=Count("id"))
+    till_rule = bool(tx.points_earned and tx.till_id)
+    mine = _velocity(tx, since=since, till=till_rule)
     points_limit = get_int("loyalty.fraud_velocity_customer_points")
     sales_limit = get_int("loyalty.fraud_velocity_customer_sales")
     if (mine["points"] or 0) > points_limit or mine["sales"] > sales_limit:
@@ -134,15 +170,15 @@ def fraud_check_sale(*, tx: PosTransaction, account: Account, now=None) -> list[
             )
         )
 
-    if tx.points_earned and tx.till_id:
-        till = live.filter(merchant_id=tx.merchant_id, till_id=tx.till_id).aggregate(points=Sum("points_earned"))
-        if (till["points"] or 0) > get_int("loyalty.fraud_velocity_till_points"):
+    if till_rule:
+        till_points = mine["till"]
+        if till_points > get_int("loyalty.fraud_velocity_till_points"):
             flags.append(
                 _flag(
                     customer_id=tx.customer_id,
                     rule=Rule.TILL_VELOCITY,
                     window_key=f"{tx.merchant_id}:{bucket}:{tx.till_id}",
-                    details={"points": till["points"], "till": tx.till_id, "minutes": minutes},
+                    details={"points": till_points, "till": tx.till_id, "minutes": minutes},
                     merchant_id=tx.merchant_id,
                     tx=tx,
                 )

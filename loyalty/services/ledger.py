@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from skypark.audit.services import audit_log
 from skypark.config.selectors import get_int
 
+from .. import inserts
 from ..clearing.services.posting import clearing_post_ledger_entry
 from ..errors import InvalidPoints, NotEnoughPoints, ReasonRequired
 from ..models import Account, LedgerEntry, LotUse, MerchantProgram, PointLot, Referral
@@ -211,7 +212,7 @@ def _credit(
         tier_points=tier_points,
         tier=tier,
     )
-    entry = LedgerEntry.objects.create(
+    entry = LedgerEntry(
         account=account,
         kind=kind,
         points=points,
@@ -225,15 +226,23 @@ def _credit(
         data=data or {},
         **_actor_fields(actor),
     )
-    PointLot.objects.create(
-        account=account,
-        entry=entry,
-        points=points,
-        remaining=points,
-        expires_at=expires_at or expiry_for(account, now=now),
+    lot = PointLot(
+        account=account, points=points, remaining=points, expires_at=expires_at or expiry_for(account, now=now)
     )
+    _entry_with_lot_insert(entry, lot)
     clearing_post_ledger_entry(entry, account=account)
     return entry
+
+
+def _entry_with_lot_insert(entry: LedgerEntry, lot: PointLot) -> None:
+    """A credit's entry and its lot: one statement on PostgreSQL (``loyalty.inserts``),
+    two ``save()``s elsewhere."""
+    if connection.vendor == "postgresql":
+        inserts.insert_with_children(entry, [lot], fk="entry")
+        return
+    entry.save(force_insert=True)
+    lot.entry = entry
+    lot.save(force_insert=True)
 
 
 def _expire_locked(account: Account, *, now) -> int:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from .. import inserts
 from ..models import CustomerTotals
 
 _TABLE = CustomerTotals._meta.db_table
@@ -52,6 +53,23 @@ def _of_network(rows=1):
 
 
 _OF_MERCHANT, _OF_NETWORK = _of_merchant(), _of_network()
+
+
+def _both():
+    """Both upserts of a sale in one statement on PostgreSQL: the network's selects its
+    row from the merchant's ``RETURNING``, so the merchant's row is always written (and
+    locked) first."""
+    fields = [
+        CustomerTotals._meta.get_field(name)
+        for name in ("customer", "merchant", "currency", "total_spent", "transactions", "first_visit_at")
+    ]
+    typed = inserts.typed_placeholders(fields)
+    merchant = _of_merchant().strip()
+    network = _of_network().replace(f"VALUES {_ROW}", f"SELECT {typed}, %s::timestamptz FROM m", 1)
+    return f"WITH m AS ({merchant} RETURNING 1) {network.strip()}"
+
+
+_OF_BOTH = _both()
 # A refund or void only ever follows the sale that made the row: a plain UPDATE (an
 # upsert's proposed row would be checked, and refused, before its conflict is found).
 _TAKE_BACK = f"""
@@ -72,9 +90,14 @@ def customer_totals_move(*, customer_id, merchant_id, currency: str, spent: Deci
             cursor.execute(_TAKE_BACK.format(merchant='"merchant_id" IS NULL'), params)
         return
     at = connection.ops.adapt_datetimefield_value(visit_at) if visit_at else None
+    merchant_row = [customer_id, merchant_id, currency, spent, transactions, at, at]
+    network_row = [customer_id, None, currency, spent, transactions, at, at]
     with connection.cursor() as cursor:
-        cursor.execute(_OF_MERCHANT, [customer_id, merchant_id, currency, spent, transactions, at, at])
-        cursor.execute(_OF_NETWORK, [customer_id, None, currency, spent, transactions, at, at])
+        if connection.vendor == "postgresql":
+            cursor.execute(_OF_BOTH, merchant_row + network_row)
+            return
+        cursor.execute(_OF_MERCHANT, merchant_row)
+        cursor.execute(_OF_NETWORK, network_row)
 
 
 def customer_totals_add_many(*, merchant_id, currency: str, sales) -> None:

@@ -518,6 +518,22 @@ def test_a_partial_refund_keeps_the_offer_and_a_full_one_reverses_it(merchant, s
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("change", [{"redemptions": 1}, {"status": "paused"}])
+def test_an_offer_used_up_or_stopped_after_it_was_cached_is_not_applied(merchant, shopper, change):
+    offer = _offer(merchant, budget_redemptions=1)
+    assert services.live_offers(channel="till", merchant_id=merchant.pk)
+    # Behind the cache's back (a queryset update sends no signal), as another process would.
+    Offer.objects.filter(pk=offer.pk).update(**change)
+    tx = _sale(merchant, shopper, "late")
+    assert (tx.discount, tx.points_earned) == (Decimal("0.00"), 100)
+    assert not OfferApplication.objects.exists()
+    assert PosTransaction.objects.filter(external_id="late").count() == 1
+    offer.refresh_from_db()
+    assert (offer.redemptions, offer.spent_amount) == (change.get("redemptions", 0), Decimal("0.00"))
+    assert loyalty_services.ledger_mismatches() == []
+
+
+@pytest.mark.django_db
 def test_a_retried_sale_applies_its_offer_once(merchant, shopper):
     offer = _offer(merchant)
     _sale(merchant, shopper, "retry-1")

@@ -32,18 +32,32 @@ STATEMENT = re.compile(
 )
 
 
+INSERTED = re.compile(r'INSERT INTO "(\w+)"')
+
+
 def statements(captured) -> tuple[list[str], int]:
     """``["SELECT loyalty_account", ...]`` without transaction control, and how many
-    transactions (here savepoints: the test runs inside one) were opened."""
+    transactions (here savepoints: the test runs inside one) were opened. Rows inserted
+    together in one statement (``WITH … INSERT``) are ``"INSERT a+b"``."""
     found, opened = [], 0
     for query in captured.captured_queries:
         sql = query["sql"].strip()
         if TRANSACTION_CONTROL.match(sql):
             opened += sql.startswith(("SAVEPOINT", "BEGIN"))
             continue
+        if sql.startswith("WITH"):
+            found.append("INSERT " + "+".join(INSERTED.findall(sql)))
+            continue
         verb, table = (part for part in STATEMENT.match(sql).groups() if part)
         found.append(f"{verb} {table}")
     return found, opened
+
+
+def together(*tables) -> list[str]:
+    """Inserts that PostgreSQL makes in one statement and other databases one by one."""
+    if connection.vendor == "postgresql":
+        return ["INSERT " + "+".join(tables)]
+    return [f"INSERT {table}" for table in tables]
 
 
 @pytest.fixture
@@ -70,23 +84,30 @@ def sale(till, customer, external_id, amount="1000.00", code=None):
 REQUEST = [
     "SELECT accounts_merchantapikey",  # with the merchant and its programme (or that it has none)
     "SELECT accounts_user",  # with the card secret
-    "INSERT loyalty_scanlog",  # every card presented is logged, on its own
-    "SELECT loyalty_scanlog",  # the burst rule
+    # Every card presented is logged, on its own; the burst rule reads the card's recent
+    # merchants in the same statement on PostgreSQL.
+    *(
+        ["INSERT loyalty_scanlog"]
+        if connection.vendor == "postgresql"
+        else ["INSERT loyalty_scanlog", "SELECT loyalty_scanlog"]
+    ),
 ]
-SALE = [
-    "SELECT loyalty_account",  # FOR UPDATE, with whether a referral is pending
-    "INSERT loyalty_postransaction",  # points_earned already set: no UPDATE follows
-    "INSERT loyalty_postransactionline",
+LOCK = ["SELECT loyalty_account"]  # FOR UPDATE, with whether a referral is pending
+# The row (points_earned already set: no UPDATE follows) and its lines.
+ROW = together("loyalty_postransaction", "loyalty_postransactionline")
+EARN = [
     "UPDATE loyalty_account",  # balance, lifetime and tier points in one statement
-    "INSERT loyalty_ledgerentry",
-    "INSERT loyalty_pointlot",
-    "INSERT loyalty_customertotals",  # upsert: the customer's totals at the merchant
-    "INSERT loyalty_customertotals",  # upsert: and across the network
-    "SELECT loyalty_postransaction",  # the customer-velocity fraud rule
+    *together("loyalty_ledgerentry", "loyalty_pointlot"),
 ]
+TAIL = [
+    # Upserts: the customer's totals at the merchant, then across the network.
+    *together("loyalty_customertotals", "loyalty_customertotals"),
+    "SELECT loyalty_postransaction",  # the velocity fraud rules (customer and till)
+]
+SALE = [*LOCK, *ROW, *EARN, *TAIL]
 
 
-def test_a_regular_sale_is_its_card_check_and_twelve_statements_in_one_transaction(till, shopper):
+def test_a_regular_sale_is_its_card_check_and_a_few_statements_in_one_transaction(till, shopper):
     assert sale(till, shopper, "warm-up").status_code == 201
     code = card_code(shopper)
     with CaptureQueriesContext(connection) as captured:
@@ -97,6 +118,59 @@ def test_a_regular_sale_is_its_card_check_and_twelve_statements_in_one_transacti
     assert transactions == 1
     if connection.features.has_select_for_update:
         assert "FOR UPDATE" in next(q["sql"] for q in captured.captured_queries if '"loyalty_account"' in q["sql"])
+
+
+def test_a_cleared_sale_with_an_offer_takes_its_budget_last_and_posts_two_entries(
+    till, merchant, other_merchant, shopper
+):
+    from loyalty.clearing.models import JournalEntry
+    from loyalty.clearing.tests.conftest import coalition_make
+    from loyalty.offers.models import OfferApplication
+
+    from .test_offers import _offer
+
+    coalition_make()
+    offer = _offer(
+        merchant,
+        partner=other_merchant,
+        issuer_share=Decimal("60"),
+        partner_share=Decimal("30"),
+        operator_share=Decimal("10"),
+        budget_amount=Decimal("1000"),
+    )
+    assert sale(till, shopper, "warm-up").status_code == 201
+    code = card_code(shopper)
+    with CaptureQueriesContext(connection) as captured:
+        response = sale(till, shopper, "till-1", code=code)
+    assert response.status_code == 201 and response.json()["discount"] == "100.00"
+    found, transactions = statements(captured)
+    assert found == [
+        *REQUEST,
+        *LOCK,
+        *ROW,  # with its discount and the points on what is left: no UPDATE follows
+        "INSERT loyalty_offerapplication",
+        *together("clearing_journalentry", "clearing_posting"),  # the discount's funding
+        *EARN,
+        *together("clearing_journalentry", "clearing_posting"),  # the points issued
+        *TAIL,
+        "INSERT audit_auditentry",
+        "UPDATE loyalty_offer",  # the budget, taken last: its row stays locked only until the commit
+    ]
+    assert transactions == 1
+    tx = PosTransaction.objects.get(external_id="till-1")
+    assert (tx.discount, tx.points_earned) == (Decimal("100.00"), 90)
+    application = OfferApplication.objects.get(transaction=tx)
+    entry = JournalEntry.objects.get(kind="offer", reference=f"offer:{application.pk}")
+    assert sorted(p.amount for p in entry.postings.all()) == [
+        Decimal("-60.00"),
+        Decimal("-30.00"),
+        Decimal("-10.00"),
+        Decimal("100.00"),
+    ]
+    earned = JournalEntry.objects.get(kind="earn", ledger_entry__reference=f"{merchant.pk}:till-1")
+    assert earned.points == 90 and sum(p.amount for p in earned.postings.all()) == 0
+    offer.refresh_from_db()
+    assert (offer.spent_amount, offer.redemptions) == (Decimal("200.00"), 2)
 
 
 def test_the_response_is_rendered_from_the_sale_as_the_detail_reads_it(till, shopper):
@@ -140,7 +214,8 @@ def test_a_retry_reads_the_first_sale_back_and_writes_nothing(till, shopper):
     found, _transactions = statements(captured)
     assert found == [
         *REQUEST,
-        *SALE[:2],  # the insert fails on the unique constraint and rolls back
+        *LOCK,
+        ROW[0],  # the insert fails on the unique constraint and rolls back
         "SELECT loyalty_postransaction",
         "SELECT loyalty_postransactionline",
     ]
@@ -152,20 +227,18 @@ def test_a_first_sale_creates_the_account_and_logs_its_first_tier(till, shopper)
     with CaptureQueriesContext(connection) as captured:
         assert sale(till, shopper, "till-1", code=code).status_code == 201
     found, transactions = statements(captured)
-    assert (
-        found
-        == [
-            *REQUEST,
-            *SALE[:1],
-            "INSERT loyalty_account",  # ON CONFLICT DO NOTHING, then locked
-            "SELECT loyalty_account",
-            *SALE[1:6],
-            "INSERT loyalty_tierchange",
-            "INSERT audit_auditentry",
-            *SALE[6:],
-            "INSERT audit_auditentry",
-        ]
-    )
+    assert found == [
+        *REQUEST,
+        *LOCK,
+        "INSERT loyalty_account",  # ON CONFLICT DO NOTHING, then locked
+        "SELECT loyalty_account",
+        *ROW,
+        *EARN,
+        "INSERT loyalty_tierchange",
+        "INSERT audit_auditentry",
+        *TAIL,
+        "INSERT audit_auditentry",
+    ]
     assert transactions == 1
     account = Account.objects.get(customer=shopper)
     assert (account.tier.code, account.tier_points) == ("beginner", 100)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from skypark.audit.services import audit_log, snapshot
 from skypark.core.errors import Conflict, NotFound
 
+from .keyread import api_key_read
 from .models import (
     API_KEY_LIVE_START,
     API_KEY_TEST_START,
@@ -207,12 +208,8 @@ def api_key_lookup(plaintext, *, merchant_related=()):
     start = API_KEY_TEST_START if plaintext.startswith(API_KEY_TEST_START) else API_KEY_LIVE_START
     prefix = plaintext[len(start) :].split(".", 1)[0]
     # The plan comes with the merchant: the partner API counts calls against it.
-    related = [f"merchant__{name}" for name in merchant_related] + ["merchant__plan"]
-    try:
-        # get(), not first(): the prefix is unique, and ordering the one row is work.
-        key = MerchantApiKey.objects.select_related(*related).get(prefix=prefix, revoked_at__isnull=True)
-    except MerchantApiKey.DoesNotExist:
-        key = None
+    # The prefix is unique; the merchant's relations come in the same statement.
+    key = api_key_read(prefix, merchant_related=(*merchant_related, "plan"))
     if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(plaintext)):
         # The hash covers the whole key, its ``sk_test_`` or ``sk_`` start included.
         raise NotFound("Unknown API key.", code="invalid_api_key")

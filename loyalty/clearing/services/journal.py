@@ -12,8 +12,10 @@ that balanced the original.)
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.db import connection
 from django.utils import timezone
 
+from ... import inserts
 from ..errors import UnbalancedEntry
 from ..models import JournalEntry, Posting
 
@@ -42,26 +44,29 @@ def legs_balance(legs) -> list[Leg]:
 
 
 def entry_post(*, coalition, kind, legs, occurred_at=None, **fields) -> JournalEntry:
-    """Writes one journal entry and its postings in the caller's transaction (two
-    INSERTs). ``legs`` must sum to zero; on PostgreSQL the deferred trigger checks the
-    same again at commit, whatever wrote the rows."""
+    """Writes one journal entry and its postings in the caller's transaction: one
+    statement on PostgreSQL (``loyalty.inserts``), two elsewhere. ``legs`` must sum to
+    zero; on PostgreSQL the deferred trigger checks the same again at commit, whatever
+    wrote the rows."""
     legs = legs_balance(legs)
-    entry = JournalEntry.objects.create(
-        coalition=coalition, kind=kind, occurred_at=occurred_at or timezone.now(), **fields
-    )
-    Posting.objects.bulk_create(
-        [
-            Posting(
-                entry=entry,
-                merchant_id=leg.merchant_id,
-                role=leg.role,
-                amount=leg.amount,
-                currency=coalition.currency,
-                points=leg.points,
-            )
-            for leg in legs
-        ]
-    )
+    entry = JournalEntry(coalition=coalition, kind=kind, occurred_at=occurred_at or timezone.now(), **fields)
+    postings = [
+        Posting(
+            merchant_id=leg.merchant_id,
+            role=leg.role,
+            amount=leg.amount,
+            currency=coalition.currency,
+            points=leg.points,
+        )
+        for leg in legs
+    ]
+    if connection.vendor == "postgresql":
+        inserts.insert_with_children(entry, postings, fk="entry")
+        return entry
+    entry.save(force_insert=True)
+    for posting in postings:
+        posting.entry = entry
+    Posting.objects.bulk_create(postings)
     return entry
 
 

@@ -176,18 +176,24 @@ def clearing_post_coupon(redemption, *, coupon) -> JournalEntry | None:
     )
 
 
-def post_offer_funding(*, reference: str, acceptor, discount, funders, occurred_at=None, memo="", data=None):
+def post_offer_funding(
+    *, reference: str, acceptor, discount, funders, occurred_at=None, memo="", data=None, reference_is_new=False
+):
     """Clears one application of an offer: the ``acceptor`` (the partner where the sale
     happened) gave ``discount``; ``funders`` maps each funding party (a merchant, or None
     for the operator) to the amount it funds, already computed by the offer's own rules
     and summing to ``discount``. Idempotent per ``reference`` (the offer application's
-    id): a second call returns the first entry. Runs in the caller's transaction."""
+    id): a second call returns the first entry. ``reference_is_new``: the caller has just
+    inserted the row the reference names, so no entry can have it and the look-up is
+    skipped (the unique constraint on the reference still refuses a second). Runs in the
+    caller's transaction."""
     book = rule_book()
     if book is None:
         return None
-    existing = JournalEntry.objects.filter(coalition=book.coalition, kind=EK.OFFER, reference=reference).first()
-    if existing is not None:
-        return existing
+    if not reference_is_new:
+        existing = JournalEntry.objects.filter(coalition=book.coalition, kind=EK.OFFER, reference=reference).first()
+        if existing is not None:
+            return existing
     discount = money(discount)
     legs = [Leg(getattr(acceptor, "pk", acceptor), Role.RECEIVED, discount)]
     for party, amount in funders.items():

@@ -4,7 +4,7 @@ import hashlib
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from skypark.audit.services import audit_log
 
-from ... import webhooks
+from ... import inserts, webhooks
 from ...errors import (
     IdempotencyKeyReused,
     InvalidPoints,
@@ -23,7 +23,8 @@ from ...models import (
     PosTransaction,
     PosTransactionLine,
 )
-from ...offers.services import sale_offers_apply
+from ...offers.budget import BudgetGone
+from ...offers.services import sale_offers_apply, sale_offers_record, sale_offers_settle, sale_offers_take
 from .. import modes
 from ..earning import (
     _credit_qualifying,
@@ -43,6 +44,7 @@ Kind = LedgerEntry.Kind
 Status = PosTransaction.Status
 PaymentMethod = PosTransaction.PaymentMethod
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 # What a till may record a sale as: completed (points move now), pending (payment under
 # way: ``pos_transaction_complete`` or ``pos_transaction_cancel`` follows) or failed.
 RECORDABLE = (Status.COMPLETED, Status.PENDING, Status.FAILED)
@@ -186,51 +188,35 @@ def pos_transaction_record(
     )
     occurred_at = occurred_at or timezone.now()
     completed = status == Status.COMPLETED
+    sale = dict(
+        merchant=merchant,
+        customer=customer,
+        external_id=external_id,
+        amount=amount,
+        lines=lines,
+        occurred_at=occurred_at,
+        idempotency_key=idempotency_key,
+        points_to_redeem=points_to_redeem,
+        coupon_code=coupon_code,
+        source=source,
+        metadata=metadata,
+        actor=actor,
+        test=test,
+        status=status,
+        payment_method=payment_method,
+        till_id=till_id,
+        device_id=device_id,
+        card_fingerprint=card_fingerprint,
+        request_hash=request_hash,
+    )
     try:
-        with transaction.atomic():
-            day = timezone.localdate(occurred_at)
-            if test:
-                rules = modes.rules_read(customer=customer, merchant=merchant, day=day)
-            else:
-                rules = _rules_locked(customer=customer, merchant=merchant, day=day)
-            tx = PosTransaction.objects.create(
-                merchant=merchant,
-                customer=customer,
-                account=rules.account,
-                is_test=test,
-                external_id=external_id,
-                idempotency_key=idempotency_key or "",
-                request_hash=request_hash,
-                source=source,
-                currency=merchant.currency,
-                amount=amount,
-                occurred_at=occurred_at,
-                metadata=metadata or {},
-                status=status,
-                payment_method=payment_method,
-                till_id=till_id,
-                device_hash=fingerprint(device_id),
-                card_hash=fingerprint(card_fingerprint),
-                completed_at=timezone.now() if completed else None,
-                # Without a coupon or points spent nothing comes off the price: what the sale
-                # earns is known before its row is written, and no UPDATE follows.
-                points_earned=rules.points_for(amount) if completed and not (coupon_code or points_to_redeem) else 0,
-                # A pending sale keeps what it asks to spend until it completes.
-                points_redeemed=points_to_redeem if status == Status.PENDING else 0,
-                coupon_code=coupon_code_clean(coupon_code) if status == Status.PENDING else "",
-            )
-            _lines_write(tx, lines)
-            if completed:
-                _pos_apply(
-                    tx,
-                    rules=rules,
-                    points_to_redeem=points_to_redeem,
-                    coupon_code=coupon_code,
-                    actor=actor,
-                    lines=lines,
-                )
-            else:
-                _pos_recorded(tx, actor=actor)
+        try:
+            tx, rules = _sale_write(**sale, offers_last=True)
+        except BudgetGone:
+            # Race condition: the budget of the offer chosen from the cached candidates ran
+            # out (or the offer stopped) before it was taken: the whole sale rolled back and
+            # is made again with the offer's row locked before its own.
+            tx, rules = _sale_write(**sale, offers_last=False)
     except IntegrityError:
         found = _pos_existing(merchant, external_id, idempotency_key, test=test)
         if found is None:
@@ -243,6 +229,99 @@ def pos_transaction_record(
     if completed and not test and rules.account.referral_pending:
         referral_reward(referred=customer)
     return tx, True
+
+
+def _sale_write(
+    *,
+    merchant,
+    customer,
+    external_id,
+    amount,
+    lines,
+    occurred_at,
+    idempotency_key,
+    points_to_redeem,
+    coupon_code,
+    source,
+    metadata,
+    actor,
+    test,
+    status,
+    payment_method,
+    till_id,
+    device_id,
+    card_fingerprint,
+    request_hash,
+    offers_last,
+):
+    """The sale's transaction (see ``pos_transaction_record``); returns the sale and the
+    customer's rules. Raises ``BudgetGone`` (all rolled back) when ``offers_last`` and the
+    chosen offer's budget can no longer be taken."""
+    completed = status == Status.COMPLETED
+    with transaction.atomic():
+        day = timezone.localdate(occurred_at)
+        if test:
+            rules = modes.rules_read(customer=customer, merchant=merchant, day=day)
+        else:
+            rules = _rules_locked(customer=customer, merchant=merchant, day=day)
+        # Without a coupon or points spent, the offers are the only thing that comes off the
+        # price: they are chosen before the row is written, so it carries its discount and
+        # the points earned on what is left to pay, and no UPDATE follows. One candidate's
+        # budget is taken last, just before the commit (``offers_last``), so that its row
+        # stays locked only that long.
+        straight = completed and not (coupon_code or points_to_redeem)
+        taken = None
+        if straight:
+            taken = sale_offers_take(
+                merchant=merchant,
+                customer=customer,
+                amount=amount,
+                lines=lines,
+                at=occurred_at,
+                points_rules=rules,
+                due=amount,
+                test=test,
+                defer=offers_last,
+            )
+        tx = PosTransaction(
+            merchant=merchant,
+            customer=customer,
+            account=rules.account,
+            is_test=test,
+            external_id=external_id,
+            idempotency_key=idempotency_key or "",
+            request_hash=request_hash,
+            source=source,
+            currency=merchant.currency,
+            amount=amount,
+            occurred_at=occurred_at,
+            metadata=metadata or {},
+            status=status,
+            payment_method=payment_method,
+            till_id=till_id,
+            device_hash=fingerprint(device_id),
+            card_hash=fingerprint(card_fingerprint),
+            completed_at=timezone.now() if completed else None,
+            discount=taken.discount if straight else ZERO,
+            points_earned=rules.points_for(amount - taken.discount) if straight else 0,
+            # A pending sale keeps what it asks to spend until it completes.
+            points_redeemed=points_to_redeem if status == Status.PENDING else 0,
+            coupon_code=coupon_code_clean(coupon_code) if status == Status.PENDING else "",
+        )
+        _write(tx, lines)
+        if completed:
+            _pos_apply(
+                tx,
+                rules=rules,
+                points_to_redeem=points_to_redeem,
+                coupon_code=coupon_code,
+                actor=actor,
+                lines=lines,
+                taken=taken,
+            )
+        else:
+            _pos_recorded(tx, actor=actor)
+    return tx, rules
 
 
 def _pos_existing(merchant, external_id, idempotency_key, *, test=False):
@@ -270,20 +349,27 @@ def _lines_in_hand(tx: PosTransaction, lines: list[PosTransactionLine]):
     tx._prefetched_objects_cache = {"lines": written}
 
 
-def _lines_write(tx, lines):
-    written = PosTransactionLine.objects.bulk_create(
-        [
-            PosTransactionLine(
-                transaction=tx,
-                sku=str(line.get("sku", ""))[:64],
-                name=str(line.get("name", ""))[:255],
-                quantity=Decimal(str(line.get("quantity", 1))),
-                unit_price=_money(line.get("unit_price", 0)),
-                total=_money(Decimal(str(line.get("quantity", 1))) * _money(line.get("unit_price", 0))),
-            )
-            for line in lines
-        ]
-    )
+def _write(tx, lines):
+    """The sale's row and its lines: one statement on PostgreSQL (``loyalty.inserts``);
+    a retry's row is refused by the unique constraints all the same."""
+    written = [
+        PosTransactionLine(
+            transaction=tx,
+            sku=str(line.get("sku", ""))[:64],
+            name=str(line.get("name", ""))[:255],
+            quantity=Decimal(str(line.get("quantity", 1))),
+            unit_price=_money(line.get("unit_price", 0)),
+            total=_money(Decimal(str(line.get("quantity", 1))) * _money(line.get("unit_price", 0))),
+        )
+        for line in lines
+    ]
+    if connection.vendor == "postgresql":
+        inserts.insert_with_children(tx, written, fk="transaction")
+    else:
+        tx.save(force_insert=True)
+        for line in written:
+            line.transaction = tx
+        PosTransactionLine.objects.bulk_create(written)
     _lines_in_hand(tx, written)
 
 
@@ -296,12 +382,13 @@ def _pos_recorded(tx, *, actor):
     )
 
 
-def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor, lines=None):
+def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor, lines=None, taken=None):
     """Completing a sale, inside its transaction, after its row and lines: the coupon,
     the offers, the points spent and earned, cross-promo coupons, the customer's totals,
     the fraud rules and the audit entry. ``rules.account`` is locked. ``lines`` are the
     lines as the till sent them (with their categories); a pending sale completed later
-    is read from its stored lines."""
+    is read from its stored lines. ``taken``: the offers already decided before the row
+    was written, its discount on it (``sale_offers_take``)."""
     if lines is None:
         lines = [{"sku": line.sku, "total": line.total} for line in tx.lines.all()]
     merchant, customer, account = tx.merchant, tx.customer, rules.account
@@ -321,8 +408,11 @@ def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor, lines=
         tx.coupon_code = redemption.coupon.code
         tx.discount += redemption.discount
         due -= redemption.discount
-    offered = sale_offers_apply(tx, points_rules=rules, lines=lines, due=due, actor=actor)
-    tx.discount += offered.discount
+    if taken is None:
+        offered = sale_offers_apply(tx, points_rules=rules, lines=lines, due=due, actor=actor)
+        tx.discount += offered.discount
+    else:
+        offered = sale_offers_record(taken, tx=tx, account=account, actor=actor)
     due -= offered.discount
     if points_to_redeem:
         if points_to_redeem < 0 or points_to_redeem < rules.min_redeem_points:
@@ -388,7 +478,7 @@ def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor, lines=
             points=earned,
             balance=account.balance,
         )
-    if coupon_code or points_to_redeem or offered.discount or tx.points_earned != earned:
+    if coupon_code or points_to_redeem or (offered.discount and taken is None) or tx.points_earned != earned:
         tx.points_earned = earned
         tx.save(update_fields=["coupon_code", "discount", "points_redeemed", "points_earned", "updated_at"])
     if not tx.is_test:
@@ -401,3 +491,6 @@ def _pos_apply(tx, *, rules: Rules, points_to_redeem, coupon_code, actor, lines=
         obj=tx,
         data={"amount": str(tx.amount), "earned": earned, "redeemed": tx.points_redeemed, "test": tx.is_test},
     )
+    if taken is not None:
+        # Last: the offer's row is locked from here to the commit (BudgetGone rolls back).
+        sale_offers_settle(taken)
