@@ -221,8 +221,20 @@ ARCHIVE_AFTER_DAYS = {
     "events": env.int("ARCHIVE_EVENTS_DAYS", default=400),
 }
 
-# Cache: Redis when REDIS_URL/CACHE_URL is given, local memory otherwise.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://skypark")}
+
+def cache_config(url: str) -> dict:
+    """A ``CACHES`` entry from a cache URL (django-environ's forms). A Redis URL
+    (``rediscache://``, ``redis://``, ``rediss://``) means Django's Redis backend with one
+    reused client per server (``skypark.core.cache.RedisCache``)."""
+    if url.startswith(("redis://", "rediss://", "rediscache://")):
+        config = env.cache_url_config(url, backend="django.core.cache.backends.redis.RedisCache")
+        config["BACKEND"] = "skypark.core.cache.RedisCache"
+        return config
+    return env.cache_url_config(url)
+
+
+# Cache: Redis when CACHE_URL names one, local memory (per process) otherwise.
+CACHES = {"default": cache_config(env("CACHE_URL", default="locmemcache://skypark"))}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
