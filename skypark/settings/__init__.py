@@ -79,24 +79,27 @@ INSTALLED_APPS = [
     "bookings",
 ]
 
+# An API call without a session cookie passes by the web pages' middleware: sessions,
+# CSRF, authentication by session, the staff second factor, the profile's language and
+# messages (skypark.core.api.middleware); /api/ takes its language from Accept-Language
+# (skypark.core.api.language).
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "skypark.ops.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "skypark.core.api.middleware.SessionMiddleware",
+    "skypark.core.api.language.LocaleMiddleware",
     "skypark.core.middleware.RefuseUnstorableInputMiddleware",
-    "skypark.core.api.language.ApiLanguageMiddleware",
     "skypark.core.api.ratelimit.RateLimitHeadersMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "skypark.accounts.mfa.middleware.StaffMfaMiddleware",
-    "skypark.accounts.middleware.UserLanguageMiddleware",
-    "skypark.accounts.middleware.SessionTouchMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "skypark.core.api.middleware.CsrfViewMiddleware",
+    "skypark.core.api.middleware.AuthenticationMiddleware",
+    "skypark.core.api.middleware.OTPMiddleware",
+    "skypark.core.api.middleware.StaffMfaMiddleware",
+    "skypark.core.api.middleware.UserLanguageMiddleware",
+    "skypark.core.api.middleware.SessionTouchMiddleware",
+    "skypark.core.api.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "skypark.analytics.web.WebEventMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
