@@ -1,5 +1,8 @@
 """Customer API tokens (JWT) that can be revoked: see ``skypark.accounts.auth_sessions``."""
 
+import time
+from datetime import timedelta
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -7,6 +10,13 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 
 from ..auth_sessions import session_touch, token_matches, token_user
+
+# Per process: access tokens whose signature this process has verified, so that a device
+# sending the same token all day is not verified again on every request. Only a token that
+# passed simplejwt's checks gets in; its expiry is checked again on every use, and its
+# revocation is checked per request as for any token (``token_user``).
+_verified: dict = {}
+VERIFIED_KEPT = 10_000
 
 
 class RevocableJWTAuthentication(JWTAuthentication):
@@ -18,6 +28,19 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
     # simplejwt's refusals (skypark.core.api.documented_errors).
     api_error_codes = ("token_not_valid", "bad_authorization_header", "user_not_found", "user_inactive")
+
+    def get_validated_token(self, raw_token):
+        token = _verified.get(raw_token)
+        if token is not None:
+            leeway = api_settings.LEEWAY
+            leeway = leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
+            if token.payload["exp"] + leeway > time.time():
+                return token
+        token = super().get_validated_token(raw_token)
+        if len(_verified) >= VERIFIED_KEPT:
+            _verified.clear()
+        _verified[raw_token] = token
+        return token
 
     def authenticate(self, request):
         header = self.get_header(request)
