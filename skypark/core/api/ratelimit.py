@@ -10,7 +10,8 @@ window ends) for the tightest of them, and a refused request (429 ``throttled``)
 keeps trying stays refused until its window ends.
 
 The rates are DRF's (``DEFAULT_THROTTLE_RATES``, read through
-``SimpleRateThrottle.THROTTLE_RATES``), and so is the key: ``throttle_<scope>_<ident>``."""
+``SimpleRateThrottle.THROTTLE_RATES``). The key, ``ratelimit:<scope>:<ident>``, is not
+DRF's ``throttle_<scope>_<ident>``, whose value is a list: a counter never meets one."""
 
 import math
 
@@ -22,6 +23,8 @@ from skypark.core.cache import window_hit
 class RateLimitReporting:
     """Mixin for a ``SimpleRateThrottle``: counts in a window and notes limit, remaining
     and reset on the request."""
+
+    cache_format = "ratelimit:%(scope)s:%(ident)s"
 
     def allow_request(self, request, view):
         if self.rate is None:
