@@ -5,10 +5,10 @@ the project's exception handler."""
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from skypark.accounts.api.auth import IsCustomer
+from skypark.core.api.ratelimit import ScopedRateThrottle
 from skypark.core.api.serializers import ErrorOutput
 from skypark.core.errors import NotFound
 

@@ -12,16 +12,24 @@ current refresh token. Every API token also carries the user's ``token_version``
   user's ``token_version``, ends every session but the one the change was made in, and
   blacklists every outstanding refresh token of the user.
 * An access token is refused once its ``ver`` is not the user's current one or its
-  session has ended. ``token_state`` answers that from the cache and reads the database
-  only on a miss; entries live ``TOKEN_STATE_CACHE_SECONDS`` (5 s), and a revocation
-  writes the new state into the cache when it commits, so with a shared cache (Redis) a
-  token stops working at once and with a per-process cache within 5 seconds.
+  session has ended, or its user is inactive or gone. ``token_user`` answers all of that
+  from the cache in one read — the user's row as last read (which carries the version)
+  and whether the session is live — and reads the database only on a miss; entries live
+  ``TOKEN_STATE_CACHE_SECONDS`` (5 s). A revocation drops the cached row and writes the
+  session's end into the cache when it commits, and every save or deletion of a user
+  (deactivation, a password or a permission flag changed) drops its cached row at once
+  and again on commit, so with a shared cache (Redis) a token stops working at once and
+  with a per-process cache within 5 seconds. The API's user is that cached row: a change
+  made with a queryset ``update()`` must call ``user_cache_forget``, or it shows within
+  the same bound.
 
 Locks: rotating a refresh token locks its session row; ending all sessions locks the
 user row, then each session row. A rotation racing with a revocation therefore either
 finishes first (and the revocation blacklists the token it issued) or sees the session
 ended; a token issued with the old version is refused by the version check.
 """
+
+import time
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
@@ -40,32 +48,38 @@ TOUCH_EVERY_SECONDS = 60
 WEB_SESSION_FIELD = "_auth_session_id"
 
 
-def _version_key(user_id) -> str:
-    return f"auth:token-version:{user_id}"
+def _user_key(user_id) -> str:
+    return f"auth:user:{user_id}"
 
 
 def _live_key(session_id) -> str:
     return f"auth:session-live:{session_id}"
 
 
-def token_state(*, user_id, session_id=None) -> tuple[int | None, bool]:
-    """``(the user's token version, whether session_id is live)``: from the cache, or
-    from the database on a miss (then cached). The version is None for a user who no
-    longer exists; a token without a session is "live"."""
-    keys = [_version_key(user_id)] + ([_live_key(session_id)] if session_id else [])
+def token_user(*, user_id, session_id=None) -> tuple[User | None, bool]:
+    """``(the user's row, whether session_id is live)``: from the cache, or from the
+    database on a miss (then cached). The user is None when they no longer exist; a token
+    without a session is "live"."""
+    keys = [_user_key(user_id)] + ([_live_key(session_id)] if session_id else [])
     found = cache.get_many(keys)
-    version = found.get(keys[0])
-    if version is None:
-        version = User.objects.filter(pk=user_id).values_list("token_version", flat=True).first()
-        if version is not None:
-            cache.set(keys[0], version, TOKEN_STATE_CACHE_SECONDS)
+    user = found.get(keys[0])
+    if user is None:
+        user = User.objects.filter(pk=user_id).first()
+        if user is not None:
+            cache.set(keys[0], user, TOKEN_STATE_CACHE_SECONDS)
     if not session_id:
-        return version, True
+        return user, True
     live = found.get(keys[1])
     if live is None:
         live = int(AuthSession.objects.filter(pk=session_id, user_id=user_id, revoked_at__isnull=True).exists())
         cache.set(keys[1], live, TOKEN_STATE_CACHE_SECONDS)
-    return version, bool(live)
+    return user, bool(live)
+
+
+def token_matches(payload, user, live) -> bool:
+    """Whether a token with these claims is good for ``user`` and its session's state
+    (as ``token_user`` gave them)."""
+    return user is not None and live and int(payload.get("ver", 0)) == user.token_version
 
 
 def token_is_current(payload) -> bool:
@@ -75,8 +89,16 @@ def token_is_current(payload) -> bool:
     user_id = payload.get(api_settings.USER_ID_CLAIM)
     if user_id is None:
         return False
-    version, live = token_state(user_id=user_id, session_id=payload.get("sid"))
-    return version is not None and live and int(payload.get("ver", 0)) == version
+    user, live = token_user(user_id=user_id, session_id=payload.get("sid"))
+    return token_matches(payload, user, live)
+
+
+def user_cache_forget(user_id) -> None:
+    """Drops the user's cached row now and again when the current transaction commits
+    (a reader in between may have cached the row as it was before)."""
+    key = _user_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def _device(request) -> dict:
@@ -125,9 +147,23 @@ def _touched(session_id) -> bool:
     return cache.add(f"auth:session-touch:{session_id}", 1, TOUCH_EVERY_SECONDS)
 
 
+# Per process: when it next asks the cache whether a session's "last used" is due, so
+# that a device's every request does not cost a cache round trip for it.
+_touch_asked: dict = {}
+
+
 def session_touch(*, session_id, now=None) -> None:
-    """Notes that a session was used; writes at most once a minute per session."""
-    if session_id and _touched(session_id):
+    """Notes that a session was used; writes at most once a minute per session, and asks
+    the cache about it at most once a minute per process."""
+    if not session_id:
+        return
+    clock = time.monotonic()
+    if _touch_asked.get(session_id, 0) > clock:
+        return
+    if len(_touch_asked) >= 10_000:
+        _touch_asked.clear()
+    _touch_asked[session_id] = clock + TOUCH_EVERY_SECONDS
+    if _touched(session_id):
         AuthSession.objects.filter(pk=session_id, revoked_at__isnull=True).update(last_used_at=now or timezone.now())
 
 
@@ -199,7 +235,7 @@ def sessions_revoke_all(*, user, keep_session_id=None, keep_session_key=None, re
         ended += 1
     outstanding = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
     _blacklist_jtis(list(outstanding.values_list("jti", flat=True)))
-    _forget_then_set(_version_key(user.pk), version)
+    user_cache_forget(user.pk)
     audit_log(
         actor=actor or user,
         action="accounts.session.all_ended",
@@ -207,6 +243,12 @@ def sessions_revoke_all(*, user, keep_session_id=None, keep_session_key=None, re
         data={"sessions": ended, "reason": reason},
     )
     return ended
+
+
+def on_user_changed(sender, instance, **kwargs):
+    """``post_save`` / ``post_delete`` of a user: the API stops using the cached row."""
+    if instance.pk is not None:
+        user_cache_forget(instance.pk)
 
 
 def on_user_logged_in(sender, request, user, **kwargs):

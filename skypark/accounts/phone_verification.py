@@ -22,6 +22,7 @@ from skypark.audit.services import audit_log, snapshot
 from skypark.core.errors import Conflict, DomainError
 
 from . import phone_codes
+from .auth_sessions import user_cache_forget
 from .models import User
 from .phones import normalise_phone
 from .signals import phone_verified
@@ -94,6 +95,7 @@ def _confirm(user_id, code, ip):
     if not phone_codes.code_spend(POLICY, user=user, phone=user.phone, code=code):
         return None
     User.objects.filter(pk=user.pk).update(phone_verified=True)
+    user_cache_forget(user.pk)
     user.phone_verified = True
     audit_log(actor=user, action="accounts.phone_verification.confirmed", obj=user, data={"ip": ip})
     phone_verified.send(sender=User, user=user)

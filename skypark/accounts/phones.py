@@ -1,5 +1,7 @@
 """Phone numbers: parsed and normalised with ``phonenumbers`` to E.164, default region KG."""
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,7 +27,10 @@ def looks_like_phone(value: str) -> bool:
     return "@" not in (value or "")
 
 
+@functools.lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
+    """The number as people write it (``+996 555 123 456``). Remembered per process: every
+    audit entry (a gate scan's among them) and staff page names users by it."""
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:

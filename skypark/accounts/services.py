@@ -8,6 +8,7 @@ from django.utils import timezone
 from skypark.audit.services import audit_log, snapshot
 from skypark.core.errors import Conflict, NotFound
 
+from .auth_sessions import user_cache_forget
 from .keyread import api_key_read
 from .models import (
     API_KEY_LIVE_START,
@@ -163,6 +164,7 @@ def merchant_membership_add(*, merchant, user, role, actor):
     if not user.is_staff:
         # Merchant staff work in the back-office, limited to their merchant.
         User.objects.filter(pk=user.pk).update(is_staff=True)
+        user_cache_forget(user.pk)
     audit_log(actor=actor, action="accounts.membership.saved", obj=membership, data={"role": role, "created": created})
     return membership
 

@@ -27,7 +27,8 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from rest_framework.throttling import ScopedRateThrottle
+
+from skypark.core.api.ratelimit import ScopedRateThrottle
 
 MAX_CODE_LENGTH = 400
 

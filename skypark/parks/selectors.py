@@ -38,7 +38,13 @@ def park_list(*, search: str = "", include_inactive=False):
 
 
 def park_get(*, slug: str) -> Park:
-    return park_list().get(slug=slug)
+    """One active park by slug: its row read now (occupancy and closures change at any
+    time), its hours and active slots from ``park_timetable``, attached as if prefetched
+    (``park.hours.all()``, ``park.slots.all()``), in the order ``park_list`` gives."""
+    park = Park.objects.active().get(slug=slug)
+    hours, slots = park_timetable(park.pk)
+    park._prefetched_objects_cache = {"hours": hours, "slots": slots}
+    return park
 
 
 def park_get_for_sale(*, slug: str) -> Park:
@@ -85,7 +91,26 @@ def park_schedule(park: Park) -> ParkSchedule:
 
 
 def park_schedule_forget(park_id) -> None:
-    cache.delete(_schedule_key(park_id))
+    cache.delete_many([_schedule_key(park_id), _timetable_key(park_id)])
+
+
+def _timetable_key(park_id) -> str:
+    return f"parks:timetable:{park_id}"
+
+
+def park_timetable(park_id) -> tuple[list[OpeningHours], list[TimeSlot]]:
+    """The park's opening hours (by weekday) and active slots (by start) as its pages and
+    API show them: from the cache, or two small queries on a miss; as fresh as
+    ``park_schedule`` (cleared by the same receivers)."""
+    key = _timetable_key(park_id)
+    timetable = cache.get(key)
+    if timetable is None:
+        timetable = (
+            list(OpeningHours.objects.filter(park_id=park_id).order_by("weekday")),
+            list(TimeSlot.objects.filter(park_id=park_id, is_active=True).order_by("starts")),
+        )
+        cache.set(key, timetable, SCHEDULE_SECONDS)
+    return timetable
 
 
 def hours_on(park: Park, day: datetime.date) -> OpeningHours | None:

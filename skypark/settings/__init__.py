@@ -79,24 +79,27 @@ INSTALLED_APPS = [
     "bookings",
 ]
 
+# An API call without a session cookie passes by the web pages' middleware: sessions,
+# CSRF, authentication by session, the staff second factor, the profile's language and
+# messages (skypark.core.api.middleware); /api/ takes its language from Accept-Language
+# (skypark.core.api.language).
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "skypark.ops.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "skypark.core.api.middleware.SessionMiddleware",
+    "skypark.core.api.language.LocaleMiddleware",
     "skypark.core.middleware.RefuseUnstorableInputMiddleware",
-    "skypark.core.api.language.ApiLanguageMiddleware",
     "skypark.core.api.ratelimit.RateLimitHeadersMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "skypark.accounts.mfa.middleware.StaffMfaMiddleware",
-    "skypark.accounts.middleware.UserLanguageMiddleware",
-    "skypark.accounts.middleware.SessionTouchMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "skypark.core.api.middleware.CsrfViewMiddleware",
+    "skypark.core.api.middleware.AuthenticationMiddleware",
+    "skypark.core.api.middleware.OTPMiddleware",
+    "skypark.core.api.middleware.StaffMfaMiddleware",
+    "skypark.core.api.middleware.UserLanguageMiddleware",
+    "skypark.core.api.middleware.SessionTouchMiddleware",
+    "skypark.core.api.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "skypark.analytics.web.WebEventMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -221,8 +224,20 @@ ARCHIVE_AFTER_DAYS = {
     "events": env.int("ARCHIVE_EVENTS_DAYS", default=400),
 }
 
-# Cache: Redis when REDIS_URL/CACHE_URL is given, local memory otherwise.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://skypark")}
+
+def cache_config(url: str) -> dict:
+    """A ``CACHES`` entry from a cache URL (django-environ's forms). A Redis URL
+    (``rediscache://``, ``redis://``, ``rediss://``) means Django's Redis backend with one
+    reused client per server (``skypark.core.cache.RedisCache``)."""
+    if url.startswith(("redis://", "rediss://", "rediscache://")):
+        config = env.cache_url_config(url, backend="django.core.cache.backends.redis.RedisCache")
+        config["BACKEND"] = "skypark.core.cache.RedisCache"
+        return config
+    return env.cache_url_config(url)
+
+
+# Cache: Redis when CACHE_URL names one, local memory (per process) otherwise.
+CACHES = {"default": cache_config(env("CACHE_URL", default="locmemcache://skypark"))}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))

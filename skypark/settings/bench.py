@@ -26,7 +26,10 @@ if DB_POOL:
     DATABASES["default"]["OPTIONS"] = {"pool": DB_POOL}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = None
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # As deployed (deploy/skypark.env.example: CONN_MAX_AGE, no health checks): a health
+    # check costs every request a "SELECT 1" round trip before its first query, which
+    # X-Query-Count does not see. BENCH_CONN_HEALTH_CHECKS=true measures with it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("BENCH_CONN_HEALTH_CHECKS", default=False)
 
 # Per-process memory is enough: nothing the benchmarks touch relies on a shared cache
 # (sessions are in the database), and a network cache would add its own latency.

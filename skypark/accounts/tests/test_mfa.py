@@ -291,9 +291,10 @@ def test_production_settings_require_mfa_and_enforce_it_on_the_admin():
     lines = out.split()
     assert lines[0] == "True", "production requires MFA, whatever the environment says"
     middleware = lines[1:]
-    auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
-    otp = middleware.index("django_otp.middleware.OTPMiddleware")
-    assert auth < otp < middleware.index("skypark.accounts.mfa.middleware.StaffMfaMiddleware")
+    # The web pages' middleware, passed by only for API calls without a session cookie.
+    auth = middleware.index("skypark.core.api.middleware.AuthenticationMiddleware")
+    otp = middleware.index("skypark.core.api.middleware.OTPMiddleware")
+    assert auth < otp < middleware.index("skypark.core.api.middleware.StaffMfaMiddleware")
 
 
 @pytest.mark.parametrize(

@@ -235,6 +235,24 @@ def test_a_revocation_another_process_made_is_seen_within_five_seconds(monkeypat
     assert not auth_sessions.token_is_current(payload)
 
 
+def test_deactivating_an_account_refuses_its_cached_access_token_at_once():
+    user = UserFactory()
+    access = api_login(user)["access"]
+    assert works(access)  # the user's row is now cached
+    user.is_active = False
+    user.save()
+    assert bearer(access).get(reverse("api:me")).status_code == 401
+
+
+def test_a_permission_flag_set_by_a_queryset_update_is_seen_once_forgotten():
+    user = UserFactory()
+    access = api_login(user)["access"]
+    assert works(access)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    auth_sessions.user_cache_forget(user.pk)
+    assert bearer(access).get(reverse("api:me")).status_code == 401
+
+
 def test_a_token_of_a_removed_account_is_refused():
     user = UserFactory()
     access = api_login(user)["access"]

@@ -1,29 +1,49 @@
 """Rate limits the client can see.
 
-Every API throttle here records what it counted on the request; ``RateLimitHeadersMiddleware``
-then answers with ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
-(seconds until the window frees a request) for the tightest of them, and a refused request
-(429 ``throttled``) carries ``Retry-After`` from DRF."""
+Every API throttle here counts a request in a window of the rate's period that starts with
+the key's first request (``skypark.core.cache.window_hit``: one round trip on Redis),
+rather than DRF's list of every request's time, read and written whole on every request.
+It records what it counted on the request; ``RateLimitHeadersMiddleware`` then answers with
+``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset`` (seconds until the
+window ends) for the tightest of them, and a refused request (429 ``throttled``) carries
+``Retry-After`` (the same seconds) from DRF. A refused request counts too: a client that
+keeps trying stays refused until its window ends.
+
+The rates are DRF's (``DEFAULT_THROTTLE_RATES``, read through
+``SimpleRateThrottle.THROTTLE_RATES``). The key, ``ratelimit:<scope>:<ident>``, is not
+DRF's ``throttle_<scope>_<ident>``, whose value is a list: a counter never meets one."""
 
 import math
 
 from rest_framework import throttling
 
+from skypark.core.cache import window_hit
+
 
 class RateLimitReporting:
-    """Mixin for a ``SimpleRateThrottle``: notes limit, remaining and reset on the request."""
+    """Mixin for a ``SimpleRateThrottle``: counts in a window and notes limit, remaining
+    and reset on the request."""
+
+    cache_format = "ratelimit:%(scope)s:%(ident)s"
 
     def allow_request(self, request, view):
-        allowed = super().allow_request(request, view)
-        if self.rate is None or self.key is None:
-            return allowed
-        history = getattr(self, "history", [])
-        remaining = max(self.num_requests - len(history), 0)
-        reset = math.ceil(self.duration - (self.now - history[-1])) if history else 0
-        current = getattr(request._request, "rate_limit", None)
-        if current is None or remaining < current[1]:
-            request._request.rate_limit = (self.num_requests, remaining, max(reset, 0))
-        return allowed
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        count, left = window_hit(self.cache, self.key, self.duration)
+        self.reset_seconds = max(math.ceil(left), 1)
+        remaining = max(self.num_requests - count, 0)
+        # Noted for the API's headers only (a web page sharing the limit passes Django's request).
+        noted = getattr(request, "_request", None)
+        current = getattr(noted, "rate_limit", None)
+        if noted is not None and (current is None or remaining < current[1]):
+            noted.rate_limit = (self.num_requests, remaining, self.reset_seconds)
+        return count <= self.num_requests
+
+    def wait(self):
+        return getattr(self, "reset_seconds", self.duration)
 
 
 class AnonRateThrottle(RateLimitReporting, throttling.AnonRateThrottle):
@@ -35,7 +55,15 @@ class UserRateThrottle(RateLimitReporting, throttling.UserRateThrottle):
 
 
 class ScopedRateThrottle(RateLimitReporting, throttling.ScopedRateThrottle):
-    pass
+    """The view's ``throttle_scope`` names the rate; keyed by user (or address)."""
+
+    def allow_request(self, request, view):
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
 
 
 class RateLimitHeadersMiddleware:

@@ -4,7 +4,7 @@ It is written for developers, in English: identifiers a generator turns into cla
 (titles, enum names) stay ASCII whatever language the server runs in. A developer who wants
 the labels and descriptions in Russian or Kyrgyz asks with ``?lang=ru`` or an
 ``Accept-Language`` header; error messages of the API itself follow the caller's language
-as always (``ApiLanguageMiddleware``)."""
+as always (``skypark.core.api.language.LocaleMiddleware``)."""
 
 from django.conf import settings
 from django.utils import translation

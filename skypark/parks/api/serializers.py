@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from skypark.core.api.serializers import ModelOutput, VerdictDetails
+from skypark.core.api.serializers import ModelOutput, SharedFieldSettings, VerdictDetails
 
 from ..models import WHOLE_DAY, OpeningHours, Park, Ticket, TimeSlot
 
@@ -195,7 +195,7 @@ class TicketOrderOutput(serializers.Serializer):
     ticket = TicketOutput()
 
 
-class GateInput(serializers.Serializer):
+class GateInput(SharedFieldSettings, serializers.Serializer):
     park = serializers.SlugField()
     code = serializers.CharField(max_length=400)
     gate = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
@@ -209,7 +209,7 @@ class GateInput(serializers.Serializer):
     )
 
 
-class GateOutput(serializers.Serializer):
+class GateOutput(SharedFieldSettings, serializers.Serializer):
     admitted = serializers.BooleanField()
     reason = serializers.CharField()
     message = serializers.CharField()

@@ -262,9 +262,10 @@ class IsGateStaff(permissions.BasePermission):
     A gate device scans all day as one user, so the permission lookup (two queries) is
     remembered in the cache per user for ``GATE_PERMISSION_SECONDS``: taking the
     permission away stops that user's scans within that bound (and giving it lets them
-    in within it). ``is_active`` and ``is_staff`` come from the user row that
-    authentication reads on every request, so switching either off locks a device out
-    at once."""
+    in within it). ``is_active`` and ``is_staff`` come from the user row authentication
+    uses (``skypark.accounts.auth_sessions.token_user``): saving the user drops its cached
+    copy, so switching either off locks a device out at once with the shared cache (and
+    within 5 seconds with a per-process one)."""
 
     def has_permission(self, request, view):
         user = request.user

@@ -31,6 +31,23 @@ def test_park_detail_and_404_json(api_client, park):
     assert missing.json()["error"]["code"] == "not_found"
 
 
+def test_park_detail_is_one_read_and_shows_hours_and_slots_as_saved(api_client, django_assert_num_queries):
+    from .factories import TimeSlotFactory
+
+    park = ParkFactory()
+    TimeSlotFactory(park=park, code="morning", starts=datetime.time(10), ends=datetime.time(14))
+    url = f"/api/v1/parks/{park.slug}/"
+    assert [s["code"] for s in api_client.get(url).json()["slots"]] == ["morning"]
+    with django_assert_num_queries(1):  # the park's row; hours and slots from the cache
+        body = api_client.get(url).json()
+    assert len(body["hours"]) == 7
+    TimeSlotFactory(park=park, code="evening", starts=datetime.time(16), ends=datetime.time(20))
+    park.hours.filter(weekday=6).delete()  # a queryset delete: the signal of each row still fires
+    body = api_client.get(url).json()
+    assert [s["code"] for s in body["slots"]] == ["morning", "evening"]
+    assert [h["weekday"] for h in body["hours"]] == [0, 1, 2, 3, 4, 5]
+
+
 def test_availability(api_client, park):
     body = api_client.get(f"/api/v1/parks/{park.slug}/availability/", {"date": tomorrow()}).json()
     assert (body["status"], body["available_spots"]) == ("available", 50)

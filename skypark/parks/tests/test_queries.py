@@ -47,7 +47,7 @@ def _paid_ticket_for_today(park, pay):
     return pay(ticket)
 
 
-def test_one_gate_scan_is_nine_statements_in_one_transaction(pay):
+def test_one_gate_scan_is_eight_statements_in_one_transaction(pay):
     park = ParkFactory()
     device = UserFactory(is_staff=True)
     device.user_permissions.add(Permission.objects.get(content_type__app_label="parks", codename="change_ticket"))
@@ -66,8 +66,8 @@ def test_one_gate_scan_is_nine_statements_in_one_transaction(pay):
     # app's task, run by a worker (or in place where Celery runs tasks eagerly).
     after = statements[len(own) :]
     assert not any(" parks_" in s for s in after), after
+    # The JWT's user and session state come from the cache (auth_sessions.token_user).
     assert own == [
-        "SELECT accounts_user",  # the JWT's user
         "BEGIN",
         "SELECT parks_ticket",  # locked, with its park's slug
         "UPDATE parks_ticket",
@@ -80,10 +80,10 @@ def test_one_gate_scan_is_nine_statements_in_one_transaction(pay):
         "COMMIT",
     ]
     if connection.vendor == "postgresql":
-        assert queries[2]["sql"].endswith('FOR UPDATE OF "parks_ticket"')
+        assert queries[1]["sql"].endswith('FOR UPDATE OF "parks_ticket"')
 
 
-def test_one_purchase_is_at_most_twelve_statements_in_one_transaction():
+def test_one_purchase_is_at_most_eleven_statements_in_one_transaction():
     park = ParkFactory()
     client = _jwt_client(UserFactory())
     payload = {"visit_date": str(tomorrow()), "visitors": [{"name": "Dana", "age": 4}]}
@@ -97,8 +97,8 @@ def test_one_purchase_is_at_most_twelve_statements_in_one_transaction():
     # The loyalty port's tier lookup is the loyalty app's business: at most two reads.
     loyalty = [s for s in statements if s.startswith("SELECT loyalty_")]
     assert len(loyalty) <= 2
+    # The JWT's user comes from the cache (auth_sessions.token_user).
     assert [s for s in statements if s not in loyalty] == [
-        "SELECT accounts_user",  # the JWT's user
         "SELECT parks_park",  # the row alone: hours and slots come from the cache
         "BEGIN",
         "INSERT commerce_order",
