@@ -18,7 +18,10 @@ def _language_code_changed(setting, **kwargs):
 def _clear_cache():
     from django.core.cache import cache
 
+    from skypark.config.selectors import forget_local
+
     cache.clear()
+    forget_local()
     yield
 
 

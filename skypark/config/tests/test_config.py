@@ -126,3 +126,53 @@ def test_malformed_rules_are_a_form_error_not_a_crash(admin_client_logged, rules
     assert response.status_code == 200
     assert "validation_rules" in response.context["adminform"].form.errors
     assert selectors.get_decimal("pricing.under_3") == Decimal("590")
+
+
+class _CountingCache:
+    """The project's cache, with its reads counted."""
+
+    def __init__(self, cache):
+        self.cache, self.reads = cache, 0
+
+    def get(self, *args, **kwargs):
+        self.reads += 1
+        return self.cache.get(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.cache, name)
+
+
+def test_a_hot_read_asks_neither_the_database_nor_the_cache(monkeypatch, django_assert_num_queries):
+    from django.core.cache import cache
+
+    counting = _CountingCache(cache)
+    monkeypatch.setattr(selectors, "cache", counting)
+    selectors.get_int("qr.expiry_hours")
+    first = counting.reads
+    with django_assert_num_queries(0):
+        for _ in range(20):
+            assert selectors.get_int("qr.expiry_hours") == 24
+    assert first >= 1
+    assert counting.reads == first
+
+
+def test_a_change_made_elsewhere_is_seen_once_the_copy_is_checked_again(monkeypatch):
+    """Another process's change drops the shared entry; this process's copy serves until
+    its next check against the token, then reads the new value."""
+    assert selectors.get_int("qr.expiry_hours") == 24
+    SystemSetting.objects.filter(key="qr.expiry_hours").update(value=48)
+    from django.core.cache import cache
+
+    cache.delete_many([selectors.CACHE_KEY, selectors.TOKEN_KEY])  # what the other process's commit did
+    assert selectors.get_int("qr.expiry_hours") == 24  # within LOCAL_SECONDS
+    monkeypatch.setattr(selectors, "LOCAL_SECONDS", 0.0)
+    assert selectors.get_int("qr.expiry_hours") == 48
+
+
+def test_a_setting_saved_through_the_orm_drops_the_copies_on_commit(django_capture_on_commit_callbacks):
+    assert selectors.get_int("qr.expiry_hours") == 24
+    with django_capture_on_commit_callbacks(execute=True):
+        setting = SystemSetting.objects.get(key="qr.expiry_hours")
+        setting.value = 36
+        setting.save()
+    assert selectors.get_int("qr.expiry_hours") == 36
