@@ -63,10 +63,12 @@ def _checked(effects) -> list[list]:
 
 
 def _process_on_commit(message_id: int) -> None:
+    """Queues the message's task once the caller commits. A broker that does not answer
+    then is logged, not raised: the change stands, and the sweep carries it out."""
     # Imported here because the tasks module imports this one.
     from .tasks import outbox_process as task
 
-    task.delay_on_commit(message_id)
+    transaction.on_commit(lambda: task.delay(message_id), robust=True)
 
 
 def outbox_record(*, kind: str, effects, refs: dict | None = None) -> OutboxMessage:

@@ -1,6 +1,7 @@
 """The outbox: effects recorded with the change, carried out once after the commit."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -86,6 +87,19 @@ def test_a_rolled_back_change_leaves_no_message_and_no_effect(django_capture_on_
             raise Boom()
     assert callbacks == []
     assert not OutboxMessage.objects.exists() and _done("a") == 0
+
+
+def test_a_broker_that_does_not_answer_leaves_the_message_to_the_sweep(django_capture_on_commit_callbacks):
+    from skypark.core import tasks
+
+    with mock.patch.object(tasks.outbox_process, "delay", side_effect=ConnectionError("broker down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            with transaction.atomic():
+                outbox.outbox_add(EFFECT, name="a")
+    message = OutboxMessage.objects.get()
+    assert message.processed_at is None and _done("a") == 0
+    assert outbox.outbox_drain(now=timezone.now() + outbox.SWEEP_AFTER * 2) == 1
+    assert _done("a") == 1
 
 
 def test_an_unknown_effect_is_refused_when_recorded():
