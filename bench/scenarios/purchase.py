@@ -11,8 +11,9 @@ One purchase is three requests on one keep-alive connection:
    ``SANDBOX_PAYMENT_SECRET`` as the sandbox signs it (``t=…,v1=HMAC-SHA256``).
 
 The card page itself is the acquirer's cost in production and is not requested. What the
-confirmation leaves to Celery (the confirmation e-mail with its ticket PDF, SMS and
-in-app copies, loyalty and webhooks where they are queued) runs in a real worker on Redis
+confirmation leaves to Celery (its one outbox message, carried out by one task: the
+confirmation e-mail with its ticket PDF, SMS and in-app copies, then their delivery by
+one more task; webhooks where the order has any) runs in a real worker on Redis
 (``BENCH_REDIS_DB``, default 11); each step waits until the queue is empty and every task
 the worker received has finished before it reads the CPU meter, which counts gunicorn,
 the worker and every PostgreSQL backend of the scenario's database. Queries per purchase
@@ -21,7 +22,7 @@ are the web's ``X-Query-Count`` of the three requests plus the worker's statemen
 
 Correctness: every purchase answers 201/201/200; afterwards every paid ticket is active,
 each paid order earned its points exactly once, its confirmation e-mail was sent, and the
-loyalty ledger agrees with the balances.
+loyalty ledger agrees with the balances, and no outbox message is left unprocessed.
 """
 
 import hashlib
@@ -92,6 +93,7 @@ def check(park_id: int, day: str, paid: list[str]) -> dict:
 
     from loyalty.models import LedgerEntry
     from skypark.commerce.models import Order
+    from skypark.core.models import OutboxMessage
     from skypark.notify.models import Notification
     from skypark.parks.models import Ticket
     from skypark.webhooks.models import WebhookDelivery
@@ -115,6 +117,8 @@ def check(park_id: int, day: str, paid: list[str]) -> dict:
         "emails_failed": emails.filter(status=Notification.Status.FAILED).count(),
         "notifications": Notification.objects.count(),
         "webhook_deliveries": WebhookDelivery.objects.count(),
+        "outbox_messages": OutboxMessage.objects.count(),
+        "outbox_unprocessed": OutboxMessage.objects.filter(processed_at__isnull=True).count(),
         "ledger_ok": ledger_ok,
         "ledger_report": out.getvalue()[-500:],
         **parkkit.sold(park_id, day),
@@ -406,6 +410,7 @@ def run(ctx):
         "points_twice": db["points_twice"],
         "confirmations_unsent": len(paid) - db["emails_sent"],
         "ledger_mismatch": 0 if db["ledger_ok"] else 1,
+        "outbox_unprocessed": db["outbox_unprocessed"],
         "oversold": max(0, db["sold"] - (db["capacity"] or 0)),
         "worker_died": 1 - worker_alive,
     }

@@ -4,8 +4,8 @@ Locks are always taken in the same order — the order row, then its payment row
 services working on one order queue behind each other instead of deadlocking. Every
 function re-reads what it locked before deciding (the caller's instance may be stale),
 writes an audit entry, and sends its signal from ``transaction.on_commit`` — except
-``order_paid``, sent inside the transaction that marks the order paid, so that its items
-become active and its points are earned in that one transaction (see ``signals``).
+``order_paid``, sent inside the transaction that marks the order paid: its items become
+active, its points are earned and the outbox records what follows, all in it (``signals``).
 
 Provider calls (create a Stripe session, refund) happen while the order row is locked:
 that is what stops two staff members refunding the same money twice. The cost is a
@@ -210,7 +210,7 @@ def order_create(
         if order.status == Order.Status.PAID:
             # A free order: its domain writes its items after this returns, so the
             # signal waits for the commit (a payment sends it inside its transaction).
-            _send_on_commit(signals.order_paid, order)
+            signals.order_paid_send_on_commit(order)
     return order
 
 
@@ -411,7 +411,7 @@ def payment_complete(*, payment, external_id="", metadata=None, actor=None) -> P
         after=snapshot(order),
         data={"payment": payment.pk, "payment_before": before, "payment_after": snapshot(payment)},
     )
-    signals.order_paid.send(sender=Order, order=order)
+    signals.order_paid_send(order)
     return payment
 
 

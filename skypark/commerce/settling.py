@@ -141,7 +141,7 @@ def _order_revive(order, *, now, actor) -> bool:
     order.paid_at = now
     order.save(update_fields=["status", "paid_at", "updated_at"])
     audit_log(actor=actor, action="commerce.order.revived", obj=order, before=before, after=snapshot(order))
-    signals.order_paid.send(sender=Order, order=order)
+    signals.order_paid_send(order)
     return True
 
 

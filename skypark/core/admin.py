@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from skypark.accounts.admin_scoping import NETWORK, ScopedAdminMixin
 
-from .admin_mixins import ReadOnlyAdminMixin
-from .models import StaffJob
+from .admin_mixins import LargeTableAdminMixin, ReadOnlyAdminMixin
+from .models import OutboxMessage, StaffJob
 
 
 @admin.register(StaffJob)
@@ -55,3 +55,21 @@ class StaffJobAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             reverse("admin:export_download", args=[job.pk]),
             _("Download the export"),
         )
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ScopedAdminMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What must follow each business event, and whether it has: a row without
+    "processed at" and with attempts and an error is stuck (the sweep keeps trying it
+    up to ``skypark.core.outbox.MAX_ATTEMPTS`` times)."""
+
+    scope = NETWORK
+    list_display = ("created_at", "kind", "processed_at", "attempts", "short_error")
+    list_filter = (("processed_at", admin.EmptyFieldListFilter), "kind")
+    search_fields = ("=id",)
+    fields = ("kind", "created_at", "processed_at", "attempts", "last_error", "payload")
+    readonly_fields = fields
+
+    @admin.display(description=_("last error"))
+    def short_error(self, message):
+        return message.last_error[:120]

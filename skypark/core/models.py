@@ -1,3 +1,4 @@
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -67,3 +68,39 @@ class StaffJob(models.Model):
         if self.status == self.Status.SUCCEEDED:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class OutboxMessage(models.Model):
+    """What must follow a committed business event (an order paid): written in the
+    transaction of the change, carried out once by ``skypark.core.outbox`` after it.
+
+    ``payload`` holds ``refs`` (what the event concerns, e.g. ``{"order": 12}``) and
+    ``effects``: ``[effect name, arguments]`` pairs whose handlers the apps register.
+    A row with ``processed_at`` set is done; its effects were committed together with it.
+    """
+
+    kind = models.CharField(_("kind"), max_length=100)
+    payload = models.JSONField(_("payload"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep reads only what is left to do.
+            models.Index(
+                fields=["created_at"], name="core_outbox_pending_idx", condition=models.Q(processed_at__isnull=True)
+            ),
+            models.Index(fields=["kind", "created_at"], name="core_outbox_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_processed(self) -> bool:
+        return self.processed_at is not None

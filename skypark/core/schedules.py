@@ -150,3 +150,10 @@ def periodic_tasks_scheduled(app_configs=None, **kwargs):
                 )
             )
     return warnings
+
+
+def schedules_install() -> list:
+    """The core's own periodic tasks (the outbox sweep). Safe to call any number of times."""
+    from .outbox import SCHEDULES
+
+    return crontab_tasks_install(SCHEDULES)

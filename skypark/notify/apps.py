@@ -6,3 +6,11 @@ class NotifyConfig(AppConfig):
     name = "skypark.notify"
     label = "notify"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from skypark.core.outbox import effect_register
+
+        from .confirmations import confirmation_effect
+        from .confirmations.services import EFFECT
+
+        effect_register(EFFECT, confirmation_effect)

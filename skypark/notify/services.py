@@ -1,33 +1,17 @@
-"""Writes for notifications: request, deliver, mark read, resend.
+"""Writes for notifications: request, mark read, resend (delivery is ``delivery``).
 
 Other apps call ``notification_send``; everything after that (rendering is done at once,
-delivery by the ``deliver_notification`` Celery task after the caller's transaction
+delivery by the ``deliver_notifications`` Celery task after the caller's transaction
 commits) is this app's business.
-
-Delivery is a claim in three short steps so that no database transaction stays open
-while an SMTP server or SMS gateway is being talked to:
-
-1. lock the row, skip it if it is already sent or failed, mark it ``sending`` and count
-   the attempt (commit);
-2. talk to the transport, outside any transaction;
-3. record the outcome, but only on a row that is still ``sending`` (commit).
-
-A second task for the same notification that arrives during step 2 sees ``sending``
-with a fresh claim and backs off with a temporary error; after the first task finishes
-it sees ``sent`` and does nothing. A worker that dies in step 2 leaves a stale claim,
-which a retry takes over once ``NOTIFY_SENDING_LEASE_SECONDS`` have passed, so a crash delays a message
-instead of losing it.
 """
 
 import base64
 import logging
-import smtplib
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -39,20 +23,11 @@ from skypark.core.errors import DomainError
 
 from .models import Notification
 from .rendering import render_kind, validate_kind
-from .sms import NotificationError, NotificationPermanentError, NotificationTemporaryError, get_sms_backend
 
 logger = logging.getLogger(__name__)
 
-BOUNCE_HEADER = "X-Skypark-Notification"
 Channel = Notification.Channel
 Status = Notification.Status
-
-
-def _sending_lease():
-    return timedelta(seconds=getattr(settings, "NOTIFY_SENDING_LEASE_SECONDS", 300))
-
-
-MAX_ERROR_LENGTH = 2000
 
 
 class NotificationNotResendable(DomainError):
@@ -114,6 +89,17 @@ def _queue_delivery(notification_id):
     transaction.on_commit(lambda: deliver_notification.delay(notification_id))
 
 
+def _queue_deliveries(notification_ids):
+    """One task for the copies of one message (its e-mail, SMS and in-app rows)."""
+    from .tasks import deliver_notification, deliver_notifications
+
+    ids = list(notification_ids)
+    if len(ids) == 1:
+        transaction.on_commit(lambda: deliver_notification.delay(ids[0]))
+    elif ids:
+        transaction.on_commit(lambda: deliver_notifications.delay(ids))
+
+
 def notifications_requeue_stale(*, older_than: timedelta = timedelta(minutes=5), limit: int = 1000, now=None) -> int:
     """Queues delivery again for notifications still ``queued`` after ``older_than``.
 
@@ -153,7 +139,6 @@ def schedules_install() -> list:
     return [periodic]
 
 
-@transaction.atomic
 def notification_send(
     *,
     recipient=None,
@@ -164,6 +149,7 @@ def notification_send(
     to_address: str | Mapping[str, str] | None = None,
     language: str | None = None,
     dedupe_key: str | None = None,
+    savepoint: bool = True,
 ) -> list[Notification]:
     """Render ``kind`` in the recipient's language and queue one notification per channel.
 
@@ -178,9 +164,35 @@ def notification_send(
     rows created the first time and sends nothing new (a unique constraint on key and
     channel settles concurrent callers).
 
-    Delivery is queued with ``transaction.on_commit``, so a caller whose transaction
-    rolls back sends nothing. Returns the notifications, new or existing.
+    Delivery is queued with ``transaction.on_commit`` (one task for all the channels),
+    so a caller whose transaction rolls back sends nothing. Returns the notifications,
+    new or existing.
+
+    The writes run in a savepoint of their own; ``savepoint=False`` joins the caller's
+    transaction without one, for a caller that rolls back and retries as a whole on any
+    error (an outbox handler): a concurrent duplicate then fails that transaction
+    instead of being settled here.
     """
+    arguments = {
+        "recipient": recipient,
+        "kind": kind,
+        "context": context,
+        "channels": channels,
+        "related": related,
+        "to_address": to_address,
+        "language": language,
+        "dedupe_key": dedupe_key,
+        "savepoint": savepoint,
+    }
+    if not savepoint:
+        return _notification_send(**arguments)
+    with transaction.atomic():
+        return _notification_send(**arguments)
+
+
+def _notification_send(
+    *, recipient, kind, context, channels, related, to_address, language, dedupe_key, savepoint
+) -> list[Notification]:
     validate_kind(kind)
     context = dict(context or {})
     attachments = _encode_attachments(context.pop("attachments", None))
@@ -221,140 +233,33 @@ def notification_send(
             "object_id": str(related.pk) if related is not None else "",
         }
     if dedupe_key:
-        return _deduplicated_create(dedupe_key, rows)
+        return _deduplicated_create(dedupe_key, rows, savepoint=savepoint)
     notifications = Notification.objects.bulk_create(
         [Notification(channel=channel, **fields) for channel, fields in rows.items()]
     )
-    for notification in notifications:
-        _queue_delivery(notification.pk)
+    _queue_deliveries(n.pk for n in notifications)
     return notifications
 
 
-def _deduplicated_create(dedupe_key, rows: dict) -> list[Notification]:
+def _deduplicated_create(dedupe_key, rows: dict, *, savepoint=True) -> list[Notification]:
     """The notifications of ``dedupe_key``, one per channel of ``rows``: those that exist
     already are read back, the missing ones inserted together and queued. A concurrent
     caller that inserted them first wins: its rows are read back and nothing is queued
-    twice."""
+    twice (without ``savepoint``, the IntegrityError is the caller's)."""
     found = {n.channel: n for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=list(rows))}
     missing = [Notification(dedupe_key=dedupe_key, channel=c, **f) for c, f in rows.items() if c not in found]
     if missing:
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 created = Notification.objects.bulk_create(missing)
         except IntegrityError:
+            if not savepoint:
+                raise
             found = {n.channel: n for n in Notification.objects.filter(dedupe_key=dedupe_key, channel__in=list(rows))}
         else:
-            for notification in created:
-                _queue_delivery(notification.pk)
-                found[notification.channel] = notification
+            _queue_deliveries(n.pk for n in created)
+            found.update((n.channel, n) for n in created)
     return [found[channel] for channel in rows if channel in found]
-
-
-def _claim(notification_id):
-    """Step 1: the row, now ``sending`` with one more attempt, or None if done."""
-    with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=notification_id)
-        if notification.status in (Status.SENT, Status.FAILED, Status.BOUNCED):
-            return None
-        now = timezone.now()
-        if notification.status == Status.SENDING and notification.updated_at > now - _sending_lease():
-            raise NotificationTemporaryError(_("Another worker is delivering this notification."))
-        notification.status = Status.SENDING
-        notification.attempts += 1
-        notification.save(update_fields=["status", "attempts", "updated_at"])
-        return notification
-
-
-def _classify(exc):
-    """Map a transport's exception onto temporary or permanent."""
-    if isinstance(exc, NotificationTemporaryError | NotificationPermanentError):
-        return exc
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _msg in exc.recipients.values()]
-        permanent = bool(codes) and all(code >= 500 for code in codes)
-        kind = NotificationPermanentError if permanent else NotificationTemporaryError
-        return kind(f"SMTP recipients refused: {exc.recipients}")
-    if isinstance(exc, smtplib.SMTPResponseException):
-        kind = NotificationPermanentError if exc.smtp_code >= 500 else NotificationTemporaryError
-        return kind(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")
-    if isinstance(exc, smtplib.SMTPException | OSError):
-        # Disconnects, refused connections, timeouts, DNS failures.
-        return NotificationTemporaryError(f"{type(exc).__name__}: {exc}")
-    return NotificationPermanentError(f"{type(exc).__name__}: {exc}")
-
-
-def _transport(notification):
-    if notification.channel == Channel.EMAIL:
-        message = EmailMultiAlternatives(
-            subject=notification.subject,
-            body=notification.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[notification.to_address],
-            # Bounce reports name the message by this header (``notify.bounces``).
-            headers={BOUNCE_HEADER: str(notification.pk)},
-        )
-        if notification.body_html:
-            message.attach_alternative(notification.body_html, "text/html")
-        for item in notification.attachments:
-            message.attach(item["filename"], base64.b64decode(item["content_b64"]), item["mimetype"])
-        message.send()
-    elif notification.channel == Channel.SMS:
-        get_sms_backend().send(notification.to_address, notification.body)
-    # An in-app message is delivered by existing: the row is the inbox entry.
-
-
-def _finish(notification, **fields):
-    """Step 3: record the outcome on a row that is still ours."""
-    fields["updated_at"] = timezone.now()
-    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(**fields)
-    for name, value in fields.items():
-        setattr(notification, name, value)
-
-
-def notification_deliver(notification_id) -> Notification | None:
-    """Send one notification through its channel and record the outcome.
-
-    Idempotent: a notification that is already sent (or failed for good) is left alone
-    and None is returned. Locks the row only to claim it and never holds a transaction
-    open while the transport is called (see the module docstring).
-
-    On success the row is ``sent`` with ``sent_at``. On a temporary failure it goes back
-    to ``queued`` with ``last_error`` and ``NotificationTemporaryError`` is raised for the
-    task to retry; on a permanent one it is ``failed`` and ``NotificationPermanentError``
-    is raised. Every try counts in ``attempts``.
-    """
-    notification = _claim(notification_id)
-    if notification is None:
-        return None
-    try:
-        _transport(notification)
-    except Exception as exc:
-        if not isinstance(exc, NotificationError | smtplib.SMTPException | OSError):
-            logger.exception("Notification %s failed with an unexpected error", notification.pk)
-        error = _classify(exc)
-        permanent = isinstance(error, NotificationPermanentError)
-        _finish(
-            notification,
-            status=Status.FAILED if permanent else Status.QUEUED,
-            last_error=str(error)[:MAX_ERROR_LENGTH],
-        )
-        raise error from exc
-    _finish(notification, status=Status.SENT, sent_at=timezone.now(), last_error="")
-    return notification
-
-
-def notification_fail(notification_id, *, error: str) -> bool:
-    """Give up on a notification (its retries are exhausted). A notification that was
-    sent meanwhile stays sent. Returns whether the row changed."""
-    now = timezone.now()
-    changed = (
-        Notification.objects.filter(pk=notification_id)
-        .exclude(status__in=(Status.SENT, Status.BOUNCED))
-        # A live claim belongs to a worker that is sending right now; its outcome wins.
-        .exclude(status=Status.SENDING, updated_at__gt=now - _sending_lease())
-        .update(status=Status.FAILED, last_error=str(error)[:MAX_ERROR_LENGTH], updated_at=now)
-    )
-    return bool(changed)
 
 
 def notification_mark_read(*, recipient, ids: Iterable[int] | None = None) -> int:

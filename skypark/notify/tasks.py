@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from celery import shared_task
 
+from .delivery import notification_deliver, notification_fail, notifications_deliver
 from .models import Notification
-from .services import notification_deliver, notification_fail, notifications_requeue_stale
+from .services import notifications_requeue_stale
 from .sms import NotificationPermanentError, NotificationTemporaryError
 
 logger = logging.getLogger(__name__)
@@ -44,13 +45,14 @@ def notifications_requeue(older_than_seconds=300):
     return notifications_requeue_stale(older_than=timedelta(seconds=older_than_seconds))
 
 
-@shared_task(acks_late=True, name="notify.send_confirmation")
-def send_confirmation(label, object_id):
-    """Send the first confirmation (with the ticket attached) of one object; safe to run
-    twice (the confirmation's dedupe key sends it once)."""
-    from .confirmations import confirmation_send_by_id
-
-    confirmation_send_by_id(label, object_id)
+@shared_task(acks_late=True, name="notify.deliver_notifications")
+def deliver_notifications(notification_ids):
+    """Deliver the copies of one message (its e-mail, SMS and in-app rows) together;
+    safe to run twice. One that fails for now, or that another worker is sending,
+    continues as ``deliver_notification``'s first retry, with that task's policy."""
+    _sent, to_retry = notifications_deliver(notification_ids)
+    for notification_id in to_retry:
+        deliver_notification.apply_async((notification_id,), countdown=BASE_COUNTDOWN, retries=1)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, name="notify.send_sms_text")

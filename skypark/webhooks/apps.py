@@ -10,8 +10,12 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from skypark.core.outbox import effect_register
+
         from .models import WebhookEndpoint
-        from .services import endpoints_forget
+        from .services import EMIT_EFFECT, emit_effect, endpoints_forget
+
+        effect_register(EMIT_EFFECT, emit_effect)
 
         for signal in (post_save, post_delete):
             signal.connect(

@@ -22,7 +22,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from skypark.accounts.models import Merchant
 from skypark.audit.services import audit_log
+from skypark.core.outbox import outbox_add, outbox_gathering
 
 from . import transport
 from .models import WebhookDelivery, WebhookEndpoint
@@ -32,6 +34,7 @@ MAX_ATTEMPTS = 6
 # How long the previous secret keeps signing after a rotation.
 ROTATION_OVERLAP = datetime.timedelta(hours=24)
 STALE_AFTER = datetime.timedelta(minutes=30)
+EMIT_EFFECT = "webhooks.emit"
 
 
 class WebhookTemporaryError(Exception):
@@ -177,8 +180,25 @@ def webhook_emit(*, event: str, event_id: str, owner, payload: dict) -> list[Web
     """Records ``event`` for every active endpoint of ``owner`` (a merchant, or ``None``
     for objects that belong to no merchant: nothing is sent) that wants it, and queues the
     deliveries after commit. Call it inside the transaction of the change it reports.
-    Emitting the same ``event_id`` again records nothing new."""
+    Emitting the same ``event_id`` again records nothing new.
+
+    Inside a payment's transaction (an outbox message being gathered, see
+    ``skypark.core.outbox``) the deliveries are not written there: the event joins the
+    order's outbox message and ``emit_effect`` records them after the commit, in the
+    message's own transaction, and ``[]`` is returned."""
+    if outbox_gathering():
+        if owner is not None:
+            outbox_add(EMIT_EFFECT, event=event, owner_id=owner.pk, items=[[event_id, payload]])
+        return []
     return webhook_emit_many(event=event, owner=owner, items=[(event_id, payload)])
+
+
+def emit_effect(*, message, event: str, owner_id: int, items) -> list[WebhookDelivery]:
+    """The outbox handler of ``webhooks.emit``: ``webhook_emit_many`` in the message's
+    transaction (the unique event id per endpoint keeps a retried message from
+    recording a delivery twice)."""
+    owner = Merchant.objects.filter(pk=owner_id).first()
+    return webhook_emit_many(event=event, owner=owner, items=[tuple(item) for item in items])
 
 
 def webhook_emit_many(*, event: str, owner, items) -> list[WebhookDelivery]:

@@ -6,7 +6,7 @@ A domain registers a describer for its model (see ``registry``) and calls
 
 from .documents import calendar_ics, confirmation_attachments, ticket_pdf
 from .registry import CalendarEntry, NothingToConfirm, TicketDescription, register, registered_labels
-from .services import confirmation_queue, confirmation_resend, confirmation_send, confirmation_send_by_id
+from .services import confirmation_effect, confirmation_queue, confirmation_resend, confirmation_send
 
 __all__ = [
     "CalendarEntry",
@@ -14,10 +14,10 @@ __all__ = [
     "TicketDescription",
     "calendar_ics",
     "confirmation_attachments",
+    "confirmation_effect",
     "confirmation_queue",
     "confirmation_resend",
     "confirmation_send",
-    "confirmation_send_by_id",
     "register",
     "registered_labels",
     "ticket_pdf",

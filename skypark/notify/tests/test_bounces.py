@@ -8,8 +8,9 @@ from django.core import mail
 
 from skypark.accounts.tests.factories import UserFactory
 from skypark.notify.bounces import signature_for
+from skypark.notify.delivery import BOUNCE_HEADER, notification_deliver
 from skypark.notify.models import Notification
-from skypark.notify.services import BOUNCE_HEADER, notification_deliver, notification_send
+from skypark.notify.services import notification_send
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ from django.db import connection
 
 from skypark.accounts.tests.factories import UserFactory
 from skypark.core.testing import run_together
+from skypark.notify.delivery import notification_deliver
 from skypark.notify.models import Notification
-from skypark.notify.services import notification_deliver, notification_send
+from skypark.notify.services import notification_send
 from skypark.notify.sms import NotificationTemporaryError
 
 pytestmark = [

@@ -13,11 +13,10 @@ from django.utils import timezone
 from skypark.accounts.tests.factories import UserFactory
 from skypark.audit.models import AuditEntry
 from skypark.notify import sms
+from skypark.notify.delivery import notification_deliver, notification_fail
 from skypark.notify.models import Notification
 from skypark.notify.services import (
     NotificationNotResendable,
-    notification_deliver,
-    notification_fail,
     notification_mark_read,
     notification_resend,
     notification_send,
