@@ -18,10 +18,10 @@ def _language_code_changed(setting, **kwargs):
 def _clear_cache():
     from django.core.cache import cache
 
-    from skypark.config.selectors import forget_local
+    from skypark.core.hotcache import forget_local_all
 
     cache.clear()
-    forget_local()
+    forget_local_all()
     yield
 
 

@@ -27,7 +27,6 @@ import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -36,6 +35,7 @@ from django.utils.translation import gettext as _
 from skypark.accounts.models import User
 from skypark.audit.services import audit_log
 from skypark.config.selectors import get, get_decimal, get_int
+from skypark.core.hotcache import HotCache
 from skypark.core.loyalty import NO_TIER, TierBenefits
 from skypark.core.references import random_code
 
@@ -60,8 +60,7 @@ NETWORK_CURRENCY = "KGS"
 # --- tiers ------------------------------------------------------------------------------
 
 
-LADDER_CACHE_KEY = "loyalty:tier-ladder:v1"
-LADDER_CACHE_SECONDS = 300
+LADDERS = HotCache("loyalty:tier-ladder:v2")
 
 
 def tier_ladder(merchant_id=None) -> list[Tier]:
@@ -74,27 +73,16 @@ def tier_ladder(merchant_id=None) -> list[Tier]:
     return list(query.order_by("min_points", "min_spend"))
 
 
-def _ladder_key(merchant_id=None) -> str:
-    return LADDER_CACHE_KEY if merchant_id is None else f"{LADDER_CACHE_KEY}:{merchant_id}"
-
-
 def tier_ladder_cached(merchant_id=None) -> list[Tier]:
     """``tier_ladder`` through the Django cache, for the hot paths. Saving or deleting a
     tier drops it (``tier_ladder_forget``, connected to the model's signals)."""
-    key = _ladder_key(merchant_id)
-    ladder = cache.get(key)
-    if ladder is None:
-        ladder = tier_ladder(merchant_id)
-        cache.set(key, ladder, LADDER_CACHE_SECONDS)
-    return ladder
+    return LADDERS.get(lambda: tier_ladder(merchant_id), merchant_id)
 
 
 def tier_ladder_forget(instance=None, **_kwargs):
     """Drops the cached ladder now and again after the commit, so a reader that loaded
     the old rows in between does not keep them."""
-    key = _ladder_key(getattr(instance, "merchant_id", None))
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    LADDERS.forget(getattr(instance, "merchant_id", None))
 
 
 def tier_of(account: Account, ladder: list[Tier]) -> Tier | None:

@@ -238,6 +238,9 @@ def cache_config(url: str) -> dict:
 
 # Cache: Redis when CACHE_URL names one, local memory (per process) otherwise.
 CACHES = {"default": cache_config(env("CACHE_URL", default="locmemcache://skypark"))}
+# How long a process uses its copy of a rarely changing hot value (settings, tier ladders,
+# clearing rules, live offers) before checking it against the cache (skypark.core.hotcache).
+HOT_CACHE_LOCAL_SECONDS = env.float("HOT_CACHE_LOCAL_SECONDS", default=5.0)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))

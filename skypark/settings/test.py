@@ -16,6 +16,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "skypark.notify.sms.MemorySmsBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": cache_config(env("CACHE_URL", default="locmemcache://skypark-test"))}  # noqa: F405
+# Tests change settings and books in the database between requests: each read checks its
+# copy against the cache (the copies themselves are tested with the production delay).
+HOT_CACHE_LOCAL_SECONDS = 0.0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

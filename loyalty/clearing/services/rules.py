@@ -4,13 +4,11 @@ group (the Django cache), dropped whenever staff save a coalition or a rule
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
-from django.db import transaction
+from skypark.core.hotcache import HotCache
 
 from ..models import ClearingRule, Coalition, FundingRule
 
-CACHE_KEY = "clearing:rules-book:v1"
-CACHE_SECONDS = 300
+BOOK = HotCache("clearing:rules-book:v2")
 
 
 @dataclass
@@ -64,15 +62,11 @@ def _load() -> RuleBook | None:
 
 def rule_book() -> RuleBook | None:
     """The active coalition with its rules, or None when no coalition clears."""
-    found = cache.get(CACHE_KEY)
-    if found is None:
-        found = _load() or _NONE
-        cache.set(CACHE_KEY, found, CACHE_SECONDS)
+    found = BOOK.get(lambda: _load() or _NONE)
     return None if isinstance(found, str) else found
 
 
 def rules_forget(**_kwargs):
     """Drops the cached book now and again after the commit (a reader in between may
     have cached the old one)."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    BOOK.forget()

@@ -3,13 +3,13 @@
 import datetime
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from skypark.audit.services import audit_log
+from skypark.core.hotcache import HotCache
 from skypark.core.references import random_code
 
 from ... import webhooks
@@ -168,32 +168,23 @@ def coupon_create(*, actor=None, **fields) -> Coupon:
     return coupon
 
 
-PROMOS_CACHE_SECONDS = 300
-
-
-def _promos_cache_key(merchant_id) -> str:
-    return f"loyalty:promos-from:{merchant_id}"
+PROMOS = HotCache("loyalty:promos-from")
 
 
 def merchant_has_promos(merchant_id) -> bool:
     """Whether the merchant is the source of an active chain, through the Django cache:
     most merchants are not, and their sales then read nothing for chains. Saving or
     deleting a chain drops the answer (``promos_forget``)."""
-    key = _promos_cache_key(merchant_id)
-    found = cache.get(key)
-    if found is None:
-        found = CrossPromo.objects.filter(source_merchant_id=merchant_id, is_active=True).exists()
-        cache.set(key, found, PROMOS_CACHE_SECONDS)
-    return found
+    return PROMOS.get(
+        lambda: CrossPromo.objects.filter(source_merchant_id=merchant_id, is_active=True).exists(), merchant_id
+    )
 
 
 def promos_forget(instance, **_kwargs):
     """Drops the cached answer for the chain's source merchant, now and again after the
     commit (a reader in between may have cached the old one). A merchant the chain no
     longer starts from keeps "yes" until it expires, which only costs it the query."""
-    key = _promos_cache_key(instance.source_merchant_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    PROMOS.forget(instance.source_merchant_id)
 
 
 def promos_issue(*, pos_transaction: PosTransaction, now=None) -> list[Coupon]:

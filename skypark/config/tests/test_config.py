@@ -142,11 +142,14 @@ class _CountingCache:
         return getattr(self.cache, name)
 
 
-def test_a_hot_read_asks_neither_the_database_nor_the_cache(monkeypatch, django_assert_num_queries):
+def test_a_hot_read_asks_neither_the_database_nor_the_cache(settings, monkeypatch, django_assert_num_queries):
     from django.core.cache import cache
 
+    from skypark.core import hotcache
+
+    settings.HOT_CACHE_LOCAL_SECONDS = 5.0
     counting = _CountingCache(cache)
-    monkeypatch.setattr(selectors, "cache", counting)
+    monkeypatch.setattr(hotcache, "cache", counting)
     selectors.get_int("qr.expiry_hours")
     first = counting.reads
     with django_assert_num_queries(0):
@@ -156,20 +159,22 @@ def test_a_hot_read_asks_neither_the_database_nor_the_cache(monkeypatch, django_
     assert counting.reads == first
 
 
-def test_a_change_made_elsewhere_is_seen_once_the_copy_is_checked_again(monkeypatch):
+def test_a_change_made_elsewhere_is_seen_once_the_copy_is_checked_again(settings):
     """Another process's change drops the shared entry; this process's copy serves until
     its next check against the token, then reads the new value."""
+    settings.HOT_CACHE_LOCAL_SECONDS = 5.0
     assert selectors.get_int("qr.expiry_hours") == 24
     SystemSetting.objects.filter(key="qr.expiry_hours").update(value=48)
     from django.core.cache import cache
 
-    cache.delete_many([selectors.CACHE_KEY, selectors.TOKEN_KEY])  # what the other process's commit did
-    assert selectors.get_int("qr.expiry_hours") == 24  # within LOCAL_SECONDS
-    monkeypatch.setattr(selectors, "LOCAL_SECONDS", 0.0)
+    cache.delete_many(selectors.SETTINGS._keys(None))  # what the other process's commit did
+    assert selectors.get_int("qr.expiry_hours") == 24  # within HOT_CACHE_LOCAL_SECONDS
+    settings.HOT_CACHE_LOCAL_SECONDS = 0.0
     assert selectors.get_int("qr.expiry_hours") == 48
 
 
-def test_a_setting_saved_through_the_orm_drops_the_copies_on_commit(django_capture_on_commit_callbacks):
+def test_a_setting_saved_through_the_orm_drops_the_copies_on_commit(settings, django_capture_on_commit_callbacks):
+    settings.HOT_CACHE_LOCAL_SECONDS = 5.0
     assert selectors.get_int("qr.expiry_hours") == 24
     with django_capture_on_commit_callbacks(execute=True):
         setting = SystemSetting.objects.get(key="qr.expiry_hours")
