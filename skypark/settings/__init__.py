@@ -80,9 +80,10 @@ INSTALLED_APPS = [
 ]
 
 # An API call without a session cookie passes by the web pages' middleware: sessions,
-# CSRF, authentication by session, the staff second factor, the profile's language and
-# messages (skypark.core.api.middleware); /api/ takes its language from Accept-Language
-# (skypark.core.api.language).
+# authentication by session, the staff second factor, the profile's language and messages
+# (skypark.core.api.middleware); /api/ takes its language from Accept-Language
+# (skypark.core.api.language). CSRF stays Django's (check --deploy looks for it; the API's
+# views are exempt, and DRF checks CSRF itself for session authentication).
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "skypark.ops.request_ids.RequestIdMiddleware",
@@ -93,7 +94,7 @@ MIDDLEWARE = [
     "skypark.core.middleware.RefuseUnstorableInputMiddleware",
     "skypark.core.api.ratelimit.RateLimitHeadersMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "skypark.core.api.middleware.CsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "skypark.core.api.middleware.AuthenticationMiddleware",
     "skypark.core.api.middleware.OTPMiddleware",
     "skypark.core.api.middleware.StaffMfaMiddleware",

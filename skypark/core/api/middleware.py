@@ -2,15 +2,14 @@
 
 An ``/api/`` request that carries no session cookie cannot be authenticated by a session
 (its user comes from a token or an API key, in DRF's authentication), has no flash
-messages to show, no CSRF cookie to check or set (DRF checks CSRF only for session
-authentication), no second factor owed by a session, and no web page whose language
+messages to show, no second factor owed by a session, and no web page whose language
 follows the profile. The web pages' middleware is therefore wrapped here: for such a
 request the wrapped middleware is passed by, and only what the rest of the stack relies on
 is set — ``request.user`` is anonymous until DRF authenticates the request, and the answer
 still varies on ``Cookie``, as the API answers a browser's session differently.
 
 An API call with the session cookie (a browser calling the API as its signed-in user) runs
-through all of it, CSRF and the staff second factor included. Pages, the admin and
+through all of it, the staff second factor included (and DRF's CSRF check). Pages, the admin and
 everything outside ``/api/`` are untouched.
 """
 
@@ -19,7 +18,6 @@ from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAut
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 
@@ -62,10 +60,6 @@ class AuthenticationMiddleware(WebOnly, DjangoAuthenticationMiddleware):
     def passed_by(self, request):
         request.user = AnonymousUser()
         return self.get_response(request)
-
-
-class CsrfViewMiddleware(WebOnly, DjangoCsrfViewMiddleware):
-    pass
 
 
 class MessageMiddleware(WebOnly, DjangoMessageMiddleware):
