@@ -122,18 +122,24 @@ def notification_deliver(notification_id) -> Notification | None:
     try:
         _transport(notification)
     except Exception as exc:
-        if not isinstance(exc, NotificationError | smtplib.SMTPException | OSError):
-            logger.exception("Notification %s failed with an unexpected error", notification.pk)
-        error = _classify(exc)
-        permanent = isinstance(error, NotificationPermanentError)
-        _finish(
-            notification,
-            status=Status.FAILED if permanent else Status.QUEUED,
-            last_error=str(error)[:MAX_ERROR_LENGTH],
-        )
-        raise error from exc
+        raise _failed(notification, exc) from exc
     _finish(notification, status=Status.SENT, sent_at=timezone.now(), last_error="")
     return notification
+
+
+def _failed(notification, exc) -> NotificationError:
+    """Records a transport's failure on a claimed row (``failed`` for good, or back to
+    ``queued`` to be tried again) and returns the classified error."""
+    if not isinstance(exc, NotificationError | smtplib.SMTPException | OSError):
+        logger.exception("Notification %s failed with an unexpected error", notification.pk)
+    error = _classify(exc)
+    permanent = isinstance(error, NotificationPermanentError)
+    _finish(
+        notification,
+        status=Status.FAILED if permanent else Status.QUEUED,
+        last_error=str(error)[:MAX_ERROR_LENGTH],
+    )
+    return error
 
 
 def _claim_many(notification_ids) -> tuple[list, list]:
@@ -177,16 +183,7 @@ def notifications_deliver(notification_ids) -> tuple[list[Notification], list[in
         try:
             _transport(notification)
         except Exception as exc:
-            if not isinstance(exc, NotificationError | smtplib.SMTPException | OSError):
-                logger.exception("Notification %s failed with an unexpected error", notification.pk)
-            error = _classify(exc)
-            permanent = isinstance(error, NotificationPermanentError)
-            _finish(
-                notification,
-                status=Status.FAILED if permanent else Status.QUEUED,
-                last_error=str(error)[:MAX_ERROR_LENGTH],
-            )
-            if not permanent:
+            if not isinstance(_failed(notification, exc), NotificationPermanentError):
                 to_retry.append(notification.pk)
         else:
             sent.append(notification)

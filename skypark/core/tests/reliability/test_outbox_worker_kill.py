@@ -12,7 +12,6 @@ the ones committed before the kill are not touched again.
 """
 
 import datetime
-import os
 import re
 import time
 import uuid
@@ -21,7 +20,6 @@ from decimal import Decimal
 
 import pytest
 from celery import Celery
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -32,7 +30,7 @@ from skypark.notify.models import Notification
 from skypark.parks.models import Ticket
 from skypark.parks.tests.factories import ParkFactory
 
-from .test_worker_kill import BROKER, WORKER_PROCESSES, _kill, _redis_answers, _wait_for, _worker
+from .workers import BROKER, WORKER_PROCESSES, _kill, _wait_for, _worker, require_redis, worker_env
 
 MESSAGES = 200
 QUEUE = f"outbox-kill-{uuid.uuid4().hex[:12]}"
@@ -48,10 +46,7 @@ def _send(name, **kwargs):
 
 
 def test_killed_outbox_worker_carries_out_each_effect_once(tmp_path, monkeypatch):
-    if not _redis_answers():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis does not answer at {BROKER}: CI must run the worker-kill test")
-        pytest.skip(f"Redis does not answer at {BROKER}")
+    require_redis()
     park = ParkFactory()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     customers = [UserFactory(email=f"buyer{i}@example.kg", language="en") for i in range(MESSAGES)]
@@ -75,24 +70,7 @@ def test_killed_outbox_worker_carries_out_each_effect_once(tmp_path, monkeypatch
         for t in tickets
     )
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "skypark.settings",
-        "SKYPARK_DEVELOPMENT": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "CELERY_VISIBILITY_TIMEOUT": "3",
-        "NOTIFY_SENDING_LEASE_SECONDS": "2",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "SMS_BACKEND": "skypark.notify.sms.FileSmsBackend",
-        "SMS_FILE_PATH": str(tmp_path / "sms"),
-        "CACHE_URL": "locmemcache://worker",
-        "SECRET_KEY": settings.SECRET_KEY,
-    }
+    env = worker_env(tmp_path, QUEUE)
     processed = OutboxMessage.objects.filter(processed_at__isnull=False)
     log = open(tmp_path / "worker.log", "w")
     first = _worker(env, log)

@@ -10,11 +10,7 @@ delivery claimed by the dead worker is taken over once its lease has passed.
 """
 
 import datetime
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -22,7 +18,6 @@ from decimal import Decimal
 
 import pytest
 from celery import Celery
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -31,31 +26,12 @@ from skypark.notify.models import Notification
 from skypark.parks.models import Ticket
 from skypark.parks.tests.factories import ParkFactory
 
+from .workers import BROKER, WORKER_PROCESSES, _kill, _wait_for, _worker, require_redis, worker_env
+
 TICKETS = 300
-WORKER_PROCESSES = 2
-
-
-def _broker() -> str:
-    """The suite's own Redis database (each run, helper and CI job has its own number in
-    CELERY_BROKER_URL); 6 when the suite runs without a Redis broker."""
-    url = os.environ.get("CELERY_BROKER_URL", "")
-    return url if url.startswith("redis://") else "redis://127.0.0.1:6379/6"
-
-
-BROKER = _broker()
 # A queue of this run's own: the test neither reads nor deletes anyone else's messages,
 # so it never flushes a database.
 QUEUE = f"worker-kill-{uuid.uuid4().hex[:12]}"
-
-
-def _redis_answers():
-    try:
-        import redis
-
-        return redis.Redis.from_url(BROKER, socket_connect_timeout=1).ping()
-    except Exception:
-        return False
-
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -63,49 +39,8 @@ pytestmark = [
 ]
 
 
-def _worker(env, log):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "skypark",
-            "worker",
-            f"--concurrency={WORKER_PROCESSES}",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _kill(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def _wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path, monkeypatch):
-    if not _redis_answers():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis does not answer at {BROKER}: CI must run the worker-kill test")
-        pytest.skip(f"Redis does not answer at {BROKER}")
+    require_redis()
     park = ParkFactory()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     customers = [UserFactory(email=f"parent{i}@example.kg", language="en") for i in range(TICKETS)]
@@ -121,24 +56,7 @@ def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path, monkeypatch)
         for c in customers
     )
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "skypark.settings",
-        "SKYPARK_DEVELOPMENT": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_TASK_DEFAULT_QUEUE": QUEUE,
-        "CELERY_VISIBILITY_TIMEOUT": "3",
-        "NOTIFY_SENDING_LEASE_SECONDS": "2",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "SMS_BACKEND": "skypark.notify.sms.FileSmsBackend",
-        "SMS_FILE_PATH": str(tmp_path / "sms"),
-        "CACHE_URL": "locmemcache://worker",
-        "SECRET_KEY": settings.SECRET_KEY,
-    }
+    env = worker_env(tmp_path, QUEUE)
     reminded = Ticket.objects.filter(reminder_sent_at__isnull=False)
     log = open(tmp_path / "worker.log", "w")
     first = _worker(env, log)
