@@ -285,37 +285,36 @@ def run(ctx):
             row = {"type": "run", **result.row()}
             ctx.emit(row)
             rows.append(row)
+
+        def sales_at_32(label, make):
+            result = run_load(
+                server.port,
+                32,
+                lambda _c, i: make(i),
+                requests=requests[32],
+                seconds=ctx.size(60, 15),
+                warmup=Req("GET", seeded["target"]["path"]),
+                meter=CpuMeter(server, ctx.db),
+                label=label,
+            )
+            row = {"type": "run", **result.row()}
+            ctx.emit(row)
+            return row
+
         clearing_key = seeded["clearing"]["key"]
-        cleared = run_load(
-            server.port,
-            32,
-            lambda _c, i: transaction_request(clearing_key, codes, secrets, CLEARING_STEP, i),
-            requests=requests[32],
-            seconds=ctx.size(60, 15),
-            warmup=Req("GET", seeded["target"]["path"]),
-            meter=CpuMeter(server, ctx.db),
-            label="pos+clearing",
+        clearing_row = sales_at_32(
+            "pos+clearing", lambda i: transaction_request(clearing_key, codes, secrets, CLEARING_STEP, i)
         )
-        clearing_row = {"type": "run", **cleared.row()}
-        ctx.emit(clearing_row)
         offers_key, offer_codes, offer_secrets = seeded["offers"]["key"], seeded["offer_codes"], seeded["offer_secrets"]
         for i in range(2):  # the first may find a worker's caches cold
             traced = trace_request(
                 server, transaction_request(offers_key, offer_codes, offer_secrets, OFFERS_TRACE_STEP, i)
             )
             ctx.emit({"type": "trace", "what": "sale with an offer and clearing", **traced})
-        offered = run_load(
-            server.port,
-            32,
-            lambda _c, i: transaction_request(offers_key, offer_codes, offer_secrets, OFFERS_STEP, i),
-            requests=requests[32],
-            seconds=ctx.size(60, 15),
-            warmup=Req("GET", seeded["target"]["path"]),
-            meter=CpuMeter(server, ctx.db),
-            label="pos+offers+clearing",
+        offers_row = sales_at_32(
+            "pos+offers+clearing",
+            lambda i: transaction_request(offers_key, offer_codes, offer_secrets, OFFERS_STEP, i),
         )
-        offers_row = {"type": "run", **offered.row()}
-        ctx.emit(offers_row)
         batch_ids, accept_seconds = post_batches(server, key, codes, import_total)
     imported = run_imports(ctx, batch_ids)
     imported.update(
