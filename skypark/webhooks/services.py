@@ -17,13 +17,13 @@ import secrets
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from skypark.accounts.models import Merchant
 from skypark.audit.services import audit_log
+from skypark.core.hotcache import HotCache
 from skypark.core.outbox import outbox_add, outbox_gathering
 
 from . import transport
@@ -131,30 +131,21 @@ def endpoint_test_send(*, endpoint: WebhookEndpoint, actor=None) -> WebhookDeliv
     return delivery
 
 
-ENDPOINTS_CACHE_SECONDS = 300
-
-
-def _has_endpoints_key(merchant_id) -> str:
-    return f"webhooks:has_endpoints:{merchant_id}"
+ENDPOINTS = HotCache("webhooks:has_endpoints")
 
 
 def _has_endpoints(merchant_id) -> bool:
     """Whether the merchant has an active endpoint, cached: most merchants have none, and
     a till sale should not pay a query to find that out."""
-    key = _has_endpoints_key(merchant_id)
-    found = cache.get(key)
-    if found is None:
-        found = WebhookEndpoint.objects.filter(merchant_id=merchant_id, is_active=True).exists()
-        cache.set(key, found, ENDPOINTS_CACHE_SECONDS)
-    return found
+    return ENDPOINTS.get(
+        lambda: WebhookEndpoint.objects.filter(merchant_id=merchant_id, is_active=True).exists(), merchant_id
+    )
 
 
 def endpoints_forget(instance, **_kwargs):
     """Drops the cached answer for the endpoint's merchant, now and again after the commit
     (a reader in between may have cached the old one)."""
-    key = _has_endpoints_key(instance.merchant_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    ENDPOINTS.forget(instance.merchant_id)
 
 
 def _endpoints_for(owner, event: str) -> list[WebhookEndpoint]:
