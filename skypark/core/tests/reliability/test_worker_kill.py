@@ -10,10 +10,8 @@ delivery claimed by the dead worker is taken over once its lease has passed.
 """
 
 import datetime
-import re
 import time
 import uuid
-from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -26,7 +24,16 @@ from skypark.notify.models import Notification
 from skypark.parks.models import Ticket
 from skypark.parks.tests.factories import ParkFactory
 
-from .workers import BROKER, WORKER_PROCESSES, _kill, _wait_for, _worker, require_redis, worker_env
+from .workers import (
+    BROKER,
+    _kill,
+    _wait_for,
+    _worker,
+    assert_each_reached_once_but_cut_offs,
+    require_redis,
+    worker_env,
+    workers_stop,
+)
 
 TICKETS = 300
 # A queue of this run's own: the test neither reads nor deletes anyone else's messages,
@@ -94,31 +101,8 @@ def test_killed_worker_loses_no_reminder_and_doubles_none(tmp_path, monkeypatch)
             sorted(Notification.objects.order_by().values_list("status", flat=True).distinct()),
         )
     finally:
-        for process in (first, second):
-            if process is not None:
-                _kill(process)
-        log.close()
-        import redis
-
-        redis.Redis.from_url(BROKER).delete(QUEUE)
+        workers_stop((first, second), log, QUEUE)
 
     # One notification per ticket and channel, and every address reached.
     assert Notification.objects.filter(kind="parks.visit_reminder").count() == 3 * TICKETS
-    mails = "".join(p.read_text() for p in (tmp_path / "mail").glob("*.log"))
-    emails = Counter(re.findall(r"^To: (\S+)$", mails, flags=re.M))
-    assert set(emails) == {c.email for c in customers}
-    texts = Counter(re.findall(r"SMS to (\S+)$", (tmp_path / "sms" / "outbox.log").read_text(), flags=re.M))
-    assert set(texts) == {c.phone for c in customers}
-    # Each reached once, except a delivery the kill cut off after its message had left
-    # and before its row said so: it is taken over once its lease has passed and sent
-    # again, as no send and database write can be one atomic step. That can only be a
-    # notification that needed a second attempt: the copies of one message are delivered
-    # together, so at most its e-mail and its SMS per worker process.
-    doubled = []
-    for channel, counts in (("email", emails), ("sms", texts)):
-        assert max(counts.values()) <= 2, counts.most_common(3)
-        retried = set(Notification.objects.filter(channel=channel, attempts__gt=1).values_list("to_address", flat=True))
-        twice = {address for address, n in counts.items() if n == 2}
-        assert twice <= retried, (channel, twice - retried)
-        doubled += twice
-    assert len(doubled) <= 2 * WORKER_PROCESSES, doubled
+    assert_each_reached_once_but_cut_offs(tmp_path, customers)

@@ -3,10 +3,12 @@ subprocesses on the suite's own Redis database and a queue of the test's own, ag
 test's PostgreSQL database."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import pytest
 from django.conf import settings
@@ -101,3 +103,38 @@ def _wait_for(predicate, seconds):
             return True
         time.sleep(0.05)
     return False
+
+
+def workers_stop(processes, log, queue):
+    """Kills what is left of the workers and drops the test's queue."""
+    import redis
+
+    for process in processes:
+        if process is not None:
+            _kill(process)
+    log.close()
+    redis.Redis.from_url(BROKER).delete(queue)
+
+
+def assert_each_reached_once_but_cut_offs(tmp_path, customers):
+    """Every customer's e-mail and SMS arrived, each once, except a delivery the kill cut
+    off after its message had left and before its row said so: it is taken over once its
+    lease has passed and sent again, as no send and database write can be one atomic
+    step. That can only be a notification that needed a second attempt: the copies of
+    one message are delivered together, so at most its e-mail and its SMS per worker
+    process."""
+    from skypark.notify.models import Notification
+
+    mails = "".join(p.read_text() for p in (tmp_path / "mail").glob("*.log"))
+    emails = Counter(re.findall(r"^To: (\S+)$", mails, flags=re.M))
+    assert set(emails) == {c.email for c in customers}
+    texts = Counter(re.findall(r"SMS to (\S+)$", (tmp_path / "sms" / "outbox.log").read_text(), flags=re.M))
+    assert set(texts) == {c.phone for c in customers}
+    doubled = []
+    for channel, counts in (("email", emails), ("sms", texts)):
+        assert max(counts.values()) <= 2, counts.most_common(3)
+        retried = set(Notification.objects.filter(channel=channel, attempts__gt=1).values_list("to_address", flat=True))
+        twice = {address for address, n in counts.items() if n == 2}
+        assert twice <= retried, (channel, twice - retried)
+        doubled += twice
+    assert len(doubled) <= 2 * WORKER_PROCESSES, doubled
